@@ -1,0 +1,1 @@
+//! Seeded generator of realistic agency feeds with their ground truth.

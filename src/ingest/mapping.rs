@@ -1,0 +1,277 @@
+//! Declarative source mappings: one TOML file per agency feed says where each
+//! canonical field sits in that agency's own layout and how to read it.
+//!
+//! A field path is a column name for CSV and a dotted path for JSON Lines
+//! (`subject.name.last`, `owners.1.dob`). A field is either a bare path string
+//! or a table:
+//!
+//! ```toml
+//! date = { path = "ARR_DT", format = "%m/%d/%Y" }
+//! kind = { path = "REC_TYPE", codes = { ARR = "arrest", OSC = "officer_safety_caution" } }
+//! kind = { value = "warrant" }            # a constant for every record
+//! name = { path = "DEF_NAME", style = "last_first" }
+//! vin = { path = "VIN", required = true }
+//! ```
+//!
+//! The full set of keys is in [`SourceMapping`], [`RecordMapping`],
+//! [`PartyMapping`], [`VehicleMapping`] and [`PropertyMapping`]; unknown keys are
+//! rejected so a typo in a mapping fails loudly at load time.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::normalize::NameStyle;
+
+/// Input file format of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Where a canonical field comes from and how to read it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum FieldSpec {
+    /// A bare path: the value is taken as it is.
+    Path(String),
+    /// A path or constant with reading rules.
+    Detailed(FieldRule),
+}
+
+/// The table form of a [`FieldSpec`].
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRule {
+    /// Column name (CSV) or dotted path (JSON Lines).
+    pub path: Option<String>,
+    /// A constant used for every record instead of a path.
+    pub value: Option<String>,
+    /// chrono `strftime` pattern for dates, such as `%m/%d/%Y`.
+    pub format: Option<String>,
+    /// Code table from the source's codes to canonical names.
+    pub codes: Option<BTreeMap<String, String>>,
+    /// Layout of a single-string person name.
+    pub style: Option<NameStyle>,
+    /// The record is quarantined when this field is missing or empty.
+    #[serde(default)]
+    pub required: bool,
+}
+
+impl FieldSpec {
+    /// Returns the rule, with a bare path turned into a rule with only a path.
+    pub fn rule(&self) -> FieldRule {
+        match self {
+            FieldSpec::Path(path) => FieldRule {
+                path: Some(path.clone()),
+                ..FieldRule::default()
+            },
+            FieldSpec::Detailed(rule) => rule.clone(),
+        }
+    }
+}
+
+/// One agency feed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceMapping {
+    /// Short source name used in record keys, such as `dmv`.
+    pub name: String,
+    /// Agency name shown to users next to every item from this source.
+    pub agency: String,
+    /// Input format.
+    pub format: Format,
+    /// Date pattern used by date fields that give no `format` of their own.
+    pub date_format: Option<String>,
+    /// Record-level fields.
+    pub record: RecordMapping,
+    /// People named in each record, in order.
+    #[serde(default)]
+    pub parties: Vec<PartyMapping>,
+    /// Vehicles named in each record.
+    #[serde(default)]
+    pub vehicles: Vec<VehicleMapping>,
+    /// Property named in each record.
+    #[serde(default)]
+    pub properties: Vec<PropertyMapping>,
+}
+
+/// Record-level fields of a source.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordMapping {
+    /// The record id; always required.
+    pub id: FieldSpec,
+    /// Version number; records without one are version 1.
+    pub version: Option<FieldSpec>,
+    /// Record kind, usually a code table or a constant.
+    pub kind: FieldSpec,
+    /// Event or effective date.
+    pub date: Option<FieldSpec>,
+    /// Expiry or end date.
+    pub end_date: Option<FieldSpec>,
+    /// Lifecycle status, usually a code table.
+    pub status: Option<FieldSpec>,
+    /// Docket or case number.
+    pub case_number: Option<FieldSpec>,
+    /// Charge, conditions, facility or other description.
+    pub description: Option<FieldSpec>,
+    /// Town of the event.
+    pub town: Option<FieldSpec>,
+}
+
+/// Where one person's fields sit in a record.
+///
+/// A party is present when any of its fields has a value; a party with
+/// `required = true` must be present.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyMapping {
+    /// The party's role: a constant name or a code table.
+    pub role: FieldSpec,
+    /// The record is quarantined when this party is absent.
+    #[serde(default)]
+    pub required: bool,
+    /// Whole name in one string; use `style` to give its layout.
+    pub name: Option<FieldSpec>,
+    /// Given name, when the source splits the name.
+    pub given: Option<FieldSpec>,
+    /// Middle name.
+    pub middle: Option<FieldSpec>,
+    /// Surname.
+    pub surname: Option<FieldSpec>,
+    /// Generational suffix.
+    pub suffix: Option<FieldSpec>,
+    /// Date of birth.
+    pub dob: Option<FieldSpec>,
+    /// Sex, usually a code table to `male`, `female` or `unknown`.
+    pub sex: Option<FieldSpec>,
+    /// State identification number.
+    pub state_id: Option<FieldSpec>,
+    /// FBI number.
+    pub fbi: Option<FieldSpec>,
+    /// Driver licence number.
+    pub licence: Option<FieldSpec>,
+    /// Inmate number.
+    pub inmate: Option<FieldSpec>,
+    /// Sex-offender registry number.
+    pub sor_id: Option<FieldSpec>,
+    /// Phone number.
+    pub phone: Option<FieldSpec>,
+    /// Whole address on one line: `STREET, CITY, ST ZIP`.
+    pub address: Option<FieldSpec>,
+    /// Street line, when the source splits the address.
+    pub street: Option<FieldSpec>,
+    /// Unit.
+    pub unit: Option<FieldSpec>,
+    /// City or town.
+    pub city: Option<FieldSpec>,
+    /// Two-letter state; defaults to `CT` when a street is given without one.
+    pub state: Option<FieldSpec>,
+    /// ZIP code.
+    pub zip: Option<FieldSpec>,
+}
+
+/// Where one vehicle's fields sit in a record.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VehicleMapping {
+    /// The record is quarantined when this vehicle is absent.
+    #[serde(default)]
+    pub required: bool,
+    /// Plate number.
+    pub plate: Option<FieldSpec>,
+    /// Plate issuing state; defaults to `CT`.
+    pub plate_state: Option<FieldSpec>,
+    /// Vehicle identification number; its check digit is validated.
+    pub vin: Option<FieldSpec>,
+    /// Manufacturer.
+    pub make: Option<FieldSpec>,
+    /// Model.
+    pub model: Option<FieldSpec>,
+    /// Model year.
+    pub year: Option<FieldSpec>,
+    /// Colour.
+    pub colour: Option<FieldSpec>,
+}
+
+/// Where one item of property sits in a record.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyMapping {
+    /// Serial number.
+    pub serial: FieldSpec,
+    /// Kind of property.
+    pub kind: Option<FieldSpec>,
+    /// Description.
+    pub description: Option<FieldSpec>,
+}
+
+/// Errors loading a mapping file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MappingError {
+    /// The file could not be read.
+    #[error("cannot read mapping {path}: {source}")]
+    Read {
+        /// Mapping file.
+        path: PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid mapping.
+    #[error("invalid mapping {path}: {message}")]
+    Invalid {
+        /// Mapping file.
+        path: PathBuf,
+        /// What is wrong, with its TOML location.
+        message: String,
+    },
+    /// No mapping file exists for the requested source.
+    #[error("no mapping for source {name:?} in {dir} (expected {dir}/{name}.toml)")]
+    UnknownSource {
+        /// Requested source name.
+        name: String,
+        /// Directory searched.
+        dir: PathBuf,
+    },
+}
+
+impl SourceMapping {
+    /// Parses a mapping from TOML text; `path` is used in error messages.
+    pub fn from_toml(text: &str, path: &Path) -> Result<SourceMapping, MappingError> {
+        toml::from_str(text).map_err(|err| MappingError::Invalid {
+            path: path.to_path_buf(),
+            message: err.to_string(),
+        })
+    }
+
+    /// Loads `DIR/NAME.toml`.
+    pub fn load(dir: &Path, name: &str) -> Result<SourceMapping, MappingError> {
+        let path = dir.join(format!("{name}.toml"));
+        if !path.exists() {
+            return Err(MappingError::UnknownSource {
+                name: name.to_string(),
+                dir: dir.to_path_buf(),
+            });
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| MappingError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mapping = SourceMapping::from_toml(&text, &path)?;
+        if mapping.name != name {
+            let message = format!(
+                "name is {:?} but the file is named {name}.toml",
+                mapping.name
+            );
+            return Err(MappingError::Invalid { path, message });
+        }
+        Ok(mapping)
+    }
+}

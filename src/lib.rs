@@ -1,0 +1,13 @@
+//! CISS: a criminal-justice information sharing service.
+//!
+//! Agency records flow through the pipeline stages, one module each:
+//! [`ingest`] reads and validates feeds through per-source mappings,
+//! [`normalize`] turns raw values into canonical newtypes, [`resolve`] groups
+//! records about one person into entities, [`graph`] stores records and the
+//! derived graph, [`search`] answers status questions, and [`api`] serves them
+//! over GraphQL. [`generate`] writes realistic synthetic feeds.
+
+pub mod generate;
+pub mod ingest;
+pub mod model;
+pub mod normalize;

@@ -1,0 +1,2 @@
+//! CISS binary.
+fn main() {}

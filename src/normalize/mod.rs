@@ -1,0 +1,54 @@
+//! Parse-at-the-boundary newtypes for the values agencies send: person names,
+//! dates of birth, US addresses, plates, VINs, phones and identifiers.
+//!
+//! Every type here is built by a `parse` function that either returns a value in
+//! canonical form or a [`NormalizeError`] naming what was wrong. Code past the
+//! ingest boundary only ever sees the canonical form.
+
+mod address;
+mod date;
+mod ident;
+mod name;
+mod phone;
+mod text;
+mod vehicle;
+
+pub use address::Address;
+pub use date::{Dob, parse_date};
+pub use ident::{IdKind, parse_identifier};
+pub use name::{NameStyle, PersonName};
+pub use phone::Phone;
+pub use text::clean_token;
+pub use vehicle::{Plate, Vin, vin_check_digit};
+
+/// Reasons a raw value cannot be turned into its canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NormalizeError {
+    /// The value was present but empty after cleaning.
+    #[error("empty {what}")]
+    Empty {
+        /// Kind of value, such as `surname` or `plate`.
+        what: &'static str,
+    },
+    /// The value does not have the shape its kind requires.
+    #[error("invalid {what} {value:?}: {reason}")]
+    Invalid {
+        /// Kind of value, such as `vin` or `date`.
+        what: &'static str,
+        /// The raw value as received.
+        value: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+}
+
+impl NormalizeError {
+    pub(crate) fn invalid(what: &'static str, value: &str, reason: impl Into<String>) -> Self {
+        NormalizeError::Invalid {
+            what,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
