@@ -8,6 +8,8 @@
 //! over GraphQL. [`generate`] writes realistic synthetic feeds.
 
 pub mod generate;
+pub mod graph;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
+pub mod resolve;

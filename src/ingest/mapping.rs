@@ -34,17 +34,39 @@ pub enum Format {
     Jsonl,
 }
 
-/// Where a canonical field comes from and how to read it.
+/// Where a canonical field comes from and how to read it. In TOML it is
+/// either a bare path string or a table with the keys of [`FieldRule`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "RawFieldSpec")]
+pub struct FieldSpec(FieldRule);
+
+#[derive(Deserialize)]
 #[serde(untagged)]
-pub enum FieldSpec {
-    /// A bare path: the value is taken as it is.
+enum RawFieldSpec {
     Path(String),
-    /// A path or constant with reading rules.
     Detailed(FieldRule),
 }
 
-/// The table form of a [`FieldSpec`].
+impl From<RawFieldSpec> for FieldSpec {
+    fn from(raw: RawFieldSpec) -> FieldSpec {
+        match raw {
+            RawFieldSpec::Path(path) => FieldSpec(FieldRule {
+                path: Some(path),
+                ..FieldRule::default()
+            }),
+            RawFieldSpec::Detailed(rule) => FieldSpec(rule),
+        }
+    }
+}
+
+impl FieldSpec {
+    /// Returns the reading rules.
+    pub fn rule(&self) -> &FieldRule {
+        &self.0
+    }
+}
+
+/// The reading rules of a [`FieldSpec`].
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldRule {
@@ -61,19 +83,6 @@ pub struct FieldRule {
     /// The record is quarantined when this field is missing or empty.
     #[serde(default)]
     pub required: bool,
-}
-
-impl FieldSpec {
-    /// Returns the rule, with a bare path turned into a rule with only a path.
-    pub fn rule(&self) -> FieldRule {
-        match self {
-            FieldSpec::Path(path) => FieldRule {
-                path: Some(path.clone()),
-                ..FieldRule::default()
-            },
-            FieldSpec::Detailed(rule) => rule.clone(),
-        }
-    }
 }
 
 /// One agency feed.

@@ -1,0 +1,266 @@
+//! The graph store: source records stay as received, and people, vehicles and
+//! addresses are derived from them.
+//!
+//! [`GraphStore`] is the one interface the rest of the crate uses; every
+//! implementation keeps records immutable (a new version supersedes an old one
+//! without deleting it) and treats entity assignments as derived data that
+//! resolution may rewrite at any time.
+
+mod schema;
+mod sqlite;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteStore;
+
+use crate::model::PersonFacts;
+use crate::model::{CanonicalRecord, Role};
+use crate::normalize::{IdKind, PersonName, Plate};
+
+/// Id of a derived person entity: the smallest mention id in its cluster, so it
+/// stays the same across re-resolution while that mention stays in the cluster.
+pub type EntityId = i64;
+
+/// Id of one person mention: one party of one stored record version.
+pub type MentionId = i64;
+
+/// A validated record on its way into the store.
+#[derive(Debug, Clone)]
+pub struct IncomingRecord {
+    /// The record in canonical form.
+    pub record: CanonicalRecord,
+    /// The record as the source sent it, kept for audit and re-mapping.
+    pub raw: String,
+    /// Line number in the input file, when it came from a file.
+    pub line: Option<u64>,
+}
+
+/// A record that failed validation, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineEntry {
+    /// Store id; `None` until stored.
+    pub id: Option<i64>,
+    /// Source name.
+    pub source: String,
+    /// Input file, when the record came from one.
+    pub file: Option<String>,
+    /// Line number in the input file.
+    pub line: Option<u64>,
+    /// Record id, when it could be read.
+    pub record_id: Option<String>,
+    /// Field that failed, in the source's own naming.
+    pub field: Option<String>,
+    /// Why the record was rejected.
+    pub reason: String,
+    /// The record as the source sent it.
+    pub raw: String,
+}
+
+/// One unit of atomic work: every record and quarantine entry of a batch is
+/// stored, or none is.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Source name.
+    pub source: String,
+    /// Agency name shown to users.
+    pub agency: String,
+    /// Input file, when the batch came from one.
+    pub file: Option<String>,
+    /// Records that passed validation.
+    pub records: Vec<IncomingRecord>,
+    /// Records that failed validation.
+    pub quarantined: Vec<QuarantineEntry>,
+    /// Quarantine entries this batch replays; they are marked replayed once the
+    /// batch commits.
+    pub replayed: Vec<i64>,
+}
+
+/// What storing a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BatchOutcome {
+    /// Store id of the batch.
+    pub batch_id: i64,
+    /// Record versions stored for the first time that became current.
+    pub inserted: usize,
+    /// Record versions already stored; nothing changed.
+    pub duplicates: usize,
+    /// Of the inserted versions, how many superseded an older current version.
+    pub superseded: usize,
+    /// Versions older than the stored current one: kept, but not current.
+    pub stale: usize,
+    /// Quarantine entries in the batch (new or already quarantined before).
+    pub quarantined: usize,
+}
+
+/// A record version as stored, with the entity of each party.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRecord {
+    /// Agency that sent the record.
+    pub agency: String,
+    /// Whether this is the highest stored version of the record.
+    pub current: bool,
+    /// The record.
+    pub record: CanonicalRecord,
+    /// Entity of each party, aligned with `record.parties`; `None` until resolved.
+    pub party_entities: Vec<Option<EntityId>>,
+}
+
+impl StoredRecord {
+    /// Returns the roles `entity` plays in this record.
+    pub fn roles_of(&self, entity: EntityId) -> impl Iterator<Item = Role> + '_ {
+        self.record
+            .parties
+            .iter()
+            .zip(&self.party_entities)
+            .filter(move |(_, e)| **e == Some(entity))
+            .map(|(party, _)| party.role)
+    }
+}
+
+/// One person mention with what its record says, as resolution needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    /// Mention id.
+    pub id: MentionId,
+    /// Source of the record.
+    pub source: String,
+    /// Record id in the source.
+    pub record_id: String,
+    /// Role in the record.
+    pub role: Role,
+    /// What the record says about the person.
+    pub person: PersonFacts,
+}
+
+/// A person search by name, optionally narrowed by date of birth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameQuery {
+    /// Surname in canonical form; matches any part of a multi-part surname.
+    pub surname: String,
+    /// Given name in canonical form, if given.
+    pub given: Option<String>,
+    /// Date of birth, if given.
+    pub dob: Option<chrono::NaiveDate>,
+}
+
+impl NameQuery {
+    /// Builds a query from a parsed name.
+    pub fn from_name(name: &PersonName, dob: Option<chrono::NaiveDate>) -> NameQuery {
+        NameQuery {
+            surname: name.surname.clone(),
+            given: Some(name.given.clone()),
+            dob,
+        }
+    }
+}
+
+/// Row counts, for reports and health checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StoreCounts {
+    /// Stored record versions.
+    pub records: u64,
+    /// Current record versions.
+    pub current_records: u64,
+    /// Person mentions.
+    pub mentions: u64,
+    /// Distinct person entities.
+    pub entities: u64,
+    /// Distinct vehicles (by VIN, or plate when the VIN is missing).
+    pub vehicles: u64,
+    /// Committed batches.
+    pub batches: u64,
+    /// Quarantine entries not yet replayed.
+    pub quarantined: u64,
+}
+
+/// Errors from a store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The SQLite database failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored record could not be decoded.
+    #[error("stored record {id} is corrupt: {reason}")]
+    Corrupt {
+        /// Row id.
+        id: i64,
+        /// Decoding error.
+        reason: String,
+    },
+    /// The store location is invalid or cannot be opened.
+    #[error("cannot open store {location}: {reason}")]
+    Open {
+        /// Path or URI.
+        location: String,
+        /// Why.
+        reason: String,
+    },
+    /// A blocking task running a store call was cancelled or panicked.
+    #[error("store task failed: {0}")]
+    Task(String),
+}
+
+impl StoreError {
+    /// Returns whether retrying the same call may succeed: the database was
+    /// busy or locked by another process.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(err, _)) => matches!(
+                err.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// The storage interface every store implements and the conformance tests check.
+#[async_trait]
+pub trait GraphStore: Send + Sync {
+    /// Stores a batch atomically. Re-sending a stored `(source, record_id,
+    /// version)` is a no-op counted as a duplicate; a higher version becomes
+    /// current and the old one stays.
+    async fn apply_batch(&self, batch: std::sync::Arc<Batch>) -> Result<BatchOutcome, StoreError>;
+
+    /// Returns every person mention of every stored record version.
+    async fn mentions(&self) -> Result<Vec<Mention>, StoreError>;
+
+    /// Replaces the entity of every listed mention in one transaction.
+    async fn assign_entities(&self, assignment: &[(MentionId, EntityId)])
+    -> Result<(), StoreError>;
+
+    /// Returns current vehicle registrations naming `plate`, newest first.
+    async fn registrations_by_plate(&self, plate: &Plate) -> Result<Vec<StoredRecord>, StoreError>;
+
+    /// Returns every current record in which `entity` is a party.
+    async fn records_of_entity(&self, entity: EntityId) -> Result<Vec<StoredRecord>, StoreError>;
+
+    /// Returns whether `entity` exists.
+    async fn entity_exists(&self, entity: EntityId) -> Result<bool, StoreError>;
+
+    /// Returns entities with a mention matching the name query, at most `limit`.
+    async fn search_by_name(
+        &self,
+        query: &NameQuery,
+        limit: usize,
+    ) -> Result<Vec<EntityId>, StoreError>;
+
+    /// Returns entities with a mention carrying the identifier.
+    async fn search_by_identifier(
+        &self,
+        kind: IdKind,
+        value: &str,
+    ) -> Result<Vec<EntityId>, StoreError>;
+
+    /// Returns quarantine entries, optionally for one source, optionally with replayed ones.
+    async fn quarantine(
+        &self,
+        source: Option<&str>,
+        include_replayed: bool,
+    ) -> Result<Vec<QuarantineEntry>, StoreError>;
+
+    /// Returns row counts.
+    async fn counts(&self) -> Result<StoreCounts, StoreError>;
+}

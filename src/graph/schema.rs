@@ -1,0 +1,123 @@
+//! SQLite schema, created or migrated at start-up through `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Schema version this build writes.
+pub(crate) const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA_V1: &str = r#"
+CREATE TABLE sources (
+    name TEXT PRIMARY KEY,
+    agency TEXT NOT NULL
+);
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    file TEXT,
+    committed_at TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    inserted INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    superseded INTEGER NOT NULL,
+    stale INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL
+);
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    date TEXT,
+    end_date TEXT,
+    status TEXT,
+    current INTEGER NOT NULL,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    line INTEGER,
+    raw TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (source, record_id, version)
+);
+CREATE TABLE mentions (
+    id INTEGER PRIMARY KEY,
+    record INTEGER NOT NULL REFERENCES records(id),
+    idx INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    state_id TEXT,
+    fbi TEXT,
+    licence TEXT,
+    inmate TEXT,
+    sor_id TEXT,
+    person TEXT NOT NULL,
+    entity INTEGER
+);
+CREATE INDEX mentions_record ON mentions (record);
+CREATE INDEX mentions_entity ON mentions (entity);
+CREATE INDEX mentions_state_id ON mentions (state_id) WHERE state_id IS NOT NULL;
+CREATE INDEX mentions_fbi ON mentions (fbi) WHERE fbi IS NOT NULL;
+CREATE INDEX mentions_licence ON mentions (licence) WHERE licence IS NOT NULL;
+CREATE INDEX mentions_inmate ON mentions (inmate) WHERE inmate IS NOT NULL;
+CREATE INDEX mentions_sor_id ON mentions (sor_id) WHERE sor_id IS NOT NULL;
+CREATE TABLE name_keys (
+    surname_part TEXT NOT NULL,
+    given TEXT NOT NULL,
+    dob TEXT,
+    mention INTEGER NOT NULL REFERENCES mentions(id)
+);
+CREATE INDEX name_keys_lookup ON name_keys (surname_part, given, dob);
+CREATE TABLE vehicles (
+    record INTEGER NOT NULL REFERENCES records(id),
+    idx INTEGER NOT NULL,
+    plate_state TEXT,
+    plate_number TEXT,
+    vin TEXT
+);
+CREATE INDEX vehicles_plate ON vehicles (plate_number, plate_state);
+CREATE INDEX vehicles_vin ON vehicles (vin) WHERE vin IS NOT NULL;
+CREATE INDEX vehicles_record ON vehicles (record);
+CREATE TABLE properties (
+    record INTEGER NOT NULL REFERENCES records(id),
+    idx INTEGER NOT NULL,
+    serial TEXT NOT NULL
+);
+CREATE INDEX properties_serial ON properties (serial);
+CREATE TABLE quarantine (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    file TEXT,
+    line INTEGER,
+    record_id TEXT,
+    field TEXT,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    first_batch INTEGER NOT NULL,
+    replayed_batch INTEGER,
+    UNIQUE (source, raw)
+);
+"#;
+
+/// Creates the schema on a new database, or checks an existing one is one this build reads.
+pub(crate) fn migrate(conn: &Connection) -> Result<(), MigrateError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    match version {
+        0 => {
+            conn.execute_batch(&format!(
+                "BEGIN; {SCHEMA_V1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))?;
+            Ok(())
+        }
+        SCHEMA_VERSION => Ok(()),
+        newer => Err(MigrateError::TooNew { found: newer }),
+    }
+}
+
+/// Errors creating or checking the schema.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MigrateError {
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "database schema version {found} is newer than this build reads ({SCHEMA_VERSION}); upgrade ciss"
+    )]
+    TooNew { found: i64 },
+}

@@ -1,0 +1,557 @@
+//! The embedded store: SQLite through rusqlite (bundled build) in WAL mode.
+//!
+//! One writer connection serializes writes; a small pool of reader connections
+//! serves queries concurrently, which WAL allows. Every call runs on tokio's
+//! blocking pool so a slow query never stalls the async runtime.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+
+use super::schema::{MigrateError, migrate};
+use super::{
+    Batch, BatchOutcome, EntityId, GraphStore, Mention, MentionId, NameQuery, QuarantineEntry,
+    StoreCounts, StoreError, StoredRecord,
+};
+use crate::model::{CanonicalRecord, Role};
+use crate::normalize::{IdKind, Plate};
+
+/// Reader connections kept open for reuse; more are opened on demand and closed after use.
+const MAX_IDLE_READERS: usize = 8;
+
+/// The SQLite store. Cloning is cheap and shares the connections.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens or creates the database at `path`, creating or checking its schema.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let open_error = |reason: String| StoreError::Open {
+            location: path.display().to_string(),
+            reason,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|err| open_error(err.to_string()))?;
+        }
+        let writer = Connection::open(path)?;
+        configure(&writer)?;
+        migrate(&writer).map_err(|err| match err {
+            MigrateError::Sqlite(err) => StoreError::Sqlite(err),
+            other => open_error(other.to_string()),
+        })?;
+        let inner = Inner {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        };
+        Ok(SqliteStore {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Returns the database path.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        run_blocking(move || {
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| StoreError::Task("writer lock poisoned".into()))?;
+            work(&mut conn)
+        })
+        .await
+    }
+
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        run_blocking(move || {
+            let conn = inner.checkout_reader()?;
+            let result = work(&conn);
+            inner.return_reader(conn);
+            result
+        })
+        .await
+    }
+}
+
+impl Inner {
+    fn checkout_reader(&self) -> Result<Connection, StoreError> {
+        if let Some(conn) = self.readers.lock().ok().and_then(|mut pool| pool.pop()) {
+            return Ok(conn);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&self.path, flags)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
+    fn return_reader(&self, conn: Connection) {
+        if let Ok(mut pool) = self.readers.lock() {
+            if pool.len() < MAX_IDLE_READERS {
+                pool.push(conn);
+            }
+        }
+    }
+}
+
+async fn run_blocking<T, F>(work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| StoreError::Task(err.to_string()))?
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // WAL lets readers run while a batch commits. synchronous=FULL makes each
+    // committed batch survive power loss, not only a process crash; with
+    // thousands of records per transaction the extra fsync is negligible.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(())
+}
+
+#[async_trait]
+impl GraphStore for SqliteStore {
+    async fn apply_batch(&self, batch: Arc<Batch>) -> Result<BatchOutcome, StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            let outcome = write_batch(&tx, &batch)?;
+            tx.commit()?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn mentions(&self) -> Result<Vec<Mention>, StoreError> {
+        self.read(load_mentions).await
+    }
+
+    async fn assign_entities(
+        &self,
+        assignment: &[(MentionId, EntityId)],
+    ) -> Result<(), StoreError> {
+        let assignment = assignment.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut update = tx.prepare_cached(
+                    "UPDATE mentions SET entity = ?2 WHERE id = ?1 AND entity IS NOT ?2",
+                )?;
+                for (mention, entity) in &assignment {
+                    update.execute(params![mention, entity])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn registrations_by_plate(&self, plate: &Plate) -> Result<Vec<StoredRecord>, StoreError> {
+        let plate = plate.clone();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT r.id FROM vehicles v JOIN records r ON r.id = v.record \
+                 WHERE v.plate_number = ?1 AND v.plate_state = ?2 AND r.current = 1 \
+                 AND r.kind = 'vehicle_registration' ORDER BY r.date DESC, r.id DESC",
+            )?;
+            let ids = stmt.query_map(params![plate.number, plate.state], |row| row.get(0))?;
+            let ids: Vec<i64> = ids.collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_record(conn, id)).collect()
+        })
+        .await
+    }
+
+    async fn records_of_entity(&self, entity: EntityId) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT r.id FROM mentions m JOIN records r ON r.id = m.record \
+                 WHERE m.entity = ?1 AND r.current = 1 ORDER BY r.date DESC, r.id",
+            )?;
+            let ids: Vec<i64> = stmt
+                .query_map([entity], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_record(conn, id)).collect()
+        })
+        .await
+    }
+
+    async fn entity_exists(&self, entity: EntityId) -> Result<bool, StoreError> {
+        self.read(move |conn| {
+            let found = conn
+                .query_row(
+                    "SELECT 1 FROM mentions WHERE entity = ?1 LIMIT 1",
+                    [entity],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            Ok(found.is_some())
+        })
+        .await
+    }
+
+    async fn search_by_name(
+        &self,
+        query: &NameQuery,
+        limit: usize,
+    ) -> Result<Vec<EntityId>, StoreError> {
+        let query = query.clone();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT m.entity FROM name_keys k JOIN mentions m ON m.id = k.mention \
+                 WHERE k.surname_part = ?1 AND (?2 IS NULL OR k.given = ?2) AND (?3 IS NULL OR k.dob = ?3) \
+                 AND m.entity IS NOT NULL ORDER BY m.entity LIMIT ?4",
+            )?;
+            let dob = query.dob.map(|d| d.to_string());
+            let rows = stmt.query_map(params![query.surname, query.given, dob, limit as i64], |row| row.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn search_by_identifier(
+        &self,
+        kind: IdKind,
+        value: &str,
+    ) -> Result<Vec<EntityId>, StoreError> {
+        let value = value.to_string();
+        self.read(move |conn| {
+            // The column name comes from a closed enum, never from input.
+            let sql = format!(
+                "SELECT DISTINCT entity FROM mentions WHERE {} = ?1 AND entity IS NOT NULL ORDER BY entity",
+                kind.name()
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map([value], |row| row.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn quarantine(
+        &self,
+        source: Option<&str>,
+        include_replayed: bool,
+    ) -> Result<Vec<QuarantineEntry>, StoreError> {
+        let source = source.map(str::to_string);
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, source, file, line, record_id, field, reason, raw FROM quarantine \
+                 WHERE (?1 IS NULL OR source = ?1) AND (?2 OR replayed_batch IS NULL) ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![source, include_replayed], |row| {
+                Ok(QuarantineEntry {
+                    id: Some(row.get(0)?),
+                    source: row.get(1)?,
+                    file: row.get(2)?,
+                    line: row.get::<_, Option<i64>>(3)?.map(|n| n as u64),
+                    record_id: row.get(4)?,
+                    field: row.get(5)?,
+                    reason: row.get(6)?,
+                    raw: row.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn counts(&self) -> Result<StoreCounts, StoreError> {
+        self.read(|conn| {
+            let count = |sql: &str| -> Result<u64, StoreError> {
+                Ok(conn.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64)
+            };
+            Ok(StoreCounts {
+                records: count("SELECT COUNT(*) FROM records")?,
+                current_records: count("SELECT COUNT(*) FROM records WHERE current = 1")?,
+                mentions: count("SELECT COUNT(*) FROM mentions")?,
+                entities: count("SELECT COUNT(DISTINCT entity) FROM mentions WHERE entity IS NOT NULL")?,
+                vehicles: count("SELECT COUNT(DISTINCT COALESCE(vin, plate_state || ' ' || plate_number)) FROM vehicles")?,
+                batches: count("SELECT COUNT(*) FROM batches")?,
+                quarantined: count("SELECT COUNT(*) FROM quarantine WHERE replayed_batch IS NULL")?,
+            })
+        })
+        .await
+    }
+}
+
+/// Writes one batch inside `tx`; the caller commits.
+fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<BatchOutcome, StoreError> {
+    tx.execute(
+        "INSERT INTO sources (name, agency) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET agency = excluded.agency",
+        params![batch.source, batch.agency],
+    )?;
+    tx.execute(
+        "INSERT INTO batches (source, file, committed_at, received, inserted, duplicates, superseded, stale, quarantined) \
+         VALUES (?1, ?2, datetime('now'), ?3, 0, 0, 0, 0, ?4)",
+        params![batch.source, batch.file, (batch.records.len() + batch.quarantined.len()) as i64, batch.quarantined.len() as i64],
+    )?;
+    let batch_id = tx.last_insert_rowid();
+    let mut outcome = BatchOutcome {
+        batch_id,
+        quarantined: batch.quarantined.len(),
+        ..BatchOutcome::default()
+    };
+    for incoming in &batch.records {
+        write_record(tx, batch_id, incoming, &mut outcome)?;
+    }
+    for entry in &batch.quarantined {
+        tx.prepare_cached(
+            "INSERT INTO quarantine (source, file, line, record_id, field, reason, raw, first_batch) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (source, raw) DO UPDATE SET reason = excluded.reason, field = excluded.field",
+        )?
+        .execute(params![
+            entry.source,
+            entry.file,
+            entry.line.map(|n| n as i64),
+            entry.record_id,
+            entry.field,
+            entry.reason,
+            entry.raw,
+            batch_id
+        ])?;
+    }
+    for id in &batch.replayed {
+        tx.prepare_cached("UPDATE quarantine SET replayed_batch = ?2 WHERE id = ?1")?
+            .execute(params![id, batch_id])?;
+    }
+    tx.execute(
+        "UPDATE batches SET inserted = ?2, duplicates = ?3, superseded = ?4, stale = ?5 WHERE id = ?1",
+        params![
+            batch_id,
+            outcome.inserted as i64,
+            outcome.duplicates as i64,
+            outcome.superseded as i64,
+            outcome.stale as i64
+        ],
+    )?;
+    Ok(outcome)
+}
+
+fn write_record(
+    tx: &Transaction<'_>,
+    batch_id: i64,
+    incoming: &super::IncomingRecord,
+    outcome: &mut BatchOutcome,
+) -> Result<(), StoreError> {
+    let record = &incoming.record;
+    let key = &record.key;
+    let exists = tx
+        .prepare_cached(
+            "SELECT 1 FROM records WHERE source = ?1 AND record_id = ?2 AND version = ?3",
+        )?
+        .query_row(params![key.source, key.record_id, key.version], |_| Ok(()))
+        .optional()?;
+    if exists.is_some() {
+        outcome.duplicates += 1;
+        return Ok(());
+    }
+    let newest: Option<(i64, u32)> = tx
+        .prepare_cached(
+            "SELECT id, version FROM records WHERE source = ?1 AND record_id = ?2 AND current = 1",
+        )?
+        .query_row(params![key.source, key.record_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let current = match newest {
+        Some((_, version)) if version > key.version => {
+            outcome.stale += 1;
+            false
+        }
+        Some((old_id, _)) => {
+            tx.prepare_cached("UPDATE records SET current = 0 WHERE id = ?1")?
+                .execute([old_id])?;
+            outcome.superseded += 1;
+            outcome.inserted += 1;
+            true
+        }
+        None => {
+            outcome.inserted += 1;
+            true
+        }
+    };
+    let body = serde_json::to_string(record).map_err(|err| StoreError::Corrupt {
+        id: 0,
+        reason: err.to_string(),
+    })?;
+    tx.prepare_cached(
+        "INSERT INTO records (source, record_id, version, kind, date, end_date, status, current, batch_id, line, raw, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        key.source,
+        key.record_id,
+        key.version,
+        record.kind.as_str(),
+        record.date.map(|d| d.to_string()),
+        record.end_date.map(|d| d.to_string()),
+        record.status.map(|s| s.as_str()),
+        current,
+        batch_id,
+        incoming.line.map(|n| n as i64),
+        incoming.raw,
+        body
+    ])?;
+    let row_id = tx.last_insert_rowid();
+    write_parts(tx, row_id, record)
+}
+
+/// Writes the mention, name-key, vehicle and property rows of one stored record.
+fn write_parts(
+    tx: &Transaction<'_>,
+    row_id: i64,
+    record: &CanonicalRecord,
+) -> Result<(), StoreError> {
+    let mut mention_insert = tx.prepare_cached(
+        "INSERT INTO mentions (record, idx, role, state_id, fbi, licence, inmate, sor_id, person) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    let mut key_insert = tx.prepare_cached(
+        "INSERT INTO name_keys (surname_part, given, dob, mention) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (idx, party) in record.parties.iter().enumerate() {
+        let ids = &party.person.ids;
+        let person = serde_json::to_string(&party.person).map_err(|err| StoreError::Corrupt {
+            id: row_id,
+            reason: err.to_string(),
+        })?;
+        mention_insert.execute(params![
+            row_id,
+            idx as i64,
+            party.role.as_str(),
+            ids.state_id,
+            ids.fbi,
+            ids.licence,
+            ids.inmate,
+            ids.sor_id,
+            person
+        ])?;
+        let mention = tx.last_insert_rowid();
+        if let Some(name) = &party.person.name {
+            let dob = party.person.dob.map(|d| d.date().to_string());
+            for part in std::iter::once(name.surname.as_str())
+                .chain(name.surname_parts())
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                key_insert.execute(params![part, name.given, dob, mention])?;
+            }
+        }
+    }
+    let mut vehicle_insert = tx.prepare_cached(
+        "INSERT INTO vehicles (record, idx, plate_state, plate_number, vin) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (idx, vehicle) in record.vehicles.iter().enumerate() {
+        vehicle_insert.execute(params![
+            row_id,
+            idx as i64,
+            vehicle.plate.as_ref().map(|p| p.state.as_str()),
+            vehicle.plate.as_ref().map(|p| p.number.as_str()),
+            vehicle.vin.as_ref().map(|v| v.as_str())
+        ])?;
+    }
+    let mut property_insert =
+        tx.prepare_cached("INSERT INTO properties (record, idx, serial) VALUES (?1, ?2, ?3)")?;
+    for (idx, property) in record.properties.iter().enumerate() {
+        property_insert.execute(params![row_id, idx as i64, property.serial])?;
+    }
+    Ok(())
+}
+
+fn load_record(conn: &Connection, id: i64) -> Result<StoredRecord, StoreError> {
+    let (body, current, agency): (String, bool, String) = conn
+        .prepare_cached(
+            "SELECT r.body, r.current, s.agency FROM records r JOIN sources s ON s.name = r.source WHERE r.id = ?1",
+        )?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    let record: CanonicalRecord =
+        serde_json::from_str(&body).map_err(|err| StoreError::Corrupt {
+            id,
+            reason: err.to_string(),
+        })?;
+    let mut stmt = conn.prepare_cached("SELECT idx, entity FROM mentions WHERE record = ?1")?;
+    let mut party_entities = vec![None; record.parties.len()];
+    let rows = stmt.query_map([id], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, Option<i64>>(1)?))
+    })?;
+    for row in rows {
+        let (idx, entity) = row?;
+        if let Some(slot) = party_entities.get_mut(idx as usize) {
+            *slot = entity;
+        }
+    }
+    Ok(StoredRecord {
+        agency,
+        current,
+        record,
+        party_entities,
+    })
+}
+
+fn load_mentions(conn: &Connection) -> Result<Vec<Mention>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, r.source, r.record_id, m.role, m.person FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut mentions = Vec::new();
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        let role: String = row.get(3)?;
+        let person: String = row.get(4)?;
+        let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
+            id,
+            reason: format!("unknown role {role:?}"),
+        })?;
+        let person = serde_json::from_str(&person).map_err(|err| StoreError::Corrupt {
+            id,
+            reason: err.to_string(),
+        })?;
+        mentions.push(Mention {
+            id,
+            source: row.get(1)?,
+            record_id: row.get(2)?,
+            role,
+            person,
+        });
+    }
+    Ok(mentions)
+}

@@ -1,0 +1,405 @@
+//! Applies a [`SourceMapping`] to one parsed input record, producing a
+//! [`CanonicalRecord`] or every field error found in it.
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use super::mapping::{
+    FieldRule, FieldSpec, PartyMapping, PropertyMapping, SourceMapping, VehicleMapping,
+};
+use crate::model::{
+    CanonicalRecord, Identifiers, Party, PersonFacts, PropertyFacts, RecordKey, RecordKind, Role,
+    Sex, Status, VehicleFacts,
+};
+use crate::normalize::{
+    Address, Dob, IdKind, NameStyle, NormalizeError, PersonName, Phone, Plate, Vin, clean_token,
+    parse_date, parse_identifier,
+};
+
+/// One problem with one field of an input record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field in the source's own naming (its path), or the canonical name for constants.
+    pub field: String,
+    /// Why the value was rejected.
+    pub reason: String,
+}
+
+/// Why a record could not be mapped: every field error found, and the record id if it was readable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapFailure {
+    /// Record id, when it could be read.
+    pub record_id: Option<String>,
+    /// Every field error, in mapping order.
+    pub errors: Vec<FieldError>,
+}
+
+/// Maps one input record. All field errors are collected so one pass reports
+/// everything wrong with a record.
+pub fn map_record(mapping: &SourceMapping, value: &Value) -> Result<CanonicalRecord, MapFailure> {
+    let mut reader = FieldReader {
+        mapping,
+        value,
+        errors: Vec::new(),
+    };
+    let record_id = reader.text(Some(&mapping.record.id), "record id", true);
+    let record = reader.record(record_id.clone());
+    match record {
+        Some(record) if reader.errors.is_empty() => Ok(record),
+        _ => Err(MapFailure {
+            record_id,
+            errors: reader.errors,
+        }),
+    }
+}
+
+struct FieldReader<'a> {
+    mapping: &'a SourceMapping,
+    value: &'a Value,
+    errors: Vec<FieldError>,
+}
+
+impl FieldReader<'_> {
+    fn record(&mut self, record_id: Option<String>) -> Option<CanonicalRecord> {
+        let spec = &self.mapping.record;
+        let version = self.version(spec.version.as_ref());
+        let kind = self.parsed(Some(&spec.kind), "kind", true, RecordKind::parse);
+        let date = self.date(spec.date.as_ref(), "date");
+        let end_date = self.date(spec.end_date.as_ref(), "end date");
+        let status = self.parsed(spec.status.as_ref(), "status", false, Status::parse);
+        let case_number = self.text(spec.case_number.as_ref(), "case number", false);
+        let description = self.text(spec.description.as_ref(), "description", false);
+        let town = self
+            .text(spec.town.as_ref(), "town", false)
+            .map(|t| clean_token(&t));
+        let parties = self
+            .mapping
+            .parties
+            .iter()
+            .filter_map(|p| self.party(p))
+            .collect();
+        let vehicles = self
+            .mapping
+            .vehicles
+            .iter()
+            .filter_map(|v| self.vehicle(v))
+            .collect();
+        let properties = self
+            .mapping
+            .properties
+            .iter()
+            .filter_map(|p| self.property(p))
+            .collect();
+        let key = RecordKey {
+            source: self.mapping.name.clone(),
+            record_id: record_id?,
+            version,
+        };
+        Some(CanonicalRecord {
+            key,
+            kind: kind?,
+            date,
+            end_date,
+            status,
+            case_number,
+            description,
+            town,
+            parties,
+            vehicles,
+            properties,
+        })
+    }
+
+    fn party(&mut self, spec: &PartyMapping) -> Option<Party> {
+        let fields = [
+            &spec.name,
+            &spec.given,
+            &spec.surname,
+            &spec.dob,
+            &spec.state_id,
+            &spec.fbi,
+            &spec.licence,
+            &spec.inmate,
+            &spec.sor_id,
+        ];
+        if !fields.iter().any(|f| self.present(f.as_ref())) {
+            if spec.required {
+                let field = spec
+                    .name
+                    .as_ref()
+                    .or(spec.surname.as_ref())
+                    .map_or("party".to_string(), |f| self.label(f, "party"));
+                self.fail(field, "missing required party");
+            }
+            return None;
+        }
+        let role = self.parsed(Some(&spec.role), "role", true, Role::parse)?;
+        let person = PersonFacts {
+            name: self.name(spec),
+            dob: self.date(spec.dob.as_ref(), "dob").and_then(Dob::new),
+            sex: self.parsed(spec.sex.as_ref(), "sex", false, Sex::parse),
+            ids: Identifiers {
+                state_id: self.identifier(spec.state_id.as_ref(), IdKind::StateId),
+                fbi: self.identifier(spec.fbi.as_ref(), IdKind::Fbi),
+                licence: self.identifier(spec.licence.as_ref(), IdKind::Licence),
+                inmate: self.identifier(spec.inmate.as_ref(), IdKind::Inmate),
+                sor_id: self.identifier(spec.sor_id.as_ref(), IdKind::SorId),
+            },
+            address: self.address(spec),
+            phone: self.normalized(spec.phone.as_ref(), "phone", Phone::parse),
+        };
+        Some(Party { role, person })
+    }
+
+    fn name(&mut self, spec: &PartyMapping) -> Option<PersonName> {
+        if let Some(name_spec) = &spec.name {
+            let style = name_spec.rule().style.unwrap_or(NameStyle::LastFirst);
+            return self.normalized(Some(name_spec), "name", |raw| PersonName::parse(raw, style));
+        }
+        let given = self.text(spec.given.as_ref(), "given name", false);
+        let middle = self.text(spec.middle.as_ref(), "middle name", false);
+        let surname = self.text(spec.surname.as_ref(), "surname", false);
+        let suffix = self.text(spec.suffix.as_ref(), "suffix", false);
+        if given.is_none() && surname.is_none() {
+            return None;
+        }
+        let name_spec = spec.surname.as_ref().or(spec.given.as_ref());
+        PersonName::from_parts(
+            given.as_deref(),
+            middle.as_deref(),
+            surname.as_deref(),
+            suffix.as_deref(),
+        )
+        .map_err(|err| self.fail_at(name_spec, "name", err.to_string()))
+        .ok()
+    }
+
+    fn address(&mut self, spec: &PartyMapping) -> Option<Address> {
+        if spec.address.is_some() {
+            return self.normalized(spec.address.as_ref(), "address", Address::parse_line);
+        }
+        let street = self.text(spec.street.as_ref(), "street", false)?;
+        let unit = self.text(spec.unit.as_ref(), "unit", false);
+        let city = self
+            .text(spec.city.as_ref(), "city", false)
+            .unwrap_or_default();
+        let state = self
+            .text(spec.state.as_ref(), "state", false)
+            .unwrap_or_else(|| "CT".to_string());
+        let zip = self.text(spec.zip.as_ref(), "zip", false);
+        Address::from_parts(&street, unit.as_deref(), &city, &state, zip.as_deref())
+            .map_err(|err| self.fail_at(spec.street.as_ref(), "street", err.to_string()))
+            .ok()
+    }
+
+    fn vehicle(&mut self, spec: &VehicleMapping) -> Option<VehicleFacts> {
+        let fields = [&spec.plate, &spec.vin, &spec.make, &spec.model];
+        if !fields.iter().any(|f| self.present(f.as_ref())) {
+            if spec.required {
+                let field = spec
+                    .vin
+                    .as_ref()
+                    .or(spec.plate.as_ref())
+                    .map_or("vehicle".to_string(), |f| self.label(f, "vehicle"));
+                self.fail(field, "missing required vehicle");
+            }
+            return None;
+        }
+        let plate = self
+            .text(spec.plate.as_ref(), "plate", false)
+            .and_then(|number| {
+                let state = self
+                    .text(spec.plate_state.as_ref(), "plate state", false)
+                    .unwrap_or_else(|| "CT".to_string());
+                Plate::parse(&state, &number)
+                    .map_err(|err| self.fail_at(spec.plate.as_ref(), "plate", err.to_string()))
+                    .ok()
+            });
+        let year = self.normalized(spec.year.as_ref(), "year", parse_year);
+        Some(VehicleFacts {
+            plate,
+            vin: self.normalized(spec.vin.as_ref(), "vin", Vin::parse),
+            make: self
+                .text(spec.make.as_ref(), "make", false)
+                .map(|t| clean_token(&t)),
+            model: self
+                .text(spec.model.as_ref(), "model", false)
+                .map(|t| clean_token(&t)),
+            year,
+            colour: self
+                .text(spec.colour.as_ref(), "colour", false)
+                .map(|t| clean_token(&t)),
+        })
+    }
+
+    fn property(&mut self, spec: &PropertyMapping) -> Option<PropertyFacts> {
+        let serial = self.text(Some(&spec.serial), "serial", false)?;
+        Some(PropertyFacts {
+            serial: clean_token(&serial).replace(' ', ""),
+            kind: self.text(spec.kind.as_ref(), "property kind", false),
+            description: self.text(spec.description.as_ref(), "property description", false),
+        })
+    }
+
+    fn version(&mut self, spec: Option<&FieldSpec>) -> u32 {
+        let Some(raw) = self.text(spec, "version", false) else {
+            return 1;
+        };
+        match raw.parse::<u32>() {
+            Ok(version) if version >= 1 => version,
+            _ => {
+                self.fail_at(
+                    spec,
+                    "version",
+                    format!("invalid version {raw:?}: expected a whole number of at least 1"),
+                );
+                1
+            }
+        }
+    }
+
+    fn identifier(&mut self, spec: Option<&FieldSpec>, kind: IdKind) -> Option<String> {
+        self.normalized(spec, kind.name(), |raw| parse_identifier(kind, raw))
+    }
+
+    fn date(&mut self, spec: Option<&FieldSpec>, what: &str) -> Option<NaiveDate> {
+        let format = spec
+            .and_then(|s| s.rule().format.clone())
+            .or_else(|| self.mapping.date_format.clone())
+            .unwrap_or_else(|| "%Y-%m-%d".to_string());
+        self.normalized(spec, what, |raw| parse_date(raw, &format))
+    }
+
+    /// Reads a text field and parses it with `parse`, recording its error.
+    fn normalized<T>(
+        &mut self,
+        spec: Option<&FieldSpec>,
+        what: &str,
+        parse: impl FnOnce(&str) -> Result<T, NormalizeError>,
+    ) -> Option<T> {
+        let raw = self.text(spec, what, false)?;
+        parse(&raw)
+            .map_err(|err| self.fail_at(spec, what, err.to_string()))
+            .ok()
+    }
+
+    /// Reads a field through its code table, if any, and parses the canonical name.
+    fn parsed<T>(
+        &mut self,
+        spec: Option<&FieldSpec>,
+        what: &str,
+        required: bool,
+        parse: fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let canonical = self.text(spec, what, required)?;
+        let value = parse(&canonical.to_ascii_lowercase());
+        if value.is_none() {
+            self.fail_at(spec, what, format!("invalid {what} {canonical:?}"));
+        }
+        value
+    }
+
+    /// Reads a field as trimmed text, applying its code table. Missing or empty
+    /// values are `None`, and an error when the field or the caller requires them.
+    fn text(&mut self, spec: Option<&FieldSpec>, what: &str, required: bool) -> Option<String> {
+        let rule = spec?.rule();
+        let raw = match (&rule.value, &rule.path) {
+            (Some(constant), _) => Some(constant.clone()),
+            (None, Some(path)) => lookup(self.value, path),
+            (None, None) => None,
+        };
+        let Some(raw) = raw else {
+            if required || rule.required {
+                self.fail_at(spec, what, format!("missing required {what}"));
+            }
+            return None;
+        };
+        match &rule.codes {
+            None => Some(raw),
+            Some(codes) => match lookup_code(codes, &raw) {
+                Some(canonical) => Some(canonical.to_string()),
+                None => {
+                    let known: Vec<&str> = codes.keys().map(String::as_str).collect();
+                    let reason = format!(
+                        "unknown code {raw:?} (expected one of {})",
+                        known.join(", ")
+                    );
+                    self.fail_at(spec, what, reason);
+                    None
+                }
+            },
+        }
+    }
+
+    fn present(&self, spec: Option<&FieldSpec>) -> bool {
+        spec.is_some_and(|s| match s.rule() {
+            FieldRule { value: Some(_), .. } => false,
+            FieldRule {
+                path: Some(path), ..
+            } => lookup(self.value, path).is_some(),
+            _ => false,
+        })
+    }
+
+    fn label(&self, spec: &FieldSpec, what: &str) -> String {
+        spec.rule().path.clone().unwrap_or_else(|| what.to_string())
+    }
+
+    /// Records an error on the field `spec` reads, named by its source path.
+    fn fail_at(&mut self, spec: Option<&FieldSpec>, what: &str, reason: impl Into<String>) {
+        let field = spec.map_or_else(|| what.to_string(), |s| self.label(s, what));
+        self.fail(field, reason);
+    }
+
+    fn fail(&mut self, field: String, reason: impl Into<String>) {
+        self.errors.push(FieldError {
+            field,
+            reason: reason.into(),
+        });
+    }
+}
+
+fn lookup_code<'a>(
+    codes: &'a std::collections::BTreeMap<String, String>,
+    raw: &str,
+) -> Option<&'a str> {
+    codes
+        .get(raw)
+        .or_else(|| {
+            codes
+                .iter()
+                .find(|(code, _)| code.eq_ignore_ascii_case(raw))
+                .map(|(_, v)| v)
+        })
+        .map(String::as_str)
+}
+
+/// Finds `path` in `value`: first as a literal key (CSV columns may contain
+/// dots), then as a dotted path through objects and array indexes.
+/// Returns the trimmed text, or `None` for missing, null or blank values.
+fn lookup(value: &Value, path: &str) -> Option<String> {
+    let found = value.get(path).or_else(|| {
+        path.split('.').try_fold(value, |node, step| match node {
+            Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => node.get(step),
+        })
+    })?;
+    let text = match found {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null | Value::Array(_) | Value::Object(_) => return None,
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+fn parse_year(raw: &str) -> Result<u16, NormalizeError> {
+    match raw.trim().parse::<u16>() {
+        Ok(year) if (1900..=2100).contains(&year) => Ok(year),
+        _ => Err(NormalizeError::Invalid {
+            what: "year",
+            value: raw.to_string(),
+            reason: "expected a year between 1900 and 2100".to_string(),
+        }),
+    }
+}
