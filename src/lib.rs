@@ -7,9 +7,14 @@
 //! derived graph, [`search`] answers status questions, and [`api`] serves them
 //! over GraphQL. [`generate`] writes realistic synthetic feeds.
 
+pub mod api;
+pub mod cli;
+pub mod config;
 pub mod generate;
 pub mod graph;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
 pub mod resolve;
+pub mod search;
+pub mod startup;

@@ -1,2 +1,5 @@
-//! CISS binary.
-fn main() {}
+//! The `ciss` binary: everything lives in the library; this only runs the CLI.
+
+fn main() -> std::process::ExitCode {
+    ciss::cli::run()
+}

@@ -1,0 +1,137 @@
+//! HTTP routes: GraphQL, GraphiQL, health and NDJSON/CSV record ingestion.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+use super::CissSchema;
+use crate::config::Settings;
+use crate::graph::GraphStore;
+use crate::ingest::mapping::{MappingError, SourceMapping};
+use crate::ingest::{IngestOptions, ingest_reader};
+use crate::resolve::{Resolver, resolve_store};
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The GraphQL schema.
+    pub schema: CissSchema,
+    /// The store, for ingestion.
+    pub store: Arc<dyn GraphStore>,
+    /// The resolver run after each ingested request.
+    pub resolver: Arc<dyn Resolver>,
+    /// Settings.
+    pub settings: Arc<Settings>,
+}
+
+/// Builds the router: `POST /graphql`, `GET /graphiql`, `GET /healthz` and
+/// `POST /ingest/{source}`.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings.max_ingest_bytes;
+    Router::new()
+        .route("/graphql", post(graphql))
+        .route("/graphiql", get(graphiql))
+        .route("/healthz", get(healthz))
+        .route("/ingest/{source}", post(ingest).layer(DefaultBodyLimit::max(body_limit)))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            // The matched route, never the raw URI, which could carry query values.
+            let route = request.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string());
+            tracing::info_span!("http", method = %request.method(), route = route.as_deref().unwrap_or("unmatched"))
+        }))
+        .with_state(state)
+}
+
+async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+    state.schema.execute(request.into_inner()).await.into()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.counts().await {
+        Ok(counts) => Json(serde_json::json!({ "status": "ok", "counts": counts })).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Ingests a request body of records in the source's own format (JSON Lines or
+/// CSV), then re-resolves, and returns the reconciled counts.
+async fn ingest(
+    State(state): State<AppState>,
+    Path(source): Path<String>,
+    body: Bytes,
+) -> Response {
+    let mapping = match SourceMapping::load(&state.settings.sources_dir, &source) {
+        Ok(mapping) => mapping,
+        Err(err @ MappingError::UnknownSource { .. }) => {
+            return error_response(StatusCode::NOT_FOUND, err.to_string());
+        }
+        Err(err) => {
+            tracing::error!(source = %source, error = %err, "source mapping failed to load");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("source {source} is misconfigured"),
+            );
+        }
+    };
+    let options = IngestOptions {
+        batch_size: state.settings.batch_size,
+        progress: false,
+    };
+    let cursor = std::io::Cursor::new(body);
+    let report = match ingest_reader(
+        state.store.as_ref(),
+        &mapping,
+        cursor,
+        Some("http".to_string()),
+        &options,
+    )
+    .await
+    {
+        Ok(report) => report,
+        Err(err) => {
+            tracing::error!(source = %source, error = %err, "ingest request failed");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ingest failed; committed batches are kept".to_string(),
+            );
+        }
+    };
+    if let Err(err) = resolve_store(state.store.as_ref(), state.resolver.as_ref()).await {
+        tracing::error!(error = %err, "resolution after ingest failed");
+    }
+    Json(serde_json::json!({
+        "source": report.source,
+        "received": report.received,
+        "accepted": report.accepted(),
+        "inserted": report.inserted,
+        "duplicates": report.duplicates,
+        "superseded": report.superseded,
+        "stale": report.stale,
+        "quarantined": report.quarantined,
+        "errors": report.sample_errors,
+    }))
+    .into_response()
+}
+
+fn error_response(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}

@@ -1,0 +1,37 @@
+//! The GraphQL API and the HTTP routes around it. This is the only module that
+//! knows GraphQL types; it converts the search layer's plain structs.
+
+mod http;
+mod query;
+pub mod types;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+
+pub use http::{AppState, router};
+pub use query::QueryRoot;
+
+use crate::search::Search;
+
+/// The CISS GraphQL schema.
+pub type CissSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// Deepest query accepted; the deepest useful query (vehicle, owner, status item, fields) is 5.
+const MAX_DEPTH: usize = 10;
+/// Largest query complexity accepted, counted as one per field.
+const MAX_COMPLEXITY: usize = 500;
+
+/// Builds the schema over a search service.
+pub fn build_schema(search: Search) -> CissSchema {
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .data(search)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// Returns the schema in SDL, as `ciss export-schema` writes it to `schema.graphql`.
+pub fn schema_sdl() -> String {
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}

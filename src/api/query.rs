@@ -1,0 +1,110 @@
+//! The query root: plate, person and identifier searches.
+
+use async_graphql::{Context, ErrorExtensions, ID, Object};
+use chrono::NaiveDate;
+
+use super::types::{IdentifierKind, Person, Vehicle};
+use crate::search::{Search, SearchError};
+
+/// Read-only queries.
+#[derive(Debug, Default)]
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// The vehicle registered under a plate, whether its registration is
+    /// current, and its owners with their status summaries. `asOf` defaults to
+    /// today (UTC).
+    async fn vehicle_by_plate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret, desc = "Two-letter issuing state, such as CT")] state: String,
+        #[graphql(secret, desc = "Plate number; spaces and dashes are ignored")] number: String,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Option<Vehicle>> {
+        let report = search(ctx)
+            .vehicle_by_plate(&state, &number, as_of.unwrap_or_else(today))
+            .await;
+        Ok(report.map_err(to_graphql_error)?.map(Into::into))
+    }
+
+    /// One person by entity id.
+    async fn person(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Option<Person>> {
+        let Ok(entity) = id.parse::<i64>() else {
+            let error = async_graphql::Error::new(format!(
+                "invalid person id {:?}: expected a number",
+                id.as_str()
+            ));
+            return Err(error.extend_with(|_, e| e.set("code", "BAD_USER_INPUT")));
+        };
+        let profile = search(ctx)
+            .person(entity, as_of.unwrap_or_else(today))
+            .await;
+        Ok(profile.map_err(to_graphql_error)?.map(Into::into))
+    }
+
+    /// People by name (`LAST, FIRST`, `First Last` or a surname alone),
+    /// optionally narrowed by date of birth; at most 50.
+    async fn search_persons(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] name: String,
+        #[graphql(secret)] dob: Option<NaiveDate>,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Vec<Person>> {
+        let found = search(ctx)
+            .search_persons(&name, dob, as_of.unwrap_or_else(today))
+            .await;
+        Ok(found
+            .map_err(to_graphql_error)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// People carrying an identifier, such as a licence number or state id.
+    async fn persons_by_identifier(
+        &self,
+        ctx: &Context<'_>,
+        kind: IdentifierKind,
+        #[graphql(secret)] value: String,
+        as_of: Option<NaiveDate>,
+    ) -> async_graphql::Result<Vec<Person>> {
+        let found = search(ctx)
+            .persons_by_identifier(kind.into(), &value, as_of.unwrap_or_else(today))
+            .await;
+        Ok(found
+            .map_err(to_graphql_error)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+fn search<'a>(ctx: &Context<'a>) -> &'a Search {
+    ctx.data_unchecked::<Search>()
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Maps a search error: bad input is returned to the caller with its message;
+/// store failures are logged once with their cause and returned as a generic error.
+fn to_graphql_error(err: SearchError) -> async_graphql::Error {
+    match err {
+        SearchError::InvalidInput(message) => {
+            async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
+        }
+        other => {
+            tracing::error!(error = %other, "search failed");
+            async_graphql::Error::new("internal error")
+                .extend_with(|_, e| e.set("code", "INTERNAL"))
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! `ciss demo`: generate feeds for every source, ingest and resolve them into a
+//! fresh embedded store, print queries ready to paste, and serve.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::{print_ingest, print_resolve};
+use crate::config::Settings;
+use crate::generate::{GenerateConfig, generate};
+use crate::graph::GraphStore;
+use crate::ingest::mapping::{Format, SourceMapping};
+use crate::ingest::{IngestOptions, ingest_file};
+use crate::normalize::IdKind;
+use crate::resolve::{RuleResolver, resolve_store};
+use crate::search::Search;
+use crate::startup::Application;
+
+/// The sources the generator writes and the demo ingests.
+pub(crate) const DEMO_SOURCES: [&str; 7] = [
+    "rms",
+    "judicial",
+    "correction",
+    "dmv",
+    "cssd",
+    "parole",
+    "sor",
+];
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Number of people to generate.
+    #[arg(long, default_value_t = 3_000)]
+    people: usize,
+    /// Random seed.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Working directory for feeds and the store; its store is replaced.
+    #[arg(long, default_value = "ciss-demo")]
+    dir: PathBuf,
+    /// Listen address (overrides the settings); port 0 picks a free port.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Prepare the store and print the queries, then exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let as_of = chrono::Utc::now().date_naive();
+    let feeds = args.dir.join("feeds");
+    let config = GenerateConfig {
+        people: args.people,
+        seed: args.seed,
+        as_of,
+        out_dir: feeds.clone(),
+        progress: true,
+    };
+    let summary = generate(&config).context("failed to generate feeds")?;
+    println!(
+        "generated {} people into {}",
+        summary.people,
+        feeds.display()
+    );
+
+    let db = args.dir.join("ciss.db");
+    remove_store(&db)?;
+    settings.store = format!("sqlite:{}", db.display());
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    let store = settings.open_store()?;
+    ingest_all(&settings, store.as_ref(), &feeds).await?;
+    print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
+
+    let app = Application::with_store(settings.clone(), std::sync::Arc::clone(&store)).await?;
+    let url = format!("http://{}/graphql", app.address());
+    let search = Search::new(store, settings.summary);
+    let featured = read_featured(&feeds.join("featured.json"))?;
+    print_queries(&search, &url, &featured, as_of).await?;
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "\nserving on {url} (GraphiQL at http://{}/graphiql); Ctrl-C stops",
+        app.address()
+    );
+    app.run_until_stopped().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn remove_store(db: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = PathBuf::from(format!("{}{suffix}", db.display()));
+        if path.exists() {
+            std::fs::remove_file(&path)
+                .with_context(|| format!("failed to remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+async fn ingest_all(
+    settings: &Settings,
+    store: &dyn GraphStore,
+    feeds: &Path,
+) -> anyhow::Result<()> {
+    let options = IngestOptions {
+        batch_size: settings.batch_size,
+        progress: true,
+    };
+    for source in DEMO_SOURCES {
+        let mapping = SourceMapping::load(&settings.sources_dir, source)?;
+        let extension = match mapping.format {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        };
+        let file = feeds.join(format!("{source}.{extension}"));
+        let report = ingest_file(store, &mapping, &file, &options).await?;
+        print_ingest(&file, &report);
+    }
+    Ok(())
+}
+
+/// A featured person as the generator lists them in `featured.json`.
+#[derive(Debug, serde::Deserialize)]
+struct Featured {
+    plate: FeaturedPlate,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct FeaturedPlate {
+    state: String,
+    number: String,
+}
+
+fn read_featured(path: &Path) -> anyhow::Result<Vec<Featured>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("invalid {}", path.display()))
+}
+
+const PERSON_FIELDS: &str = "id name { display } dob identifiers { kind value } \
+    status { categories items { category kind agency source recordId date endDate status description } }";
+
+async fn print_queries(
+    search: &Search,
+    url: &str,
+    featured: &[Featured],
+    as_of: NaiveDate,
+) -> anyhow::Result<()> {
+    let first = featured.first().context("featured.json lists no one")?;
+    let plate_query = format!(
+        "{{ vehicleByPlate(state: \"{}\", number: \"{}\") {{ plate {{ state number }} vin make model year \
+         registrationCurrent registration {{ agency recordId date endDate }} owners {{ {PERSON_FIELDS} }} }} }}",
+        first.plate.state, first.plate.number
+    );
+    println!("\nTry these against {url}:\n");
+    println!(
+        "1. The plate of an owner who is wanted, on parole and restrained by a protective order:"
+    );
+    println!("{}\n", curl(url, &plate_query));
+    let report = search
+        .vehicle_by_plate(&first.plate.state, &first.plate.number, as_of)
+        .await?;
+    let owner = report
+        .and_then(|r| r.owners.into_iter().next())
+        .context("the featured plate has no resolved owner")?;
+    if let (Some(name), Some(dob)) = (&owner.name, owner.dob) {
+        let query = format!(
+            "{{ searchPersons(name: \"{}, {}\", dob: \"{dob}\") {{ {PERSON_FIELDS} }} }}",
+            name.surname, name.given
+        );
+        println!("2. The same person by name and date of birth:");
+        println!("{}\n", curl(url, &query));
+    }
+    if let Some((_, value)) = owner
+        .identifiers
+        .iter()
+        .find(|(kind, _)| *kind == IdKind::StateId)
+    {
+        let query = format!(
+            "{{ personsByIdentifier(kind: STATE_ID, value: \"{value}\") {{ {PERSON_FIELDS} }} }}"
+        );
+        println!("3. The same person by state id:");
+        println!("{}", curl(url, &query));
+    }
+    Ok(())
+}
+
+fn curl(url: &str, query: &str) -> String {
+    let body = serde_json::json!({ "query": query }).to_string();
+    format!("curl -s {url} -H 'content-type: application/json' -d '{body}'")
+}

@@ -1,0 +1,334 @@
+//! The command-line interface. Its printed reports are its output, so this
+//! module prints to standard output; logs go to standard error.
+#![allow(clippy::print_stdout)]
+
+mod demo;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::generate::{GenerateConfig, generate};
+use crate::graph::GraphStore;
+use crate::ingest::mapping::SourceMapping;
+use crate::ingest::{IngestOptions, IngestReport, ingest_file, replay_quarantine};
+use crate::resolve::{ResolveReport, RuleResolver, resolve_store};
+use crate::startup::Application;
+
+/// CISS: ingest agency records, resolve people across agencies, serve the graph.
+#[derive(Debug, Parser)]
+#[command(name = "ciss", version, about, long_about = None)]
+pub struct Cli {
+    /// Settings file (TOML); `CISS_*` environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Store location, such as sqlite:ciss.db (overrides the settings).
+    #[arg(long, global = true, value_name = "URI")]
+    store: Option<String>,
+    /// Directory of source mappings (overrides the settings).
+    #[arg(long, global = true, value_name = "DIR")]
+    sources: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write synthetic feeds for every source, with ground truth.
+    Generate(GenerateArgs),
+    /// Validate and store records of one source; bad records go to quarantine.
+    /// Exits with status 2 when any record was quarantined.
+    Ingest(IngestArgs),
+    /// Re-resolve every person mention in the store.
+    Resolve,
+    /// List or replay quarantined records.
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
+    /// Serve GraphQL, GraphiQL, health and ingestion over HTTP.
+    Serve(ServeArgs),
+    /// Generate feeds, ingest and resolve them, then serve, printing queries to try.
+    Demo(demo::DemoArgs),
+    /// Write the GraphQL schema in SDL.
+    ExportSchema(ExportSchemaArgs),
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Number of people.
+    #[arg(long, default_value_t = 5_000)]
+    people: usize,
+    /// Random seed; the same seed writes the same files.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Reference date for statuses and expiries, YYYY-MM-DD (default: today, UTC).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+    /// Output directory.
+    #[arg(long, default_value = "feeds")]
+    out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct IngestArgs {
+    /// Source name; its mapping is SOURCES/NAME.toml.
+    #[arg(long)]
+    source: String,
+    /// Input files in the source's own format.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Skip re-resolution after storing.
+    #[arg(long)]
+    no_resolve: bool,
+    /// Records per batch and transaction (overrides the settings).
+    #[arg(long)]
+    batch_size: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum QuarantineCommand {
+    /// List quarantined records with their errors.
+    List {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Include records already replayed.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Re-map quarantined records with the current mappings and store those that now pass.
+    Replay {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Listen address (overrides the settings).
+    #[arg(long)]
+    listen: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ExportSchemaArgs {
+    /// Output file.
+    #[arg(long, default_value = "schema.graphql")]
+    out: PathBuf,
+}
+
+/// Parses the command line, runs the command and returns the exit status.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = settings(&cli)?;
+    match cli.command {
+        Command::Generate(args) => run_generate(args),
+        Command::Ingest(args) => run_ingest(&settings, args).await,
+        Command::Resolve => {
+            let store = settings.open_store()?;
+            print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Quarantine(command) => run_quarantine(&settings, command).await,
+        Command::Serve(args) => {
+            let mut settings = settings;
+            if let Some(listen) = args.listen {
+                settings.listen = listen;
+            }
+            let app = Application::build(settings).await?;
+            println!(
+                "serving GraphQL on http://{}/graphql (GraphiQL at /graphiql)",
+                app.address()
+            );
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(args) => demo::run(settings, args).await,
+        Command::ExportSchema(args) => {
+            std::fs::write(&args.out, crate::api::schema_sdl())
+                .with_context(|| format!("failed to write {}", args.out.display()))?;
+            println!("wrote {}", args.out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(store) = &cli.store {
+        settings.store = store.clone();
+    }
+    if let Some(sources) = &cli.sources {
+        settings.sources_dir = sources.clone();
+    }
+    Ok(settings)
+}
+
+fn run_generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
+    let config = GenerateConfig {
+        people: args.people,
+        seed: args.seed,
+        as_of: args
+            .as_of
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        out_dir: args.out.clone(),
+        progress: true,
+    };
+    let summary = generate(&config)?;
+    for (source, count) in &summary.records_per_source {
+        println!("{source:<12} {count:>10} records");
+    }
+    println!("wrote {} people to {}", summary.people, args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let mapping = SourceMapping::load(&settings.sources_dir, &args.source)?;
+    let store = settings.open_store()?;
+    let options = IngestOptions {
+        batch_size: args.batch_size.unwrap_or(settings.batch_size),
+        progress: true,
+    };
+    let mut quarantined = 0;
+    for file in &args.files {
+        let report = ingest_file(store.as_ref(), &mapping, file, &options).await?;
+        print_ingest(file, &report);
+        quarantined += report.quarantined;
+    }
+    if !args.no_resolve {
+        print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
+    }
+    Ok(if quarantined > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn run_quarantine(
+    settings: &Settings,
+    command: QuarantineCommand,
+) -> anyhow::Result<ExitCode> {
+    let store = settings.open_store()?;
+    match command {
+        QuarantineCommand::List { source, all } => {
+            let entries = store.quarantine(source.as_deref(), all).await?;
+            for entry in &entries {
+                let line = entry.line.map_or("-".to_string(), |n| n.to_string());
+                let record = entry.record_id.as_deref().unwrap_or("-");
+                println!(
+                    "{:>6}  {}  line {}  record {}  {}",
+                    entry.id.unwrap_or(0),
+                    entry.source,
+                    line,
+                    record,
+                    entry.reason
+                );
+            }
+            println!("{} quarantined", entries.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        QuarantineCommand::Replay { source } => replay(settings, store.as_ref(), source).await,
+    }
+}
+
+async fn replay(
+    settings: &Settings,
+    store: &dyn GraphStore,
+    source: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let mut sources: Vec<String> = store
+        .quarantine(source.as_deref(), false)
+        .await?
+        .into_iter()
+        .map(|e| e.source)
+        .collect();
+    sources.sort();
+    sources.dedup();
+    let options = IngestOptions {
+        batch_size: settings.batch_size,
+        progress: false,
+    };
+    let mut remaining = 0;
+    for name in &sources {
+        let mapping = SourceMapping::load(&settings.sources_dir, name)?;
+        let report = replay_quarantine(store, &mapping, &options).await?;
+        print_ingest(Path::new("quarantine"), &report);
+        remaining += report.quarantined;
+    }
+    if !sources.is_empty() {
+        print_resolve(&resolve_store(store, &RuleResolver).await?);
+    }
+    Ok(if remaining > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_ingest(file: &Path, report: &IngestReport) {
+    println!(
+        "{} {}: received {}, accepted {} (new {}, duplicate {}, superseding {}, stale {}), quarantined {}",
+        report.source,
+        file.display(),
+        report.received,
+        report.accepted(),
+        report.inserted,
+        report.duplicates,
+        report.superseded,
+        report.stale,
+        report.quarantined
+    );
+    for entry in &report.sample_errors {
+        let line = entry.line.map_or("-".to_string(), |n| n.to_string());
+        let record = entry.record_id.as_deref().unwrap_or("-");
+        println!(
+            "  quarantined: {} line {} record {}: {}",
+            entry.source, line, record, entry.reason
+        );
+    }
+    if report.quarantined > report.sample_errors.len() {
+        println!(
+            "  ... {} more; see `ciss quarantine list`",
+            report.quarantined - report.sample_errors.len()
+        );
+    }
+}
+
+fn print_resolve(report: &ResolveReport) {
+    println!(
+        "resolved {} mentions into {} people in {} ms",
+        report.mentions, report.entities, report.duration_ms
+    );
+}

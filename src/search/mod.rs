@@ -1,0 +1,366 @@
+//! Search: the flagship plate query and person lookups, each returning people
+//! with their status summary. Store-agnostic: everything here goes through
+//! [`GraphStore`].
+
+mod summary;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use summary::{Category, StatusItem, SummaryRules, categorize, status_items};
+
+use crate::graph::{EntityId, GraphStore, NameQuery, StoreError, StoredRecord};
+use crate::model::{RecordKind, Role, Sex, Status};
+use crate::normalize::{
+    Address, IdKind, NameStyle, PersonName, Plate, clean_token, parse_identifier,
+};
+
+/// Largest number of people a name search returns.
+pub const MAX_SEARCH_RESULTS: usize = 50;
+
+/// A record reference with its dates, shown next to facts so they can be verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordRef {
+    /// Source name.
+    pub source: String,
+    /// Agency that sent the record.
+    pub agency: String,
+    /// Record id in the source.
+    pub record_id: String,
+    /// Record version.
+    pub version: u32,
+    /// Event or effective date.
+    pub date: Option<NaiveDate>,
+    /// Expiry or end date.
+    pub end_date: Option<NaiveDate>,
+    /// Record status.
+    pub status: Option<Status>,
+}
+
+impl RecordRef {
+    fn of(stored: &StoredRecord) -> RecordRef {
+        let record = &stored.record;
+        RecordRef {
+            source: record.key.source.clone(),
+            agency: stored.agency.clone(),
+            record_id: record.key.record_id.clone(),
+            version: record.key.version,
+            date: record.date,
+            end_date: record.end_date,
+            status: record.status,
+        }
+    }
+}
+
+/// An address a person was recorded at, with the record that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddressSeen {
+    /// The address.
+    pub address: Address,
+    /// The newest record naming the person at it.
+    pub seen_in: RecordRef,
+}
+
+/// A resolved person: identity facts gathered from all their records, and the
+/// status summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonProfile {
+    /// Entity id.
+    pub id: EntityId,
+    /// The name most of the person's records use.
+    pub name: Option<PersonName>,
+    /// Every other spelling of the name in the person's records.
+    pub aliases: Vec<String>,
+    /// The date of birth most records agree on.
+    pub dob: Option<NaiveDate>,
+    /// Recorded sex, when the records agree.
+    pub sex: Option<Sex>,
+    /// Distinct identifiers across the person's records.
+    pub identifiers: Vec<(IdKind, String)>,
+    /// Addresses, newest first.
+    pub addresses: Vec<AddressSeen>,
+    /// Status summary items.
+    pub status: Vec<StatusItem>,
+    /// Current records naming the person.
+    pub record_count: usize,
+}
+
+/// The answer to a plate query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VehicleReport {
+    /// The plate searched for.
+    pub plate: Plate,
+    /// Vehicle identification number on the newest registration.
+    pub vin: Option<String>,
+    /// Manufacturer.
+    pub make: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// Model year.
+    pub year: Option<u16>,
+    /// Colour.
+    pub colour: Option<String>,
+    /// The newest current registration record naming the plate.
+    pub registration: RecordRef,
+    /// Whether that registration is active and unexpired on the as-of date.
+    pub registration_current: bool,
+    /// Registered owners with their status summaries.
+    pub owners: Vec<PersonProfile>,
+}
+
+/// Errors from a search.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SearchError {
+    /// The caller's input is invalid; the message says which value and why.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Runs searches against one store.
+#[derive(Clone)]
+pub struct Search {
+    store: Arc<dyn GraphStore>,
+    rules: SummaryRules,
+}
+
+impl Search {
+    /// Creates a search over `store` with the given summary windows.
+    pub fn new(store: Arc<dyn GraphStore>, rules: SummaryRules) -> Search {
+        Search { store, rules }
+    }
+
+    /// Returns the vehicle registered under the plate, its owners and their
+    /// status summaries, or `None` when no current registration names it.
+    pub async fn vehicle_by_plate(
+        &self,
+        state: &str,
+        number: &str,
+        as_of: NaiveDate,
+    ) -> Result<Option<VehicleReport>, SearchError> {
+        let plate = Plate::parse(state, number)
+            .map_err(|err| SearchError::InvalidInput(err.to_string()))?;
+        let registrations = self.store.registrations_by_plate(&plate).await?;
+        let Some(newest) = registrations.first() else {
+            return Ok(None);
+        };
+        let vehicle = newest
+            .record
+            .vehicles
+            .iter()
+            .find(|v| v.plate.as_ref() == Some(&plate))
+            .cloned()
+            .unwrap_or_default();
+        let mut owners = Vec::new();
+        for (party, entity) in newest.record.parties.iter().zip(&newest.party_entities) {
+            if party.role != Role::Owner {
+                continue;
+            }
+            match entity {
+                Some(entity) => owners.extend(self.person(*entity, as_of).await?),
+                None => {
+                    tracing::warn!(record_id = %newest.record.key.record_id, "registration owner not yet resolved")
+                }
+            }
+        }
+        Ok(Some(VehicleReport {
+            plate,
+            vin: vehicle.vin.map(|v| v.as_str().to_string()),
+            make: vehicle.make,
+            model: vehicle.model,
+            year: vehicle.year,
+            colour: vehicle.colour,
+            registration: RecordRef::of(newest),
+            registration_current: registration_current(newest, as_of),
+            owners,
+        }))
+    }
+
+    /// Returns a person's profile, or `None` when no such entity exists.
+    pub async fn person(
+        &self,
+        entity: EntityId,
+        as_of: NaiveDate,
+    ) -> Result<Option<PersonProfile>, SearchError> {
+        let records = self.store.records_of_entity(entity).await?;
+        if records.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(profile(entity, &records, as_of, &self.rules)))
+    }
+
+    /// Finds people by name (`LAST, FIRST`, `First Last` or a surname alone),
+    /// optionally narrowed by date of birth.
+    pub async fn search_persons(
+        &self,
+        name: &str,
+        dob: Option<NaiveDate>,
+        as_of: NaiveDate,
+    ) -> Result<Vec<PersonProfile>, SearchError> {
+        let query = name_query(name, dob)?;
+        let entities = self
+            .store
+            .search_by_name(&query, MAX_SEARCH_RESULTS)
+            .await?;
+        self.profiles(&entities, as_of).await
+    }
+
+    /// Finds people by an identifier such as a licence number or state id.
+    pub async fn persons_by_identifier(
+        &self,
+        kind: IdKind,
+        value: &str,
+        as_of: NaiveDate,
+    ) -> Result<Vec<PersonProfile>, SearchError> {
+        let value = parse_identifier(kind, value)
+            .map_err(|err| SearchError::InvalidInput(err.to_string()))?;
+        let entities = self.store.search_by_identifier(kind, &value).await?;
+        self.profiles(&entities, as_of).await
+    }
+
+    async fn profiles(
+        &self,
+        entities: &[EntityId],
+        as_of: NaiveDate,
+    ) -> Result<Vec<PersonProfile>, SearchError> {
+        let mut profiles = Vec::with_capacity(entities.len());
+        for entity in entities.iter().take(MAX_SEARCH_RESULTS) {
+            profiles.extend(self.person(*entity, as_of).await?);
+        }
+        Ok(profiles)
+    }
+}
+
+/// Returns whether a registration is in force on `as_of`.
+pub fn registration_current(stored: &StoredRecord, as_of: NaiveDate) -> bool {
+    let record = &stored.record;
+    record.kind == RecordKind::VehicleRegistration
+        && record.status.is_none_or(|s| s == Status::Active)
+        && record.end_date.is_some_and(|end| end >= as_of)
+}
+
+fn name_query(name: &str, dob: Option<NaiveDate>) -> Result<NameQuery, SearchError> {
+    let invalid = |err: crate::normalize::NormalizeError| {
+        SearchError::InvalidInput(format!("invalid name: {err}"))
+    };
+    if name.contains(',') {
+        return Ok(NameQuery::from_name(
+            &PersonName::parse(name, NameStyle::LastFirst).map_err(invalid)?,
+            dob,
+        ));
+    }
+    let cleaned = clean_token(name);
+    if cleaned.is_empty() {
+        return Err(SearchError::InvalidInput("invalid name: empty".to_string()));
+    }
+    if cleaned.contains(' ') {
+        return Ok(NameQuery::from_name(
+            &PersonName::parse(name, NameStyle::FirstLast).map_err(invalid)?,
+            dob,
+        ));
+    }
+    Ok(NameQuery {
+        surname: cleaned,
+        given: None,
+        dob,
+    })
+}
+
+/// Builds a profile from the records naming `entity`.
+fn profile(
+    entity: EntityId,
+    records: &[StoredRecord],
+    as_of: NaiveDate,
+    rules: &SummaryRules,
+) -> PersonProfile {
+    let mut names: BTreeMap<String, (usize, PersonName)> = BTreeMap::new();
+    let mut dobs: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+    let mut sexes: BTreeMap<Sex, usize> = BTreeMap::new();
+    let mut identifiers = Vec::new();
+    let mut addresses: Vec<AddressSeen> = Vec::new();
+    for stored in records {
+        for (party, _) in stored
+            .record
+            .parties
+            .iter()
+            .zip(&stored.party_entities)
+            .filter(|(_, e)| **e == Some(entity))
+        {
+            let person = &party.person;
+            if let Some(name) = &person.name {
+                names.entry(name.display()).or_insert((0, name.clone())).0 += 1;
+            }
+            if let Some(dob) = person.dob {
+                *dobs.entry(dob.date()).or_default() += 1;
+            }
+            if let Some(sex) = person.sex.filter(|s| *s != Sex::Unknown) {
+                *sexes.entry(sex).or_default() += 1;
+            }
+            identifiers.extend(person_identifiers(person));
+            if let Some(address) = &person.address {
+                addresses.push(AddressSeen {
+                    address: address.clone(),
+                    seen_in: RecordRef::of(stored),
+                });
+            }
+        }
+    }
+    identifiers.sort_by(|a, b| (a.0.name(), &a.1).cmp(&(b.0.name(), &b.1)));
+    identifiers.dedup();
+    addresses.sort_by(|a, b| b.seen_in.date.cmp(&a.seen_in.date));
+    let mut seen = std::collections::HashSet::new();
+    addresses.retain(|a| seen.insert(a.address.key()));
+    let name = most_common(names.values().map(|(n, name)| (*n, name.clone())));
+    let aliases = names
+        .keys()
+        .filter(|display| Some(display.as_str()) != name.as_ref().map(|n| n.display()).as_deref())
+        .cloned()
+        .collect();
+    PersonProfile {
+        id: entity,
+        name,
+        aliases,
+        dob: most_common(dobs.into_iter().map(|(d, n)| (n, d))),
+        sex: if sexes.len() == 1 {
+            sexes.into_keys().next()
+        } else {
+            None
+        },
+        identifiers,
+        addresses,
+        status: status_items(entity, records, as_of, rules),
+        record_count: records.len(),
+    }
+}
+
+fn person_identifiers(
+    person: &crate::model::PersonFacts,
+) -> impl Iterator<Item = (IdKind, String)> + '_ {
+    let ids = &person.ids;
+    [
+        (IdKind::StateId, &ids.state_id),
+        (IdKind::Fbi, &ids.fbi),
+        (IdKind::Licence, &ids.licence),
+        (IdKind::Inmate, &ids.inmate),
+        (IdKind::SorId, &ids.sor_id),
+    ]
+    .into_iter()
+    .filter_map(|(kind, value)| value.clone().map(|v| (kind, v)))
+}
+
+/// Returns the value with the highest count; ties go to the first.
+fn most_common<T>(counted: impl Iterator<Item = (usize, T)>) -> Option<T> {
+    let mut best: Option<(usize, T)> = None;
+    for (count, value) in counted {
+        if best.as_ref().is_none_or(|(n, _)| count > *n) {
+            best = Some((count, value));
+        }
+    }
+    best.map(|(_, value)| value)
+}

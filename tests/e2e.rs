@@ -1,0 +1,284 @@
+//! End to end on generated feeds: generate every source, ingest through the
+//! shipped mappings, resolve, and ask the GraphQL API for the featured plate.
+//! The answer must list exactly the status items the generator planted for the
+//! owner, each with its agency, record id and date.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use ciss::api::{AppState, build_schema, router};
+use ciss::config::Settings;
+use ciss::generate::{GenerateConfig, generate};
+use ciss::graph::{GraphStore, SqliteStore};
+use ciss::ingest::mapping::{Format, SourceMapping};
+use ciss::ingest::{IngestOptions, ingest_file};
+use ciss::resolve::{RuleResolver, resolve_store};
+use ciss::search::Search;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const SOURCES: [&str; 7] = [
+    "rms",
+    "judicial",
+    "correction",
+    "dmv",
+    "cssd",
+    "parole",
+    "sor",
+];
+const AS_OF: &str = "2026-06-30";
+
+struct World {
+    _dir: tempfile::TempDir,
+    feeds: std::path::PathBuf,
+    store: Arc<dyn GraphStore>,
+    app: axum::Router,
+}
+
+async fn world(people: usize) -> World {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let feeds = dir.path().join("feeds");
+    let config = GenerateConfig {
+        people,
+        seed: 20_261_204,
+        as_of: AS_OF.parse().expect("date"),
+        out_dir: feeds.clone(),
+        progress: false,
+    };
+    generate(&config).expect("feeds generate");
+    let store: Arc<dyn GraphStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    let sources_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    for source in SOURCES {
+        let mapping = SourceMapping::load(&sources_dir, source).expect("mapping loads");
+        let extension = if mapping.format == Format::Csv {
+            "csv"
+        } else {
+            "jsonl"
+        };
+        let file = feeds.join(format!("{source}.{extension}"));
+        let report = ingest_file(store.as_ref(), &mapping, &file, &IngestOptions::default())
+            .await
+            .expect("ingest");
+        assert!(report.reconciles(), "{source}: {report:?}");
+        assert_eq!(
+            report.quarantined, 0,
+            "{source}: generated records must all pass: {:?}",
+            report.sample_errors
+        );
+    }
+    resolve_store(store.as_ref(), &RuleResolver)
+        .await
+        .expect("resolve");
+    let mut settings = Settings::load(None).expect("default settings");
+    settings.sources_dir = sources_dir;
+    let search = Search::new(Arc::clone(&store), settings.summary);
+    let state = AppState {
+        schema: build_schema(search),
+        store: Arc::clone(&store),
+        resolver: Arc::new(RuleResolver),
+        settings: Arc::new(settings),
+    };
+    World {
+        feeds,
+        store,
+        app: router(state),
+        _dir: dir,
+    }
+}
+
+async fn graphql(app: &axum::Router, query: &str) -> Value {
+    let body = json!({ "query": query }).to_string();
+    let request = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("response");
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    serde_json::from_slice(&bytes).expect("json response")
+}
+
+/// Reads the ground truth: the planted (category, source, record id) items of
+/// each person, counting only the highest version of each record.
+fn planted_items(feeds: &Path) -> BTreeMap<String, BTreeSet<(String, String, String)>> {
+    let mut reader = csv::Reader::from_path(feeds.join("truth.csv")).expect("truth.csv");
+    let mut newest: BTreeMap<(String, String), (u32, Vec<(String, String)>)> = BTreeMap::new();
+    for row in reader.deserialize::<BTreeMap<String, String>>() {
+        let row = row.expect("truth row");
+        let key = (row["source"].clone(), row["record_id"].clone());
+        let version: u32 = row["version"].parse().expect("version");
+        let entry = newest.entry(key).or_insert((version, Vec::new()));
+        if version > entry.0 {
+            *entry = (version, Vec::new());
+        }
+        if version == entry.0 {
+            entry
+                .1
+                .push((row["person_id"].clone(), row["category"].clone()));
+        }
+    }
+    let mut items: BTreeMap<String, BTreeSet<(String, String, String)>> = BTreeMap::new();
+    for ((source, record_id), (_, people)) in newest {
+        for (person, category) in people.into_iter().filter(|(_, c)| !c.is_empty()) {
+            items.entry(person).or_default().insert((
+                category.to_uppercase(),
+                source.clone(),
+                record_id.clone(),
+            ));
+        }
+    }
+    items
+}
+
+fn featured(feeds: &Path) -> Value {
+    let text = std::fs::read_to_string(feeds.join("featured.json")).expect("featured.json");
+    let list: Value = serde_json::from_str(&text).expect("featured json");
+    list[0].clone()
+}
+
+const PLATE_QUERY: &str = r#"{ vehicleByPlate(state: "STATE", number: "NUMBER", asOf: "2026-06-30") {
+    plate { state number } vin registrationCurrent registration { agency recordId date }
+    owners { id name { display } aliases dob
+      status { categories wanted items { category kind source agency recordId version date } } } } }"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plate_query_returns_owner_with_planted_status_items() {
+    let world = world(2_000).await;
+    let featured = featured(&world.feeds);
+    let query = PLATE_QUERY
+        .replace("STATE", featured["plate"]["state"].as_str().expect("state"))
+        .replace(
+            "NUMBER",
+            featured["plate"]["number"].as_str().expect("number"),
+        );
+
+    let response = graphql(&world.app, &query).await;
+
+    assert!(response.get("errors").is_none(), "{response}");
+    let vehicle = &response["data"]["vehicleByPlate"];
+    assert_eq!(vehicle["registrationCurrent"], json!(true));
+    assert_eq!(vehicle["vin"], featured["vin"]);
+    let owners = vehicle["owners"].as_array().expect("owners");
+    assert!(!owners.is_empty(), "{vehicle}");
+    let owner = &owners[0];
+    let items = owner["status"]["items"].as_array().expect("items");
+    let found: BTreeSet<(String, String, String)> = items
+        .iter()
+        .map(|i| {
+            let text = |k: &str| i[k].as_str().unwrap_or_default().to_string();
+            (text("category"), text("source"), text("recordId"))
+        })
+        .collect();
+    let person = featured["person_id"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| featured["person_id"].to_string());
+    let expected = planted_items(&world.feeds)
+        .remove(&person)
+        .unwrap_or_default();
+    assert_eq!(found, expected, "status items of the featured owner");
+    let categories: BTreeSet<&str> = found.iter().map(|(c, _, _)| c.as_str()).collect();
+    for required in ["WANTED", "SUPERVISION", "PROTECTIVE_ORDER"] {
+        assert!(
+            categories.contains(required),
+            "missing {required} in {categories:?}"
+        );
+    }
+    assert_eq!(owner["status"]["wanted"], json!(true));
+    for item in items {
+        assert!(
+            item["agency"].as_str().is_some_and(|a| !a.is_empty()),
+            "item without agency: {item}"
+        );
+        assert!(item["date"].as_str().is_some(), "item without date: {item}");
+    }
+    let aliases = owner["aliases"].as_array().expect("aliases");
+    assert!(
+        !aliases.is_empty(),
+        "the owner's agencies spell the name differently: {owner}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_rejects_bad_input_and_abusive_queries() {
+    let world = world(200).await;
+
+    let bad_plate = graphql(
+        &world.app,
+        r#"{ vehicleByPlate(state: "Connecticut", number: "X1") { vin } }"#,
+    )
+    .await;
+    assert_eq!(
+        bad_plate["errors"][0]["extensions"]["code"],
+        json!("BAD_USER_INPUT"),
+        "{bad_plate}"
+    );
+    assert!(
+        bad_plate["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("plate state"),
+        "{bad_plate}"
+    );
+
+    let unknown_plate = graphql(
+        &world.app,
+        r#"{ vehicleByPlate(state: "CT", number: "ZZZ0000") { vin } }"#,
+    )
+    .await;
+    assert_eq!(
+        unknown_plate["data"]["vehicleByPlate"],
+        Value::Null,
+        "{unknown_plate}"
+    );
+
+    let bad_id = graphql(&world.app, r#"{ person(id: "abc") { id } }"#).await;
+    assert_eq!(
+        bad_id["errors"][0]["extensions"]["code"],
+        json!("BAD_USER_INPUT"),
+        "{bad_id}"
+    );
+
+    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }";
+    let too_deep = graphql(&world.app, deep).await;
+    assert!(
+        too_deep["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("nested too deep"),
+        "{too_deep}"
+    );
+
+    let counts = world.store.counts().await.expect("counts");
+    assert!(
+        counts.entities > 0 && counts.entities < counts.mentions,
+        "{counts:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_graphiql_respond() {
+    let world = world(50).await;
+    for (path, needle) in [("/healthz", "\"status\":\"ok\""), ("/graphiql", "graphiql")] {
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        let response = world.app.clone().oneshot(request).await.expect("response");
+        assert_eq!(response.status(), 200, "{path}");
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&body).to_lowercase();
+        assert!(text.contains(needle), "{path}: {text}");
+    }
+}

@@ -1,0 +1,332 @@
+//! Ingest tests on a small vehicle-registration feed: validation errors go to
+//! quarantine with precise reasons, counts reconcile, re-sending is a no-op,
+//! versions supersede, and replay after a mapping fix accepts the fixed records.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ciss::graph::{GraphStore, SqliteStore};
+use ciss::ingest::mapping::SourceMapping;
+use ciss::ingest::{IngestOptions, IngestReport, ingest_file, replay_quarantine};
+use ciss::normalize::vin_check_digit;
+
+const MAPPING: &str = r#"
+name = "regs"
+agency = "Test Motor Vehicles"
+format = "csv"
+date_format = "%m/%d/%Y"
+
+[record]
+id = { path = "REG_ID", required = true }
+version = "REV"
+kind = { value = "vehicle_registration" }
+date = "ISSUED"
+end_date = "EXPIRES"
+status = { path = "STATUS", codes = { A = "active", X = "expired" } }
+
+[[parties]]
+role = { value = "owner" }
+required = true
+name = { path = "OWNER", style = "last_first" }
+dob = "DOB"
+licence = "LICENCE"
+
+[[vehicles]]
+required = true
+plate = "PLATE"
+vin = { path = "VIN", required = true }
+make = "MAKE"
+"#;
+
+/// Returns a VIN with a valid check digit, built from a 16-character stem.
+fn vin(serial: u32) -> String {
+    let mut vin: Vec<char> = format!("1HGCM8263{serial:08}").chars().collect();
+    vin.truncate(17);
+    let check = vin_check_digit(&vin.iter().collect::<String>()).expect("vin stem is valid");
+    vin[8] = check;
+    vin.into_iter().collect()
+}
+
+fn with_wrong_check_digit(vin: &str) -> String {
+    let mut chars: Vec<char> = vin.chars().collect();
+    chars[8] = if chars[8] == '0' { '1' } else { '0' };
+    chars.into_iter().collect()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    sources: PathBuf,
+    feed: PathBuf,
+    store: Arc<SqliteStore>,
+}
+
+fn fixture(feed: &str) -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sources = dir.path().join("sources");
+    std::fs::create_dir_all(&sources).expect("sources dir");
+    std::fs::write(sources.join("regs.toml"), MAPPING).expect("mapping");
+    let path = dir.path().join("regs.csv");
+    std::fs::write(&path, feed).expect("feed");
+    let store = Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    Fixture {
+        sources,
+        feed: path,
+        store,
+        _dir: dir,
+    }
+}
+
+async fn ingest(fixture: &Fixture) -> IngestReport {
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    ingest_file(
+        fixture.store.as_ref(),
+        &mapping,
+        &fixture.feed,
+        &IngestOptions::default(),
+    )
+    .await
+    .expect("ingest runs")
+}
+
+const HEADER: &str = "REG_ID,REV,ISSUED,EXPIRES,STATUS,OWNER,DOB,LICENCE,PLATE,VIN,MAKE";
+
+fn mixed_feed() -> String {
+    let good = vin(1);
+    let bad_vin = with_wrong_check_digit(&vin(2));
+    [
+        HEADER.to_string(),
+        format!("R1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET A\",03/04/1971,123456789,AB 1234,{good},TOYOTA"),
+        format!("R2,1,02/01/2026,02/01/2027,A,\"PRZYBYLSKI, TOMASZ\",11/30/1988,223456789,CT-77,{},FORD", vin(3)),
+        "R3,1,03/01/2026,only,four".to_string(),
+        format!("R4,1,03/02/2026,03/02/2027,A,,,,XY 9,{},HONDA", vin(4)),
+        format!("R5,1,03/03/2026,03/03/2027,A,\"QUINTERO, ALMA\",07/08/1990,323456789,ZZ 5,{bad_vin},KIA"),
+        format!("R6,1,03/04/2026,03/04/2027,S,\"VOSS, ERIKA\",01/02/1965,423456789,VV 6,{},SUBARU", vin(5)),
+        format!("R7,1,04/01/2026,04/01/2027,A,\"ODUYA, BENJAMIN\",09/09/1979,523456789,OB 7,{},MAZDA", vin(6)),
+    ]
+    .join("\n")
+}
+
+#[tokio::test]
+async fn bad_records_are_quarantined_with_precise_errors() {
+    let fixture = fixture(&mixed_feed());
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.received, 7);
+    assert_eq!(report.inserted, 3);
+    assert_eq!(report.quarantined, 4);
+    assert!(report.reconciles(), "{report:?}");
+
+    let entries = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine lists");
+    let by_line = |line: u64| {
+        entries
+            .iter()
+            .find(|e| e.line == Some(line))
+            .unwrap_or_else(|| panic!("no entry for line {line}: {entries:?}"))
+    };
+    assert_eq!(entries.len(), 4);
+    assert_eq!(
+        by_line(4).reason,
+        "malformed csv: expected 11 fields, found 5"
+    );
+    assert_eq!(by_line(5).record_id.as_deref(), Some("R4"));
+    assert_eq!(by_line(5).reason, "OWNER: missing required party");
+    assert_eq!(by_line(6).record_id.as_deref(), Some("R5"));
+    assert_eq!(by_line(6).field.as_deref(), Some("VIN"));
+    assert!(
+        by_line(6).reason.starts_with("VIN: invalid vin"),
+        "{}",
+        by_line(6).reason
+    );
+    assert!(
+        by_line(6).reason.contains("check digit"),
+        "{}",
+        by_line(6).reason
+    );
+    assert_eq!(by_line(7).field.as_deref(), Some("STATUS"));
+    assert_eq!(
+        by_line(7).reason,
+        "STATUS: unknown code \"S\" (expected one of A, X)"
+    );
+}
+
+#[tokio::test]
+async fn reingesting_the_same_file_changes_nothing() {
+    let fixture = fixture(&mixed_feed());
+    ingest(&fixture).await;
+    let before = fixture.store.counts().await.expect("counts");
+
+    let again = ingest(&fixture).await;
+
+    assert_eq!(again.inserted, 0);
+    assert_eq!(again.duplicates, 3);
+    assert_eq!(again.quarantined, 4);
+    assert!(again.reconciles());
+    let after = fixture.store.counts().await.expect("counts");
+    assert_eq!(after.records, before.records);
+    assert_eq!(after.mentions, before.mentions);
+    assert_eq!(after.quarantined, before.quarantined);
+}
+
+#[tokio::test]
+async fn higher_version_supersedes_without_deleting() {
+    let v1 = format!(
+        "{HEADER}\nR1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,AB 1234,{},TOYOTA",
+        vin(1)
+    );
+    let fixture = fixture(&v1);
+    ingest(&fixture).await;
+    let v2_and_late_v1 = format!(
+        "{HEADER}\nR1,2,01/15/2026,01/15/2027,X,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,AB 1234,{v},TOYOTA\n\
+         R1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,AB 1234,{v},TOYOTA",
+        v = vin(1)
+    );
+    std::fs::write(&fixture.feed, v2_and_late_v1).expect("feed");
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.inserted, 1);
+    assert_eq!(report.superseded, 1);
+    assert_eq!(report.duplicates, 1);
+    let counts = fixture.store.counts().await.expect("counts");
+    assert_eq!(counts.records, 2, "both versions are kept");
+    assert_eq!(counts.current_records, 1, "only the newest is current");
+}
+
+#[tokio::test]
+async fn replay_after_mapping_fix_accepts_fixed_records() {
+    let fixture = fixture(&mixed_feed());
+    ingest(&fixture).await;
+    let fixed = MAPPING.replace(
+        "codes = { A = \"active\", X = \"expired\" }",
+        "codes = { A = \"active\", X = \"expired\", S = \"revoked\" }",
+    );
+    std::fs::write(fixture.sources.join("regs.toml"), fixed).expect("mapping");
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("fixed mapping loads");
+
+    let report = replay_quarantine(fixture.store.as_ref(), &mapping, &IngestOptions::default())
+        .await
+        .expect("replay");
+
+    assert_eq!(report.received, 4);
+    assert_eq!(report.inserted, 1);
+    assert_eq!(report.quarantined, 3);
+    assert!(report.reconciles());
+    let open = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine");
+    assert_eq!(open.len(), 3);
+    assert!(open.iter().all(|e| e.record_id.as_deref() != Some("R6")));
+    let all = fixture
+        .store
+        .quarantine(Some("regs"), true)
+        .await
+        .expect("quarantine");
+    assert_eq!(all.len(), 4, "replayed entries are kept for audit");
+}
+
+#[test]
+fn unknown_mapping_key_is_rejected() {
+    let text = MAPPING.replace("date_format", "date_fromat");
+    let err = SourceMapping::from_toml(&text, Path::new("regs.toml")).expect_err("typo must fail");
+    assert!(err.to_string().contains("date_fromat"), "{err}");
+}
+
+/// Writes a feed of `rows` valid registrations.
+pub fn large_feed(path: &Path, rows: u32) {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("feed"));
+    writeln!(out, "{HEADER}").expect("write");
+    for i in 0..rows {
+        writeln!(
+            out,
+            "L{i},1,01/15/2026,01/15/2027,A,\"TESTER, PAT\",03/04/1971,{:09},P{i},{},FORD",
+            100_000_000 + i,
+            vin(i)
+        )
+        .expect("write");
+    }
+}
+
+#[test]
+fn killed_ingest_leaves_whole_batches() {
+    let fixture = fixture(HEADER);
+    let rows = 200_000;
+    large_feed(&fixture.feed, rows);
+    let db = fixture.store.path().to_path_buf();
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ciss"))
+            .args(["--store", &format!("sqlite:{}", db.display())])
+            .args(["--sources", &fixture.sources.display().to_string()])
+            .args([
+                "ingest",
+                "--source",
+                "regs",
+                "--no-resolve",
+                "--batch-size",
+                "1000",
+            ])
+            .arg(&fixture.feed)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ciss starts")
+    };
+
+    let mut child = run();
+    wait_for_batches(&db, 3);
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+
+    let (batches, records, inserted) = batch_totals(&db);
+    assert!(batches >= 3, "killed after {batches} batches");
+    assert!(
+        records < rows as i64,
+        "the kill came before the end ({records} records)"
+    );
+    assert_eq!(records, inserted, "every committed batch is whole");
+    assert_eq!(records % 1000, 0, "no partial batch");
+
+    let status = run().wait().expect("second run");
+    assert!(status.success());
+    let (_, records, inserted) = batch_totals(&db);
+    assert_eq!(records, rows as i64, "nothing lost and nothing duplicated");
+    assert_eq!(inserted, rows as i64);
+}
+
+fn wait_for_batches(db: &Path, wanted: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if db.exists() && batch_totals(db).0 >= wanted {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("no {wanted} batches committed within 60 s");
+}
+
+/// Returns (committed batches, stored records, records the batches say they inserted).
+fn batch_totals(db: &Path) -> (i64, i64, i64) {
+    let conn = rusqlite::Connection::open(db).expect("store opens");
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("timeout");
+    let batches = conn
+        .query_row("SELECT COUNT(*) FROM batches", [], |r| r.get(0))
+        .unwrap_or(0);
+    let records = conn
+        .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))
+        .unwrap_or(0);
+    let inserted = conn
+        .query_row(
+            "SELECT COALESCE(SUM(inserted + stale), 0) FROM batches",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(0);
+    (batches, records, inserted)
+}
