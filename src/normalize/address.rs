@@ -19,8 +19,8 @@ pub struct Address {
     pub zip: Option<String>,
 }
 
-/// Street suffixes from USPS Publication 28, appendix C1, with the spellings
-/// sources use mapped to the standard abbreviation. The standard abbreviations
+/// Common street suffixes, each spelling that sources use mapped to its USPS
+/// Publication 28 standard abbreviation. The table is a selection, not the full list. The standard abbreviations
 /// themselves are recognized too, through [`street_suffix`].
 const STREET_SUFFIXES: &[(&str, &str)] = &[
     ("ALLEY", "ALY"),
@@ -165,8 +165,7 @@ const DIRECTIONALS: &[(&str, &str)] = &[
     ("SOUTHWEST", "SW"),
 ];
 
-/// Unit designators that take a number (`APT 3`), from USPS Publication 28,
-/// appendix C2.
+/// Unit designators that take a number (`APT 3`), with their USPS abbreviations.
 const UNIT_DESIGNATORS: &[(&str, &str)] = &[
     ("APARTMENT", "APT"),
     ("BUILDING", "BLDG"),

@@ -17,7 +17,8 @@ pub fn parse_date(raw: &str, format: &str) -> Result<NaiveDate, NormalizeError> 
     }
     let date = NaiveDate::parse_from_str(trimmed, format).map_err(|err| {
         let reason = match err.kind() {
-            // Also the kind for `1990-03-15` read as `%m/%d/%Y`, where 19 is the month.
+            // chrono also reports this kind when the layout differs, as for `1990-03-15`
+            // read as `%m/%d/%Y` (month 19), so the message does not claim a match.
             ParseErrorKind::OutOfRange => format!("month or day out of range for format {format}"),
             _ => format!("does not match format {format} ({err})"),
         };

@@ -117,6 +117,7 @@ mod tests {
             (StateId, "1234567890123"),
             r#"error: invalid state_id "1234567890123": expected 5 to 12 letters or digits, found 13"#,
         );
+
         check(
             (Fbi, "12345"),
             r#"error: invalid fbi "12345": expected 6 to 9 letters or digits, found 5"#,
@@ -127,6 +128,7 @@ mod tests {
             (Fbi, "1234567890"),
             r#"error: invalid fbi "1234567890": expected 6 to 9 letters or digits, found 10"#,
         );
+
         check(
             (Licence, "1234"),
             r#"error: invalid licence "1234": expected 5 to 13 letters or digits, found 4"#,
@@ -137,6 +139,7 @@ mod tests {
             (Licence, "A1234567890123"),
             r#"error: invalid licence "A1234567890123": expected 5 to 13 letters or digits, found 14"#,
         );
+
         check(
             (Inmate, "123"),
             r#"error: invalid inmate "123": expected 4 to 10 letters or digits, found 3"#,
@@ -147,6 +150,7 @@ mod tests {
             (Inmate, "12345678901"),
             r#"error: invalid inmate "12345678901": expected 4 to 10 letters or digits, found 11"#,
         );
+
         check(
             (SorId, "123"),
             r#"error: invalid sor_id "123": expected 4 to 12 letters or digits, found 3"#,
@@ -157,6 +161,7 @@ mod tests {
             (SorId, "1234567890123"),
             r#"error: invalid sor_id "1234567890123": expected 4 to 12 letters or digits, found 13"#,
         );
+
         check(
             (StateId, "12-34"),
             r#"error: invalid state_id "12-34": expected 5 to 12 letters or digits, found 4"#,

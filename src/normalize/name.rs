@@ -61,8 +61,8 @@ fn canonical_suffix(token: &str) -> Option<&'static str> {
         .map(|(_, canon)| *canon)
 }
 
-/// Where a trailing token that looks like a suffix was found, which decides
-/// whether a lone `V` counts as a suffix.
+/// Position of a trailing suffix-like token, which decides whether a lone `V`
+/// counts as a suffix.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SuffixPosition {
     /// After the given and middle names, where a `V` may be a middle initial.
