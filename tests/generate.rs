@@ -125,7 +125,8 @@ fn mapping(source: &str) -> SourceMapping {
 fn value<'a>(record: &'a Fields, spec: &FieldSpec) -> Option<&'a str> {
     spec.rule()
         .path
-        .and_then(|p| record.get(&p))
+        .as_ref()
+        .and_then(|p| record.get(p))
         .map(String::as_str)
 }
 
@@ -207,6 +208,7 @@ fn check_field(m: &SourceMapping, name: &str, spec: &FieldSpec, record: &Fields)
     if matches!(name, "date" | "end_date" | "dob") {
         let format = rule
             .format
+            .clone()
             .or(m.date_format.clone())
             .expect("a date format");
         let parsed = parse_date(raw, &format);
@@ -305,7 +307,7 @@ fn mappings_describe_the_output_exactly() {
         all_specs.extend(m.parties.iter().flat_map(party_fields).map(|f| f.1));
         let unseen: Vec<String> = all_specs
             .into_iter()
-            .filter_map(|spec| spec.rule().path)
+            .filter_map(|spec| spec.rule().path.clone())
             .filter(|path| !seen_paths.contains(path))
             .collect();
         assert!(
