@@ -183,7 +183,7 @@ fn recent_assault(chunk: &mut Chunk<'_>, p: usize) {
         .describe(charge);
     chunk.emit(vec![case]);
     chunk.appearances(p, filed, chunk.ago(60), &docket, court);
-    chunk.bail(p, filed, &docket, court);
+    chunk.bail(p, filed, &docket, court, None);
     chunk.protective_order(p, PROTECTED, filed, &docket, court, true);
     let issued = chunk.ago(30);
     chunk.warrant(p, issued, &docket, court, Status::Active);
@@ -198,6 +198,7 @@ fn registrant(chunk: &mut Chunk<'_>, p: usize) -> usize {
         surname,
         47,
     );
+    chunk.people[p].suffix = Some("SR");
     chunk.fingerprint(p, true);
     let vehicle = licensed_owner(chunk, p);
     let arrested = chunk.ago(3 * 365);

@@ -581,10 +581,13 @@ impl<'a> Chunk<'a> {
         .describe(charge)
         .town(town.name);
         event.parties.push((Role::Victim, victim));
-        if self.rng.gen_bool(0.3) {
-            let witness = self.other_person(p, false);
-            if witness != victim {
-                event.parties.push((Role::Witness, witness));
+        // The feed has room for two people besides the subject.
+        let other = self.other_person(p, false);
+        if other != victim {
+            match self.rng.gen_range(0..100) {
+                0..30 => event.parties.push((Role::Witness, other)),
+                30..40 => event.parties.push((Role::Associate, other)),
+                _ => {}
             }
         }
         self.emit(vec![event]);
@@ -691,7 +694,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![case]);
         self.appearances(p, date, self.as_of, docket, court);
         if self.rng.gen_bool(0.5) {
-            self.bail(p, date, docket, court);
+            self.bail(p, date, docket, court, None);
         }
         if self.rng.gen_bool(0.3) {
             self.supervision(p, RecordKind::PretrialSupervision, date, None, docket);
@@ -702,14 +705,31 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// Bail conditions set at arraignment, in force until the case closes.
-    pub(crate) fn bail(&mut self, p: usize, date: NaiveDate, docket: &str, court: &'static str) {
+    /// Bail conditions set at arraignment, in force until the case closes;
+    /// `lifted` adds a closing version on that date.
+    pub(crate) fn bail(
+        &mut self,
+        p: usize,
+        date: NaiveDate,
+        docket: &str,
+        court: &'static str,
+        lifted: Option<NaiveDate>,
+    ) {
         let terms = self.pick(BAIL_TERMS);
         let event = self
             .court(p, RecordKind::BailCondition, date, docket, court)
             .status(Status::Active)
             .describe(terms);
-        self.emit(vec![event]);
+        let mut versions = vec![event];
+        if let Some(lifted) = lifted {
+            versions.push(
+                versions[0]
+                    .next_version()
+                    .status(Status::Closed)
+                    .end(Some(lifted)),
+            );
+        }
+        self.emit(versions);
     }
 
     /// A warrant; `outcome` other than active adds a second version.
@@ -794,6 +814,13 @@ impl<'a> Chunk<'a> {
         };
         self.emit(versions);
         self.appearances(p, date, decided, docket, court);
+        if self.rng.gen_bool(0.3) {
+            self.bail(p, date, docket, court, Some(decided));
+        }
+        if self.rng.gen_bool(0.15) {
+            let kind = RecordKind::PretrialSupervision;
+            self.supervision(p, kind, date, Some(decided), docket);
+        }
         if self.rng.gen_bool(0.2) {
             let issued = self.between(date, decided);
             let outcome = if self.rng.gen_bool(0.85) {
@@ -930,7 +957,7 @@ impl<'a> Chunk<'a> {
             .case(docket)
             .town(office);
         let mut versions = vec![first];
-        let revoked = self.rng.gen_bool(0.1);
+        let revoked = self.people[p].featured.is_none() && self.rng.gen_bool(0.1);
         if let Some(end) = end.filter(|&e| e < self.as_of || revoked) {
             let last = if revoked {
                 versions[0]

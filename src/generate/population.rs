@@ -47,6 +47,8 @@ pub(crate) struct Person {
     pub sor_id: Option<String>,
     /// Position in `featured.json`, for the scripted demo people.
     pub featured: Option<usize>,
+    /// Seed of the person's spelling in agencies that keep a master record.
+    pub noise_seed: u64,
 }
 
 impl Person {
@@ -208,6 +210,7 @@ impl<'r, R: Rng> Populator<'r, R> {
             inmate: None,
             sor_id: None,
             featured: None,
+            noise_seed: self.rng.r#gen(),
         });
         self.people.len() - 1
     }

@@ -7,9 +7,11 @@
 //! fixed, different variation in every source and always carry identifiers.
 
 use chrono::{Datelike, NaiveDate};
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
+use super::ids::splitmix;
 use super::nicknames::nicknames;
 use super::places::Residence;
 use super::population::Person;
@@ -169,19 +171,20 @@ pub(crate) fn spell<R: Rng>(
         noise.missing_address = 0.6;
     }
     let odds = id_odds(source, kind, role);
-    match person.featured {
-        Some(_) => scripted(person, source, odds, date, rng),
-        None => noisy(person, noise, odds, date, rng),
-    }
+    // Agencies that keep one master record per person spell them the same
+    // way every time; police and court clerks retype the name on each record.
+    let mut own = ChaCha8Rng::seed_from_u64(splitmix(person.noise_seed ^ source.index() as u64));
+    let mut spelling = match (person.featured, source) {
+        (Some(_), _) => scripted(person, source, date, &mut own),
+        (None, Source::Rms | Source::Judicial) => noisy(person, noise, date, rng),
+        (None, _) => noisy(person, noise, date, &mut own),
+    };
+    let certain = person.featured.is_some();
+    attach_ids(&mut spelling, person, odds, |p| certain || rng.gen_bool(p));
+    spelling
 }
 
-fn noisy<R: Rng>(
-    person: &Person,
-    noise: Noise,
-    odds: IdOdds,
-    date: NaiveDate,
-    rng: &mut R,
-) -> Spelling {
+fn noisy<R: Rng>(person: &Person, noise: Noise, date: NaiveDate, rng: &mut R) -> Spelling {
     let mut given = person.given.to_string();
     if rng.gen_bool(noise.nickname)
         && let Some(nick) = nicknames(person.given).choose(rng)
@@ -224,7 +227,7 @@ fn noisy<R: Rng>(
         Some(person.home_on(date).clone())
     };
     let sex = (!rng.gen_bool(0.01)).then_some(person.sex);
-    let mut spelling = Spelling {
+    Spelling {
         given,
         middle,
         surname,
@@ -237,9 +240,7 @@ fn noisy<R: Rng>(
         licence: None,
         inmate: None,
         sor_id: None,
-    };
-    attach_ids(&mut spelling, person, odds, |p| rng.gen_bool(p));
-    spelling
+    }
 }
 
 fn attach_ids(
@@ -256,15 +257,9 @@ fn attach_ids(
     spelling.sor_id = pick(&person.sor_id, odds.sor_id);
 }
 
-/// The featured people's fixed variation per source. Every record carries
-/// every identifier its source can send, so they link on identifiers alone.
-fn scripted<R: Rng>(
-    person: &Person,
-    source: Source,
-    odds: IdOdds,
-    date: NaiveDate,
-    rng: &mut R,
-) -> Spelling {
+/// The featured people's fixed variation per source. The caller attaches
+/// every identifier the source can send, so they link on identifiers alone.
+fn scripted<R: Rng>(person: &Person, source: Source, date: NaiveDate, rng: &mut R) -> Spelling {
     let full = Spelling {
         given: person.given.to_string(),
         middle: person.middle.map(str::to_string),
@@ -309,7 +304,6 @@ fn scripted<R: Rng>(
             s.given = typo(person.given, rng);
         }
     }
-    attach_ids(&mut s, person, odds, |_| true);
     s
 }
 
