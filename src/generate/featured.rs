@@ -60,7 +60,7 @@ pub(crate) fn script(chunk: &mut Chunk<'_>) -> Vec<usize> {
     ]
 }
 
-/// A current licence and a current registration; returns the vehicle.
+/// Emits a current licence and a current registration and returns the vehicle's index.
 fn licensed_owner(chunk: &mut Chunk<'_>, p: usize) -> usize {
     let issued = chunk.ago(500);
     let id = chunk.record_id(Source::Dmv, issued);

@@ -15,7 +15,7 @@ use super::records::{Event, Source};
 use super::vehicles::Vehicle;
 use crate::model::{RecordKind, Role, Sex, Status};
 
-/// People per chunk; chunks are the unit of parallel work and of determinism.
+/// People per chunk. Chunks are the unit of parallel work and of determinism.
 pub(crate) const CHUNK_PEOPLE: usize = 4096;
 
 /// Number of scripted featured people at the start of chunk 0.
@@ -154,7 +154,7 @@ const ORDERS: &[&str] = &[
 pub(crate) struct Chunk<'a> {
     /// Chunk number.
     pub index: u64,
-    /// Date every status is judged at; no event is later.
+    /// Date every status is judged at. No event is dated later.
     pub as_of: NaiveDate,
     /// Seeded identifier formats.
     pub ids: &'a IdFormats,
@@ -226,7 +226,8 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// Emits the versions of one record; the last is marked the latest.
+    /// Numbers the versions of one record, marks the last one the latest and
+    /// appends them to the chunk's records.
     pub(crate) fn emit(&mut self, mut versions: Vec<Event>) {
         let last = versions.len().saturating_sub(1);
         for (i, event) in versions.iter_mut().enumerate() {
@@ -546,7 +547,7 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// A police arrest report.
+    /// Emits a police arrest report.
     pub(crate) fn arrest(&mut self, p: usize, date: NaiveDate, charge: &str, town: &'static Town) {
         let id = self.record_id(Source::Rms, date);
         let mut event = Event::new(Source::Rms, id, RecordKind::Arrest, date, Role::Subject, p)
@@ -559,7 +560,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// A police incident naming a victim and sometimes a witness.
+    /// Emits a police incident naming a victim and sometimes a witness or an associate.
     pub(crate) fn incident(
         &mut self,
         p: usize,
@@ -593,7 +594,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// A field interview; most name no identifier at all.
+    /// Emits a field interview. Most name no identifier at all.
     pub(crate) fn field_contact(&mut self, p: usize, date: NaiveDate) {
         let id = self.record_id(Source::Rms, date);
         let reason = self.pick(FIELD_REASONS);
@@ -614,7 +615,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// An officer-safety caution, usually still in force.
+    /// Emits an officer-safety caution, usually still in force.
     fn caution(&mut self, p: usize, date: NaiveDate) {
         let status = if self.rng.gen_bool(0.85) {
             Status::Active
@@ -624,7 +625,7 @@ impl<'a> Chunk<'a> {
         self.caution_with(p, date, status);
     }
 
-    /// An officer-safety caution with the given status.
+    /// Emits an officer-safety caution with the given status.
     pub(crate) fn caution_with(&mut self, p: usize, date: NaiveDate, status: Status) {
         let id = self.record_id(Source::Rms, date);
         let text = self.pick(CAUTIONS);
@@ -643,7 +644,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// A court record with the defendant as subject.
+    /// Starts a court record with the defendant as subject.
     pub(crate) fn court(
         &mut self,
         p: usize,
@@ -658,7 +659,7 @@ impl<'a> Chunk<'a> {
             .town(court)
     }
 
-    /// One to three held appearances between `from` and `to`.
+    /// Emits one to three held appearances between `from` and `to`.
     pub(crate) fn appearances(
         &mut self,
         p: usize,
@@ -677,8 +678,8 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// A case still open: bail, pretrial supervision and sometimes a warrant
-    /// for failing to appear.
+    /// Emits a case still open, with bail, pretrial supervision and sometimes a
+    /// warrant for failing to appear.
     pub(crate) fn pending_case(
         &mut self,
         p: usize,
@@ -732,7 +733,7 @@ impl<'a> Chunk<'a> {
         self.emit(versions);
     }
 
-    /// A warrant; `outcome` other than active adds a second version.
+    /// Emits a warrant. An `outcome` other than active adds a second version.
     pub(crate) fn warrant(
         &mut self,
         p: usize,
@@ -758,7 +759,7 @@ impl<'a> Chunk<'a> {
         self.emit(versions);
     }
 
-    /// A protective order restraining `p` and protecting `protected`.
+    /// Emits a protective order restraining `p` and protecting `protected`.
     pub(crate) fn protective_order(
         &mut self,
         p: usize,
@@ -883,8 +884,8 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// Admission, a few moves, and release unless the term runs past the
-    /// as-of date. Returns the release date.
+    /// Emits an admission, a few moves, and the release unless the term runs
+    /// past the as-of date. Returns the release date.
     pub(crate) fn incarcerate(
         &mut self,
         p: usize,
@@ -938,7 +939,8 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// Probation or pretrial supervision; `end` of `None` runs until the case ends.
+    /// Emits probation or pretrial supervision. With `end` of `None` it runs until
+    /// the case ends.
     pub(crate) fn supervision(
         &mut self,
         p: usize,
@@ -972,8 +974,8 @@ impl<'a> Chunk<'a> {
         self.emit(versions);
     }
 
-    /// A parole grant with its conditions, and revocation for some; `end` of
-    /// `None` picks a term of one to three years.
+    /// Emits a parole grant with its conditions, and a revocation for some.
+    /// With `end` of `None` the term is one to three years.
     pub(crate) fn parole(&mut self, p: usize, released: NaiveDate, end: Option<NaiveDate>) {
         let years = self.rng.gen_range(1..=3);
         let end = end.unwrap_or(released + Months::new(12 * years));
@@ -1046,7 +1048,7 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// Registration with the registry, reported addresses and compliance checks.
+    /// Emits a registration with the registry, reported addresses and compliance checks.
     pub(crate) fn registry(&mut self, p: usize, date: NaiveDate, offense: &str) {
         if self.people[p].sor_id.is_none() {
             let n = self.registrants.take();

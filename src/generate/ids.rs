@@ -117,8 +117,8 @@ impl IdFormats {
         format!("SOR{:06}", self.sor.apply(n))
     }
 
-    /// Plant code and serial number (VIN positions 11 to 17) for vehicle
-    /// `n`, as a number below [`VIN_SERIALS`]: the plant is the millions.
+    /// Returns the plant code and serial number (VIN positions 11 to 17) of
+    /// a vehicle as one number below [`VIN_SERIALS`]. Its millions pick the plant code.
     pub(crate) fn vin_serial(&self, vehicle: u64) -> u64 {
         self.vin_serial.apply(vehicle)
     }
@@ -168,7 +168,8 @@ mod tests {
         let ids = IdFormats::new(7);
         for person in [0, 1, 999_999, 5_000_000] {
             let sid = ids.state_id(person);
-            assert!(sid.len() == 9 && sid.starts_with("CT"), "{sid}");
+            assert_eq!(sid.len(), 9, "{sid}");
+            assert!(sid.starts_with("CT"), "{sid}");
             assert_eq!(ids.licence(person).len(), 9);
             assert_eq!(ids.inmate(person).len(), 6);
             assert_eq!(ids.sor_id(person).len(), 9);

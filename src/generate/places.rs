@@ -251,7 +251,7 @@ pub(crate) struct Residence {
     pub zip: &'static str,
 }
 
-/// How a source writes street lines.
+/// Street-line style of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StreetStyle {
     /// Upper case, USPS abbreviations, as motor-vehicle systems print them.

@@ -1,4 +1,4 @@
-//! How one person comes out in one record: nicknames, one-edit typos, swapped
+//! Per-record spelling of a person: nicknames, one-edit typos, swapped
 //! date-of-birth day and month, dropped surname parts, suffixes and middle
 //! names present or not, missing fields, older addresses, and which
 //! identifiers the record carries.
@@ -18,7 +18,7 @@ use super::population::Person;
 use super::records::Source;
 use crate::model::{RecordKind, Role, Sex};
 
-/// What a record says about one person.
+/// One person's details as a record states them.
 #[derive(Debug, Clone)]
 pub(crate) struct Spelling {
     /// Given name or nickname, title case.
@@ -79,7 +79,7 @@ fn noise(source: Source) -> Noise {
     }
 }
 
-/// Which identifiers a source can carry for a party, and how often it does.
+/// Probability that a source's record carries each identifier of a party.
 #[derive(Debug, Clone, Copy, Default)]
 struct IdOdds {
     state_id: f64,
@@ -172,7 +172,7 @@ pub(crate) fn spell<R: Rng>(
     }
     let odds = id_odds(source, kind, role);
     // Agencies that keep one master record per person spell them the same
-    // way every time; police and court clerks retype the name on each record.
+    // way every time, while police and court clerks retype the name on each record.
     let mut own = ChaCha8Rng::seed_from_u64(splitmix(person.noise_seed ^ source.index() as u64));
     let mut spelling = match (person.featured, source) {
         (Some(_), _) => scripted(person, source, date, &mut own),
@@ -184,24 +184,10 @@ pub(crate) fn spell<R: Rng>(
     spelling
 }
 
+/// Spells `person` with this source's random variation of name, date of
+/// birth and address. The caller attaches identifiers.
 fn noisy<R: Rng>(person: &Person, noise: Noise, date: NaiveDate, rng: &mut R) -> Spelling {
-    let mut given = person.given.to_string();
-    if rng.gen_bool(noise.nickname)
-        && let Some(nick) = nicknames(person.given).choose(rng)
-    {
-        given = nick.to_string();
-    }
-    let mut surname = person.surname.clone();
-    if rng.gen_bool(noise.drop_surname_part) {
-        surname = surname_variant(&surname, rng);
-    }
-    if rng.gen_bool(noise.typo) {
-        if rng.gen_bool(0.6) {
-            surname = typo(&surname, rng);
-        } else {
-            given = typo(&given, rng);
-        }
-    }
+    let (given, surname) = noisy_names(person, noise, rng);
     let middle = if rng.gen_bool(noise.drop_middle) {
         None
     } else if rng.gen_bool(noise.middle_initial) {
@@ -210,15 +196,8 @@ fn noisy<R: Rng>(person: &Person, noise: Noise, date: NaiveDate, rng: &mut R) ->
         person.middle.map(str::to_string)
     };
     let suffix = person.suffix.filter(|_| !rng.gen_bool(noise.drop_suffix));
-    let dob = if rng.gen_bool(noise.missing_dob) {
-        None
-    } else if rng.gen_bool(noise.placeholder_dob) {
-        NaiveDate::from_ymd_opt(1900, 1, 1)
-    } else if rng.gen_bool(noise.swap_dob) {
-        Some(swap_day_month(person.dob))
-    } else {
-        Some(person.dob)
-    };
+    let dob = noisy_dob(person.dob, noise, rng);
+
     let home = if rng.gen_bool(noise.missing_address) {
         None
     } else if rng.gen_bool(noise.stale_address) {
@@ -243,6 +222,43 @@ fn noisy<R: Rng>(person: &Person, noise: Noise, date: NaiveDate, rng: &mut R) ->
     }
 }
 
+/// Returns the given name and surname with nickname, dropped surname part
+/// and typo applied at the source's rates.
+fn noisy_names<R: Rng>(person: &Person, noise: Noise, rng: &mut R) -> (String, String) {
+    let mut given = person.given.to_string();
+    if rng.gen_bool(noise.nickname)
+        && let Some(nick) = nicknames(person.given).choose(rng)
+    {
+        given = nick.to_string();
+    }
+    let mut surname = person.surname.clone();
+    if rng.gen_bool(noise.drop_surname_part) {
+        surname = surname_variant(&surname, rng);
+    }
+    if rng.gen_bool(noise.typo) {
+        if rng.gen_bool(0.6) {
+            surname = typo(&surname, rng);
+        } else {
+            given = typo(&given, rng);
+        }
+    }
+    (given, surname)
+}
+
+/// Returns the date of birth as recorded: missing, the 1900-01-01
+/// placeholder, day and month swapped, or correct.
+fn noisy_dob<R: Rng>(dob: NaiveDate, noise: Noise, rng: &mut R) -> Option<NaiveDate> {
+    if rng.gen_bool(noise.missing_dob) {
+        None
+    } else if rng.gen_bool(noise.placeholder_dob) {
+        NaiveDate::from_ymd_opt(1900, 1, 1)
+    } else if rng.gen_bool(noise.swap_dob) {
+        Some(swap_day_month(dob))
+    } else {
+        Some(dob)
+    }
+}
+
 fn attach_ids(
     spelling: &mut Spelling,
     person: &Person,
@@ -257,8 +273,8 @@ fn attach_ids(
     spelling.sor_id = pick(&person.sor_id, odds.sor_id);
 }
 
-/// The featured people's fixed variation per source. The caller attaches
-/// every identifier the source can send, so they link on identifiers alone.
+/// Spells a featured person with a fixed variation per source. The caller
+/// attaches every identifier the source can send, so they link on identifiers alone.
 fn scripted<R: Rng>(person: &Person, source: Source, date: NaiveDate, rng: &mut R) -> Spelling {
     let full = Spelling {
         given: person.given.to_string(),
