@@ -31,7 +31,7 @@ fn run(people: usize, seed: u64, dir: &Path) {
     generate(&config).expect("generation succeeds");
 }
 
-/// One shared run of 3,000 people that most tests read.
+/// Generates 3,000 people once and returns the directory most tests read.
 fn shared() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -130,7 +130,7 @@ fn value<'a>(record: &'a Fields, spec: &FieldSpec) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// Every field of a party mapping with its name, role included.
+/// Lists every field of a party mapping with its name, role included.
 fn party_fields(party: &PartyMapping) -> Vec<(&'static str, &FieldSpec)> {
     let optional = [
         ("name", &party.name),
@@ -162,7 +162,7 @@ fn party_fields(party: &PartyMapping) -> Vec<(&'static str, &FieldSpec)> {
     fields
 }
 
-/// Whether any non-role field of the party has a value in `record`.
+/// Returns whether any non-role field of the party has a value in `record`.
 fn party_present(record: &Fields, party: &PartyMapping) -> bool {
     party_fields(party)
         .into_iter()

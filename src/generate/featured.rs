@@ -60,7 +60,7 @@ pub(crate) fn script(chunk: &mut Chunk<'_>) -> Vec<usize> {
     ]
 }
 
-/// A current licence and a current registration; returns the vehicle.
+/// Emits a current licence and a current registration and returns the vehicle's index.
 fn licensed_owner(chunk: &mut Chunk<'_>, p: usize) -> usize {
     let issued = chunk.ago(500);
     let id = chunk.record_id(Source::Dmv, issued);
@@ -183,7 +183,7 @@ fn recent_assault(chunk: &mut Chunk<'_>, p: usize) {
         .describe(charge);
     chunk.emit(vec![case]);
     chunk.appearances(p, filed, chunk.ago(60), &docket, court);
-    chunk.bail(p, filed, &docket, court);
+    chunk.bail(p, filed, &docket, court, None);
     chunk.protective_order(p, PROTECTED, filed, &docket, court, true);
     let issued = chunk.ago(30);
     chunk.warrant(p, issued, &docket, court, Status::Active);
@@ -198,6 +198,7 @@ fn registrant(chunk: &mut Chunk<'_>, p: usize) -> usize {
         surname,
         47,
     );
+    chunk.people[p].suffix = Some("SR");
     chunk.fingerprint(p, true);
     let vehicle = licensed_owner(chunk, p);
     let arrested = chunk.ago(3 * 365);

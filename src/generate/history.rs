@@ -15,7 +15,7 @@ use super::records::{Event, Source};
 use super::vehicles::Vehicle;
 use crate::model::{RecordKind, Role, Sex, Status};
 
-/// People per chunk; chunks are the unit of parallel work and of determinism.
+/// People per chunk. Chunks are the unit of parallel work and of determinism.
 pub(crate) const CHUNK_PEOPLE: usize = 4096;
 
 /// Number of scripted featured people at the start of chunk 0.
@@ -154,7 +154,7 @@ const ORDERS: &[&str] = &[
 pub(crate) struct Chunk<'a> {
     /// Chunk number.
     pub index: u64,
-    /// Date every status is judged at; no event is later.
+    /// Date every status is judged at. No event is dated later.
     pub as_of: NaiveDate,
     /// Seeded identifier formats.
     pub ids: &'a IdFormats,
@@ -226,7 +226,8 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// Emits the versions of one record; the last is marked the latest.
+    /// Numbers the versions of one record, marks the last one the latest and
+    /// appends them to the chunk's records.
     pub(crate) fn emit(&mut self, mut versions: Vec<Event>) {
         let last = versions.len().saturating_sub(1);
         for (i, event) in versions.iter_mut().enumerate() {
@@ -546,7 +547,7 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// A police arrest report.
+    /// Emits a police arrest report.
     pub(crate) fn arrest(&mut self, p: usize, date: NaiveDate, charge: &str, town: &'static Town) {
         let id = self.record_id(Source::Rms, date);
         let mut event = Event::new(Source::Rms, id, RecordKind::Arrest, date, Role::Subject, p)
@@ -559,7 +560,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// A police incident naming a victim and sometimes a witness.
+    /// Emits a police incident naming a victim and sometimes a witness or an associate.
     pub(crate) fn incident(
         &mut self,
         p: usize,
@@ -581,16 +582,19 @@ impl<'a> Chunk<'a> {
         .describe(charge)
         .town(town.name);
         event.parties.push((Role::Victim, victim));
-        if self.rng.gen_bool(0.3) {
-            let witness = self.other_person(p, false);
-            if witness != victim {
-                event.parties.push((Role::Witness, witness));
+        // The feed has room for two people besides the subject.
+        let other = self.other_person(p, false);
+        if other != victim {
+            match self.rng.gen_range(0..100) {
+                0..30 => event.parties.push((Role::Witness, other)),
+                30..40 => event.parties.push((Role::Associate, other)),
+                _ => {}
             }
         }
         self.emit(vec![event]);
     }
 
-    /// A field interview; most name no identifier at all.
+    /// Emits a field interview. Most name no identifier at all.
     pub(crate) fn field_contact(&mut self, p: usize, date: NaiveDate) {
         let id = self.record_id(Source::Rms, date);
         let reason = self.pick(FIELD_REASONS);
@@ -611,7 +615,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// An officer-safety caution, usually still in force.
+    /// Emits an officer-safety caution, usually still in force.
     fn caution(&mut self, p: usize, date: NaiveDate) {
         let status = if self.rng.gen_bool(0.85) {
             Status::Active
@@ -621,7 +625,7 @@ impl<'a> Chunk<'a> {
         self.caution_with(p, date, status);
     }
 
-    /// An officer-safety caution with the given status.
+    /// Emits an officer-safety caution with the given status.
     pub(crate) fn caution_with(&mut self, p: usize, date: NaiveDate, status: Status) {
         let id = self.record_id(Source::Rms, date);
         let text = self.pick(CAUTIONS);
@@ -640,7 +644,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// A court record with the defendant as subject.
+    /// Starts a court record with the defendant as subject.
     pub(crate) fn court(
         &mut self,
         p: usize,
@@ -655,7 +659,7 @@ impl<'a> Chunk<'a> {
             .town(court)
     }
 
-    /// One to three held appearances between `from` and `to`.
+    /// Emits one to three held appearances between `from` and `to`.
     pub(crate) fn appearances(
         &mut self,
         p: usize,
@@ -674,8 +678,8 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// A case still open: bail, pretrial supervision and sometimes a warrant
-    /// for failing to appear.
+    /// Emits a case still open, with bail, pretrial supervision and sometimes a
+    /// warrant for failing to appear.
     pub(crate) fn pending_case(
         &mut self,
         p: usize,
@@ -691,7 +695,7 @@ impl<'a> Chunk<'a> {
         self.emit(vec![case]);
         self.appearances(p, date, self.as_of, docket, court);
         if self.rng.gen_bool(0.5) {
-            self.bail(p, date, docket, court);
+            self.bail(p, date, docket, court, None);
         }
         if self.rng.gen_bool(0.3) {
             self.supervision(p, RecordKind::PretrialSupervision, date, None, docket);
@@ -702,17 +706,34 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// Bail conditions set at arraignment, in force until the case closes.
-    pub(crate) fn bail(&mut self, p: usize, date: NaiveDate, docket: &str, court: &'static str) {
+    /// Bail conditions set at arraignment, in force until the case closes;
+    /// `lifted` adds a closing version on that date.
+    pub(crate) fn bail(
+        &mut self,
+        p: usize,
+        date: NaiveDate,
+        docket: &str,
+        court: &'static str,
+        lifted: Option<NaiveDate>,
+    ) {
         let terms = self.pick(BAIL_TERMS);
         let event = self
             .court(p, RecordKind::BailCondition, date, docket, court)
             .status(Status::Active)
             .describe(terms);
-        self.emit(vec![event]);
+        let mut versions = vec![event];
+        if let Some(lifted) = lifted {
+            versions.push(
+                versions[0]
+                    .next_version()
+                    .status(Status::Closed)
+                    .end(Some(lifted)),
+            );
+        }
+        self.emit(versions);
     }
 
-    /// A warrant; `outcome` other than active adds a second version.
+    /// Emits a warrant. An `outcome` other than active adds a second version.
     pub(crate) fn warrant(
         &mut self,
         p: usize,
@@ -738,7 +759,7 @@ impl<'a> Chunk<'a> {
         self.emit(versions);
     }
 
-    /// A protective order restraining `p` and protecting `protected`.
+    /// Emits a protective order restraining `p` and protecting `protected`.
     pub(crate) fn protective_order(
         &mut self,
         p: usize,
@@ -794,6 +815,13 @@ impl<'a> Chunk<'a> {
         };
         self.emit(versions);
         self.appearances(p, date, decided, docket, court);
+        if self.rng.gen_bool(0.3) {
+            self.bail(p, date, docket, court, Some(decided));
+        }
+        if self.rng.gen_bool(0.15) {
+            let kind = RecordKind::PretrialSupervision;
+            self.supervision(p, kind, date, Some(decided), docket);
+        }
         if self.rng.gen_bool(0.2) {
             let issued = self.between(date, decided);
             let outcome = if self.rng.gen_bool(0.85) {
@@ -856,8 +884,8 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// Admission, a few moves, and release unless the term runs past the
-    /// as-of date. Returns the release date.
+    /// Emits an admission, a few moves, and the release unless the term runs
+    /// past the as-of date. Returns the release date.
     pub(crate) fn incarcerate(
         &mut self,
         p: usize,
@@ -911,7 +939,8 @@ impl<'a> Chunk<'a> {
         self.emit(vec![event]);
     }
 
-    /// Probation or pretrial supervision; `end` of `None` runs until the case ends.
+    /// Emits probation or pretrial supervision. With `end` of `None` it runs until
+    /// the case ends.
     pub(crate) fn supervision(
         &mut self,
         p: usize,
@@ -930,7 +959,7 @@ impl<'a> Chunk<'a> {
             .case(docket)
             .town(office);
         let mut versions = vec![first];
-        let revoked = self.rng.gen_bool(0.1);
+        let revoked = self.people[p].featured.is_none() && self.rng.gen_bool(0.1);
         if let Some(end) = end.filter(|&e| e < self.as_of || revoked) {
             let last = if revoked {
                 versions[0]
@@ -945,8 +974,8 @@ impl<'a> Chunk<'a> {
         self.emit(versions);
     }
 
-    /// A parole grant with its conditions, and revocation for some; `end` of
-    /// `None` picks a term of one to three years.
+    /// Emits a parole grant with its conditions, and a revocation for some.
+    /// With `end` of `None` the term is one to three years.
     pub(crate) fn parole(&mut self, p: usize, released: NaiveDate, end: Option<NaiveDate>) {
         let years = self.rng.gen_range(1..=3);
         let end = end.unwrap_or(released + Months::new(12 * years));
@@ -1019,7 +1048,7 @@ impl<'a> Chunk<'a> {
         }
     }
 
-    /// Registration with the registry, reported addresses and compliance checks.
+    /// Emits a registration with the registry, reported addresses and compliance checks.
     pub(crate) fn registry(&mut self, p: usize, date: NaiveDate, offense: &str) {
         if self.people[p].sor_id.is_none() {
             let n = self.registrants.take();

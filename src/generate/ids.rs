@@ -47,6 +47,9 @@ pub(crate) fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// Distinct plant-and-serial values: 33 plant characters times a million serials.
+pub(crate) const VIN_SERIALS: u64 = 33 * 1_000_000;
+
 /// Letters used on plates and in FBI numbers: no I, O or Q.
 const LETTERS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ";
 
@@ -60,6 +63,7 @@ pub(crate) struct IdFormats {
     sor: Permutation,
     plate_letters: Permutation,
     plate_digits: Permutation,
+    vin_serial: Permutation,
 }
 
 impl IdFormats {
@@ -73,6 +77,7 @@ impl IdFormats {
             sor: Permutation::new(seed, 5, 1_000_000),
             plate_letters: Permutation::new(seed, 6, 23 * 23 * 100_000),
             plate_digits: Permutation::new(seed, 7, 1_000 * 23 * 23 * 23),
+            vin_serial: Permutation::new(seed, 8, VIN_SERIALS),
         }
     }
 
@@ -110,6 +115,12 @@ impl IdFormats {
     /// Unique while `n` is below 1,000,000.
     pub(crate) fn sor_id(&self, n: u64) -> String {
         format!("SOR{:06}", self.sor.apply(n))
+    }
+
+    /// Returns the plant code and serial number (VIN positions 11 to 17) of
+    /// a vehicle as one number below [`VIN_SERIALS`]. Its millions pick the plant code.
+    pub(crate) fn vin_serial(&self, vehicle: u64) -> u64 {
+        self.vin_serial.apply(vehicle)
     }
 
     /// Plate number for vehicle `n`: `AB12345` for most, `123ABC` for some.
@@ -157,7 +168,8 @@ mod tests {
         let ids = IdFormats::new(7);
         for person in [0, 1, 999_999, 5_000_000] {
             let sid = ids.state_id(person);
-            assert!(sid.len() == 9 && sid.starts_with("CT"), "{sid}");
+            assert_eq!(sid.len(), 9, "{sid}");
+            assert!(sid.starts_with("CT"), "{sid}");
             assert_eq!(ids.licence(person).len(), 9);
             assert_eq!(ids.inmate(person).len(), 6);
             assert_eq!(ids.sor_id(person).len(), 9);

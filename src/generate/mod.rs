@@ -21,9 +21,9 @@
 //! people for the demo and end-to-end tests).
 //!
 //! People are generated in chunks of a fixed size. Each chunk draws from its
-//! own random stream (the seed with the chunk number as stream id) and owns
-//! reserved ranges of record numbers and identifiers, so chunks run in
-//! parallel and the files are byte-identical for a seed whatever the number
+//! own random stream, the seed with the chunk number as stream id. It also
+//! owns reserved ranges of record numbers and identifiers. So chunks run in
+//! parallel, and the files are byte-identical for a seed whatever the number
 //! of threads. Chunks are generated a window at a time and written in order,
 //! so memory stays bounded.
 
@@ -68,16 +68,16 @@ pub const SOURCES: [&str; 7] = [
 /// Chunks generated in parallel before their output is written.
 const WINDOW: u64 = 16;
 
-/// What to generate and where.
+/// Population size, seed, as-of date and output directory of one run.
 #[derive(Debug, Clone)]
 pub struct GenerateConfig {
-    /// Number of people in the population; at least [`MIN_PEOPLE`].
+    /// Number of people in the population, at least [`MIN_PEOPLE`].
     pub people: usize,
-    /// Seed; the same seed and population give byte-identical files.
+    /// Seed. The same seed and population give byte-identical files.
     pub seed: u64,
-    /// Date statuses are judged at; no event is dated later.
+    /// Date statuses are judged at. No event is dated later.
     pub as_of: NaiveDate,
-    /// Directory the files are written to; created if missing.
+    /// Directory the files are written to, created if missing.
     pub out_dir: PathBuf,
     /// Show a progress bar on standard error.
     pub progress: bool,
@@ -86,12 +86,12 @@ pub struct GenerateConfig {
 /// Smallest population: the featured people and the person they protect.
 pub const MIN_PEOPLE: usize = FEATURED + 1;
 
-/// What a run wrote.
+/// Summary of the files one run wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenerateSummary {
     /// Number of people generated.
     pub people: usize,
-    /// Rows written per source; each version of a record is one row.
+    /// Rows written per source, counting each version of a record as one row.
     pub records_per_source: BTreeMap<String, usize>,
     /// Rows written to `truth.csv`, header excluded.
     pub truth_rows: usize,

@@ -251,7 +251,7 @@ pub(crate) struct Residence {
     pub zip: &'static str,
 }
 
-/// How a source writes street lines.
+/// Street-line style of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StreetStyle {
     /// Upper case, USPS abbreviations, as motor-vehicle systems print them.
@@ -339,7 +339,12 @@ impl Residence {
     pub(crate) fn street_with_unit<R: Rng>(&self, style: StreetStyle, rng: &mut R) -> String {
         let mut line = self.street_line(style, rng);
         if let Some(unit) = &self.unit {
-            line.push_str(if rng.gen_bool(0.5) { " Apt " } else { " #" });
+            let designator = match (style, rng.gen_bool(0.5)) {
+                (_, false) => " #",
+                (StreetStyle::Upper, true) => " APT ",
+                (StreetStyle::Typed, true) => " Apt ",
+            };
+            line.push_str(designator);
             line.push_str(unit);
         }
         line

@@ -13,13 +13,13 @@ use crate::model::Sex;
 /// One fictional person with their true attributes.
 #[derive(Debug, Clone)]
 pub(crate) struct Person {
-    /// Global person number; `person_id` in the truth file is derived from it.
+    /// Global person number, from which `person_id` in the truth file is derived.
     pub index: u64,
     /// Given name, title case.
     pub given: &'static str,
     /// Middle name, title case.
     pub middle: Option<&'static str>,
-    /// Surname, title case; may be multi-part or hyphenated.
+    /// Surname in title case, possibly multi-part or hyphenated.
     pub surname: String,
     /// Generational suffix, canonical form.
     pub suffix: Option<&'static str>,
@@ -47,6 +47,8 @@ pub(crate) struct Person {
     pub sor_id: Option<String>,
     /// Position in `featured.json`, for the scripted demo people.
     pub featured: Option<usize>,
+    /// Seed of the person's spelling in agencies that keep a master record.
+    pub noise_seed: u64,
 }
 
 impl Person {
@@ -113,7 +115,7 @@ impl<'r, R: Rng> Populator<'r, R> {
         }
     }
 
-    /// Adds households until `count` people exist; the last household may be cut short.
+    /// Adds households until `count` people exist, cutting the last one short if needed.
     pub(crate) fn fill(mut self, count: usize, leading_singles: usize) -> Vec<Person> {
         while self.people.len() < count {
             let kind = if self.household < leading_singles {
@@ -208,12 +210,13 @@ impl<'r, R: Rng> Populator<'r, R> {
             inmate: None,
             sor_id: None,
             featured: None,
+            noise_seed: self.rng.r#gen(),
         });
         self.people.len() - 1
     }
 
-    /// A surname for a new family: sometimes a two-part or hyphenated
-    /// Hispanic surname.
+    /// Picks a surname for a new family, sometimes a two-part or hyphenated
+    /// Hispanic one.
     fn family_surname(&mut self) -> (String, Origin) {
         let (surname, origin) = names::surname(self.rng);
         if origin == Origin::Hispanic && !surname.contains(' ') && self.rng.gen_bool(0.2) {
@@ -398,6 +401,7 @@ mod tests {
                 .any(|b| a.household == b.household && a.dob == b.dob && a.given != b.given)
         });
         let junior = people.iter().any(|p| p.suffix == Some("JR"));
-        assert!(twins && junior);
+        assert!(twins, "no twins");
+        assert!(junior, "no junior");
     }
 }

@@ -42,7 +42,7 @@ impl Source {
         }
     }
 
-    /// Whether the feed is JSON Lines rather than CSV.
+    /// Returns whether the feed is JSON Lines rather than CSV.
     pub(crate) fn is_jsonl(self) -> bool {
         matches!(self, Source::Rms | Source::Cssd | Source::Sor)
     }
@@ -70,9 +70,9 @@ pub(crate) struct Event {
     pub version: u32,
     /// Whether no higher version of this record exists.
     pub latest: bool,
-    /// What the record states.
+    /// Record kind.
     pub kind: RecordKind,
-    /// Event or effective date; never after the run's as-of date.
+    /// Event or effective date, never after the run's as-of date.
     pub date: NaiveDate,
     /// End or expiry date.
     pub end: Option<NaiveDate>,
@@ -84,7 +84,7 @@ pub(crate) struct Event {
     pub description: Option<String>,
     /// Town of the event.
     pub town: Option<&'static str>,
-    /// People named, with their roles; the first is the subject or owner.
+    /// People named, with their roles. The first is the subject or owner.
     pub parties: Vec<(Role, usize)>,
     /// Vehicle named, as an index into the chunk's vehicles.
     pub vehicle: Option<usize>,

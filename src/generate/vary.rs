@@ -1,4 +1,4 @@
-//! How one person comes out in one record: nicknames, one-edit typos, swapped
+//! Per-record spelling of a person: nicknames, one-edit typos, swapped
 //! date-of-birth day and month, dropped surname parts, suffixes and middle
 //! names present or not, missing fields, older addresses, and which
 //! identifiers the record carries.
@@ -7,16 +7,18 @@
 //! fixed, different variation in every source and always carry identifiers.
 
 use chrono::{Datelike, NaiveDate};
-use rand::Rng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
+use super::ids::splitmix;
 use super::nicknames::nicknames;
 use super::places::Residence;
 use super::population::Person;
 use super::records::Source;
 use crate::model::{RecordKind, Role, Sex};
 
-/// What a record says about one person.
+/// One person's details as a record states them.
 #[derive(Debug, Clone)]
 pub(crate) struct Spelling {
     /// Given name or nickname, title case.
@@ -77,7 +79,7 @@ fn noise(source: Source) -> Noise {
     }
 }
 
-/// Which identifiers a source can carry for a party, and how often it does.
+/// Probability that a source's record carries each identifier of a party.
 #[derive(Debug, Clone, Copy, Default)]
 struct IdOdds {
     state_id: f64,
@@ -169,19 +171,60 @@ pub(crate) fn spell<R: Rng>(
         noise.missing_address = 0.6;
     }
     let odds = id_odds(source, kind, role);
-    match person.featured {
-        Some(_) => scripted(person, source, odds, date, rng),
-        None => noisy(person, noise, odds, date, rng),
+    // Agencies that keep one master record per person spell them the same
+    // way every time, while police and court clerks retype the name on each record.
+    let mut own = ChaCha8Rng::seed_from_u64(splitmix(person.noise_seed ^ source.index() as u64));
+    let mut spelling = match (person.featured, source) {
+        (Some(_), _) => scripted(person, source, date, &mut own),
+        (None, Source::Rms | Source::Judicial) => noisy(person, noise, date, rng),
+        (None, _) => noisy(person, noise, date, &mut own),
+    };
+    let certain = person.featured.is_some();
+    attach_ids(&mut spelling, person, odds, |p| certain || rng.gen_bool(p));
+    spelling
+}
+
+/// Spells `person` with this source's random variation of name, date of
+/// birth and address. The caller attaches identifiers.
+fn noisy<R: Rng>(person: &Person, noise: Noise, date: NaiveDate, rng: &mut R) -> Spelling {
+    let (given, surname) = noisy_names(person, noise, rng);
+    let middle = if rng.gen_bool(noise.drop_middle) {
+        None
+    } else if rng.gen_bool(noise.middle_initial) {
+        person.middle.map(initial)
+    } else {
+        person.middle.map(str::to_string)
+    };
+    let suffix = person.suffix.filter(|_| !rng.gen_bool(noise.drop_suffix));
+    let dob = noisy_dob(person.dob, noise, rng);
+
+    let home = if rng.gen_bool(noise.missing_address) {
+        None
+    } else if rng.gen_bool(noise.stale_address) {
+        Some(person.prior.as_ref().map_or(&person.home, |p| &p.0).clone())
+    } else {
+        Some(person.home_on(date).clone())
+    };
+    let sex = (!rng.gen_bool(0.01)).then_some(person.sex);
+    Spelling {
+        given,
+        middle,
+        surname,
+        suffix,
+        dob,
+        sex,
+        home,
+        state_id: None,
+        fbi: None,
+        licence: None,
+        inmate: None,
+        sor_id: None,
     }
 }
 
-fn noisy<R: Rng>(
-    person: &Person,
-    noise: Noise,
-    odds: IdOdds,
-    date: NaiveDate,
-    rng: &mut R,
-) -> Spelling {
+/// Returns the given name and surname with nickname, dropped surname part
+/// and typo applied at the source's rates.
+fn noisy_names<R: Rng>(person: &Person, noise: Noise, rng: &mut R) -> (String, String) {
     let mut given = person.given.to_string();
     if rng.gen_bool(noise.nickname)
         && let Some(nick) = nicknames(person.given).choose(rng)
@@ -199,47 +242,21 @@ fn noisy<R: Rng>(
             given = typo(&given, rng);
         }
     }
-    let middle = if rng.gen_bool(noise.drop_middle) {
-        None
-    } else if rng.gen_bool(noise.middle_initial) {
-        person.middle.map(initial)
-    } else {
-        person.middle.map(str::to_string)
-    };
-    let suffix = person.suffix.filter(|_| !rng.gen_bool(noise.drop_suffix));
-    let dob = if rng.gen_bool(noise.missing_dob) {
+    (given, surname)
+}
+
+/// Returns the date of birth as recorded: missing, the 1900-01-01
+/// placeholder, day and month swapped, or correct.
+fn noisy_dob<R: Rng>(dob: NaiveDate, noise: Noise, rng: &mut R) -> Option<NaiveDate> {
+    if rng.gen_bool(noise.missing_dob) {
         None
     } else if rng.gen_bool(noise.placeholder_dob) {
         NaiveDate::from_ymd_opt(1900, 1, 1)
     } else if rng.gen_bool(noise.swap_dob) {
-        Some(swap_day_month(person.dob))
+        Some(swap_day_month(dob))
     } else {
-        Some(person.dob)
-    };
-    let home = if rng.gen_bool(noise.missing_address) {
-        None
-    } else if rng.gen_bool(noise.stale_address) {
-        Some(person.prior.as_ref().map_or(&person.home, |p| &p.0).clone())
-    } else {
-        Some(person.home_on(date).clone())
-    };
-    let sex = (!rng.gen_bool(0.01)).then_some(person.sex);
-    let mut spelling = Spelling {
-        given,
-        middle,
-        surname,
-        suffix,
-        dob,
-        sex,
-        home,
-        state_id: None,
-        fbi: None,
-        licence: None,
-        inmate: None,
-        sor_id: None,
-    };
-    attach_ids(&mut spelling, person, odds, |p| rng.gen_bool(p));
-    spelling
+        Some(dob)
+    }
 }
 
 fn attach_ids(
@@ -256,15 +273,9 @@ fn attach_ids(
     spelling.sor_id = pick(&person.sor_id, odds.sor_id);
 }
 
-/// The featured people's fixed variation per source. Every record carries
-/// every identifier its source can send, so they link on identifiers alone.
-fn scripted<R: Rng>(
-    person: &Person,
-    source: Source,
-    odds: IdOdds,
-    date: NaiveDate,
-    rng: &mut R,
-) -> Spelling {
+/// Spells a featured person with a fixed variation per source. The caller
+/// attaches every identifier the source can send, so they link on identifiers alone.
+fn scripted<R: Rng>(person: &Person, source: Source, date: NaiveDate, rng: &mut R) -> Spelling {
     let full = Spelling {
         given: person.given.to_string(),
         middle: person.middle.map(str::to_string),
@@ -309,7 +320,6 @@ fn scripted<R: Rng>(
             s.given = typo(person.given, rng);
         }
     }
-    attach_ids(&mut s, person, odds, |_| true);
     s
 }
 

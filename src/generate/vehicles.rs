@@ -86,7 +86,7 @@ impl Vehicle {
             model,
             year,
             colour: pick_colour(rng),
-            vin: make_vin(wmi, year, index, rng),
+            vin: make_vin(wmi, year, ids.vin_serial(index), rng),
             plate: ids.plate(index, rng.gen_bool(0.3)),
         }
     }
@@ -148,9 +148,9 @@ fn year_code(year: u16) -> char {
 }
 
 /// Builds a VIN: WMI, five descriptor characters, check digit, year code,
-/// plant code and serial. The plant code and serial encode `index`, so VINs
-/// are unique across the run.
-fn make_vin<R: Rng>(wmi: &str, year: u16, index: u64, rng: &mut R) -> String {
+/// plant code and serial. The plant code and serial encode `serial`, a
+/// number unique to the vehicle, so VINs are unique across the run.
+fn make_vin<R: Rng>(wmi: &str, year: u16, serial: u64, rng: &mut R) -> String {
     let mut vin = String::with_capacity(17);
     vin.push_str(wmi);
     for _ in 0..5 {
@@ -158,8 +158,8 @@ fn make_vin<R: Rng>(wmi: &str, year: u16, index: u64, rng: &mut R) -> String {
     }
     vin.push('0');
     vin.push(year_code(year));
-    vin.push(VIN_CHARS[(index / 1_000_000) as usize % VIN_CHARS.len()] as char);
-    vin.push_str(&format!("{:06}", index % 1_000_000));
+    vin.push(VIN_CHARS[(serial / 1_000_000) as usize % VIN_CHARS.len()] as char);
+    vin.push_str(&format!("{:06}", serial % 1_000_000));
     let check = vin_check_digit(&vin).expect("vin has 17 valid characters");
     vin.replace_range(8..9, &check.to_string());
     vin
