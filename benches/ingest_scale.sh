@@ -30,7 +30,8 @@ measure() {
         fi
     }
     read -r wall rss < "$work/time.txt"
-    printf '%-22s %9.2f s %9d KiB\n' "$label" "$wall" "$rss"
+    printf '%-26s %9.2f s %9d KiB\n' "$label" "$wall" "$rss"
+    echo "$label $wall $rss" >> "$work/results.txt"
 }
 
 feed_of() {
@@ -54,12 +55,20 @@ measure resolve "$ciss" --store "sqlite:$work/ciss.db" resolve
 for source in "${sources[@]}"; do
     file="$(feed_of "$source")"
     case "$file" in
-        *.csv) script=".import --csv '$file' raw_$source" ;;
-        # One JSON line per row; JSON strings never contain a raw tab.
-        *) script="CREATE TABLE raw_$source(line TEXT);
-.mode ascii
-.separator \"\\t\" \"\\n\"
-.import '$file' raw_$source" ;;
+        *.csv) measure "sqlite3-import-$source" sqlite3 "$work/peer.db" ".import --csv '$file' raw_$source" ;;
+        # One JSON line per row: JSON strings never contain a raw tab, so a
+        # tab-separated import keeps each line whole.
+        *) measure "sqlite3-import-$source" sqlite3 -cmd "CREATE TABLE raw_$source(line TEXT)" \
+            -cmd ".mode ascii" -cmd '.separator "\t" "\n"' "$work/peer.db" ".import '$file' raw_$source" ;;
     esac
-    measure "sqlite3-import-$source" sqlite3 "$work/peer.db" "$script"
 done
+
+# Totals: records per second over the summed wall time of each tool's steps.
+awk -v records="$records" '
+    $1 ~ /^ingest-/ { ciss += $2; if ($3 > ciss_rss) ciss_rss = $3 }
+    $1 ~ /^sqlite3-import-/ { peer += $2; if ($3 > peer_rss) peer_rss = $3 }
+    END {
+        printf "ciss ingest:    %d records in %.1f s = %.0f records/s, peak %d KiB\n", records, ciss, records / ciss, ciss_rss
+        printf "sqlite3 import: %d records in %.1f s = %.0f records/s, peak %d KiB\n", records, peer, records / peer, peer_rss
+        printf "ratio (sqlite3 import speed / ciss ingest speed): %.2f\n", ciss / peer
+    }' "$work/results.txt"
