@@ -1,6 +1,6 @@
 //! End to end on generated feeds: generate every source, ingest through the
 //! shipped mappings, resolve, and ask the GraphQL API for the featured plate.
-//! The answer must list exactly the status items the generator planted for the
+//! The response must list exactly the status items the generator planted for the
 //! owner, each with its agency, record id and date.
 
 use std::collections::{BTreeMap, BTreeSet};

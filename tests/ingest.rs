@@ -347,7 +347,7 @@ fn wait_for_batches(db: &Path, wanted: i64) {
     panic!("no {wanted} batches committed within 60 s");
 }
 
-/// Returns (committed batches, stored records, records the batches say they inserted).
+/// Returns (committed batches, stored records, records the batches report as inserted).
 fn batch_totals(db: &Path) -> (i64, i64, i64) {
     let conn = rusqlite::Connection::open(db).expect("store opens");
     conn.busy_timeout(std::time::Duration::from_secs(5))

@@ -125,7 +125,7 @@ struct ExportSchemaArgs {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     // A server logs its lifecycle and requests; the other commands print a
-    // report, so only warnings and errors are logged unless RUST_LOG says otherwise.
+    // report, so only warnings and errors are logged unless RUST_LOG sets a filter.
     init_tracing(if matches!(cli.command, Command::Serve(_)) {
         "info"
     } else {
