@@ -1,10 +1,13 @@
 //! Repository hygiene: every Rust file opens with a `//!` line saying what it
-//! is for, and no source file carries `todo!()`, `dbg!` or `#[ignore]`.
+//! is for, and no source file carries the todo, dbg or unimplemented macros or an
+//! ignore attribute.
 
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -21,7 +24,12 @@ fn all_rust_files() -> Vec<PathBuf> {
     for dir in ["src", "tests", "benches"] {
         rust_files(&root.join(dir), &mut files);
     }
-    assert!(files.len() > 10, "found only {} Rust files under {}", files.len(), root.display());
+    assert!(
+        files.len() > 10,
+        "found only {} Rust files under {}",
+        files.len(),
+        root.display()
+    );
     files
 }
 
@@ -29,15 +37,27 @@ fn all_rust_files() -> Vec<PathBuf> {
 fn every_rust_file_starts_with_module_docs() {
     let missing: Vec<_> = all_rust_files()
         .into_iter()
-        .filter(|path| !std::fs::read_to_string(path).unwrap_or_default().starts_with("//!"))
+        .filter(|path| {
+            !std::fs::read_to_string(path)
+                .unwrap_or_default()
+                .starts_with("//!")
+        })
         .collect();
-    assert!(missing.is_empty(), "files without a leading //! line: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "files without a leading //! line: {missing:?}"
+    );
 }
 
 #[test]
 fn no_placeholders_or_ignored_tests() {
     // Assembled so this file does not match itself.
-    let banned = [["todo", "!("].concat(), ["dbg", "!("].concat(), ["#[", "ignore"].concat(), ["unimplemented", "!("].concat()];
+    let banned = [
+        ["todo", "!("].concat(),
+        ["dbg", "!("].concat(),
+        ["#[", "ignore"].concat(),
+        ["unimplemented", "!("].concat(),
+    ];
     let mut offenders = Vec::new();
     for path in all_rust_files() {
         let text = std::fs::read_to_string(&path).unwrap_or_default();

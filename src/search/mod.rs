@@ -313,7 +313,7 @@ fn profile(
     }
     identifiers.sort_by(|a, b| (a.0.name(), &a.1).cmp(&(b.0.name(), &b.1)));
     identifiers.dedup();
-    addresses.sort_by(|a, b| b.seen_in.date.cmp(&a.seen_in.date));
+    addresses.sort_by_key(|a| std::cmp::Reverse(a.seen_in.date));
     let mut seen = std::collections::HashSet::new();
     addresses.retain(|a| seen.insert(a.address.key()));
     let name = most_common(names.values().map(|(n, name)| (*n, name.clone())));
