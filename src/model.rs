@@ -257,6 +257,7 @@ pub struct CanonicalRecord {
     /// Town where the event happened.
     pub town: Option<String>,
     /// People named in the record.
+    #[serde(default)]
     pub parties: Vec<Party>,
     /// Vehicles named in the record.
     pub vehicles: Vec<VehicleFacts>,

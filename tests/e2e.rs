@@ -111,9 +111,9 @@ async fn graphql(app: &axum::Router, query: &str) -> Value {
 /// each person, counting only the highest version of each record.
 fn planted_items(feeds: &Path) -> BTreeMap<String, BTreeSet<(String, String, String)>> {
     let mut reader = csv::Reader::from_path(feeds.join("truth.csv")).expect("truth.csv");
-    // (source, record id) -> (highest version, its (entity, category) items).
+    // (source, record id) -> (highest version, (person, category) of each truth row of it)
     type Newest = BTreeMap<(String, String), (u32, Vec<(String, String)>)>;
-    let mut newest: Newest = BTreeMap::new();
+    let mut newest = Newest::new();
     for row in reader.deserialize::<BTreeMap<String, String>>() {
         let row = row.expect("truth row");
         let key = (row["source"].clone(), row["record_id"].clone());

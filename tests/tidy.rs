@@ -1,6 +1,5 @@
 //! Repository hygiene: every Rust file opens with a `//!` line saying what it
-//! is for, and no source file carries the todo, dbg or unimplemented macros or an
-//! ignore attribute.
+//! is for, and no source file carries `todo!()`, `dbg!` or `#[ignore]`.
 
 use std::path::{Path, PathBuf};
 
@@ -51,18 +50,16 @@ fn every_rust_file_starts_with_module_docs() {
 
 #[test]
 fn no_placeholders_or_ignored_tests() {
-    // Assembled so this file does not match itself.
-    let banned = [
-        ["todo", "!("].concat(),
-        ["dbg", "!("].concat(),
-        ["#[", "ignore"].concat(),
-        ["unimplemented", "!("].concat(),
-    ];
+    let banned = ["todo!(", "dbg!(", "#[ignore", "unimplemented!("];
     let mut offenders = Vec::new();
-    for path in all_rust_files() {
+    // This file names the banned strings, so it is the one file not scanned.
+    for path in all_rust_files()
+        .into_iter()
+        .filter(|p| !p.ends_with("tests/tidy.rs"))
+    {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         for needle in &banned {
-            if text.contains(needle.as_str()) {
+            if text.contains(needle) {
                 offenders.push(format!("{}: {needle}", path.display()));
             }
         }
