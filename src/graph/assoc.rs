@@ -16,18 +16,18 @@ use serde::Serialize;
 use super::{EntityId, StoreError, StoredRecord};
 use crate::model::{RecordKey, RecordKind, Role, VehicleFacts};
 
-/// Most records fetched around any one node while expanding a neighbourhood or
-/// path. A node with more (a busy address, a prolific offender) contributes
-/// its newest records only and the subgraph is marked truncated.
+/// Maximum number of records fetched around one node while expanding a
+/// neighbourhood or path. A node with more records (a busy address, a prolific
+/// offender) contributes only its newest ones, and the subgraph is marked truncated.
 pub const MAX_RECORDS_PER_NODE: usize = 100;
 
-/// Most nodes a subgraph collects before expansion stops and it is marked truncated.
+/// Maximum number of nodes in a subgraph. Expansion stops there and the subgraph is marked truncated.
 pub const MAX_SUBGRAPH_NODES: usize = 2_000;
 
-/// Deepest neighbourhood served.
+/// Maximum neighbourhood depth, in edges.
 pub const MAX_NEIGHBOURHOOD_DEPTH: u8 = 3;
 
-/// Longest path searched for, in edges.
+/// Maximum path length searched for, in edges.
 pub const MAX_PATH_DEPTH: u8 = 6;
 
 /// A record as a node: its key (the current version), kind and date.

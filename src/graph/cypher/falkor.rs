@@ -20,7 +20,7 @@ use serde_json::{Map, Number, Value};
 use super::transport::{CypherTransport, IndexSpec, Row, Statement};
 use crate::graph::StoreError;
 
-/// Longest wait for any one reply; a hung server fails the call instead of stalling ingest.
+/// Maximum wait for one reply, so a hung server fails the call instead of stalling ingest.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Connection to one graph on a FalkorDB server.

@@ -7,11 +7,11 @@
 //! both servers run. What the servers do differently (index and constraint
 //! syntax, transactions) lives in each transport.
 //!
-//! Graph model: `Record` nodes (one per stored version, holding the canonical
-//! record as JSON) with `Mention` nodes (one per party, `-[:IN]->` the record,
-//! carrying the derived `entity`); shared `NameKey`, `Ident`, `Address`,
-//! `Vehicle` and `Plate` nodes link mentions and records that name the same
-//! thing. `Batch` nodes are commit markers, `Quarantine` nodes hold rejected
+//! Graph model: one `Record` node per stored version contains the canonical
+//! record as JSON. One `Mention` node per party points `-[:IN]->` to its
+//! record and carries the derived `entity`. Shared `NameKey`, `Ident`,
+//! `Address`, `Vehicle` and `Plate` nodes link mentions and records that name
+//! the same thing. `Batch` nodes are commit markers, `Quarantine` nodes hold rejected
 //! records and `Counter` nodes hand out the numeric ids, so mention and entity
 //! ids follow the same sequence as the SQLite store's.
 

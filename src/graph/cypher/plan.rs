@@ -55,7 +55,7 @@ pub(super) struct StoredVersion {
     pub(super) outcome: Option<Outcome>,
 }
 
-/// What the server holds that bears on one batch.
+/// Stored data that bears on one batch.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Existing {
     /// Stored versions by record key ([`rkey`]).

@@ -34,7 +34,8 @@ impl Statement {
 
     /// Adds a parameter, referenced as `$key` in the text.
     pub fn param(mut self, key: &str, value: impl Serialize) -> Statement {
-        // Serializing plain data into a JSON value cannot fail.
+        // Plain data (strings, numbers, lists, maps with string keys) always
+        // serializes to a JSON value, which is all the store passes here.
         let value = serde_json::to_value(value).unwrap_or(Value::Null);
         self.params.insert(key.to_string(), value);
         self
