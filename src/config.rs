@@ -7,15 +7,24 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::graph::{GraphStore, SqliteStore, StoreError};
+use crate::graph::cypher::{Credentials, Secret};
+use crate::graph::{CypherStore, GraphStore, SqliteStore, StoreError};
 use crate::search::SummaryRules;
 
 /// Every setting CISS reads. Each key is documented once, here.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// Store location. `sqlite:PATH` is the embedded store (the default, `sqlite:ciss.db`).
+    /// Store location: `sqlite:PATH` for the embedded store (the default,
+    /// `sqlite:ciss.db`), `falkor://HOST:PORT/GRAPH` for FalkorDB, or
+    /// `neo4j://HOST:PORT` / `bolt://HOST:PORT` for Neo4j.
     pub store: String,
+    /// Neo4j user name (`CISS_NEO4J_USER`).
+    #[serde(default)]
+    pub neo4j_user: Option<String>,
+    /// Neo4j password (`CISS_NEO4J_PASSWORD`); never logged or printed.
+    #[serde(default)]
+    pub neo4j_password: Option<Secret>,
     /// Address `ciss serve` listens on, `127.0.0.1:8080` by default.
     pub listen: String,
     /// Directory holding one `NAME.toml` mapping per source, `fixtures/sources` by default.
@@ -36,11 +45,25 @@ pub enum ConfigError {
     #[error("invalid settings: {0}")]
     Load(#[from] config::ConfigError),
     /// The store location has an unsupported scheme.
-    #[error("unsupported store location {0:?}: expected sqlite:PATH")]
+    #[error(
+        "unsupported store location {0:?}: expected sqlite:PATH, falkor://HOST:PORT/GRAPH, neo4j://HOST:PORT or bolt://HOST:PORT"
+    )]
     UnsupportedStore(String),
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Prefix of the variables that configure test servers (`CISS_TEST_FALKOR_URI`,
+/// `CISS_TEST_NEO4J_URI`, ...); they are not settings.
+const TEST_VARIABLE_PREFIX: &str = "CISS_TEST_";
+
+/// The process environment less the test-server variables, so `deny_unknown_fields`
+/// does not reject them.
+fn settings_environment() -> config::Map<String, String> {
+    std::env::vars()
+        .filter(|(name, _)| !name.starts_with(TEST_VARIABLE_PREFIX))
+        .collect()
 }
 
 impl Settings {
@@ -61,15 +84,35 @@ impl Settings {
         let environment = config::Environment::with_prefix("CISS")
             .prefix_separator("_")
             .separator("__")
-            .try_parsing(true);
+            .try_parsing(true)
+            .source(Some(settings_environment()));
         Ok(builder.add_source(environment).build()?.try_deserialize()?)
     }
 
-    /// Opens the configured store, creating it if needed.
-    pub fn open_store(&self) -> Result<Arc<dyn GraphStore>, ConfigError> {
-        match self.store.strip_prefix("sqlite:") {
-            Some(path) if !path.is_empty() => Ok(Arc::new(SqliteStore::open(Path::new(path))?)),
-            _ => Err(ConfigError::UnsupportedStore(self.store.clone())),
+    /// Opens the configured store, creating it (and its indexes) if needed.
+    pub async fn open_store(&self) -> Result<Arc<dyn GraphStore>, ConfigError> {
+        let location = self.store.as_str();
+        if let Some(path) = location.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err(ConfigError::UnsupportedStore(self.store.clone()));
+            }
+            return Ok(Arc::new(SqliteStore::open(Path::new(path))?));
         }
+        let graph_server = ["falkor://", "neo4j://", "bolt://"]
+            .iter()
+            .any(|scheme| location.starts_with(scheme));
+        if !graph_server {
+            return Err(ConfigError::UnsupportedStore(self.store.clone()));
+        }
+        let credentials = match (&self.neo4j_user, &self.neo4j_password) {
+            (Some(user), Some(password)) => Some(Credentials {
+                user: user.clone(),
+                password: password.clone(),
+            }),
+            _ => None,
+        };
+        Ok(Arc::new(
+            CypherStore::connect(location, credentials.as_ref()).await?,
+        ))
     }
 }

@@ -7,6 +7,9 @@
 //! derived graph, [`search`] answers status questions, and [`api`] serves them
 //! over GraphQL. [`generate`] writes realistic synthetic feeds.
 
+// The falkordb client's futures nest deeper than the default limit allows.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod cli;
 pub mod config;

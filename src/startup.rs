@@ -38,7 +38,7 @@ pub struct Application {
 impl Application {
     /// Opens the configured store and binds the listen address.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
-        let store = settings.open_store()?;
+        let store = settings.open_store().await?;
         Application::with_store(settings, store).await
     }
 

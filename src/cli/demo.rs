@@ -72,7 +72,7 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
     if let Some(listen) = args.listen {
         settings.listen = listen;
     }
-    let store = settings.open_store()?;
+    let store = settings.open_store().await?;
     ingest_all(&settings, store.as_ref(), &feeds).await?;
     print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
 

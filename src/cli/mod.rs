@@ -164,7 +164,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => run_generate(args),
         Command::Ingest(args) => run_ingest(&settings, args).await,
         Command::Resolve => {
-            let store = settings.open_store()?;
+            let store = settings.open_store().await?;
             print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
             Ok(ExitCode::SUCCESS)
         }
@@ -223,7 +223,7 @@ fn run_generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
 
 async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<ExitCode> {
     let mapping = SourceMapping::load(&settings.sources_dir, &args.source)?;
-    let store = settings.open_store()?;
+    let store = settings.open_store().await?;
     let options = IngestOptions {
         batch_size: args.batch_size.unwrap_or(settings.batch_size),
         progress: true,
@@ -248,7 +248,7 @@ async fn run_quarantine(
     settings: &Settings,
     command: QuarantineCommand,
 ) -> anyhow::Result<ExitCode> {
-    let store = settings.open_store()?;
+    let store = settings.open_store().await?;
     match command {
         QuarantineCommand::List { source, all } => {
             let entries = store.quarantine(source.as_deref(), all).await?;

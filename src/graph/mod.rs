@@ -6,12 +6,19 @@
 //! without deleting it) and treats entity assignments as derived data that
 //! resolution may rewrite at any time.
 
+mod assoc;
+pub mod cypher;
 mod schema;
 mod sqlite;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use assoc::{
+    AssocFilter, Edge, EdgeKind, MAX_NEIGHBOURHOOD_DEPTH, MAX_PATH_DEPTH, MAX_RECORDS_PER_NODE,
+    MAX_SUBGRAPH_NODES, NodeRef, RecordNode, Subgraph, edges_of_record, record_node, vehicle_key,
+};
+pub use cypher::CypherStore;
 pub use sqlite::SqliteStore;
 
 use crate::model::PersonFacts;
@@ -200,17 +207,34 @@ pub enum StoreError {
     /// A blocking task running a store call was cancelled or panicked.
     #[error("store task failed: {0}")]
     Task(String),
+    /// The caller passed a value the store cannot serve; the message names it.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// A graph server failed or could not be reached.
+    #[error("{server}: {message}")]
+    Server {
+        /// Which server: `falkordb` or `neo4j`.
+        server: &'static str,
+        /// What failed, as the server or client library said it.
+        message: String,
+        /// Whether the same call may succeed later: the connection was lost
+        /// or the server reported a transient error.
+        retryable: bool,
+    },
 }
 
 impl StoreError {
-    /// Returns whether retrying the same call may succeed: the database was
-    /// busy or locked by another process.
+    /// Returns whether retrying the same call may succeed: the SQLite database
+    /// was busy or locked by another process, or a graph server connection was
+    /// lost or the server reported a transient error. Everything else (bad
+    /// statements, constraint violations, corrupt data) is fatal.
     pub fn is_retryable(&self) -> bool {
         match self {
             StoreError::Sqlite(rusqlite::Error::SqliteFailure(err, _)) => matches!(
                 err.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
             ),
+            StoreError::Server { retryable, .. } => *retryable,
             _ => false,
         }
     }
@@ -263,4 +287,28 @@ pub trait GraphStore: Send + Sync {
 
     /// Returns row counts.
     async fn counts(&self) -> Result<StoreCounts, StoreError>;
+
+    /// Returns the people, vehicles, addresses and records within `depth`
+    /// (1 to [`MAX_NEIGHBOURHOOD_DEPTH`]) edges of `entity`, following only
+    /// the edges `filter` allows. Each node contributes at most
+    /// [`MAX_RECORDS_PER_NODE`] records; the result says when it was cut.
+    async fn neighbourhood(
+        &self,
+        entity: EntityId,
+        depth: u8,
+        filter: &AssocFilter,
+    ) -> Result<Subgraph, StoreError>;
+
+    /// Returns a shortest path of at most `max_depth` (1 to [`MAX_PATH_DEPTH`])
+    /// edges between two people, or `None` when there is none.
+    async fn path(
+        &self,
+        from: EntityId,
+        to: EntityId,
+        max_depth: u8,
+    ) -> Result<Option<Subgraph>, StoreError>;
+
+    /// Returns every current record naming `entity`, oldest first; undated
+    /// records come last, ties are ordered by source and record id.
+    async fn timeline(&self, entity: EntityId) -> Result<Vec<StoredRecord>, StoreError>;
 }

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// Schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE sources (
@@ -96,19 +96,61 @@ CREATE TABLE quarantine (
 );
 "#;
 
-/// Creates the schema on a new database, or checks an existing one is one this build reads.
-pub(crate) fn migrate(conn: &Connection) -> Result<(), MigrateError> {
+/// Version 2: the address key of each mention, so association queries find
+/// everyone recorded at an address through an index.
+const SCHEMA_V2: &str = r#"
+CREATE TABLE mention_addresses (
+    mention INTEGER PRIMARY KEY REFERENCES mentions(id),
+    key TEXT NOT NULL
+);
+CREATE INDEX mention_addresses_key ON mention_addresses (key);
+"#;
+
+/// Creates the schema on a new database, upgrades an older one, or checks an
+/// existing one is one this build reads. Each step runs in one transaction.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     match version {
         0 => {
             conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA_V1} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }
+        1 => upgrade_to_v2(conn),
         SCHEMA_VERSION => Ok(()),
         newer => Err(MigrateError::TooNew { found: newer }),
     }
+}
+
+/// Adds `mention_addresses` and fills it from the stored mentions.
+fn upgrade_to_v2(conn: &mut Connection) -> Result<(), MigrateError> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(SCHEMA_V2)?;
+    let mut keys = Vec::new();
+    {
+        let mut stmt = tx.prepare("SELECT id, person FROM mentions")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let mention: i64 = row.get(0)?;
+            let person: String = row.get(1)?;
+            let facts: crate::model::PersonFacts = serde_json::from_str(&person)
+                .map_err(|err| MigrateError::Corrupt(format!("mention {mention}: {err}")))?;
+            if let Some(address) = facts.address {
+                keys.push((mention, address.key()));
+            }
+        }
+    }
+    {
+        let mut insert =
+            tx.prepare("INSERT INTO mention_addresses (mention, key) VALUES (?1, ?2)")?;
+        for (mention, key) in &keys {
+            insert.execute(rusqlite::params![mention, key])?;
+        }
+    }
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Errors creating or checking the schema.
@@ -120,4 +162,6 @@ pub(crate) enum MigrateError {
         "database schema version {found} is newer than this build reads ({SCHEMA_VERSION}); upgrade ciss"
     )]
     TooNew { found: i64 },
+    #[error("cannot upgrade the schema: stored {0}")]
+    Corrupt(String),
 }

@@ -10,10 +10,11 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
+use super::assoc::{self, RecordsAround};
 use super::schema::{MigrateError, migrate};
 use super::{
-    Batch, BatchOutcome, EntityId, GraphStore, Mention, MentionId, NameQuery, QuarantineEntry,
-    StoreCounts, StoreError, StoredRecord,
+    AssocFilter, Batch, BatchOutcome, EntityId, GraphStore, Mention, MentionId, NameQuery, NodeRef,
+    QuarantineEntry, StoreCounts, StoreError, StoredRecord, Subgraph,
 };
 use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, Plate};
@@ -51,9 +52,9 @@ impl SqliteStore {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|err| open_error(err.to_string()))?;
         }
-        let writer = Connection::open(path)?;
+        let mut writer = Connection::open(path)?;
         configure(&writer)?;
-        migrate(&writer).map_err(|err| match err {
+        migrate(&mut writer).map_err(|err| match err {
             MigrateError::Sqlite(err) => StoreError::Sqlite(err),
             other => open_error(other.to_string()),
         })?;
@@ -311,6 +312,122 @@ impl GraphStore for SqliteStore {
         })
         .await
     }
+
+    async fn neighbourhood(
+        &self,
+        entity: EntityId,
+        depth: u8,
+        filter: &AssocFilter,
+    ) -> Result<Subgraph, StoreError> {
+        assoc::neighbourhood(self, entity, depth, filter).await
+    }
+
+    async fn path(
+        &self,
+        from: EntityId,
+        to: EntityId,
+        max_depth: u8,
+    ) -> Result<Option<Subgraph>, StoreError> {
+        assoc::path(self, from, to, max_depth).await
+    }
+
+    async fn timeline(&self, entity: EntityId) -> Result<Vec<StoredRecord>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT r.id, COALESCE(r.date, '9999-99-99') AS day, r.source, r.record_id \
+                 FROM mentions m JOIN records r ON r.id = m.record \
+                 WHERE m.entity = ?1 AND r.current = 1 ORDER BY day, r.source, r.record_id",
+            )?;
+            let ids: Vec<i64> = stmt
+                .query_map([entity], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter().map(|id| load_record(conn, id)).collect()
+        })
+        .await
+    }
+}
+
+/// Order shared by every association lookup: newest first, then by source and record id.
+const AROUND_ORDER: &str = "ORDER BY COALESCE(r.date, '') DESC, r.source, r.record_id LIMIT ?2";
+
+#[async_trait]
+impl RecordsAround for SqliteStore {
+    async fn records_around(
+        &self,
+        nodes: &[NodeRef],
+        limit: usize,
+    ) -> Result<Vec<(NodeRef, StoredRecord)>, StoreError> {
+        let nodes = nodes.to_vec();
+        self.read(move |conn| {
+            let mut found = Vec::new();
+            for node in nodes {
+                for id in record_ids_around(conn, &node, limit as i64 + 1)? {
+                    found.push((node.clone(), load_record(conn, id)?));
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+}
+
+/// Returns the row ids of current records touching `node`, through the index
+/// on mentions' entity, vehicles' VIN or plate, address keys or record keys.
+fn record_ids_around(
+    conn: &Connection,
+    node: &NodeRef,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let collect = |sql: &str, key: &dyn rusqlite::ToSql| -> Result<Vec<i64>, StoreError> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![key, limit], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    match node {
+        NodeRef::Person(entity) => collect(
+            &format!(
+                "SELECT DISTINCT r.id, r.date, r.source, r.record_id FROM mentions m JOIN records r ON r.id = m.record \
+                      WHERE m.entity = ?1 AND r.current = 1 {AROUND_ORDER}"
+            ),
+            entity,
+        ),
+        NodeRef::Address(key) => collect(
+            &format!(
+                "SELECT DISTINCT r.id, r.date, r.source, r.record_id FROM mention_addresses a \
+                      JOIN mentions m ON m.id = a.mention JOIN records r ON r.id = m.record \
+                      WHERE a.key = ?1 AND r.current = 1 {AROUND_ORDER}"
+            ),
+            key,
+        ),
+        NodeRef::Vehicle(key) => match key.split_once(' ') {
+            Some((state, number)) => {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT DISTINCT r.id, r.date, r.source, r.record_id FROM vehicles v JOIN records r ON r.id = v.record \
+                     WHERE v.plate_number = ?1 AND v.plate_state = ?3 AND v.vin IS NULL AND r.current = 1 \
+                     AND r.kind = 'vehicle_registration' {AROUND_ORDER}"
+                ))?;
+                let rows = stmt.query_map(params![number, limit, state], |row| row.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            }
+            None => collect(
+                &format!(
+                    "SELECT DISTINCT r.id, r.date, r.source, r.record_id FROM vehicles v JOIN records r ON r.id = v.record \
+                          WHERE v.vin = ?1 AND r.current = 1 AND r.kind = 'vehicle_registration' {AROUND_ORDER}"
+                ),
+                key,
+            ),
+        },
+        NodeRef::Record(node) => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM records WHERE source = ?1 AND record_id = ?2 AND version = ?3 AND current = 1",
+            )?;
+            let key = &node.key;
+            let rows = stmt.query_map(params![key.source, key.record_id, key.version], |row| {
+                row.get(0)
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        }
+    }
 }
 
 /// Writes one batch inside `tx`; the caller commits.
@@ -500,6 +617,10 @@ fn write_parts(
             person
         ])?;
         let mention = tx.last_insert_rowid();
+        if let Some(address) = &party.person.address {
+            tx.prepare_cached("INSERT INTO mention_addresses (mention, key) VALUES (?1, ?2)")?
+                .execute(params![mention, address.key()])?;
+        }
         if let Some(name) = &party.person.name {
             let dob = party.person.dob.map(|d| d.date().to_string());
             for part in std::iter::once(name.surname.as_str())

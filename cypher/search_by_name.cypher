@@ -1,0 +1,9 @@
+// Entities with a mention whose surname (or a part of it) matches, narrowed
+// by given name and date of birth when given.
+MATCH (k:NameKey {part: $surname})<-[:NAMED]-(m:Mention)
+WHERE ($given IS NULL OR m.given = $given)
+  AND ($dob IS NULL OR m.dob = $dob)
+  AND m.entity IS NOT NULL
+RETURN DISTINCT m.entity AS entity
+ORDER BY entity
+LIMIT $limit

@@ -1,0 +1,8 @@
+// Stores quarantine entries keyed by source and raw text; an entry quarantined
+// again keeps its id and first batch and takes the new reason.
+UNWIND $entries AS e
+MERGE (q:Quarantine {qkey: e.qkey})
+ON CREATE SET q.id = e.id, q.source = e.source, q.file = e.file,
+  q.line = e.line, q.record_id = e.record_id, q.raw = e.raw,
+  q.first_batch = $batch_id
+SET q.reason = e.reason, q.field = e.field
