@@ -33,6 +33,10 @@ pub struct Settings {
     pub batch_size: usize,
     /// Largest accepted body of `POST /ingest/{source}`, in bytes; 64 MiB by default.
     pub max_ingest_bytes: usize,
+    /// Bearer token that `POST /ingest/{source}` requires (`CISS_INGEST_TOKEN`).
+    /// Unset by default, which turns HTTP ingestion off; never logged or printed.
+    #[serde(default)]
+    pub ingest_token: Option<Secret>,
     /// Time windows of the status summary.
     pub summary: SummaryRules,
 }
@@ -44,6 +48,9 @@ pub enum ConfigError {
     /// The settings file or environment could not be read or has invalid values.
     #[error("invalid settings: {0}")]
     Load(#[from] config::ConfigError),
+    /// A setting has a value outside its range.
+    #[error("invalid settings: {0}")]
+    Invalid(String),
     /// The store location has an unsupported scheme.
     #[error(
         "unsupported store location {0:?}: expected sqlite:PATH, falkor://HOST:PORT/GRAPH, neo4j://HOST:PORT or bolt://HOST:PORT"
@@ -86,7 +93,28 @@ impl Settings {
             .separator("__")
             .try_parsing(true)
             .source(Some(settings_environment()));
-        Ok(builder.add_source(environment).build()?.try_deserialize()?)
+        let settings: Settings = builder.add_source(environment).build()?.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid =
+            |key: &str, reason: &str| Err(ConfigError::Invalid(format!("{key}: {reason}")));
+        if self.batch_size == 0 {
+            return invalid("batch_size", "must be at least 1");
+        }
+        if self.summary.recent_arrest_days < 0 || self.summary.release_days < 0 {
+            return invalid("summary", "day windows cannot be negative");
+        }
+        if self
+            .ingest_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return invalid("ingest_token", "must be at least 16 characters");
+        }
+        Ok(())
     }
 
     /// Opens the configured store, creating it (and its indexes) if needed.

@@ -267,6 +267,85 @@ async fn api_rejects_bad_input_and_abusive_queries() {
     );
 }
 
+async fn post_ingest(
+    app: &axum::Router,
+    path: &str,
+    token: Option<&str>,
+    body: String,
+) -> (u16, Value) {
+    let mut request = Request::post(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(body)).expect("request"))
+        .await
+        .expect("response");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_ingest_needs_a_token_and_a_valid_source() {
+    let world = world(50).await;
+    let token = "a-test-token-of-32-characters-xx";
+    let body = std::fs::read_to_string(world.feeds.join("sor.jsonl")).expect("feed");
+
+    let (status, _) = post_ingest(&world.app, "/ingest/sor", None, body.clone()).await;
+    assert_eq!(status, 403, "ingestion is off without a configured token");
+
+    let mut settings = Settings::load(None).expect("settings");
+    settings.sources_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    settings.ingest_token = Some(ciss::graph::cypher::Secret::new(token));
+    let app = router(AppState {
+        schema: build_schema(Search::new(Arc::clone(&world.store), settings.summary)),
+        store: Arc::clone(&world.store),
+        resolver: Arc::new(RuleResolver),
+        settings: Arc::new(settings),
+    });
+
+    let (status, _) = post_ingest(
+        &app,
+        "/ingest/sor",
+        Some("wrong-token-of-32-characters-xxx"),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, reply) = post_ingest(
+        &app,
+        "/ingest/..%2Fsources%2Fsor",
+        Some(token),
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 400, "{reply}");
+    let (status, reply) = post_ingest(&app, "/ingest/nosuch", Some(token), body.clone()).await;
+    assert_eq!(status, 404, "{reply}");
+    assert!(
+        !reply.to_string().contains(env!("CARGO_MANIFEST_DIR")),
+        "no server paths in replies: {reply}"
+    );
+    let (status, reply) = post_ingest(&app, "/ingest/sor", Some(token), body).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["received"], reply["accepted"], "{reply}");
+    assert_eq!(
+        reply["inserted"],
+        json!(0),
+        "the records were already ingested: {reply}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_graphiql_respond() {
     let world = world(50).await;

@@ -267,6 +267,78 @@ async fn invalid_utf8_is_quarantined_and_never_replayed() {
     );
 }
 
+#[tokio::test]
+async fn impossible_dates_are_quarantined() {
+    let feed = [
+        HEADER.to_string(),
+        format!("R1,1,01/15/2026,01/15/2025,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,AB 1234,{},TOYOTA", vin(1)),
+        format!("R2,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/2999,123456789,AB 1234,{},TOYOTA", vin(2)),
+    ]
+    .join("\n");
+    let fixture = fixture(&feed);
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.quarantined, 2);
+    let entries = fixture
+        .store
+        .quarantine(None, false)
+        .await
+        .expect("quarantine");
+    assert_eq!(
+        entries[0].reason,
+        "EXPIRES: end date 2025-01-15 is before the record date 2026-01-15"
+    );
+    assert_eq!(
+        entries[1].reason,
+        "DOB: date of birth 2999-03-04 is in the future"
+    );
+}
+
+#[tokio::test]
+async fn header_without_a_mapped_column_rejects_the_file() {
+    let fixture = fixture(&mixed_feed().replacen("VIN", "VNI", 1));
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+
+    let err = ingest_file(
+        fixture.store.as_ref(),
+        &mapping,
+        &fixture.feed,
+        &IngestOptions::default(),
+    )
+    .await
+    .expect_err("a file missing a mapped column must be rejected");
+
+    assert!(
+        err.to_string().contains("header lacks mapped columns VIN"),
+        "{err}"
+    );
+    assert_eq!(
+        fixture.store.counts().await.expect("counts").records,
+        0,
+        "nothing is stored"
+    );
+}
+
+#[test]
+fn source_names_cannot_leave_the_mapping_directory() {
+    let fixture = fixture(HEADER);
+    for name in [
+        "../regs",
+        "/etc/passwd",
+        "regs/../regs",
+        "Regs",
+        "",
+        "regs\u{1b}[2J",
+    ] {
+        let err = SourceMapping::load(&fixture.sources, name).expect_err(name);
+        assert!(
+            err.to_string().starts_with("invalid source name"),
+            "{name:?}: {err}"
+        );
+    }
+}
+
 #[test]
 fn unknown_mapping_key_is_rejected() {
     let text = MAPPING.replace("date_format", "date_fromat");

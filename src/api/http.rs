@@ -8,7 +8,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
@@ -19,6 +19,9 @@ use crate::graph::GraphStore;
 use crate::ingest::mapping::{MappingError, SourceMapping};
 use crate::ingest::{IngestOptions, ingest_reader};
 use crate::resolve::{Resolver, resolve_store};
+
+/// Largest accepted GraphQL request body; real queries are a few kilobytes.
+const MAX_GRAPHQL_BYTES: usize = 256 * 1024;
 
 /// Shared state of the HTTP handlers.
 #[derive(Clone)]
@@ -38,7 +41,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.max_ingest_bytes;
     Router::new()
-        .route("/graphql", post(graphql))
+        .route("/graphql", post(graphql).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)))
         .route("/graphiql", get(graphiql))
         .route("/healthz", get(healthz))
         .route("/ingest/{source}", post(ingest).layer(DefaultBodyLimit::max(body_limit)))
@@ -77,14 +80,22 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn ingest(
     State(state): State<AppState>,
     Path(source): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(rejection) = reject_unauthorized(&state, &headers) {
+        return rejection;
+    }
     let mapping = match SourceMapping::load(&state.settings.sources_dir, &source) {
         Ok(mapping) => mapping,
-        Err(err @ MappingError::UnknownSource { .. }) => {
-            return error_response(StatusCode::NOT_FOUND, err.to_string());
+        Err(err @ MappingError::InvalidSourceName { .. }) => {
+            return error_response(StatusCode::BAD_REQUEST, err.to_string());
+        }
+        Err(MappingError::UnknownSource { .. }) => {
+            return error_response(StatusCode::NOT_FOUND, format!("unknown source {source:?}"));
         }
         Err(err) => {
+            // The error names the mapping file's path, which stays in the log.
             tracing::error!(source = %source, error = %err, "source mapping failed to load");
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -127,9 +138,43 @@ async fn ingest(
         "superseded": report.superseded,
         "stale": report.stale,
         "quarantined": report.quarantined,
-        "errors": report.sample_errors,
+        "errors": report.sample_errors.iter().map(|e| serde_json::json!({
+            "line": e.line,
+            "record_id": e.record_id,
+            "field": e.field,
+            "reason": e.reason,
+        })).collect::<Vec<_>>(),
     }))
     .into_response()
+}
+
+/// Returns the rejection for a request whose bearer token is not the
+/// configured ingest token. HTTP ingestion is off unless a token is configured.
+fn reject_unauthorized(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let Some(expected) = &state.settings.ingest_token else {
+        let message = "http ingestion is disabled; set CISS_INGEST_TOKEN to enable it".to_string();
+        return Some(error_response(StatusCode::FORBIDDEN, message));
+    };
+    let presented = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    match presented {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => None,
+        _ => {
+            tracing::warn!("ingest request rejected: missing or wrong bearer token");
+            Some(error_response(
+                StatusCode::UNAUTHORIZED,
+                "missing or invalid bearer token".to_string(),
+            ))
+        }
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths, so
+/// response timing does not reveal how much of a token matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn error_response(status: StatusCode, message: String) -> Response {

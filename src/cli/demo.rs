@@ -66,13 +66,10 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
         feeds.display()
     );
 
-    let db = args.dir.join("ciss.db");
-    remove_store(&db)?;
-    settings.store = format!("sqlite:{}", db.display());
     if let Some(listen) = args.listen {
         settings.listen = listen;
     }
-    let store = settings.open_store().await?;
+    let store = open_demo_store(&mut settings, &args.dir).await?;
     ingest_all(&settings, store.as_ref(), &feeds).await?;
     print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
 
@@ -90,6 +87,29 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
     );
     app.run_until_stopped().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the demo's store. An embedded store is always a new file in the demo
+/// directory. A graph-server store (`--store falkor://...`) is used as given,
+/// and must be empty so the demo never mixes with other data.
+async fn open_demo_store(
+    settings: &mut Settings,
+    dir: &Path,
+) -> anyhow::Result<std::sync::Arc<dyn GraphStore>> {
+    if settings.store.starts_with("sqlite:") {
+        let db = dir.join("ciss.db");
+        remove_store(&db)?;
+        settings.store = format!("sqlite:{}", db.display());
+        return Ok(settings.open_store().await?);
+    }
+    let store = settings.open_store().await?;
+    let records = store.counts().await?.records;
+    if records > 0 {
+        anyhow::bail!(
+            "the demo needs an empty store, but the configured graph holds {records} records; name another graph"
+        );
+    }
+    Ok(store)
 }
 
 fn remove_store(db: &Path) -> anyhow::Result<()> {

@@ -253,15 +253,15 @@ async fn run_quarantine(
         QuarantineCommand::List { source, all } => {
             let entries = store.quarantine(source.as_deref(), all).await?;
             for entry in &entries {
-                let line = entry.line.map_or("-".to_string(), |n| n.to_string());
-                let record = entry.record_id.as_deref().unwrap_or("-");
                 println!(
-                    "{:>6}  {}  line {}  record {}  {}",
+                    "{:>6}  {}  {}",
                     entry.id.unwrap_or(0),
-                    entry.source,
-                    line,
-                    record,
-                    entry.reason
+                    entry
+                        .file
+                        .as_deref()
+                        .map(printable)
+                        .unwrap_or_else(|| "-".to_string()),
+                    describe_entry(entry)
                 );
             }
             println!("{} quarantined", entries.len());
@@ -307,24 +307,20 @@ async fn replay(
 
 fn print_ingest(file: &Path, report: &IngestReport) {
     println!(
-        "{} {}: received {}, accepted {} (new {}, duplicate {}, superseding {}, stale {}), quarantined {}",
+        "{} {}: received {}, accepted {} (new {}, of which {} supersede an older version; \
+         duplicate {}; older than stored {}), quarantined {}",
         report.source,
         file.display(),
         report.received,
         report.accepted(),
         report.inserted,
-        report.duplicates,
         report.superseded,
+        report.duplicates,
         report.stale,
         report.quarantined
     );
     for entry in &report.sample_errors {
-        let line = entry.line.map_or("-".to_string(), |n| n.to_string());
-        let record = entry.record_id.as_deref().unwrap_or("-");
-        println!(
-            "  quarantined: {} line {} record {}: {}",
-            entry.source, line, record, entry.reason
-        );
+        println!("  quarantined: {}", describe_entry(entry));
     }
     if report.quarantined > report.sample_errors.len() {
         println!(
@@ -332,6 +328,34 @@ fn print_ingest(file: &Path, report: &IngestReport) {
             report.quarantined - report.sample_errors.len()
         );
     }
+}
+
+/// Describes a quarantine entry as `source line N record ID: reason`.
+fn describe_entry(entry: &crate::graph::QuarantineEntry) -> String {
+    let line = entry.line.map_or("-".to_string(), |n| n.to_string());
+    let record = entry
+        .record_id
+        .as_deref()
+        .map(printable)
+        .unwrap_or_else(|| "-".to_string());
+    format!(
+        "{} line {line} record {record}: {}",
+        entry.source,
+        printable(&entry.reason)
+    )
+}
+
+/// Escapes control characters, so text from a feed cannot drive the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn print_resolve(report: &ResolveReport) {

@@ -66,6 +66,12 @@ impl FieldReader<'_> {
         let kind = self.parsed(Some(&spec.kind), "kind", true, RecordKind::parse);
         let date = self.date(spec.date.as_ref(), "date");
         let end_date = self.date(spec.end_date.as_ref(), "end date");
+        if let (Some(start), Some(end)) = (date, end_date)
+            && end < start
+        {
+            let reason = format!("end date {end} is before the record date {start}");
+            self.fail_at(spec.end_date.as_ref(), "end date", reason);
+        }
         let status = self.parsed(spec.status.as_ref(), "status", false, Status::parse);
         let case_number = self.text(spec.case_number.as_ref(), "case number", false);
         let description = self.text(spec.description.as_ref(), "description", false);
@@ -136,7 +142,7 @@ impl FieldReader<'_> {
         let role = self.parsed(Some(&spec.role), "role", true, Role::parse)?;
         let person = PersonFacts {
             name: self.name(spec),
-            dob: self.date(spec.dob.as_ref(), "dob").and_then(Dob::new),
+            dob: self.dob(spec.dob.as_ref()),
             sex: self.parsed(spec.sex.as_ref(), "sex", false, Sex::parse),
             ids: Identifiers {
                 state_id: self.identifier(spec.state_id.as_ref(), IdKind::StateId),
@@ -256,6 +262,21 @@ impl FieldReader<'_> {
                 1
             }
         }
+    }
+
+    /// Reads a date of birth. Placeholder dates become unknown; a date in the
+    /// future is an error.
+    fn dob(&mut self, spec: Option<&FieldSpec>) -> Option<Dob> {
+        let date = self.date(spec, "dob")?;
+        if date > chrono::Utc::now().date_naive() {
+            self.fail_at(
+                spec,
+                "dob",
+                format!("date of birth {date} is in the future"),
+            );
+            return None;
+        }
+        Dob::new(date)
     }
 
     fn identifier(&mut self, spec: Option<&FieldSpec>, kind: IdKind) -> Option<String> {

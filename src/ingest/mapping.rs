@@ -241,6 +241,12 @@ pub enum MappingError {
         /// What is wrong, with its TOML location.
         message: String,
     },
+    /// The source name has characters other than lowercase letters, digits and underscores.
+    #[error("invalid source name {name:?}: use lowercase letters, digits and underscores")]
+    InvalidSourceName {
+        /// Requested source name, with control characters escaped.
+        name: String,
+    },
     /// No mapping file exists for the requested source.
     #[error("no mapping for source {name:?} in {dir} (expected {dir}/{name}.toml)")]
     UnknownSource {
@@ -252,6 +258,83 @@ pub enum MappingError {
 }
 
 impl SourceMapping {
+    /// Returns every input path the mapping reads, without duplicates.
+    pub fn paths(&self) -> Vec<&str> {
+        let record = &self.record;
+        let mut specs: Vec<&FieldSpec> = [
+            Some(&record.id),
+            record.version.as_ref(),
+            Some(&record.kind),
+            record.date.as_ref(),
+            record.end_date.as_ref(),
+            record.status.as_ref(),
+            record.case_number.as_ref(),
+            record.description.as_ref(),
+            record.town.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for party in &self.parties {
+            specs.push(&party.role);
+            specs.extend(
+                [
+                    &party.name,
+                    &party.given,
+                    &party.middle,
+                    &party.surname,
+                    &party.suffix,
+                    &party.dob,
+                    &party.sex,
+                    &party.state_id,
+                    &party.fbi,
+                    &party.licence,
+                    &party.inmate,
+                    &party.sor_id,
+                    &party.phone,
+                    &party.address,
+                    &party.street,
+                    &party.unit,
+                    &party.city,
+                    &party.state,
+                    &party.zip,
+                ]
+                .into_iter()
+                .flatten(),
+            );
+        }
+        for vehicle in &self.vehicles {
+            specs.extend(
+                [
+                    &vehicle.plate,
+                    &vehicle.plate_state,
+                    &vehicle.vin,
+                    &vehicle.make,
+                    &vehicle.model,
+                    &vehicle.year,
+                    &vehicle.colour,
+                ]
+                .into_iter()
+                .flatten(),
+            );
+        }
+        for property in &self.properties {
+            specs.push(&property.serial);
+            specs.extend(
+                [&property.kind, &property.description]
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        let mut paths: Vec<&str> = specs
+            .iter()
+            .filter_map(|s| s.rule().path.as_deref())
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        paths
+    }
+
     /// Parses a mapping from TOML text; `path` is used in error messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<SourceMapping, MappingError> {
         toml::from_str(text).map_err(|err| MappingError::Invalid {
@@ -261,7 +344,19 @@ impl SourceMapping {
     }
 
     /// Loads `DIR/NAME.toml`.
+    /// Source names are lowercase letters, digits and underscores, so a name
+    /// taken from a URL or command line can never reach outside `dir`.
     pub fn load(dir: &Path, name: &str) -> Result<SourceMapping, MappingError> {
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(MappingError::InvalidSourceName {
+                name: name.escape_debug().to_string(),
+            });
+        }
         let path = dir.join(format!("{name}.toml"));
         if !path.exists() {
             return Err(MappingError::UnknownSource {

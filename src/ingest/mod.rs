@@ -171,7 +171,8 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
             sender.blocking_send((first_line, batch)).is_ok()
         };
         let mut open = true;
-        read_records(reader_mapping.format, input, &mut |record| {
+        let columns = reader_mapping.paths();
+        read_records(reader_mapping.format, input, &columns, &mut |record| {
             chunk.push(record);
             if open && chunk.len() >= batch_size {
                 open = send(&mut chunk);

@@ -19,15 +19,18 @@ pub struct RawRecord {
 }
 
 /// Reads all records of `format` from `input`, calling `sink` for each in order.
+/// A CSV file whose header lacks any of `columns` is rejected before its first
+/// row, because every row would otherwise lose those fields.
 /// Returns the number of bytes read, or the first I/O error (parse errors go to the sink).
 pub fn read_records<R: Read>(
     format: Format,
     input: R,
+    columns: &[&str],
     sink: &mut dyn FnMut(RawRecord),
 ) -> std::io::Result<()> {
     match format {
         Format::Jsonl => read_jsonl(input, sink),
-        Format::Csv => read_csv(input, sink),
+        Format::Csv => read_csv(input, columns, sink),
     }
 }
 
@@ -52,7 +55,11 @@ fn read_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(RawRecord)) -> std::io::Re
     Ok(())
 }
 
-fn read_csv<R: Read>(input: R, sink: &mut dyn FnMut(RawRecord)) -> std::io::Result<()> {
+fn read_csv<R: Read>(
+    input: R,
+    columns: &[&str],
+    sink: &mut dyn FnMut(RawRecord),
+) -> std::io::Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(BufReader::with_capacity(1 << 20, input));
@@ -60,8 +67,27 @@ fn read_csv<R: Read>(input: R, sink: &mut dyn FnMut(RawRecord)) -> std::io::Resu
         .byte_headers()
         .map_err(csv_to_io)?
         .iter()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
         .collect();
+    let missing: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| !headers.iter().any(|h| h == c))
+        .collect();
+    if !missing.is_empty() {
+        let message = format!(
+            "header lacks mapped columns {} (wrong source or mapping?)",
+            missing.join(", ")
+        );
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            message,
+        ));
+    }
     let mut row = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut row) {

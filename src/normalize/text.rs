@@ -8,7 +8,19 @@ use deunicode::deunicode;
 /// Apostrophes and periods are dropped rather than turned into spaces, so
 /// `O'Brien` becomes `OBRIEN` and `St. John` becomes `ST JOHN`.
 pub fn clean_token(raw: &str) -> String {
-    let ascii = deunicode(raw);
+    // Only letters and digits are transliterated: deunicode would otherwise
+    // spell symbols and emoji out as words ("🚓" as "police car").
+    let letters: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c.is_ascii_punctuation() || is_quote_or_dash(c) {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let ascii = deunicode(&letters);
     let mut out = String::with_capacity(ascii.len());
     for c in ascii.chars() {
         match c {
@@ -24,6 +36,15 @@ pub fn clean_token(raw: &str) -> String {
     }
     let trimmed = out.trim_matches(|c| c == ' ' || c == '-');
     trimmed.replace(" -", "-").replace("- ", "-")
+}
+
+/// Returns whether `c` is a typographic apostrophe, accent or dash, which
+/// transliterate to their ASCII forms.
+fn is_quote_or_dash(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2018}' | '\u{2019}' | '\u{02BC}' | '\u{00B4}' | '\u{2010}'..='\u{2015}'
+    )
 }
 
 /// Returns `raw` upper-cased with every non-alphanumeric character removed.
@@ -48,6 +69,8 @@ mod tests {
     #[test]
     fn clean_token_cases() {
         check("smith", "SMITH");
+        check("Seán 🚓", "SEAN");
+        check("Ana★Lee", "ANA LEE");
         check("  Smith  ", "SMITH");
         check("José", "JOSE");
         check("Müller", "MULLER");

@@ -241,6 +241,7 @@ impl Search {
 pub fn registration_current(stored: &StoredRecord, as_of: NaiveDate) -> bool {
     let record = &stored.record;
     record.kind == RecordKind::VehicleRegistration
+        && record.date.is_none_or(|issued| issued <= as_of)
         && record.status.is_none_or(|s| s == Status::Active)
         && record.end_date.is_some_and(|end| end >= as_of)
 }
@@ -303,7 +304,10 @@ fn profile(
                 *sexes.entry(sex).or_default() += 1;
             }
             identifiers.extend(person_identifiers(person));
-            if let Some(address) = &person.address {
+            // A protected party's or victim's address is never shown: it is
+            // where the person hides from the restrained party.
+            let sensitive = matches!(party.role, Role::Protected | Role::Victim);
+            if let Some(address) = person.address.as_ref().filter(|_| !sensitive) {
                 addresses.push(AddressSeen {
                     address: address.clone(),
                     seen_in: RecordRef::of(stored),

@@ -145,6 +145,10 @@ pub fn categorize(
     rules: &SummaryRules,
 ) -> Option<Category> {
     let record = &stored.record;
+    // A record dated after the as-of date did not exist yet on that date.
+    if record.date.is_some_and(|d| d > as_of) {
+        return None;
+    }
     let active = record.status.is_none_or(|s| s == Status::Active);
     let in_force =
         record.status == Some(Status::Active) && record.end_date.is_none_or(|end| end >= as_of);
@@ -269,6 +273,13 @@ mod tests {
             Some(C::Wanted),
         );
         check(K::Warrant, R::Subject, Some(S::Served), none, None);
+        check(
+            K::Warrant,
+            R::Subject,
+            Some(S::Active),
+            (Some("2026-07-01"), None),
+            None,
+        );
         check(K::Warrant, R::Victim, Some(S::Active), none, None);
         check(
             K::OfficerSafetyCaution,
