@@ -41,6 +41,13 @@ struct World {
 
 async fn world(people: usize) -> World {
     let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn GraphStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    world_on(people, dir, store).await
+}
+
+/// Generates feeds into `dir`, ingests them into `store` and resolves.
+async fn world_on(people: usize, dir: tempfile::TempDir, store: Arc<dyn GraphStore>) -> World {
     let feeds = dir.path().join("feeds");
     let config = GenerateConfig {
         people,
@@ -50,8 +57,6 @@ async fn world(people: usize) -> World {
         progress: false,
     };
     generate(&config).expect("feeds generate");
-    let store: Arc<dyn GraphStore> =
-        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
     let sources_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
     for source in SOURCES {
         let mapping = SourceMapping::load(&sources_dir, source).expect("mapping loads");
@@ -362,4 +367,47 @@ async fn health_and_graphiql_respond() {
         let text = String::from_utf8_lossy(&body).to_lowercase();
         assert!(text.contains(needle), "{path}: {text}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn falkordb_gives_the_same_plate_answer_as_sqlite() {
+    // Gated: `.ci/run` starts FalkorDB with scripts/falkordb.sh and sets the URI.
+    let Ok(server) = std::env::var("CISS_TEST_FALKOR_URI") else {
+        eprintln!(
+            "skipping: CISS_TEST_FALKOR_URI is not set (scripts/falkordb.sh starts a server)"
+        );
+        return;
+    };
+    let graph = format!(
+        "{}/e2e-{}",
+        server.trim_end_matches('/'),
+        std::process::id()
+    );
+    let mut settings = Settings::load(None).expect("settings");
+    settings.store = graph;
+    let falkor = settings.open_store().await.expect("falkordb store opens");
+    assert_eq!(
+        falkor.counts().await.expect("counts").records,
+        0,
+        "the test graph must start empty"
+    );
+
+    let sqlite_world = world(300).await;
+    let falkor_world = world_on(300, tempfile::tempdir().expect("temp dir"), falkor).await;
+    let featured = featured(&sqlite_world.feeds);
+    let query = PLATE_QUERY
+        .replace("STATE", featured["plate"]["state"].as_str().expect("state"))
+        .replace(
+            "NUMBER",
+            featured["plate"]["number"].as_str().expect("number"),
+        );
+
+    let from_sqlite = graphql(&sqlite_world.app, &query).await;
+    let from_falkor = graphql(&falkor_world.app, &query).await;
+
+    assert!(
+        from_sqlite["data"]["vehicleByPlate"]["owners"][0]["status"]["wanted"] == json!(true),
+        "{from_sqlite}"
+    );
+    assert_eq!(from_falkor, from_sqlite);
 }
