@@ -268,6 +268,35 @@ async fn invalid_utf8_is_quarantined_and_never_replayed() {
 }
 
 #[tokio::test]
+async fn address_errors_name_the_column_at_fault() {
+    let mapping = MAPPING.replace(
+        "licence = \"LICENCE\"",
+        "licence = \"LICENCE\"\nstreet = \"STREET\"\ncity = \"CITY\"\nzip = \"ZIP\"",
+    );
+    let feed = format!(
+        "{HEADER},STREET,CITY,ZIP\nR1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,AB 1234,{},TOYOTA,12 Elm Street,Hartford,ABCDE",
+        vin(1)
+    );
+    let fixture = fixture(&feed);
+    std::fs::write(fixture.sources.join("regs.toml"), mapping).expect("mapping");
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.quarantined, 1);
+    let entries = fixture
+        .store
+        .quarantine(None, false)
+        .await
+        .expect("quarantine");
+    assert_eq!(entries[0].field.as_deref(), Some("ZIP"));
+    assert!(
+        entries[0].reason.starts_with("ZIP: invalid zip"),
+        "{}",
+        entries[0].reason
+    );
+}
+
+#[tokio::test]
 async fn impossible_dates_are_quarantined() {
     let feed = [
         HEADER.to_string(),

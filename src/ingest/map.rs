@@ -194,7 +194,20 @@ impl FieldReader<'_> {
             .unwrap_or_else(|| "CT".to_string());
         let zip = self.text(spec.zip.as_ref(), "zip", false);
         Address::from_parts(&street, unit.as_deref(), &city, &state, zip.as_deref())
-            .map_err(|err| self.fail_at(spec.street.as_ref(), "street", err.to_string()))
+            .map_err(|err| {
+                // Name the column that holds the bad part, not always the street.
+                let part = match &err {
+                    NormalizeError::Invalid { what, .. } | NormalizeError::Empty { what } => *what,
+                };
+                let (field, what) = match part {
+                    "zip" => (spec.zip.as_ref(), "zip"),
+                    "city" => (spec.city.as_ref(), "city"),
+                    "state" => (spec.state.as_ref(), "state"),
+                    "unit" => (spec.unit.as_ref(), "unit"),
+                    _ => (spec.street.as_ref(), "street"),
+                };
+                self.fail_at(field, what, err.to_string())
+            })
             .ok()
     }
 

@@ -58,7 +58,7 @@ impl Vin {
             return Err(NormalizeError::invalid(
                 "vin",
                 raw,
-                format!("expected 17 characters, found {}", vin.len()),
+                format!("expected 17 letters or digits, found {}", vin.len()),
             ));
         }
         if let Some(bad) = vin.chars().find(|c| matches!(c, 'I' | 'O' | 'Q')) {
@@ -246,11 +246,11 @@ mod tests {
         );
         check(
             vin("1M8GDM9AXKP04278"),
-            r#"error: invalid vin "1M8GDM9AXKP04278": expected 17 characters, found 16"#,
+            r#"error: invalid vin "1M8GDM9AXKP04278": expected 17 letters or digits, found 16"#,
         );
         check(
             vin("1M8GDM9AXKP0427888"),
-            r#"error: invalid vin "1M8GDM9AXKP0427888": expected 17 characters, found 18"#,
+            r#"error: invalid vin "1M8GDM9AXKP0427888": expected 17 letters or digits, found 18"#,
         );
         check(vin(""), "error: empty vin");
         check(vin(" - "), "error: empty vin");
