@@ -15,7 +15,7 @@ use ciss::generate::{GenerateConfig, generate};
 use ciss::graph::{GraphStore, SqliteStore};
 use ciss::ingest::mapping::{Format, SourceMapping};
 use ciss::ingest::{IngestOptions, ingest_file};
-use ciss::resolve::{RuleResolver, resolve_store};
+use ciss::resolve::{default_resolver, resolve_store};
 use ciss::search::Search;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -71,7 +71,7 @@ async fn world(people: usize) -> World {
             report.sample_errors
         );
     }
-    resolve_store(store.as_ref(), &RuleResolver)
+    resolve_store(store.as_ref(), &default_resolver())
         .await
         .expect("resolve");
     let mut settings = Settings::load(None).expect("default settings");
@@ -80,7 +80,7 @@ async fn world(people: usize) -> World {
     let state = AppState {
         schema: build_schema(search),
         store: Arc::clone(&store),
-        resolver: Arc::new(RuleResolver),
+        resolver: Arc::new(default_resolver()),
         settings: Arc::new(settings),
     };
     World {
