@@ -59,7 +59,7 @@ macro_rules! string_enum {
 }
 
 string_enum! {
-    /// What a record states. Each source sends a subset of these kinds.
+    /// Kind of fact a record states. Each source sends a subset of these kinds.
     RecordKind {
         /// Police: a custodial arrest.
         Arrest = "arrest",
@@ -183,7 +183,7 @@ pub struct Identifiers {
     pub sor_id: Option<String>,
 }
 
-/// What one record says about one person.
+/// Facts one record gives about one person.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonFacts {
     /// Name, if the source sent a usable one.
@@ -205,7 +205,7 @@ pub struct PersonFacts {
 pub struct Party {
     /// Part played in the record.
     pub role: Role,
-    /// What the record says about the person.
+    /// Facts the record gives about the person.
     pub person: PersonFacts,
 }
 
@@ -242,7 +242,7 @@ pub struct PropertyFacts {
 pub struct CanonicalRecord {
     /// Identity of this version.
     pub key: RecordKey,
-    /// What the record states.
+    /// Kind of record.
     pub kind: RecordKind,
     /// When the event happened or the record took effect.
     pub date: Option<NaiveDate>,
@@ -257,6 +257,7 @@ pub struct CanonicalRecord {
     /// Town where the event happened.
     pub town: Option<String>,
     /// People named in the record.
+    #[serde(default)]
     pub parties: Vec<Party>,
     /// Vehicles named in the record.
     pub vehicles: Vec<VehicleFacts>,

@@ -1,6 +1,6 @@
 //! End to end on generated feeds: generate every source, ingest through the
 //! shipped mappings, resolve, and ask the GraphQL API for the featured plate.
-//! The answer must list exactly the status items the generator planted for the
+//! The response must list exactly the status items the generator planted for the
 //! owner, each with its agency, record id and date.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -111,7 +111,9 @@ async fn graphql(app: &axum::Router, query: &str) -> Value {
 /// each person, counting only the highest version of each record.
 fn planted_items(feeds: &Path) -> BTreeMap<String, BTreeSet<(String, String, String)>> {
     let mut reader = csv::Reader::from_path(feeds.join("truth.csv")).expect("truth.csv");
-    let mut newest: BTreeMap<(String, String), (u32, Vec<(String, String)>)> = BTreeMap::new();
+    // (source, record id) -> (highest version, (person, category) of each truth row of it)
+    type Newest = BTreeMap<(String, String), (u32, Vec<(String, String)>)>;
+    let mut newest = Newest::new();
     for row in reader.deserialize::<BTreeMap<String, String>>() {
         let row = row.expect("truth row");
         let key = (row["source"].clone(), row["record_id"].clone());

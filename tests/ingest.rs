@@ -61,6 +61,10 @@ struct Fixture {
 }
 
 fn fixture(feed: &str) -> Fixture {
+    fixture_bytes(feed.as_bytes())
+}
+
+fn fixture_bytes(feed: &[u8]) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let sources = dir.path().join("sources");
     std::fs::create_dir_all(&sources).expect("sources dir");
@@ -230,6 +234,39 @@ async fn replay_after_mapping_fix_accepts_fixed_records() {
     assert_eq!(all.len(), 4, "replayed entries are kept for audit");
 }
 
+#[tokio::test]
+async fn invalid_utf8_is_quarantined_and_never_replayed() {
+    let mut feed = format!("{HEADER}\nR1,1,01/15/2026,01/15/2027,A,\"").into_bytes();
+    feed.extend_from_slice(b"HOLLOWAY\xff, MARGARET");
+    feed.extend_from_slice(
+        format!("\",03/04/1971,123456789,AB 1234,{},TOYOTA\n", vin(1)).as_bytes(),
+    );
+    let fixture = fixture_bytes(&feed);
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.quarantined, 1);
+    let entries = fixture
+        .store
+        .quarantine(None, false)
+        .await
+        .expect("quarantine");
+    assert_eq!(entries[0].reason, "OWNER: invalid utf-8");
+    assert!(
+        entries[0].raw.contains("HOLLOWAY\u{fffd}"),
+        "{}",
+        entries[0].raw
+    );
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping");
+    let replay = replay_quarantine(fixture.store.as_ref(), &mapping, &IngestOptions::default())
+        .await
+        .expect("replay");
+    assert_eq!(
+        replay.quarantined, 1,
+        "bytes broken at the source stay quarantined"
+    );
+}
+
 #[test]
 fn unknown_mapping_key_is_rejected() {
     let text = MAPPING.replace("date_format", "date_fromat");
@@ -310,7 +347,7 @@ fn wait_for_batches(db: &Path, wanted: i64) {
     panic!("no {wanted} batches committed within 60 s");
 }
 
-/// Returns (committed batches, stored records, records the batches say they inserted).
+/// Returns (committed batches, stored records, records the batches report as inserted).
 fn batch_totals(db: &Path) -> (i64, i64, i64) {
     let conn = rusqlite::Connection::open(db).expect("store opens");
     conn.busy_timeout(std::time::Duration::from_secs(5))

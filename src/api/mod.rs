@@ -1,5 +1,5 @@
 //! The GraphQL API and the HTTP routes around it. This is the only module that
-//! knows GraphQL types; it converts the search layer's plain structs.
+//! uses GraphQL types. It converts the search layer's plain structs.
 
 mod http;
 mod query;

@@ -94,8 +94,9 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-/// Maps a search error: bad input is returned to the caller with its message;
-/// store failures are logged once with their cause and returned as a generic error.
+/// Maps a search error to a GraphQL error. Bad input goes back to the caller
+/// with its message. A store failure is logged once, with its cause, and the
+/// caller gets a generic error.
 fn to_graphql_error(err: SearchError) -> async_graphql::Error {
     match err {
         SearchError::InvalidInput(message) => {

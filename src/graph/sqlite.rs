@@ -118,10 +118,10 @@ impl Inner {
     }
 
     fn return_reader(&self, conn: Connection) {
-        if let Ok(mut pool) = self.readers.lock() {
-            if pool.len() < MAX_IDLE_READERS {
-                pool.push(conn);
-            }
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < MAX_IDLE_READERS
+        {
+            pool.push(conn);
         }
     }
 }
@@ -143,7 +143,7 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // thousands of records per transaction the extra fsync is negligible.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+         PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
     )?;
     Ok(())
 }
@@ -375,16 +375,6 @@ fn write_record(
 ) -> Result<(), StoreError> {
     let record = &incoming.record;
     let key = &record.key;
-    let exists = tx
-        .prepare_cached(
-            "SELECT 1 FROM records WHERE source = ?1 AND record_id = ?2 AND version = ?3",
-        )?
-        .query_row(params![key.source, key.record_id, key.version], |_| Ok(()))
-        .optional()?;
-    if exists.is_some() {
-        outcome.duplicates += 1;
-        return Ok(());
-    }
     let newest: Option<(i64, u32)> = tx
         .prepare_cached(
             "SELECT id, version FROM records WHERE source = ?1 AND record_id = ?2 AND current = 1",
@@ -393,30 +383,31 @@ fn write_record(
             Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?;
+    // The current version is always the highest stored one, so only a version
+    // below it can already be stored; the insert below detects that case.
     let current = match newest {
-        Some((_, version)) if version > key.version => {
-            outcome.stale += 1;
-            false
+        Some((_, version)) if version == key.version => {
+            outcome.duplicates += 1;
+            return Ok(());
         }
+        Some((_, version)) if version > key.version => false,
         Some((old_id, _)) => {
             tx.prepare_cached("UPDATE records SET current = 0 WHERE id = ?1")?
                 .execute([old_id])?;
             outcome.superseded += 1;
-            outcome.inserted += 1;
             true
         }
-        None => {
-            outcome.inserted += 1;
-            true
-        }
+        None => true,
     };
-    let body = serde_json::to_string(record).map_err(|err| StoreError::Corrupt {
-        id: 0,
-        reason: err.to_string(),
-    })?;
-    tx.prepare_cached(
+    let body =
+        serde_json::to_string(&RecordBody::of(record)).map_err(|err| StoreError::Corrupt {
+            id: 0,
+            reason: err.to_string(),
+        })?;
+    let inserted = tx.prepare_cached(
         "INSERT INTO records (source, record_id, version, kind, date, end_date, status, current, batch_id, line, raw, body) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+         ON CONFLICT (source, record_id, version) DO NOTHING",
     )?
     .execute(params![
         key.source,
@@ -432,8 +423,50 @@ fn write_record(
         incoming.raw,
         body
     ])?;
+    if inserted == 0 {
+        outcome.duplicates += 1;
+        return Ok(());
+    }
+    if current {
+        outcome.inserted += 1;
+    } else {
+        outcome.stale += 1;
+    }
     let row_id = tx.last_insert_rowid();
     write_parts(tx, row_id, record)
+}
+
+/// The stored body of a record: everything but its parties, which are stored
+/// once, as mention rows, and put back by [`load_record`].
+#[derive(serde::Serialize)]
+struct RecordBody<'a> {
+    key: &'a crate::model::RecordKey,
+    kind: crate::model::RecordKind,
+    date: Option<chrono::NaiveDate>,
+    end_date: Option<chrono::NaiveDate>,
+    status: Option<crate::model::Status>,
+    case_number: &'a Option<String>,
+    description: &'a Option<String>,
+    town: &'a Option<String>,
+    vehicles: &'a [crate::model::VehicleFacts],
+    properties: &'a [crate::model::PropertyFacts],
+}
+
+impl<'a> RecordBody<'a> {
+    fn of(record: &'a CanonicalRecord) -> RecordBody<'a> {
+        RecordBody {
+            key: &record.key,
+            kind: record.kind,
+            date: record.date,
+            end_date: record.end_date,
+            status: record.status,
+            case_number: &record.case_number,
+            description: &record.description,
+            town: &record.town,
+            vehicles: &record.vehicles,
+            properties: &record.properties,
+        }
+    }
 }
 
 /// Writes the mention, name-key, vehicle and property rows of one stored record.
@@ -503,21 +536,26 @@ fn load_record(conn: &Connection, id: i64) -> Result<StoredRecord, StoreError> {
             "SELECT r.body, r.current, s.agency FROM records r JOIN sources s ON s.name = r.source WHERE r.id = ?1",
         )?
         .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-    let record: CanonicalRecord =
-        serde_json::from_str(&body).map_err(|err| StoreError::Corrupt {
-            id,
-            reason: err.to_string(),
-        })?;
-    let mut stmt = conn.prepare_cached("SELECT idx, entity FROM mentions WHERE record = ?1")?;
-    let mut party_entities = vec![None; record.parties.len()];
+    let corrupt = |reason: String| StoreError::Corrupt { id, reason };
+    let mut record: CanonicalRecord =
+        serde_json::from_str(&body).map_err(|err| corrupt(err.to_string()))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT role, person, entity FROM mentions WHERE record = ?1 ORDER BY idx",
+    )?;
     let rows = stmt.query_map([id], |row| {
-        Ok((row.get::<_, i64>(0)?, row.get::<_, Option<i64>>(1)?))
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, Option<i64>>(2)?,
+        ))
     })?;
+    let mut party_entities = Vec::new();
     for row in rows {
-        let (idx, entity) = row?;
-        if let Some(slot) = party_entities.get_mut(idx as usize) {
-            *slot = entity;
-        }
+        let (role, person, entity) = row?;
+        let role = Role::parse(&role).ok_or_else(|| corrupt(format!("unknown role {role:?}")))?;
+        let person = serde_json::from_str(&person).map_err(|err| corrupt(err.to_string()))?;
+        record.parties.push(crate::model::Party { role, person });
+        party_entities.push(entity);
     }
     Ok(StoredRecord {
         agency,

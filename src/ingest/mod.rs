@@ -291,13 +291,13 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
             parsed,
         };
         match validate(mapping, entry.file.as_deref(), raw) {
-            Ok(incoming) => {
+            Validated::Accepted(incoming) => {
                 batch.records.push(incoming);
                 if let Some(id) = entry.id {
                     batch.replayed.push(id);
                 }
             }
-            Err(failed) => batch.quarantined.push(failed),
+            Validated::Quarantined(failed) => batch.quarantined.push(failed),
         }
     }
     batch
@@ -324,8 +324,14 @@ async fn apply_with_retry(
     }
 }
 
+/// The outcome of validating one record.
+enum Validated {
+    Accepted(IncomingRecord),
+    Quarantined(QuarantineEntry),
+}
+
 fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<RawRecord>) -> Batch {
-    let results: Vec<Result<IncomingRecord, QuarantineEntry>> = chunk
+    let results: Vec<Validated> = chunk
         .into_par_iter()
         .map(|raw| validate(mapping, file, raw))
         .collect();
@@ -337,24 +343,20 @@ fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<RawRecord
     };
     for result in results {
         match result {
-            Ok(record) => batch.records.push(record),
-            Err(entry) => batch.quarantined.push(entry),
+            Validated::Accepted(record) => batch.records.push(record),
+            Validated::Quarantined(entry) => batch.quarantined.push(entry),
         }
     }
     batch
 }
 
 /// Maps one raw record, or explains why it goes to quarantine.
-fn validate(
-    mapping: &SourceMapping,
-    file: Option<&str>,
-    raw: RawRecord,
-) -> Result<IncomingRecord, QuarantineEntry> {
+fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Validated {
     let (record_id, field, reason) = match &raw.parsed {
         Err(reason) => (None, None, reason.clone()),
         Ok(value) => match map_record(mapping, value) {
             Ok(record) => {
-                return Ok(IncomingRecord {
+                return Validated::Accepted(IncomingRecord {
                     record,
                     raw: raw.raw,
                     line: Some(raw.line),
@@ -375,7 +377,7 @@ fn validate(
             }
         },
     };
-    Err(QuarantineEntry {
+    Validated::Quarantined(QuarantineEntry {
         id: None,
         source: mapping.name.clone(),
         file: file.map(str::to_string),

@@ -56,19 +56,25 @@ fn read_csv<R: Read>(input: R, sink: &mut dyn FnMut(RawRecord)) -> std::io::Resu
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(BufReader::with_capacity(1 << 20, input));
-    let headers = reader.headers().map_err(csv_to_io)?.clone();
-    let mut row = csv::StringRecord::new();
+    let headers: Vec<String> = reader
+        .byte_headers()
+        .map_err(csv_to_io)?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+    let mut row = csv::ByteRecord::new();
     loop {
-        match reader.read_record(&mut row) {
+        match reader.read_byte_record(&mut row) {
             Ok(false) => return Ok(()),
             Ok(true) => sink(csv_row(&headers, &row)),
             Err(err) => match err.kind() {
                 csv::ErrorKind::Io(_) => return Err(csv_to_io(err)),
                 _ => {
                     let line = err.position().map_or(0, |p| p.line());
+                    let raw = format!("unreadable csv at line {line}");
                     sink(RawRecord {
                         line,
-                        raw: String::new(),
+                        raw,
                         parsed: Err(format!("malformed csv: {err}")),
                     });
                 }
@@ -77,29 +83,53 @@ fn read_csv<R: Read>(input: R, sink: &mut dyn FnMut(RawRecord)) -> std::io::Resu
     }
 }
 
-fn csv_row(headers: &csv::StringRecord, row: &csv::StringRecord) -> RawRecord {
+/// Turns a CSV row into a JSON object keyed by header. A row with the wrong
+/// number of fields or invalid UTF-8 keeps its fields as plain comma-joined
+/// text (bad bytes shown as U+FFFD), which replay cannot parse, so it stays
+/// quarantined until the source sends it again.
+fn csv_row(headers: &[String], row: &csv::ByteRecord) -> RawRecord {
     let line = row.position().map_or(0, |p| p.line());
     let mut object = Map::with_capacity(headers.len());
-    for (name, value) in headers.iter().zip(row.iter()) {
-        object.insert(name.to_string(), Value::String(value.to_string()));
+    let mut invalid_utf8 = None;
+    for (index, value) in row.iter().enumerate() {
+        let text = match std::str::from_utf8(value) {
+            Ok(text) => text.to_string(),
+            Err(_) => {
+                invalid_utf8.get_or_insert(index);
+                String::from_utf8_lossy(value).into_owned()
+            }
+        };
+        if let Some(name) = headers.get(index) {
+            object.insert(name.clone(), Value::String(text));
+        }
     }
-    let value = Value::Object(object);
-    let raw = value.to_string();
-    let parsed = if row.len() == headers.len() {
-        Ok(value)
-    } else {
+    let lossy = || {
+        row.iter()
+            .map(String::from_utf8_lossy)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let parsed = if row.len() != headers.len() {
         Err(format!(
             "malformed csv: expected {} fields, found {}",
             headers.len(),
             row.len()
         ))
-    };
-    let raw = if parsed.is_ok() {
-        raw
+    } else if let Some(index) = invalid_utf8 {
+        Err(format!("{}: invalid utf-8", headers[index]))
     } else {
-        row.iter().collect::<Vec<_>>().join(",")
+        let value = Value::Object(object);
+        return RawRecord {
+            line,
+            raw: value.to_string(),
+            parsed: Ok(value),
+        };
     };
-    RawRecord { line, raw, parsed }
+    RawRecord {
+        line,
+        raw: lossy(),
+        parsed,
+    }
 }
 
 fn csv_to_io(err: csv::Error) -> std::io::Error {

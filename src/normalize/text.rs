@@ -33,3 +33,53 @@ pub(crate) fn alnum_upper(raw: &str) -> String {
         .map(|c| c.to_ascii_uppercase())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[track_caller]
+    fn check(input: &str, expected: &str) {
+        assert_eq!(clean_token(input), expected, "clean_token({input:?})");
+    }
+
+    #[test]
+    fn clean_token_cases() {
+        check("smith", "SMITH");
+        check("  Smith  ", "SMITH");
+        check("José", "JOSE");
+        check("Müller", "MULLER");
+        check("Zoë", "ZOE");
+        check("Ñúñez", "NUNEZ");
+        check("O'Brien", "OBRIEN");
+        check("O\u{2019}Brien", "OBRIEN");
+        check("D`Angelo", "DANGELO");
+        check("St. John", "ST JOHN");
+        check("St.John", "STJOHN");
+        check("Smith,  John", "SMITH JOHN");
+        check("Mary\tAnn", "MARY ANN");
+        check("Garcia-Lopez", "GARCIA-LOPEZ");
+        check("Garcia - Lopez", "GARCIA-LOPEZ");
+        check("Garcia \u{2013} Lopez", "GARCIA-LOPEZ");
+        check("-Smith-", "SMITH");
+        check("2nd", "2ND");
+        check("", "");
+        check("  .,'  ", "");
+    }
+
+    proptest! {
+        #[test]
+        fn clean_token_is_idempotent(raw in "\\PC{0,40}") {
+            let once = clean_token(&raw);
+            prop_assert_eq!(clean_token(&once), once);
+        }
+
+        #[test]
+        fn clean_token_is_idempotent_on_punctuation(raw in "[a-zA-Z '.,`-]{0,30}") {
+            let once = clean_token(&raw);
+            prop_assert_eq!(clean_token(&once), once);
+        }
+    }
+}

@@ -122,3 +122,147 @@ fn transliterate(c: char) -> Option<u32> {
     };
     Some(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses a plate and renders it as `STATE NUMBER` or `error: MESSAGE`.
+    fn plate(state: &str, number: &str) -> String {
+        match Plate::parse(state, number) {
+            Ok(p) => format!("{} {}", p.state, p.number),
+            Err(err) => format!("error: {err}"),
+        }
+    }
+
+    /// Parses a VIN and renders it as its 17 characters or `error: MESSAGE`.
+    fn vin(raw: &str) -> String {
+        match Vin::parse(raw) {
+            Ok(v) => v.as_str().to_string(),
+            Err(err) => format!("error: {err}"),
+        }
+    }
+
+    fn check_digit(raw: &str) -> String {
+        vin_check_digit(raw).map_or_else(|| "none".to_string(), String::from)
+    }
+
+    /// Returns `template` with its ninth character replaced by the check digit.
+    fn with_check_digit(template: &str) -> String {
+        let digit = vin_check_digit(template).unwrap();
+        format!("{}{digit}{}", &template[..8], &template[9..])
+    }
+
+    #[track_caller]
+    fn check(actual: String, expected: &str) {
+        assert_eq!(actual, expected);
+    }
+
+    #[test]
+    fn plate_cases() {
+        check(plate("CT", "ABC123"), "CT ABC123");
+        check(plate("ct", "abc123"), "CT ABC123");
+        check(plate(" CT ", "AB 1234"), "CT AB1234");
+        check(plate("CT", "AB-1234"), "CT AB1234");
+        check(plate("C.T.", "ab - 12 34"), "CT AB1234");
+        check(plate("NY", "A"), "NY A");
+        check(plate("MA", "12345678"), "MA 12345678");
+        check(plate("CT", ""), "error: empty plate number");
+        check(plate("CT", " - "), "error: empty plate number");
+        check(
+            plate("CT", "ABCD12345"),
+            r#"error: invalid plate number "ABCD12345": expected at most 8 characters, found 9"#,
+        );
+        check(
+            plate("C", "ABC123"),
+            r#"error: invalid plate state "C": expected a two-letter state code"#,
+        );
+        check(
+            plate("CTX", "ABC123"),
+            r#"error: invalid plate state "CTX": expected a two-letter state code"#,
+        );
+        check(
+            plate("C1", "ABC123"),
+            r#"error: invalid plate state "C1": expected a two-letter state code"#,
+        );
+        check(
+            plate("", "ABC123"),
+            r#"error: invalid plate state "": expected a two-letter state code"#,
+        );
+    }
+
+    #[test]
+    fn vin_known_good() {
+        check(vin("1M8GDM9AXKP042788"), "1M8GDM9AXKP042788");
+        check(vin("11111111111111111"), "11111111111111111");
+        check(vin("1m8gdm9axkp042788"), "1M8GDM9AXKP042788");
+        check(vin(" 1M8-GDM9AX KP042788 "), "1M8GDM9AXKP042788");
+    }
+
+    #[test]
+    fn vin_computed_check_digits() {
+        // Fictional VINs in the real layout: manufacturer, vehicle attributes,
+        // a placeholder where the check digit goes, model year, plant, serial.
+        let templates = [
+            "1FTFW1E5_PFA12345",
+            "2T1BURHE_JC123456",
+            "3VWDX7AJ_BM123456",
+            "5YJ3E1EA_LF123456",
+            "JHMCM565_0C123456",
+            "WBA3A5C5_DF123456",
+            "KMHCT4AE_FU123456",
+            "1G1ZD5ST_JF123456",
+            "ZZZZZZZZ_ZZZZZZZZ",
+            "00000000_00000000",
+        ];
+        for template in templates {
+            let valid = with_check_digit(&template.replace('_', "0"));
+            check(vin(&valid), &valid);
+            check(vin(&valid.to_lowercase()), &valid);
+        }
+    }
+
+    #[test]
+    fn vin_errors() {
+        check(
+            vin("1M8GDM9A5KP042788"),
+            r#"error: invalid vin "1M8GDM9A5KP042788": check digit is 5, expected X"#,
+        );
+        check(
+            vin("11111111211111111"),
+            r#"error: invalid vin "11111111211111111": check digit is 2, expected 1"#,
+        );
+        check(
+            vin("1M8GDM9AXKP04278O"),
+            r#"error: invalid vin "1M8GDM9AXKP04278O": letter O is not allowed in a vin"#,
+        );
+        check(
+            vin("IM8GDM9AXKP042788"),
+            r#"error: invalid vin "IM8GDM9AXKP042788": letter I is not allowed in a vin"#,
+        );
+        check(
+            vin("1M8GDM9AXKQ042788"),
+            r#"error: invalid vin "1M8GDM9AXKQ042788": letter Q is not allowed in a vin"#,
+        );
+        check(
+            vin("1M8GDM9AXKP04278"),
+            r#"error: invalid vin "1M8GDM9AXKP04278": expected 17 characters, found 16"#,
+        );
+        check(
+            vin("1M8GDM9AXKP0427888"),
+            r#"error: invalid vin "1M8GDM9AXKP0427888": expected 17 characters, found 18"#,
+        );
+        check(vin(""), "error: empty vin");
+        check(vin(" - "), "error: empty vin");
+    }
+
+    #[test]
+    fn vin_check_digit_cases() {
+        check(check_digit("1M8GDM9AXKP042788"), "X");
+        check(check_digit("1M8GDM9A0KP042788"), "X");
+        check(check_digit("11111111111111111"), "1");
+        check(check_digit("1M8GDM9AXKP04278"), "none");
+        check(check_digit("1M8GDM9AXKP04278O"), "none");
+        check(check_digit("1m8gdm9axkp042788"), "none");
+    }
+}

@@ -55,7 +55,7 @@ impl RecordRef {
     }
 }
 
-/// An address a person was recorded at, with the record that says so.
+/// An address a person was recorded at, with the record that names them there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AddressSeen {
     /// The address.
@@ -88,7 +88,7 @@ pub struct PersonProfile {
     pub record_count: usize,
 }
 
-/// The answer to a plate query.
+/// Result of a plate query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VehicleReport {
     /// The plate searched for.
@@ -115,7 +115,7 @@ pub struct VehicleReport {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SearchError {
-    /// The caller's input is invalid; the message says which value and why.
+    /// Invalid caller input. The message names the value and the reason.
     #[error("{0}")]
     InvalidInput(String),
     /// The store failed.
@@ -313,7 +313,7 @@ fn profile(
     }
     identifiers.sort_by(|a, b| (a.0.name(), &a.1).cmp(&(b.0.name(), &b.1)));
     identifiers.dedup();
-    addresses.sort_by(|a, b| b.seen_in.date.cmp(&a.seen_in.date));
+    addresses.sort_by_key(|a| std::cmp::Reverse(a.seen_in.date));
     let mut seen = std::collections::HashSet::new();
     addresses.retain(|a| seen.insert(a.address.key()));
     let name = most_common(names.values().map(|(n, name)| (*n, name.clone())));
