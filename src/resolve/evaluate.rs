@@ -123,6 +123,99 @@ pub fn febrl_task(name: &str, dir: &Path) -> Result<Task, EvaluateError> {
     })
 }
 
+/// Reads feeds written by `ciss generate` in `dir`, each through its mapping
+/// in `sources_dir`, with the true person of every party from `truth.csv`.
+/// Records that fail their mapping are left out, as ingest would quarantine
+/// them.
+pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
+    let truth = read_truth(&dir.join("truth.csv"))?;
+    let mut set = LabelledSet::default();
+    for source in crate::generate::SOURCES {
+        let mapping = SourceMapping::load(sources_dir, source)?;
+        let extension = match mapping.format {
+            crate::ingest::mapping::Format::Csv => "csv",
+            crate::ingest::mapping::Format::Jsonl => "jsonl",
+        };
+        let path = dir.join(format!("{source}.{extension}"));
+        let file = std::fs::File::open(&path).map_err(|err| EvaluateError::Read {
+            path: path.clone(),
+            source: err,
+        })?;
+        let mut records = Vec::new();
+        read_records(mapping.format, file, &mut |raw| {
+            if let Ok(value) = raw.parsed
+                && let Ok(record) = map_record(&mapping, &value)
+            {
+                records.push(record);
+            }
+        })
+        .map_err(|err| EvaluateError::Read {
+            path: path.clone(),
+            source: err,
+        })?;
+        for record in records {
+            add_generated(&mut set, &truth, record);
+        }
+    }
+    Ok(set)
+}
+
+/// True persons of each record version's parties, per role, in party order.
+type TruthRows = HashMap<(String, String, u32), Vec<(String, String)>>;
+
+fn read_truth(path: &Path) -> Result<TruthRows, EvaluateError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvaluateError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut rows: TruthRows = HashMap::new();
+    for line in text.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let [source, record_id, version, role, person, ..] = fields.as_slice() else {
+            continue;
+        };
+        let key = (
+            source.to_string(),
+            record_id.to_string(),
+            version.parse().unwrap_or(1),
+        );
+        rows.entry(key)
+            .or_default()
+            .push((role.to_string(), person.to_string()));
+    }
+    Ok(rows)
+}
+
+fn add_generated(set: &mut LabelledSet, truth: &TruthRows, record: crate::model::CanonicalRecord) {
+    let key = (
+        record.key.source.clone(),
+        record.key.record_id.clone(),
+        record.key.version,
+    );
+    let mut persons = truth.get(&key).cloned().unwrap_or_default();
+    for (index, party) in record.parties.into_iter().enumerate() {
+        let Some(at) = persons
+            .iter()
+            .position(|(role, _)| role == party.role.as_str())
+        else {
+            continue;
+        };
+        let (_, person) = persons.remove(at);
+        let id = set.mentions.len() as i64 + 1;
+        set.mentions.push(Mention {
+            id,
+            source: record.key.source.clone(),
+            record_id: format!(
+                "{}/{}/v{}/p{index}",
+                record.key.source, record.key.record_id, record.key.version
+            ),
+            role: party.role,
+            person: party.person,
+        });
+        set.truth.push(person);
+    }
+}
+
 /// Returns the entity a truth value names: `N` for a FEBRL id `rec-N-…`, else the value.
 pub fn truth_entity(value: &str) -> &str {
     let mut parts = value.splitn(3, '-');

@@ -21,6 +21,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use serde::Serialize;
 
 use super::ResolveConfig;
+use super::cluster::ConflictRules;
 use super::compare::{Comparison, FIELD_COUNT, FIELDS, Field, compare};
 use super::model::{Levels, Model, floor_levels, level_counts};
 use super::prepare::Prepared;
@@ -59,7 +60,7 @@ pub(crate) fn train(
     let (u, sampled) = estimate_u(records, config);
     report.sampled_pairs = sampled;
     model.u = u;
-    let patterns = count_patterns(comparisons);
+    let patterns = count_patterns(comparisons, &config.conflicts);
     report.patterns = patterns.len();
     report.deterministic_pairs = comparisons.iter().filter(|c| deterministic(c)).count();
     let start_share =
@@ -76,19 +77,42 @@ pub(crate) fn train(
     (model, report)
 }
 
+const ID_FIELDS: [Field; 5] = [
+    Field::StateId,
+    Field::Fbi,
+    Field::Licence,
+    Field::Inmate,
+    Field::SorId,
+];
+
 /// Whether a pair passes a deterministic rule: an identifier agrees exactly, or
 /// given name, surname and DOB all agree exactly.
 fn deterministic(c: &Comparison) -> bool {
     let exact = |field: Field| c.levels[field.index()] == 1;
-    let id_fields = [
-        Field::StateId,
-        Field::Fbi,
-        Field::Licence,
-        Field::Inmate,
-        Field::SorId,
-    ];
-    id_fields.into_iter().any(exact)
+    ID_FIELDS.into_iter().any(exact)
         || (exact(Field::Given) && exact(Field::Surname) && exact(Field::Dob))
+}
+
+/// The class a comparison vector is known to belong to, if any: a hard
+/// conflict makes it a non-match, an identifier agreeing exactly a match.
+///
+/// Expectation maximization keeps these pairs in their class. Without the
+/// anchors the mixture can settle on "same household" instead of "same
+/// person", since relatives at one address agree on surname and address as
+/// strongly as duplicates do.
+fn anchor(levels: &[u8; FIELD_COUNT], rules: &ConflictRules) -> Option<f64> {
+    let level = |field: Field| levels[field.index()];
+    let differs = |field: Field| level(field) >= 2;
+    let conflict = (rules.distinct_fbi && differs(Field::Fbi))
+        || (rules.distinct_state_id && differs(Field::StateId))
+        || (rules.distinct_suffix && level(Field::Suffix) == 2);
+    if conflict {
+        Some(0.0)
+    } else if ID_FIELDS.into_iter().any(|f| level(f) == 1) {
+        Some(1.0)
+    } else {
+        None
+    }
 }
 
 fn possible_pairs(records: &[Prepared], across_sources_only: bool) -> f64 {
@@ -238,13 +262,27 @@ fn hash_text(text: &str, hasher: &mut FxHasher) -> bool {
     !text.is_empty()
 }
 
-fn count_patterns(comparisons: &[Comparison]) -> Vec<([u8; FIELD_COUNT], f64)> {
+/// A distinct comparison vector, how many blocked pairs have it, and its anchored class.
+struct Pattern {
+    levels: [u8; FIELD_COUNT],
+    count: f64,
+    anchor: Option<f64>,
+}
+
+fn count_patterns(comparisons: &[Comparison], rules: &ConflictRules) -> Vec<Pattern> {
     let mut counts: FxHashMap<[u8; FIELD_COUNT], f64> = FxHashMap::default();
     for c in comparisons {
         *counts.entry(c.levels).or_default() += 1.0;
     }
-    let mut patterns: Vec<_> = counts.into_iter().collect();
-    patterns.sort_by_key(|p| p.0);
+    let mut patterns: Vec<Pattern> = counts
+        .into_iter()
+        .map(|(levels, count)| Pattern {
+            levels,
+            count,
+            anchor: anchor(&levels, rules),
+        })
+        .collect();
+    patterns.sort_by_key(|p| p.levels);
     patterns
 }
 
@@ -256,7 +294,7 @@ struct EmResult {
 
 /// Fits a two-class mixture to the blocked comparison vectors.
 fn expectation_maximization(
-    patterns: &[([u8; FIELD_COUNT], f64)],
+    patterns: &[Pattern],
     start: &Model,
     start_share: f64,
     max_iterations: usize,
@@ -292,7 +330,7 @@ fn expectation_maximization(
 }
 
 fn em_step(
-    patterns: &[([u8; FIELD_COUNT], f64)],
+    patterns: &[Pattern],
     m: &[Levels],
     u: &[Levels],
     share: f64,
@@ -302,15 +340,11 @@ fn em_step(
     let mut u_sum = m_sum.clone();
     let mut matched = 0.0;
     let mut total = 0.0;
-    for (levels, count) in patterns {
-        let mut log_ratio = (share / (1.0 - share)).ln();
-        for (index, level) in levels.iter().enumerate() {
-            if *level != 0 {
-                let l = *level as usize;
-                log_ratio += (m[index][l] / u[index][l]).ln();
-            }
-        }
-        let p = 1.0 / (1.0 + (-log_ratio).exp());
+    for pattern in patterns {
+        let (levels, count) = (&pattern.levels, pattern.count);
+        let p = pattern
+            .anchor
+            .unwrap_or_else(|| match_posterior(levels, m, u, share));
         matched += p * count;
         total += count;
         for (index, level) in levels.iter().enumerate() {
@@ -322,6 +356,17 @@ fn em_step(
     normalize_all(&mut u_sum, u);
     let share = (matched / total).clamp(1e-6, 1.0 - 1e-6);
     (m_sum, u_sum, share)
+}
+
+fn match_posterior(levels: &[u8; FIELD_COUNT], m: &[Levels], u: &[Levels], share: f64) -> f64 {
+    let mut log_ratio = (share / (1.0 - share)).ln();
+    for (index, level) in levels.iter().enumerate() {
+        if *level != 0 {
+            let l = *level as usize;
+            log_ratio += (m[index][l] / u[index][l]).ln();
+        }
+    }
+    1.0 / (1.0 + (-log_ratio).exp())
 }
 
 /// Turns level sums into probabilities; a field never observed keeps `previous`.
