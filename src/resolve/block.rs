@@ -24,7 +24,8 @@ pub enum BlockingRule {
     /// The formal given name (BOB counts as ROBERT) and the date of birth;
     /// catches surname typos and nicknames.
     GivenDob,
-    /// The surname's Double Metaphone code and the ZIP code; catches corrupted DOBs.
+    /// The surname's Double Metaphone code, the given-name initial and the
+    /// ZIP code; catches corrupted DOBs.
     SurnamePhoneticZip,
     /// Surname, given-name initial and birth year.
     SurnameInitialYear,
@@ -40,8 +41,8 @@ pub enum BlockingRule {
     /// character deleted in turn, so one substitution, insertion, deletion or
     /// transposition of neighbours still shares a key.
     IdentifierTypo,
-    /// Formal given name and surname, nothing else; catches a corrupted DOB
-    /// and a moved address together.
+    /// Formal given name, surname and city; catches a corrupted DOB together
+    /// with a mistyped ZIP.
     FullName,
     /// The phone number.
     Phone,
@@ -97,7 +98,7 @@ impl BlockingRule {
             BlockingRule::SurnamePhoneticZip => push_if(
                 out,
                 !p.surname_phonetic.is_empty() && !p.zip.is_empty(),
-                || (&p.surname_phonetic, &p.zip),
+                || (&p.surname_phonetic, p.given_initial(), &p.zip),
             ),
             BlockingRule::SurnameInitialYear => {
                 push_if(out, !p.surname.is_empty() && year.is_some(), || {
@@ -142,8 +143,8 @@ impl BlockingRule {
                 }
             }
             BlockingRule::FullName => {
-                let full = !p.given.is_empty() && !p.surname.is_empty();
-                push_if(out, full, || (&p.given_formal, &p.surname))
+                let full = !p.given.is_empty() && !p.surname.is_empty() && !p.city.is_empty();
+                push_if(out, full, || (&p.given_formal, &p.surname, &p.city))
             }
             BlockingRule::Phone => push_if(out, !p.phone.is_empty(), || &p.phone),
         }
