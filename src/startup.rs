@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use crate::api::{AppState, build_schema, router};
 use crate::config::{ConfigError, Settings};
 use crate::graph::GraphStore;
-use crate::resolve::RuleResolver;
+use crate::resolve::default_resolver;
 use crate::search::Search;
 
 /// Errors starting the service.
@@ -59,7 +59,7 @@ impl Application {
         let state = AppState {
             schema: build_schema(search),
             store,
-            resolver: Arc::new(RuleResolver),
+            resolver: Arc::new(default_resolver()),
             settings: Arc::new(settings),
         };
         Ok(Application {

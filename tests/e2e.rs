@@ -15,7 +15,7 @@ use ciss::generate::{GenerateConfig, generate};
 use ciss::graph::{GraphStore, SqliteStore};
 use ciss::ingest::mapping::{Format, SourceMapping};
 use ciss::ingest::{IngestOptions, ingest_file};
-use ciss::resolve::{RuleResolver, resolve_store};
+use ciss::resolve::{default_resolver, resolve_store};
 use ciss::search::Search;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -76,7 +76,7 @@ async fn world_on(people: usize, dir: tempfile::TempDir, store: Arc<dyn GraphSto
             report.sample_errors
         );
     }
-    resolve_store(store.as_ref(), &RuleResolver)
+    resolve_store(store.as_ref(), &default_resolver())
         .await
         .expect("resolve");
     let mut settings = Settings::load(None).expect("default settings");
@@ -85,7 +85,7 @@ async fn world_on(people: usize, dir: tempfile::TempDir, store: Arc<dyn GraphSto
     let state = AppState {
         schema: build_schema(search),
         store: Arc::clone(&store),
-        resolver: Arc::new(RuleResolver),
+        resolver: Arc::new(default_resolver()),
         settings: Arc::new(settings),
     };
     World {
@@ -315,7 +315,7 @@ async fn http_ingest_needs_a_token_and_a_valid_source() {
     let app = router(AppState {
         schema: build_schema(Search::new(Arc::clone(&world.store), settings.summary)),
         store: Arc::clone(&world.store),
-        resolver: Arc::new(RuleResolver),
+        resolver: Arc::new(default_resolver()),
         settings: Arc::new(settings),
     });
 

@@ -15,7 +15,7 @@ use crate::graph::GraphStore;
 use crate::ingest::mapping::{Format, SourceMapping};
 use crate::ingest::{IngestOptions, ingest_file};
 use crate::normalize::IdKind;
-use crate::resolve::{RuleResolver, resolve_store};
+use crate::resolve::{default_resolver, resolve_store};
 use crate::search::Search;
 use crate::startup::Application;
 
@@ -71,7 +71,7 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
     }
     let store = open_demo_store(&mut settings, &args.dir).await?;
     ingest_all(&settings, store.as_ref(), &feeds).await?;
-    print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
+    print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
 
     let app = Application::with_store(settings.clone(), std::sync::Arc::clone(&store)).await?;
     let url = format!("http://{}/graphql", app.address());

@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout)]
 
 mod demo;
+mod evaluate;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,7 +17,7 @@ use crate::generate::{GenerateConfig, generate};
 use crate::graph::GraphStore;
 use crate::ingest::mapping::SourceMapping;
 use crate::ingest::{IngestOptions, IngestReport, ingest_file, replay_quarantine};
-use crate::resolve::{ResolveReport, RuleResolver, resolve_store};
+use crate::resolve::{ResolveReport, default_resolver, resolve_store};
 use crate::startup::Application;
 
 /// CISS: ingest agency records, resolve people across agencies, serve the graph.
@@ -54,6 +55,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Write the GraphQL schema in SDL.
     ExportSchema(ExportSchemaArgs),
+    /// Resolve labelled records (a FEBRL task or any labelled file) and score the result.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Show why two labelled records are or are not linked, field by field.
+    Explain(evaluate::ExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -165,7 +170,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => run_ingest(&settings, args).await,
         Command::Resolve => {
             let store = settings.open_store().await?;
-            print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
+            print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Quarantine(command) => run_quarantine(&settings, command).await,
@@ -183,6 +188,8 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => demo::run(settings, args).await,
+        Command::Evaluate(args) => evaluate::run_evaluate(args),
+        Command::Explain(args) => evaluate::run_explain(args),
         Command::ExportSchema(args) => {
             std::fs::write(&args.out, crate::api::schema_sdl())
                 .with_context(|| format!("failed to write {}", args.out.display()))?;
@@ -235,7 +242,7 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
         quarantined += report.quarantined;
     }
     if !args.no_resolve {
-        print_resolve(&resolve_store(store.as_ref(), &RuleResolver).await?);
+        print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
     }
     Ok(if quarantined > 0 {
         ExitCode::from(2)
@@ -296,7 +303,7 @@ async fn replay(
         remaining += report.quarantined;
     }
     if !sources.is_empty() {
-        print_resolve(&resolve_store(store, &RuleResolver).await?);
+        print_resolve(&resolve_store(store, &default_resolver()).await?);
     }
     Ok(if remaining > 0 {
         ExitCode::from(2)

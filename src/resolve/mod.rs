@@ -4,15 +4,39 @@
 //! the whole store and writes the entity of every mention. Records themselves
 //! are never touched, so re-running resolution with a better resolver, or
 //! undoing a merge, only rewrites derived entity ids.
+//!
+//! [`ProbabilisticResolver`] is the default: blocking on several keys, graded
+//! field comparison, Fellegi–Sunter weights trained on the data itself, and
+//! clustering that refuses hard conflicts. [`RuleResolver`] is the earlier
+//! deterministic resolver, kept as a baseline. [`evaluate`] scores a resolver
+//! against labelled data such as the FEBRL benchmark.
 
+mod block;
+mod cluster;
+mod compare;
+mod engine;
+pub mod evaluate;
+mod model;
+mod nicknames;
+mod prepare;
 mod rules;
+mod train;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Serialize;
 
+pub use block::{BlockingReport, BlockingRule, RuleStats};
+pub use cluster::{ClusterReport, Conflict, ConflictRules};
+pub use compare::{FIELDS, Field, Thresholds};
+pub use engine::{
+    Decision, Explanation, ProbabilisticResolver, Resolution, ResolveConfig, ScoredPair,
+    StageTimings, default_resolver, explain_with,
+};
+pub use model::{FieldWeight, Model, probability, weight_of};
 pub use rules::RuleResolver;
+pub use train::TrainingReport;
 
 use crate::graph::{EntityId, GraphStore, Mention, MentionId, StoreError};
 
@@ -23,6 +47,8 @@ pub struct Clustering {
     pub assignment: Vec<(MentionId, EntityId)>,
     /// Links made, by the rule that made them.
     pub links_by_rule: BTreeMap<&'static str, usize>,
+    /// Links refused because they would have joined conflicting mentions.
+    pub refused_links: usize,
 }
 
 impl Clustering {
@@ -52,6 +78,8 @@ pub struct ResolveReport {
     pub entities: usize,
     /// Links made, by rule.
     pub links_by_rule: BTreeMap<&'static str, usize>,
+    /// Links refused because they would have joined conflicting mentions.
+    pub refused_links: usize,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
 }
@@ -69,13 +97,34 @@ pub async fn resolve_store(
         mentions: mentions.len(),
         entities: clustering.entity_count(),
         links_by_rule: clustering.links_by_rule,
+        refused_links: clustering.refused_links,
         duration_ms: started.elapsed().as_millis() as u64,
     };
     tracing::info!(
         mentions = report.mentions,
         entities = report.entities,
+        refused_links = report.refused_links,
         duration_ms = report.duration_ms,
         "resolution finished"
     );
     Ok(report)
+}
+
+/// Names each cluster after its smallest mention id; `root_of` gives the
+/// cluster of the mention at each position.
+fn assign_ids(
+    mentions: &[Mention],
+    root_of: impl Fn(usize) -> usize,
+) -> Vec<(MentionId, EntityId)> {
+    let mut smallest: std::collections::HashMap<usize, MentionId> =
+        std::collections::HashMap::new();
+    for (index, mention) in mentions.iter().enumerate() {
+        let entry = smallest.entry(root_of(index)).or_insert(mention.id);
+        *entry = (*entry).min(mention.id);
+    }
+    mentions
+        .iter()
+        .enumerate()
+        .map(|(index, mention)| (mention.id, smallest[&root_of(index)]))
+        .collect()
 }

@@ -1,0 +1,221 @@
+//! `ciss evaluate` scores the resolver on labelled records (the FEBRL tasks or
+//! any labelled file), and `ciss explain` shows why two records are or are
+//! not linked.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::graph::Mention;
+use crate::ingest::mapping::SourceMapping;
+use crate::resolve::evaluate::{
+    EvaluationReport, LabelledSet, cluster_scores, evaluate, febrl_task, load_generated,
+    load_labelled, peak_memory_kib, write_outputs,
+};
+use crate::resolve::{
+    BlockingReport, ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver,
+};
+
+/// Where the labelled records come from.
+#[derive(Debug, Args)]
+pub(super) struct InputArgs {
+    /// FEBRL task: febrl1, febrl2, febrl3 (deduplication) or febrl4 (linkage).
+    #[arg(long, conflicts_with_all = ["input", "mapping", "generated"])]
+    task: Option<String>,
+    /// Directory written by `ciss generate`: every feed, scored against its truth.csv.
+    #[arg(long, conflicts_with_all = ["input", "mapping"])]
+    generated: Option<PathBuf>,
+    /// Directory of source mappings, for --generated.
+    #[arg(long, default_value = "fixtures/sources")]
+    mappings: PathBuf,
+    /// Directory holding the FEBRL files and febrl.toml.
+    #[arg(long, default_value = "fixtures/febrl")]
+    fixtures: PathBuf,
+    /// Labelled input files (CSV or JSON Lines, as the mapping says); each is its own source.
+    #[arg(long, requires = "mapping")]
+    input: Vec<PathBuf>,
+    /// Source mapping (TOML) for the input files.
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Column (CSV) or top-level key (JSON Lines) holding the true entity; a
+    /// FEBRL id `rec-N-...` names entity N.
+    #[arg(long, default_value = "rec_id")]
+    truth: String,
+    /// Link the input files to each other instead of deduplicating them together.
+    #[arg(long)]
+    linkage: bool,
+}
+
+/// Arguments of `ciss evaluate`.
+#[derive(Debug, Args)]
+pub(super) struct EvaluateArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output directory for pairs.csv and clusters.csv.
+    #[arg(long)]
+    out: PathBuf,
+    /// Also score the deterministic rule resolver on the same records, for comparison.
+    #[arg(long)]
+    baseline: bool,
+}
+
+/// Arguments of `ciss explain`.
+#[derive(Debug, Args)]
+pub(super) struct ExplainArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Record id of the first record.
+    left: String,
+    /// Record id of the second record.
+    right: String,
+}
+
+/// Loads the labelled set and the resolver settings the arguments name.
+fn load(args: &InputArgs) -> anyhow::Result<(String, LabelledSet, ResolveConfig)> {
+    let started = Instant::now();
+    if let Some(dir) = &args.generated {
+        let set = load_generated(dir, &args.mappings)?;
+        log_loaded(&set, started);
+        return Ok(("generated".to_string(), set, ResolveConfig::default()));
+    }
+    let (name, files, mapping, mut config) = match (&args.task, &args.mapping) {
+        (Some(task), _) => {
+            let task = febrl_task(task, &args.fixtures)?;
+            let mapping = SourceMapping::load(&args.fixtures, "febrl")?;
+            (task.name, task.files, mapping, task.config)
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("failed to read {}", path.display()))?;
+            let mapping = SourceMapping::from_toml(&text, path)?;
+            (
+                mapping.name.clone(),
+                args.input.clone(),
+                mapping,
+                ResolveConfig::default(),
+            )
+        }
+        (None, None) => bail!("give --task, or --input with --mapping"),
+    };
+    if args.linkage {
+        config = ResolveConfig::linkage();
+    }
+    let set = load_labelled(&files, &mapping, &args.truth)?;
+    log_loaded(&set, started);
+    Ok((name, set, config))
+}
+
+fn log_loaded(set: &LabelledSet, started: Instant) {
+    tracing::info!(
+        mentions = set.mentions.len(),
+        load_ms = started.elapsed().as_millis() as u64,
+        "labelled records loaded"
+    );
+}
+
+/// Runs `ciss evaluate`.
+pub(super) fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let (name, set, config) = load(&args.input)?;
+    let resolver = ProbabilisticResolver::new(config);
+    let (resolution, report) = evaluate(&set, &resolver);
+    write_outputs(&args.out, &set, &resolution)?;
+    print_blocking(&resolution.blocking);
+    print_report(&name, &report, started.elapsed().as_secs_f64());
+    let t = &resolution.timings;
+    println!(
+        "stages (ms): prepare {:.1}, block {:.1}, compare {:.1}, train {:.1}, score and cluster {:.1}",
+        t.prepare_ms, t.block_ms, t.compare_ms, t.train_ms, t.cluster_ms
+    );
+    for (conflict, count) in &resolution.clusters.refused_by_conflict {
+        println!("refused for conflicting {conflict}: {count}");
+    }
+    if args.baseline {
+        print_baseline(&set);
+    }
+    println!("wrote {}/pairs.csv and clusters.csv", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `ciss explain`: trains on the records, then explains one pair.
+pub(super) fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    let (_, set, config) = load(&args.input)?;
+    let find = |id: &str| -> anyhow::Result<&Mention> {
+        set.mentions
+            .iter()
+            .find(|m| m.record_id == id)
+            .with_context(|| format!("no record with id {id:?}"))
+    };
+    let (left, right) = (find(&args.left)?, find(&args.right)?);
+    let model = ProbabilisticResolver::new(config.clone()).train(&set.mentions);
+    let resolver = ProbabilisticResolver::with_model(config, model);
+    print!("{}", resolver.explain(left, right));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_baseline(set: &LabelledSet) {
+    let started = Instant::now();
+    let clustering = RuleResolver.cluster(&set.mentions);
+    let entities: Vec<i64> = clustering.assignment.iter().map(|(_, e)| *e).collect();
+    let s = cluster_scores(&entities, &set.truth);
+    println!(
+        "rule resolver: cluster precision {:.5}  recall {:.5}  F1 {:.5} in {:.3} s",
+        s.precision,
+        s.recall,
+        s.f1,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn print_blocking(report: &BlockingReport) {
+    println!(
+        "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
+        "blocking rule", "blocks", "pairs", "new pairs", "capped", "largest"
+    );
+    for rule in &report.rules {
+        println!(
+            "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
+            rule.rule,
+            rule.blocks,
+            rule.pairs,
+            rule.new_pairs,
+            rule.capped_blocks,
+            rule.largest_block
+        );
+    }
+    println!(
+        "candidate pairs {} (blocks over {} mentions skipped)",
+        report.candidate_pairs, report.max_block_size
+    );
+}
+
+fn print_report(name: &str, report: &EvaluationReport, wall_s: f64) {
+    println!(
+        "{name}: {} records ({} repaired), {} entities ({} true)",
+        report.mentions, report.repaired, report.entities, report.true_entities
+    );
+    for (label, s) in [
+        ("pairwise", &report.pairwise),
+        ("cluster", &report.clusters),
+    ] {
+        println!(
+            "{label:<9} precision {:.5}  recall {:.5}  F1 {:.5}  ({} of {} predicted pairs true, {} true pairs)",
+            s.precision, s.recall, s.f1, s.true_positives, s.predicted, s.actual
+        );
+    }
+    println!(
+        "blocking recall {:.5} over {} candidate pairs; {} links refused for conflicts",
+        report.blocking_recall, report.candidate_pairs, report.refused_links
+    );
+    let memory = peak_memory_kib().map_or("unknown".to_string(), |k| {
+        format!("{:.1} MiB", k as f64 / 1024.0)
+    });
+    println!(
+        "resolve {:.3} s, wall {:.3} s, peak memory {memory}",
+        report.resolve_ms / 1000.0,
+        wall_s
+    );
+}

@@ -1,0 +1,329 @@
+//! Blocking: the candidate pairs worth comparing, from several keys.
+//!
+//! Each rule gives every mention zero or more keys; mentions sharing a key in
+//! one rule form candidate pairs. Pairs are deduplicated across rules. A block
+//! larger than the configured cap is skipped and counted, so one very common
+//! key cannot make the pair count quadratic.
+
+use std::hash::{Hash, Hasher};
+
+use chrono::Datelike;
+use rayon::prelude::*;
+use rustc_hash::FxHasher;
+use serde::{Deserialize, Serialize};
+
+use super::prepare::Prepared;
+
+/// A blocking rule: which features two mentions must share to be compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockingRule {
+    /// One part of the surname (or the whole surname) and the date of birth;
+    /// catches dropped parts of multi-part surnames.
+    SurnameDob,
+    /// The formal given name (BOB counts as ROBERT) and the date of birth;
+    /// catches surname typos and nicknames.
+    GivenDob,
+    /// The surname's Double Metaphone code, the given-name initial and the
+    /// ZIP code; catches corrupted DOBs.
+    SurnamePhoneticZip,
+    /// Surname, given-name initial and birth year.
+    SurnameInitialYear,
+    /// Given name and surname in either order, with the birth year; catches swaps.
+    NamesAnyOrderYear,
+    /// Date of birth and ZIP code; catches typos in both names.
+    DobZip,
+    /// Both names' phonetic codes and the ZIP code; catches a corrupted DOB with a name typo.
+    NamesPhoneticZip,
+    /// Any shared identifier: state id, FBI number, licence, inmate or registry number.
+    Identifier,
+    /// An identifier within one typo: keys are the identifier with each
+    /// character deleted in turn, so one substitution, insertion, deletion or
+    /// transposition of neighbours still shares a key.
+    IdentifierTypo,
+    /// Formal given name, surname and city; catches a corrupted DOB together
+    /// with a mistyped ZIP.
+    FullName,
+    /// The phone number.
+    Phone,
+}
+
+impl BlockingRule {
+    /// The default rule set.
+    pub const DEFAULT: &'static [BlockingRule] = &[
+        BlockingRule::SurnameDob,
+        BlockingRule::GivenDob,
+        BlockingRule::SurnamePhoneticZip,
+        BlockingRule::SurnameInitialYear,
+        BlockingRule::NamesAnyOrderYear,
+        BlockingRule::DobZip,
+        BlockingRule::NamesPhoneticZip,
+        BlockingRule::Identifier,
+        BlockingRule::IdentifierTypo,
+        BlockingRule::FullName,
+        BlockingRule::Phone,
+    ];
+
+    /// Returns the rule's snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BlockingRule::SurnameDob => "surname_dob",
+            BlockingRule::GivenDob => "given_dob",
+            BlockingRule::SurnamePhoneticZip => "surname_phonetic_zip",
+            BlockingRule::SurnameInitialYear => "surname_initial_year",
+            BlockingRule::NamesAnyOrderYear => "names_any_order_year",
+            BlockingRule::DobZip => "dob_zip",
+            BlockingRule::NamesPhoneticZip => "names_phonetic_zip",
+            BlockingRule::Identifier => "identifier",
+            BlockingRule::IdentifierTypo => "identifier_typo",
+            BlockingRule::FullName => "full_name",
+            BlockingRule::Phone => "phone",
+        }
+    }
+
+    /// Appends the keys of `p` under this rule to `out`.
+    fn keys(self, p: &Prepared, out: &mut Vec<u64>) {
+        let year = p.dob.map(|d| d.year());
+        match self {
+            BlockingRule::SurnameDob => {
+                if p.dob.is_some() {
+                    for part in surname_keys(p) {
+                        push(out, (part, p.dob));
+                    }
+                }
+            }
+            BlockingRule::GivenDob => push_if(out, !p.given.is_empty() && p.dob.is_some(), || {
+                (&p.given_formal, p.dob)
+            }),
+            BlockingRule::SurnamePhoneticZip => push_if(
+                out,
+                !p.surname_phonetic.is_empty() && !p.zip.is_empty(),
+                || (&p.surname_phonetic, p.given_initial(), &p.zip),
+            ),
+            BlockingRule::SurnameInitialYear => {
+                push_if(out, !p.surname.is_empty() && year.is_some(), || {
+                    (&p.surname, p.given_initial(), year)
+                })
+            }
+            BlockingRule::NamesAnyOrderYear => {
+                let full = !p.surname.is_empty() && !p.given.is_empty() && year.is_some();
+                push_if(out, full, || {
+                    let (low, high) = if p.given <= p.surname {
+                        (&p.given, &p.surname)
+                    } else {
+                        (&p.surname, &p.given)
+                    };
+                    (low, high, year)
+                })
+            }
+            BlockingRule::DobZip => push_if(out, p.dob.is_some() && !p.zip.is_empty(), || {
+                (p.dob, &p.zip)
+            }),
+            BlockingRule::NamesPhoneticZip => {
+                let full = !p.given_phonetic.is_empty()
+                    && !p.surname_phonetic.is_empty()
+                    && !p.zip.is_empty();
+                push_if(out, full, || {
+                    (&p.given_phonetic, &p.surname_phonetic, &p.zip)
+                })
+            }
+            BlockingRule::Identifier => {
+                for (slot, id) in p.ids.iter().enumerate() {
+                    if !id.is_empty() {
+                        push(out, (slot, id));
+                    }
+                }
+            }
+            BlockingRule::IdentifierTypo => {
+                for (slot, id) in p.ids.iter().enumerate().filter(|(_, id)| id.len() > 2) {
+                    for skip in 0..id.len() {
+                        let deleted = [&id[..skip], &id[skip + 1..]].concat();
+                        push(out, (slot, deleted));
+                    }
+                }
+            }
+            BlockingRule::FullName => {
+                let full = !p.given.is_empty() && !p.surname.is_empty() && !p.city.is_empty();
+                push_if(out, full, || (&p.given_formal, &p.surname, &p.city))
+            }
+            BlockingRule::Phone => push_if(out, !p.phone.is_empty(), || &p.phone),
+        }
+    }
+}
+
+fn surname_keys(p: &Prepared) -> impl Iterator<Item = &str> {
+    let whole = (!p.surname.is_empty()).then_some(p.surname.as_str());
+    whole
+        .into_iter()
+        .chain(p.surname_parts.iter().map(String::as_str))
+}
+
+fn push(out: &mut Vec<u64>, key: impl Hash) {
+    let mut hasher = FxHasher::default();
+    key.hash(&mut hasher);
+    out.push(hasher.finish());
+}
+
+fn push_if<K: Hash>(out: &mut Vec<u64>, condition: bool, key: impl FnOnce() -> K) {
+    if condition {
+        push(out, key());
+    }
+}
+
+/// What one blocking rule produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RuleStats {
+    /// Rule name.
+    pub rule: &'static str,
+    /// Blocks (distinct keys shared by at least two mentions).
+    pub blocks: usize,
+    /// Candidate pairs the rule produced, before deduplication across rules.
+    pub pairs: usize,
+    /// Pairs no earlier rule had produced.
+    pub new_pairs: usize,
+    /// Blocks skipped because they exceeded the cap.
+    pub capped_blocks: usize,
+    /// Mentions in the skipped blocks.
+    pub capped_mentions: usize,
+    /// Size of the largest block kept.
+    pub largest_block: usize,
+}
+
+/// Pairs per rule and in total, as `ciss resolve --explain-blocking` reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BlockingReport {
+    /// Per rule, in configured order.
+    pub rules: Vec<RuleStats>,
+    /// Distinct candidate pairs over all rules.
+    pub candidate_pairs: usize,
+    /// The block-size cap in force.
+    pub max_block_size: usize,
+}
+
+/// A candidate pair of mention indexes, the smaller first.
+pub(crate) type Pair = (u32, u32);
+
+/// How pairs are restricted beyond the blocking keys.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockingScope<'a> {
+    pub(crate) rules: &'a [BlockingRule],
+    pub(crate) max_block_size: usize,
+    /// Only pairs whose mentions come from different sources.
+    pub(crate) across_sources_only: bool,
+}
+
+/// Returns the distinct candidate pairs, sorted, and what each rule produced.
+pub(crate) fn candidate_pairs(
+    records: &[Prepared],
+    scope: BlockingScope<'_>,
+) -> (Vec<Pair>, BlockingReport) {
+    let mut all: Vec<u64> = Vec::new();
+    let mut report = BlockingReport {
+        max_block_size: scope.max_block_size,
+        ..BlockingReport::default()
+    };
+    for rule in scope.rules {
+        let (mut pairs, mut stats) = rule_pairs(*rule, records, scope);
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        stats.pairs = pairs.len();
+        let before = all.len();
+        all = merge_sorted(all, pairs);
+        stats.new_pairs = all.len() - before;
+        tracing::debug!(
+            rule = stats.rule,
+            pairs = stats.pairs,
+            new_pairs = stats.new_pairs,
+            capped_blocks = stats.capped_blocks,
+            "blocking rule"
+        );
+        report.rules.push(stats);
+    }
+    report.candidate_pairs = all.len();
+    let pairs = all
+        .into_iter()
+        .map(|p| ((p >> 32) as u32, p as u32))
+        .collect();
+    (pairs, report)
+}
+
+/// Merges two sorted, deduplicated lists into one.
+fn merge_sorted(a: Vec<u64>, b: Vec<u64>) -> Vec<u64> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+fn rule_pairs(
+    rule: BlockingRule,
+    records: &[Prepared],
+    scope: BlockingScope<'_>,
+) -> (Vec<u64>, RuleStats) {
+    let mut keyed: Vec<(u64, u32)> = records
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(index, p)| {
+            let mut keys = Vec::new();
+            rule.keys(p, &mut keys);
+            keys.into_iter().map(move |k| (k, index as u32))
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.dedup();
+    let mut stats = RuleStats {
+        rule: rule.name(),
+        ..RuleStats::default()
+    };
+    let mut blocks: Vec<&[(u64, u32)]> = Vec::new();
+    for block in keyed.chunk_by(|x, y| x.0 == y.0).filter(|b| b.len() > 1) {
+        if block.len() > scope.max_block_size {
+            stats.capped_blocks += 1;
+            stats.capped_mentions += block.len();
+        } else {
+            stats.largest_block = stats.largest_block.max(block.len());
+            blocks.push(block);
+        }
+    }
+    stats.blocks = blocks.len();
+    let pairs = blocks
+        .par_iter()
+        .flat_map_iter(|block| block_pairs(block, records, scope.across_sources_only))
+        .collect();
+    (pairs, stats)
+}
+
+fn block_pairs<'a>(
+    block: &'a [(u64, u32)],
+    records: &'a [Prepared],
+    across_sources_only: bool,
+) -> impl Iterator<Item = u64> + 'a {
+    (0..block.len()).flat_map(move |i| {
+        (i + 1..block.len()).filter_map(move |j| {
+            let (a, b) = (block[i].1, block[j].1);
+            let same_source = records[a as usize].source == records[b as usize].source;
+            (!(across_sources_only && same_source)).then(|| {
+                let (low, high) = (a.min(b), a.max(b));
+                (u64::from(low) << 32) | u64::from(high)
+            })
+        })
+    })
+}

@@ -1,0 +1,282 @@
+//! Clustering that refuses hard conflicts.
+//!
+//! Links are applied best-first. Before two clusters are joined, every member
+//! of one is checked against every member of the other; if any two conflict
+//! (different FBI numbers, different state ids, different generational
+//! suffixes) the link is refused. Dates of birth years apart, or given names
+//! with nothing in common, refuse it too, unless some member of one cluster
+//! shares an identifier or phone (allowing one typo) with some member of the
+//! other. A chain A~B~C therefore never joins A and C when they conflict,
+//! whichever link comes first.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+use serde::{Deserialize, Serialize};
+
+use super::compare::{Thresholds, given_names_differ, one_edit};
+use super::prepare::Prepared;
+
+/// Which disagreements keep two mentions in different entities, whatever else agrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ConflictRules {
+    /// Different FBI numbers.
+    pub distinct_fbi: bool,
+    /// Different state ids.
+    pub distinct_state_id: bool,
+    /// Different generational suffixes, such as JR and SR.
+    pub distinct_suffix: bool,
+    /// Dates of birth at least this many years apart, not explained by a typo
+    /// or a day/month swap, with no identifier or phone in common. `None` turns
+    /// the rule off.
+    pub dob_years_apart: Option<i32>,
+    /// Given names that disagree outright (no nickname, typo, initial,
+    /// phonetic or similar spelling links them) with no identifier or phone in
+    /// common: twins and siblings at one address.
+    pub distinct_given_names: bool,
+    /// At most one mention per source in an entity: for linking sources that
+    /// are each free of duplicates.
+    pub one_per_source: bool,
+}
+
+impl Default for ConflictRules {
+    fn default() -> Self {
+        ConflictRules {
+            distinct_fbi: true,
+            distinct_state_id: true,
+            distinct_suffix: true,
+            dob_years_apart: Some(5),
+            distinct_given_names: true,
+            one_per_source: false,
+        }
+    }
+}
+
+/// Why a link was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Conflict {
+    /// Two members have different FBI numbers.
+    Fbi,
+    /// Two members have different state ids.
+    StateId,
+    /// Two members have different generational suffixes.
+    Suffix,
+    /// Two members were born years apart with nothing else tying them.
+    Dob,
+    /// Two members have unrelated given names with nothing else tying them.
+    GivenName,
+    /// Two members come from the same source in one-per-source mode.
+    SameSource,
+}
+
+impl Conflict {
+    /// Returns the snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Conflict::Fbi => "fbi",
+            Conflict::StateId => "state_id",
+            Conflict::Suffix => "suffix",
+            Conflict::Dob => "dob",
+            Conflict::GivenName => "given_name",
+            Conflict::SameSource => "same_source",
+        }
+    }
+}
+
+/// Returns the first hard conflict between two mentions, if any.
+pub(crate) fn conflict(
+    a: &Prepared,
+    b: &Prepared,
+    rules: &ConflictRules,
+    t: &Thresholds,
+) -> Option<Conflict> {
+    if let Some(found) = hard_conflict(a, b, rules) {
+        return Some(found);
+    }
+    if ids_close(a, b) {
+        return None;
+    }
+    soft_conflict(a, b, rules, t)
+}
+
+/// Conflicts that a shared identifier or phone outweighs.
+fn soft_conflict(
+    a: &Prepared,
+    b: &Prepared,
+    rules: &ConflictRules,
+    t: &Thresholds,
+) -> Option<Conflict> {
+    if rules
+        .dob_years_apart
+        .is_some_and(|years| dob_apart(a, b, years))
+    {
+        return Some(Conflict::Dob);
+    }
+    (rules.distinct_given_names && given_names_differ(a, b, t)).then_some(Conflict::GivenName)
+}
+
+/// Conflicts that no other evidence can outweigh.
+fn hard_conflict(a: &Prepared, b: &Prepared, rules: &ConflictRules) -> Option<Conflict> {
+    let differ = |x: &str, y: &str| !x.is_empty() && !y.is_empty() && x != y;
+    if rules.one_per_source && a.source == b.source {
+        return Some(Conflict::SameSource);
+    }
+    if rules.distinct_fbi && differ(&a.ids[1], &b.ids[1]) {
+        return Some(Conflict::Fbi);
+    }
+    if rules.distinct_state_id && differ(&a.ids[0], &b.ids[0]) {
+        return Some(Conflict::StateId);
+    }
+    if rules.distinct_suffix && differ(&a.suffix, &b.suffix) {
+        return Some(Conflict::Suffix);
+    }
+    None
+}
+
+/// Whether two dates of birth are at least `years` apart and not explained
+/// by one mistyped digit or two adjacent digits transposed.
+fn dob_apart(a: &Prepared, b: &Prepared, years: i32) -> bool {
+    let (Some(x), Some(y)) = (a.dob, b.dob) else {
+        return false;
+    };
+    if (x.year() - y.year()).abs() < years {
+        return false;
+    }
+    let (Some(dx), Some(dy)) = (a.dob_digits(), b.dob_digits()) else {
+        return true;
+    };
+    let differing = (0..8).filter(|&i| dx[i] != dy[i]).count();
+    !(differing == 1 || (differing == 2 && transposed(&dx, &dy)))
+}
+
+fn transposed(x: &[u8; 8], y: &[u8; 8]) -> bool {
+    (0..7).any(|i| x[i] == y[i + 1] && x[i + 1] == y[i] && x[i] != x[i + 1])
+}
+
+/// Whether two mentions carry the same identifier (allowing one typo) or phone.
+fn ids_close(a: &Prepared, b: &Prepared) -> bool {
+    let close = |x: &str, y: &str| !x.is_empty() && !y.is_empty() && one_edit(x, y);
+    a.ids.iter().zip(&b.ids).any(|(x, y)| close(x, y)) || close(&a.phone, &b.phone)
+}
+
+/// A link between two mentions, by index, with its weight.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Link {
+    pub(crate) a: u32,
+    pub(crate) b: u32,
+    pub(crate) weight: f64,
+}
+
+/// What clustering did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ClusterReport {
+    /// Match links considered.
+    pub links: usize,
+    /// Links that joined two clusters.
+    pub joined: usize,
+    /// Links within a cluster already joined.
+    pub redundant: usize,
+    /// Links refused because they would join conflicting mentions.
+    pub refused: usize,
+    /// Refused links by the first conflict found.
+    pub refused_by_conflict: BTreeMap<&'static str, usize>,
+}
+
+/// What conflict checks read.
+pub(crate) struct Context<'a> {
+    pub(crate) records: &'a [Prepared],
+    pub(crate) rules: &'a ConflictRules,
+    pub(crate) thresholds: &'a Thresholds,
+}
+
+/// Clusters mentions from match links; returns the cluster root of every mention.
+pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, ClusterReport) {
+    let records = ctx.records;
+    links.sort_by(|x, y| {
+        y.weight
+            .total_cmp(&x.weight)
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    let mut sets = Sets::new(records.len());
+    let mut report = ClusterReport {
+        links: links.len(),
+        ..ClusterReport::default()
+    };
+    for link in &links {
+        let (ra, rb) = (sets.find(link.a), sets.find(link.b));
+        if ra == rb {
+            report.redundant += 1;
+            continue;
+        }
+        match sets.first_conflict(ra, rb, ctx) {
+            Some(found) => {
+                report.refused += 1;
+                *report.refused_by_conflict.entry(found.name()).or_default() += 1;
+            }
+            None => {
+                sets.union(ra, rb);
+                report.joined += 1;
+            }
+        }
+    }
+    let roots = (0..records.len() as u32).map(|i| sets.find(i)).collect();
+    (roots, report)
+}
+
+/// Union-find that keeps each root's members, so joins can be checked member by member.
+struct Sets {
+    parent: Vec<u32>,
+    members: Vec<Vec<u32>>,
+}
+
+impl Sets {
+    fn new(n: usize) -> Sets {
+        Sets {
+            parent: (0..n as u32).collect(),
+            members: (0..n as u32).map(|i| vec![i]).collect(),
+        }
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let grand = self.parent[self.parent[x as usize] as usize];
+            self.parent[x as usize] = grand;
+            x = grand;
+        }
+        x
+    }
+
+    /// Returns the first conflict between a member of one cluster and a member
+    /// of the other. Soft conflicts (dates of birth years apart, unrelated
+    /// given names) only count when no member of one shares an identifier or
+    /// phone with a member of the other.
+    fn first_conflict(&self, ra: u32, rb: u32, ctx: &Context<'_>) -> Option<Conflict> {
+        let mut soft = None;
+        let mut ids_shared = false;
+        for x in &self.members[ra as usize] {
+            for y in &self.members[rb as usize] {
+                let (a, b) = (&ctx.records[*x as usize], &ctx.records[*y as usize]);
+                if let Some(found) = hard_conflict(a, b, ctx.rules) {
+                    return Some(found);
+                }
+                ids_shared |= ids_close(a, b);
+                if soft.is_none() && !ids_shared {
+                    soft = soft_conflict(a, b, ctx.rules, ctx.thresholds);
+                }
+            }
+        }
+        soft.filter(|_| !ids_shared)
+    }
+
+    fn union(&mut self, ra: u32, rb: u32) {
+        let (big, small) = if self.members[ra as usize].len() >= self.members[rb as usize].len() {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
+        self.parent[small as usize] = big;
+        let moved = std::mem::take(&mut self.members[small as usize]);
+        self.members[big as usize].extend(moved);
+    }
+}

@@ -1,0 +1,545 @@
+//! Graded comparison of two prepared mentions, field by field.
+//!
+//! Every field has an ordered list of levels from the strongest agreement to
+//! disagreement; level 0 always means "missing on either side" and carries no
+//! evidence. Names are compared both ways round so a given name and surname
+//! swapped between two records still agree.
+
+use chrono::Datelike;
+use serde::Serialize;
+use strsim::jaro_winkler;
+
+use super::prepare::Prepared;
+
+/// A compared field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Given name.
+    Given,
+    /// Surname.
+    Surname,
+    /// Date of birth.
+    Dob,
+    /// Recorded sex.
+    Sex,
+    /// Generational suffix (JR, SR, III).
+    Suffix,
+    /// Street line of the address.
+    Street,
+    /// Unit of the address.
+    Unit,
+    /// City or town.
+    City,
+    /// ZIP or postcode.
+    Zip,
+    /// Phone number.
+    Phone,
+    /// State identification number.
+    StateId,
+    /// FBI number.
+    Fbi,
+    /// Driver licence number.
+    Licence,
+    /// Inmate number.
+    Inmate,
+    /// Sex-offender registry number.
+    SorId,
+}
+
+/// Number of compared fields.
+pub(crate) const FIELD_COUNT: usize = 15;
+
+/// Every field, in comparison-vector order.
+pub const FIELDS: [Field; FIELD_COUNT] = [
+    Field::Given,
+    Field::Surname,
+    Field::Dob,
+    Field::Sex,
+    Field::Suffix,
+    Field::Street,
+    Field::Unit,
+    Field::City,
+    Field::Zip,
+    Field::Phone,
+    Field::StateId,
+    Field::Fbi,
+    Field::Licence,
+    Field::Inmate,
+    Field::SorId,
+];
+
+const GIVEN_LEVELS: &[&str] = &[
+    "missing",
+    "exact",
+    "nickname",
+    "typo",
+    "initial",
+    "phonetic",
+    "similar",
+    "different",
+];
+const SURNAME_LEVELS: &[&str] = &[
+    "missing",
+    "exact",
+    "typo",
+    "one part",
+    "phonetic",
+    "similar",
+    "different",
+];
+const DOB_LEVELS: &[&str] = &[
+    "missing",
+    "exact",
+    "day/month swapped",
+    "one typo",
+    "year off by one",
+    "different",
+];
+const SAME_LEVELS: &[&str] = &["missing", "same", "different"];
+const TEXT_LEVELS: &[&str] = &["missing", "exact", "similar", "different"];
+const CODE_LEVELS: &[&str] = &["missing", "exact", "one edit", "different"];
+
+/// Given-name level of an exact match; the level that gets term-frequency adjustment.
+pub(crate) const EXACT: u8 = 1;
+
+impl Field {
+    /// Returns the field's snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Given => "given",
+            Field::Surname => "surname",
+            Field::Dob => "dob",
+            Field::Sex => "sex",
+            Field::Suffix => "suffix",
+            Field::Street => "street",
+            Field::Unit => "unit",
+            Field::City => "city",
+            Field::Zip => "zip",
+            Field::Phone => "phone",
+            Field::StateId => "state_id",
+            Field::Fbi => "fbi",
+            Field::Licence => "licence",
+            Field::Inmate => "inmate",
+            Field::SorId => "sor_id",
+        }
+    }
+
+    /// Returns the labels of the field's levels; index 0 is "missing".
+    pub fn levels(self) -> &'static [&'static str] {
+        match self {
+            Field::Given => GIVEN_LEVELS,
+            Field::Surname => SURNAME_LEVELS,
+            Field::Dob => DOB_LEVELS,
+            Field::Sex | Field::Suffix | Field::Unit => SAME_LEVELS,
+            Field::Street | Field::City => TEXT_LEVELS,
+            Field::Zip | Field::Phone => CODE_LEVELS,
+            Field::StateId | Field::Fbi | Field::Licence | Field::Inmate | Field::SorId => {
+                CODE_LEVELS
+            }
+        }
+    }
+
+    /// Returns the field's position in a comparison vector.
+    pub(crate) fn index(self) -> usize {
+        FIELDS.iter().position(|f| *f == self).unwrap_or(0)
+    }
+}
+
+/// String-similarity thresholds of the graded levels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// Jaro-Winkler similarity at or above which two names count as a typo.
+    pub name_typo: f64,
+    /// Jaro-Winkler similarity at or above which two names count as similar.
+    pub name_similar: f64,
+    /// Jaro-Winkler similarity at or above which a street or city counts as similar.
+    pub address_similar: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            name_typo: 0.92,
+            name_similar: 0.80,
+            address_similar: 0.88,
+        }
+    }
+}
+
+/// The level reached on every field, and whether names matched the other way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Comparison {
+    pub(crate) levels: [u8; FIELD_COUNT],
+    pub(crate) swapped: bool,
+}
+
+/// Compares two prepared mentions on every field.
+pub(crate) fn compare(a: &Prepared, b: &Prepared, t: &Thresholds) -> Comparison {
+    let mut levels = [0u8; FIELD_COUNT];
+    let (given, surname, swapped) = names(a, b, t);
+    levels[0] = given;
+    levels[1] = surname;
+    levels[2] = dob_level(a, b);
+    levels[3] = same_level(
+        a.sex.map(|s| s as u8).unwrap_or(0),
+        b.sex.map(|s| s as u8).unwrap_or(0),
+        a.sex.is_none() || b.sex.is_none(),
+    );
+    levels[4] = same_level(
+        &a.suffix,
+        &b.suffix,
+        a.suffix.is_empty() || b.suffix.is_empty(),
+    );
+    levels[5] = text_level(&a.street, &b.street, t.address_similar);
+    levels[6] = same_level(&a.unit, &b.unit, a.unit.is_empty() || b.unit.is_empty());
+    levels[7] = text_level(&a.city, &b.city, t.address_similar);
+    levels[8] = code_level(&a.zip, &b.zip);
+    levels[9] = code_level(&a.phone, &b.phone);
+    for slot in 0..a.ids.len() {
+        levels[10 + slot] = code_level(&a.ids[slot], &b.ids[slot]);
+    }
+    Comparison { levels, swapped }
+}
+
+/// One name as compared: its text, formal form, phonetic code and parts.
+struct NameView<'a> {
+    text: &'a str,
+    formal: &'a str,
+    phonetic: &'a str,
+    parts: &'a [String],
+}
+
+fn given_view(p: &Prepared) -> NameView<'_> {
+    NameView {
+        text: &p.given,
+        formal: &p.given_formal,
+        phonetic: &p.given_phonetic,
+        parts: &[],
+    }
+}
+
+fn surname_view(p: &Prepared) -> NameView<'_> {
+    NameView {
+        text: &p.surname,
+        formal: &p.surname,
+        phonetic: &p.surname_phonetic,
+        parts: &p.surname_parts,
+    }
+}
+
+/// Level of given names that disagree outright.
+const GIVEN_DIFFERENT: u8 = 7;
+
+/// Whether two mentions' given names disagree outright: not equal, nicknames,
+/// a typo apart, an initial, phonetically equal or similar, either way round.
+pub(crate) fn given_names_differ(a: &Prepared, b: &Prepared, t: &Thresholds) -> bool {
+    names(a, b, t).0 == GIVEN_DIFFERENT
+}
+
+/// Returns the given and surname levels, trying the names swapped on one side.
+fn names(a: &Prepared, b: &Prepared, t: &Thresholds) -> (u8, u8, bool) {
+    let given = given_level(&given_view(a), &given_view(b), t);
+    let surname = surname_level(&surname_view(a), &surname_view(b), t);
+    let straight = agrees(given, GIVEN_AGREES) as u8 + agrees(surname, SURNAME_AGREES) as u8;
+    if straight == 2 {
+        return (given, surname, false);
+    }
+    let given_swapped = given_level(&given_view(a), &surname_view(b), t);
+    let surname_swapped = surname_level(&surname_view(a), &given_view(b), t);
+    let swapped =
+        agrees(given_swapped, GIVEN_AGREES) as u8 + agrees(surname_swapped, SURNAME_AGREES) as u8;
+    if swapped > straight {
+        (given_swapped, surname_swapped, true)
+    } else {
+        (given, surname, false)
+    }
+}
+
+/// Last level of each name field that still counts as agreement when choosing
+/// between the straight and swapped orientation.
+const GIVEN_AGREES: u8 = 5;
+const SURNAME_AGREES: u8 = 4;
+
+fn agrees(level: u8, last_agreeing: u8) -> bool {
+    level >= 1 && level <= last_agreeing
+}
+
+fn given_level(a: &NameView<'_>, b: &NameView<'_>, t: &Thresholds) -> u8 {
+    if a.text.is_empty() || b.text.is_empty() {
+        return 0;
+    }
+    if a.text == b.text {
+        return 1;
+    }
+    if a.formal == b.formal {
+        return 2;
+    }
+    let similarity = jaro_winkler(a.text, b.text);
+    if similarity >= t.name_typo || one_edit(a.text, b.text) {
+        return 3;
+    }
+    let initial = |x: &str, y: &str| x.len() == 1 && y.starts_with(x);
+    if initial(a.text, b.text) || initial(b.text, a.text) {
+        return 4;
+    }
+    if !a.phonetic.is_empty() && a.phonetic == b.phonetic {
+        return 5;
+    }
+    if similarity >= t.name_similar { 6 } else { 7 }
+}
+
+fn surname_level(a: &NameView<'_>, b: &NameView<'_>, t: &Thresholds) -> u8 {
+    if a.text.is_empty() || b.text.is_empty() {
+        return 0;
+    }
+    if a.text == b.text {
+        return 1;
+    }
+    let similarity = jaro_winkler(a.text, b.text);
+    if similarity >= t.name_typo || one_edit(a.text, b.text) {
+        return 2;
+    }
+    if shares_part(a, b) {
+        return 3;
+    }
+    if !a.phonetic.is_empty() && a.phonetic == b.phonetic {
+        return 4;
+    }
+    if similarity >= t.name_similar { 5 } else { 6 }
+}
+
+/// Whether one part of a multi-part surname equals the other surname or one of its parts.
+fn shares_part(a: &NameView<'_>, b: &NameView<'_>) -> bool {
+    if a.parts.is_empty() && b.parts.is_empty() {
+        return false;
+    }
+    let parts = |v: &NameView<'_>| -> Vec<String> {
+        if v.parts.is_empty() {
+            vec![v.text.to_string()]
+        } else {
+            v.parts.to_vec()
+        }
+    };
+    let (left, right) = (parts(a), parts(b));
+    left.iter().any(|p| p.len() > 1 && right.contains(p))
+}
+
+/// Whether two strings are at most one edit apart (one substitution,
+/// insertion, deletion or transposition of neighbours).
+///
+/// Hand-written because strsim only offers the full distance, which allocates
+/// a table per call; this runs on every random pair sampled in training and
+/// needs only a yes or no.
+pub(crate) fn one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if prefix == short.len() {
+        return true;
+    }
+    if short.len() < long.len() {
+        return short[prefix..] == long[prefix + 1..];
+    }
+    let rest = prefix + 1;
+    short[rest..] == long[rest..]
+        || (rest < short.len()
+            && short[prefix] == long[rest]
+            && short[rest] == long[prefix]
+            && short[rest + 1..] == long[rest + 1..])
+}
+
+fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
+    let (Some(x), Some(y)) = (a.dob, b.dob) else {
+        return 0;
+    };
+    if x == y {
+        return 1;
+    }
+    if x.year() == y.year() && x.month() == y.day() && x.day() == y.month() {
+        return 2;
+    }
+    if let (Some(dx), Some(dy)) = (a.dob_digits(), b.dob_digits())
+        && digits_one_edit(&dx, &dy)
+    {
+        return 3;
+    }
+    if (x.year() - y.year()).abs() == 1 && x.month() == y.month() && x.day() == y.day() {
+        return 4;
+    }
+    5
+}
+
+fn digits_one_edit(x: &[u8; 8], y: &[u8; 8]) -> bool {
+    let differing: Vec<usize> = (0..8).filter(|&i| x[i] != y[i]).collect();
+    match differing.as_slice() {
+        [_] => true,
+        [i, j] => *j == i + 1 && x[*i] == y[*j] && x[*j] == y[*i],
+        _ => false,
+    }
+}
+
+fn same_level<T: PartialEq>(a: T, b: T, missing: bool) -> u8 {
+    match (missing, a == b) {
+        (true, _) => 0,
+        (false, true) => 1,
+        (false, false) => 2,
+    }
+}
+
+fn text_level(a: &str, b: &str, similar: f64) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        0
+    } else if a == b {
+        1
+    } else if jaro_winkler(a, b) >= similar {
+        2
+    } else {
+        3
+    }
+}
+
+fn code_level(a: &str, b: &str) -> u8 {
+    if a.is_empty() || b.is_empty() {
+        0
+    } else if a == b {
+        1
+    } else if one_edit(a, b) {
+        2
+    } else {
+        3
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::graph::Mention;
+    use crate::model::{PersonFacts, Role};
+    use crate::normalize::{Dob, PersonName};
+    use crate::resolve::prepare::prepare_all;
+
+    /// Prepares a person as resolution would; an empty given name is left out.
+    fn person(given: &str, surname: &str, dob: &str) -> Prepared {
+        let mut name = PersonName::from_parts(Some("X"), None, Some(surname), None).ok();
+        if let Some(name) = &mut name {
+            name.given = given.to_string();
+        }
+        let dob = NaiveDate::parse_from_str(dob, "%Y-%m-%d")
+            .ok()
+            .and_then(Dob::new);
+        let mention = Mention {
+            id: 1,
+            source: "test".into(),
+            record_id: "1".into(),
+            role: Role::Subject,
+            person: PersonFacts {
+                name,
+                dob,
+                ..PersonFacts::default()
+            },
+        };
+        prepare_all(&[mention]).remove(0)
+    }
+
+    fn level(field: Field, a: &Prepared, b: &Prepared) -> &'static str {
+        let c = compare(a, b, &Thresholds::default());
+        field.levels()[c.levels[field.index()] as usize]
+    }
+
+    #[test]
+    fn given_name_levels() {
+        let cases = [
+            ("ROBERT", "ROBERT", "exact"),
+            ("ROBERT", "BOB", "nickname"),
+            ("BOBBY", "ROB", "nickname"),
+            ("JONATHON", "JONATHAN", "typo"),
+            ("J", "JOHN", "initial"),
+            ("STEPHON", "STAVON", "phonetic"),
+            ("JOHN", "MARY", "different"),
+            ("", "MARY", "missing"),
+        ];
+        for (a, b, expected) in cases {
+            let (pa, pb) = (person(a, "SMITH", ""), person(b, "SMITH", ""));
+            assert_eq!(level(Field::Given, &pa, &pb), expected, "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn surname_levels() {
+        let cases = [
+            ("GARCIA", "GARCIA", "exact"),
+            ("GARCIA", "GRACIA", "typo"),
+            ("GARCIA-LOPEZ", "LOPEZ", "one part"),
+            ("DE LA CRUZ", "CRUZ", "one part"),
+            ("KNIGHT", "NITE", "phonetic"),
+            ("NGUYEN", "OKAFOR", "different"),
+        ];
+        for (a, b, expected) in cases {
+            let (pa, pb) = (person("ANA", a, ""), person("ANA", b, ""));
+            assert_eq!(level(Field::Surname, &pa, &pb), expected, "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn date_of_birth_levels() {
+        let cases = [
+            ("1980-03-04", "1980-03-04", "exact"),
+            ("1980-03-04", "1980-04-03", "day/month swapped"),
+            ("1980-03-04", "1980-03-05", "one typo"),
+            ("1980-03-04", "1890-03-04", "one typo"),
+            ("1979-12-04", "1980-12-04", "year off by one"),
+            ("1980-03-04", "1955-07-21", "different"),
+            ("1980-03-04", "", "missing"),
+        ];
+        for (a, b, expected) in cases {
+            let (pa, pb) = (person("ANA", "LEE", a), person("ANA", "LEE", b));
+            assert_eq!(level(Field::Dob, &pa, &pb), expected, "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn swapped_names_compare_the_other_way_round() {
+        let (a, b) = (person("JAMES", "HOWARD", ""), person("HOWARD", "JAMES", ""));
+        let c = compare(&a, &b, &Thresholds::default());
+        assert!(c.swapped);
+        assert_eq!(level(Field::Given, &a, &b), "exact");
+        assert_eq!(level(Field::Surname, &a, &b), "exact");
+    }
+
+    #[test]
+    fn one_edit_agrees_with_the_restricted_damerau_levenshtein_distance() {
+        let words = [
+            "", "A", "AB", "BA", "ABC", "ACB", "ABD", "ABCD", "BACD", "XBCD", "ABDC", "CD",
+        ];
+        for a in words {
+            for b in words {
+                let expected = strsim::osa_distance(a, b) <= 1;
+                assert_eq!(one_edit(a, b), expected, "{a:?} / {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn identifier_levels() {
+        let cases = [
+            ("1234567", "1234567", "exact"),
+            ("1234567", "1234568", "one edit"),
+            ("1234567", "1243567", "one edit"),
+            ("1234567", "7654321", "different"),
+            ("", "7654321", "missing"),
+        ];
+        for (a, b, expected) in cases {
+            let mut pa = person("ANA", "LEE", "");
+            let mut pb = pa.clone();
+            pa.ids[2] = a.to_string();
+            pb.ids[2] = b.to_string();
+            assert_eq!(level(Field::Licence, &pa, &pb), expected, "{a} / {b}");
+        }
+    }
+}

@@ -1,0 +1,476 @@
+//! The probabilistic resolver: blocking, graded comparison, Fellegi–Sunter
+//! scoring trained on the data, and clustering that refuses hard conflicts.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::block::{BlockingReport, BlockingRule, BlockingScope, candidate_pairs};
+use super::cluster::{ClusterReport, Conflict, ConflictRules, Context, Link, cluster, conflict};
+use super::compare::{Thresholds, compare};
+use super::model::{FieldWeight, Model, probability, weight_of};
+use super::prepare::{Prepared, prepare_all, prepare_single};
+use super::train::{TrainingReport, train};
+use super::{Clustering, Resolver, assign_ids};
+use crate::graph::Mention;
+
+/// Settings of the probabilistic resolver. `Default` gives the production settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolveConfig {
+    /// Blocking rules, applied in order.
+    pub blocking: Vec<BlockingRule>,
+    /// Blocks with more mentions than this are skipped and reported.
+    pub max_block_size: usize,
+    /// String-similarity thresholds of the comparison levels.
+    pub thresholds: Thresholds,
+    /// Pairs at or above this match probability are linked.
+    pub match_probability: f64,
+    /// Pairs at or above this probability, but below the match threshold, are
+    /// possible matches for review; they are not linked.
+    pub possible_match_probability: f64,
+    /// Random pairs compared to estimate u-probabilities.
+    pub u_sample_pairs: usize,
+    /// Upper bound on expectation-maximization iterations.
+    pub em_max_iterations: usize,
+    /// Assumed share of true matches that the deterministic rules find; sets the prior.
+    pub deterministic_recall: f64,
+    /// Below this many mentions the model is not trained and generic defaults are used.
+    pub min_training_mentions: usize,
+    /// Smallest frequency used for an exact name match, so a name seen once
+    /// does not outweigh everything else.
+    pub tf_floor: f64,
+    /// Seed of the random pair sample.
+    pub seed: u64,
+    /// Compare only mentions from different sources (linking deduplicated sources).
+    pub across_sources_only: bool,
+    /// Hard conflicts that clustering refuses.
+    pub conflicts: ConflictRules,
+}
+
+impl Default for ResolveConfig {
+    fn default() -> Self {
+        ResolveConfig {
+            blocking: BlockingRule::DEFAULT.to_vec(),
+            max_block_size: 500,
+            thresholds: Thresholds::default(),
+            match_probability: 0.95,
+            possible_match_probability: 0.5,
+            u_sample_pairs: 60_000,
+            em_max_iterations: 30,
+            deterministic_recall: 0.8,
+            min_training_mentions: 500,
+            tf_floor: 1e-4,
+            seed: 42,
+            across_sources_only: false,
+            conflicts: ConflictRules::default(),
+        }
+    }
+}
+
+impl ResolveConfig {
+    /// Settings for linking sources that are each free of duplicates: pairs are
+    /// only formed across sources and an entity holds one mention per source.
+    pub fn linkage() -> ResolveConfig {
+        let mut config = ResolveConfig {
+            across_sources_only: true,
+            ..ResolveConfig::default()
+        };
+        config.conflicts.one_per_source = true;
+        config
+    }
+
+    /// Returns the decision for a match probability.
+    pub fn decide(&self, probability: f64) -> Decision {
+        if probability >= self.match_probability {
+            Decision::Match
+        } else if probability >= self.possible_match_probability {
+            Decision::PossibleMatch
+        } else {
+            Decision::NonMatch
+        }
+    }
+}
+
+/// The decision on one pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Linked: the mentions are taken to be one person.
+    Match,
+    /// Not linked, but worth a human look.
+    PossibleMatch,
+    /// Not linked.
+    NonMatch,
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Decision::Match => "match",
+            Decision::PossibleMatch => "possible match",
+            Decision::NonMatch => "non-match",
+        })
+    }
+}
+
+/// A scored candidate pair, by position in the mention slice.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScoredPair {
+    /// Position of the first mention.
+    pub a: usize,
+    /// Position of the second mention.
+    pub b: usize,
+    /// Total match weight in bits.
+    pub weight: f64,
+    /// Match probability.
+    pub probability: f64,
+}
+
+/// Wall time of each stage, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StageTimings {
+    /// Feature preparation.
+    pub prepare_ms: f64,
+    /// Blocking.
+    pub block_ms: f64,
+    /// Comparison of candidate pairs.
+    pub compare_ms: f64,
+    /// Training.
+    pub train_ms: f64,
+    /// Scoring and clustering.
+    pub cluster_ms: f64,
+}
+
+/// Everything a resolution run produced.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// The entity of every mention.
+    pub clustering: Clustering,
+    /// Every scored candidate pair.
+    pub pairs: Vec<ScoredPair>,
+    /// Pairs per blocking rule.
+    pub blocking: BlockingReport,
+    /// What training estimated; default when the model was given or untrained.
+    pub training: TrainingReport,
+    /// Links joined and refused.
+    pub clusters: ClusterReport,
+    /// The model used.
+    pub model: Arc<Model>,
+    /// Stage timings.
+    pub timings: StageTimings,
+}
+
+/// The probabilistic resolver. It trains its model on the mentions it is
+/// given, unless built with a fixed model.
+#[derive(Debug, Clone, Default)]
+pub struct ProbabilisticResolver {
+    config: ResolveConfig,
+    model: Option<Arc<Model>>,
+}
+
+/// Returns the resolver `resolve_store` callers use: the probabilistic one with default settings.
+pub fn default_resolver() -> ProbabilisticResolver {
+    ProbabilisticResolver::new(ResolveConfig::default())
+}
+
+impl ProbabilisticResolver {
+    /// Builds a resolver that trains on each input.
+    pub fn new(config: ResolveConfig) -> ProbabilisticResolver {
+        ProbabilisticResolver {
+            config,
+            model: None,
+        }
+    }
+
+    /// Builds a resolver that scores with `model` and never retrains.
+    pub fn with_model(config: ResolveConfig, model: Arc<Model>) -> ProbabilisticResolver {
+        ProbabilisticResolver {
+            config,
+            model: Some(model),
+        }
+    }
+
+    /// Returns the settings.
+    pub fn config(&self) -> &ResolveConfig {
+        &self.config
+    }
+
+    /// Returns the candidate pairs each blocking rule produces on `mentions`.
+    pub fn blocking_report(&self, mentions: &[Mention]) -> BlockingReport {
+        let records = prepare_all(mentions);
+        candidate_pairs(&records, self.scope()).1
+    }
+
+    /// Resolves `mentions`: blocks, compares, trains (unless a model was
+    /// given), scores and clusters.
+    pub fn resolve(&self, mentions: &[Mention]) -> Resolution {
+        let mut clock = Clock::start();
+        let records = prepare_all(mentions);
+        let mut timings = StageTimings {
+            prepare_ms: clock.lap(),
+            ..StageTimings::default()
+        };
+        let (pairs, blocking) = candidate_pairs(&records, self.scope());
+        timings.block_ms = clock.lap();
+        let t = &self.config.thresholds;
+        let comparisons: Vec<_> = pairs
+            .par_iter()
+            .map(|(a, b)| compare(&records[*a as usize], &records[*b as usize], t))
+            .collect();
+        timings.compare_ms = clock.lap();
+        let (model, training) = self.model_for(&records, &comparisons);
+        timings.train_ms = clock.lap();
+        let scored: Vec<ScoredPair> = pairs
+            .par_iter()
+            .zip(&comparisons)
+            .map(|((a, b), c)| {
+                let weight = model.weight(&records[*a as usize], c);
+                ScoredPair {
+                    a: *a as usize,
+                    b: *b as usize,
+                    weight,
+                    probability: probability(weight),
+                }
+            })
+            .collect();
+        let (clustering, clusters) = self.cluster_scored(mentions, &records, &scored);
+        timings.cluster_ms = clock.lap();
+        log_run(mentions.len(), &blocking, &clusters, &timings);
+        Resolution {
+            clustering,
+            pairs: scored,
+            blocking,
+            training,
+            clusters,
+            model,
+            timings,
+        }
+    }
+
+    /// Trains a model on `mentions` (or returns the fixed one).
+    pub fn train(&self, mentions: &[Mention]) -> Arc<Model> {
+        if let Some(model) = &self.model {
+            return Arc::clone(model);
+        }
+        let records = prepare_all(mentions);
+        let (pairs, _) = candidate_pairs(&records, self.scope());
+        let t = &self.config.thresholds;
+        let comparisons: Vec<_> = pairs
+            .par_iter()
+            .map(|(a, b)| compare(&records[*a as usize], &records[*b as usize], t))
+            .collect();
+        self.model_for(&records, &comparisons).0
+    }
+
+    /// Explains the decision on two mentions with this resolver's model, or
+    /// with the untrained defaults when it has none.
+    pub fn explain(&self, a: &Mention, b: &Mention) -> Explanation {
+        let model = self
+            .model
+            .clone()
+            .unwrap_or_else(|| Arc::new(Model::untrained(self.config.thresholds)));
+        explain_with(&model, &self.config, a, b)
+    }
+
+    fn scope(&self) -> BlockingScope<'_> {
+        BlockingScope {
+            rules: &self.config.blocking,
+            max_block_size: self.config.max_block_size,
+            across_sources_only: self.config.across_sources_only,
+        }
+    }
+
+    fn model_for(
+        &self,
+        records: &[Prepared],
+        comparisons: &[super::compare::Comparison],
+    ) -> (Arc<Model>, TrainingReport) {
+        if let Some(model) = &self.model {
+            return (Arc::clone(model), TrainingReport::default());
+        }
+        if records.len() < self.config.min_training_mentions {
+            let model = Model::untrained(self.config.thresholds);
+            return (Arc::new(model), TrainingReport::default());
+        }
+        let (model, report) = train(records, comparisons, &self.config);
+        tracing::debug!(
+            sampled_pairs = report.sampled_pairs,
+            patterns = report.patterns,
+            em_iterations = report.em_iterations,
+            deterministic_pairs = report.deterministic_pairs,
+            "model trained"
+        );
+        (Arc::new(model), report)
+    }
+
+    fn cluster_scored(
+        &self,
+        mentions: &[Mention],
+        records: &[Prepared],
+        scored: &[ScoredPair],
+    ) -> (Clustering, ClusterReport) {
+        let links = scored
+            .iter()
+            .filter(|p| p.probability >= self.config.match_probability)
+            .map(|p| Link {
+                a: p.a as u32,
+                b: p.b as u32,
+                weight: p.weight,
+            })
+            .collect();
+        let ctx = Context {
+            records,
+            rules: &self.config.conflicts,
+            thresholds: &self.config.thresholds,
+        };
+        let (roots, report) = cluster(&ctx, links);
+        let mut clustering = Clustering {
+            assignment: assign_ids(mentions, |index| roots[index] as usize),
+            refused_links: report.refused,
+            ..Clustering::default()
+        };
+        clustering
+            .links_by_rule
+            .insert("fellegi_sunter", report.joined);
+        (clustering, report)
+    }
+}
+
+impl Resolver for ProbabilisticResolver {
+    fn cluster(&self, mentions: &[Mention]) -> Clustering {
+        self.resolve(mentions).clustering
+    }
+}
+
+fn log_run(mentions: usize, blocking: &BlockingReport, clusters: &ClusterReport, t: &StageTimings) {
+    let capped: usize = blocking.rules.iter().map(|r| r.capped_blocks).sum();
+    tracing::info!(
+        mentions,
+        candidate_pairs = blocking.candidate_pairs,
+        capped_blocks = capped,
+        links = clusters.joined,
+        refused_links = clusters.refused,
+        block_ms = t.block_ms as u64,
+        train_ms = t.train_ms as u64,
+        "probabilistic resolution"
+    );
+}
+
+struct Clock(Instant);
+
+impl Clock {
+    fn start() -> Clock {
+        Clock(Instant::now())
+    }
+
+    /// Returns milliseconds since the last lap and starts a new one.
+    fn lap(&mut self) -> f64 {
+        let now = Instant::now();
+        let ms = (now - self.0).as_secs_f64() * 1000.0;
+        self.0 = now;
+        ms
+    }
+}
+
+/// Why two mentions were or were not linked: every field's level and weight,
+/// the total, the thresholds and any hard conflict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// Per field, in comparison order.
+    pub fields: Vec<FieldWeight>,
+    /// Whether given name and surname were compared swapped.
+    pub names_swapped: bool,
+    /// Prior weight in bits.
+    pub prior: f64,
+    /// Total weight in bits, prior included.
+    pub total: f64,
+    /// Match probability.
+    pub probability: f64,
+    /// Probability at or above which a pair is linked.
+    pub match_probability: f64,
+    /// Probability at or above which a pair is a possible match.
+    pub possible_match_probability: f64,
+    /// Decision from the probability alone.
+    pub decision: Decision,
+    /// A hard conflict that would stop the two mentions sharing an entity.
+    pub conflict: Option<Conflict>,
+    /// Whether the model was trained on data rather than generic defaults.
+    pub trained: bool,
+}
+
+/// Explains the decision on `a` and `b` under `model`.
+pub fn explain_with(
+    model: &Model,
+    config: &ResolveConfig,
+    a: &Mention,
+    b: &Mention,
+) -> Explanation {
+    let pa = prepare_single(a, 0);
+    let pb = prepare_single(b, u32::from(a.source != b.source));
+    let comparison = compare(&pa, &pb, &model.thresholds);
+    let total = model.weight(&pa, &comparison);
+    let p = probability(total);
+    Explanation {
+        fields: model.field_weights(&pa, &comparison),
+        names_swapped: comparison.swapped,
+        prior: model.prior_weight(),
+        total,
+        probability: p,
+        match_probability: config.match_probability,
+        possible_match_probability: config.possible_match_probability,
+        decision: config.decide(p),
+        conflict: conflict(&pa, &pb, &config.conflicts, &model.thresholds),
+        trained: model.is_trained(),
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{:<10} {:<20} {:>8}", "field", "level", "weight")?;
+        for field in self.fields.iter().filter(|w| w.level != "missing") {
+            let level = match (field.term_frequency, self.names_swapped, field.field) {
+                (true, _, _) => format!("{} (tf)", field.level),
+                (_, true, super::Field::Given | super::Field::Surname) => {
+                    format!("{} (swapped)", field.level)
+                }
+                _ => field.level.to_string(),
+            };
+            writeln!(
+                f,
+                "{:<10} {:<20} {:>+8.2}",
+                field.field.name(),
+                level,
+                field.weight
+            )?;
+        }
+        let missing: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|w| w.level == "missing")
+            .map(|w| w.field.name())
+            .collect();
+        writeln!(f, "{:<31} {:>+8.2}", "prior", self.prior)?;
+        writeln!(f, "{:<31} {:>+8.2}", "total", self.total)?;
+        writeln!(f, "missing: {}", missing.join(", "))?;
+        writeln!(
+            f,
+            "probability {:.6}; match at {} (weight {:+.2}), possible match at {} (weight {:+.2})",
+            self.probability,
+            self.match_probability,
+            weight_of(self.match_probability),
+            self.possible_match_probability,
+            weight_of(self.possible_match_probability),
+        )?;
+        write!(f, "decision: {}", self.decision)?;
+        if let Some(conflict) = self.conflict {
+            write!(f, "; never linked: conflicting {}", conflict.name())?;
+        }
+        if !self.trained {
+            write!(f, " (untrained default model)")?;
+        }
+        writeln!(f)
+    }
+}

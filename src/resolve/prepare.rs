@@ -1,0 +1,155 @@
+//! Comparison-ready features of a mention: cleaned names with their nickname
+//! and phonetic forms, date of birth, address parts and identifiers.
+//!
+//! Features are computed once per mention so blocking and comparison only
+//! read them. Phonetic codes are computed once per distinct name.
+
+use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
+use rphonetic::{DoubleMetaphone, Encoder};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::nicknames::canonical_given;
+use crate::graph::Mention;
+use crate::model::Sex;
+
+/// Number of identifier slots in [`Prepared::ids`].
+pub(crate) const ID_SLOTS: usize = 5;
+
+/// Comparison features of one mention. Empty strings mean "not recorded".
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Prepared {
+    /// Index of the mention's source among all sources seen.
+    pub(crate) source: u32,
+    pub(crate) given: String,
+    /// Formal form of the given name (ROBERT for BOB).
+    pub(crate) given_formal: String,
+    pub(crate) given_phonetic: String,
+    pub(crate) surname: String,
+    pub(crate) surname_phonetic: String,
+    /// Parts of a multi-part or hyphenated surname; empty for one-part surnames.
+    pub(crate) surname_parts: Vec<String>,
+    pub(crate) suffix: String,
+    pub(crate) dob: Option<NaiveDate>,
+    pub(crate) sex: Option<Sex>,
+    pub(crate) street: String,
+    pub(crate) unit: String,
+    pub(crate) city: String,
+    pub(crate) zip: String,
+    pub(crate) phone: String,
+    /// State id, FBI number, licence, inmate number, registry id.
+    pub(crate) ids: [String; ID_SLOTS],
+}
+
+impl Prepared {
+    /// Returns the date of birth as its eight digits `YYYYMMDD`.
+    pub(crate) fn dob_digits(&self) -> Option<[u8; 8]> {
+        let dob = self.dob?;
+        let text = format!("{:04}{:02}{:02}", dob.year(), dob.month(), dob.day());
+        text.as_bytes().try_into().ok()
+    }
+
+    /// Returns the first letter of the given name.
+    pub(crate) fn given_initial(&self) -> Option<u8> {
+        self.given.as_bytes().first().copied()
+    }
+}
+
+/// Prepares every mention, in parallel, with phonetic codes shared per distinct name.
+pub(crate) fn prepare_all(mentions: &[Mention]) -> Vec<Prepared> {
+    let sources = source_indexes(mentions);
+    let mut prepared: Vec<Prepared> = mentions
+        .par_iter()
+        .map(|m| prepare_one(m, sources[m.source.as_str()]))
+        .collect();
+    let codes = phonetic_codes(&prepared);
+    prepared.par_iter_mut().for_each(|p| {
+        p.given_phonetic = codes.get(p.given.as_str()).cloned().unwrap_or_default();
+        p.surname_phonetic = codes.get(p.surname.as_str()).cloned().unwrap_or_default();
+    });
+    prepared
+}
+
+/// Prepares one mention with its phonetic codes, for scoring a single pair.
+pub(crate) fn prepare_single(mention: &Mention, source: u32) -> Prepared {
+    let mut prepared = prepare_one(mention, source);
+    prepared.given_phonetic = phonetic(&prepared.given);
+    prepared.surname_phonetic = phonetic(&prepared.surname);
+    prepared
+}
+
+fn source_indexes(mentions: &[Mention]) -> FxHashMap<&str, u32> {
+    let mut indexes = FxHashMap::default();
+    for mention in mentions {
+        let next = indexes.len() as u32;
+        indexes.entry(mention.source.as_str()).or_insert(next);
+    }
+    indexes
+}
+
+fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, String> {
+    let names: FxHashSet<&str> = prepared
+        .iter()
+        .flat_map(|p| [p.given.as_str(), p.surname.as_str()])
+        .filter(|n| !n.is_empty())
+        .collect();
+    let names: Vec<&str> = names.into_iter().collect();
+    names
+        .par_iter()
+        .map(|name| (name.to_string(), phonetic(name)))
+        .collect()
+}
+
+/// Double Metaphone primary code of a name, without spaces or hyphens.
+fn phonetic(name: &str) -> String {
+    if name.is_empty() {
+        return String::new();
+    }
+    let letters: String = name.chars().filter(char::is_ascii_alphabetic).collect();
+    DoubleMetaphone::default().encode(&letters)
+}
+
+fn prepare_one(mention: &Mention, source: u32) -> Prepared {
+    let person = &mention.person;
+    let mut prepared = Prepared {
+        source,
+        dob: person.dob.map(|d| d.date()),
+        sex: person.sex.filter(|s| *s != Sex::Unknown),
+        phone: person
+            .phone
+            .as_ref()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        ..Prepared::default()
+    };
+    if let Some(name) = &person.name {
+        prepared.given = name.given.clone();
+        prepared.given_formal = canonical_given(&name.given).to_string();
+        prepared.surname = name.surname.clone();
+        let parts: Vec<String> = name.surname_parts().map(str::to_string).collect();
+        if parts.len() > 1 {
+            prepared.surname_parts = parts;
+        }
+        prepared.suffix = name.suffix.clone().unwrap_or_default();
+    }
+    if let Some(address) = &person.address {
+        prepared.street = address.street.clone();
+        prepared.unit = address.unit.clone().unwrap_or_default();
+        prepared.city = address.city.clone();
+        prepared.zip = address.zip.clone().unwrap_or_default();
+    }
+    let ids = &person.ids;
+    for (slot, value) in [
+        &ids.state_id,
+        &ids.fbi,
+        &ids.licence,
+        &ids.inmate,
+        &ids.sor_id,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        prepared.ids[slot] = value.clone().unwrap_or_default();
+    }
+    prepared
+}
