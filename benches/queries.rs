@@ -7,7 +7,7 @@
 //!   bench prints why it skips and exits, so `cargo test --all-targets` stays cheap.
 //! - `CISS_BENCH_FEEDS`: the `ciss generate` output the store was built from. Plates
 //!   are every plate in `featured.json` plus a seeded random sample of registration
-//!   rows of `dmv.csv`; only plates the store answers with an owner are kept, and
+//!   rows of `dmv.csv`; only plates for which the store returns an owner are kept, and
 //!   those owners are the entities of the two-hop query.
 //! - `CISS_BENCH_PLATES` (default 200): plates sampled from `dmv.csv`.
 //! - `CISS_BENCH_ROUNDS` (default 5): timed passes over every key for the

@@ -56,7 +56,6 @@ done
 echo "source records: $records"
 
 # Empty the graph left by an earlier run, so every record is a first insert.
-"$CARGO_TARGET_DIR/release/ciss" --version >/dev/null
 python_redis="$HOME/.cache/ciss-falkordb/venv/bin/python"
 hostport="${CISS_TEST_FALKOR_URI#falkor://}"
 "$python_redis" - "$hostport" <<'EOF'
