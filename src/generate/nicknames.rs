@@ -1,5 +1,7 @@
-//! The one nickname table: formal given names and the short forms agencies
-//! record instead of them.
+//! The generator's nickname table: formal given names and the short forms
+//! agencies record instead of them. The resolver keeps its own table
+//! (`resolve::nicknames`) on purpose, so its matching is never fitted to the
+//! variants this generator happens to produce.
 
 /// Formal given name and the nicknames people go by, all title case.
 #[rustfmt::skip]

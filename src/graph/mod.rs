@@ -58,7 +58,7 @@ pub struct QuarantineEntry {
     pub record_id: Option<String>,
     /// Field that failed, in the source's own naming.
     pub field: Option<String>,
-    /// Why the record was rejected.
+    /// Reason the record was rejected.
     pub reason: String,
     /// The record as the source sent it.
     pub raw: String,
@@ -83,7 +83,7 @@ pub struct Batch {
     pub replayed: Vec<i64>,
 }
 
-/// What storing a batch did.
+/// Counts of what storing a batch changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct BatchOutcome {
     /// Store id of the batch.
@@ -125,7 +125,7 @@ impl StoredRecord {
     }
 }
 
-/// One person mention with what its record says, as resolution needs it.
+/// One person mention with the facts its record gives, as resolution needs them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mention {
     /// Mention id.
@@ -136,7 +136,7 @@ pub struct Mention {
     pub record_id: String,
     /// Role in the record.
     pub role: Role,
-    /// What the record says about the person.
+    /// Facts the record gives about the person.
     pub person: PersonFacts,
 }
 

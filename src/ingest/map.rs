@@ -21,7 +21,7 @@ use crate::normalize::{
 pub struct FieldError {
     /// The field in the source's own naming (its path), or the canonical name for constants.
     pub field: String,
-    /// Why the value was rejected.
+    /// Reason the value was rejected.
     pub reason: String,
 }
 
@@ -195,7 +195,7 @@ impl FieldReader<'_> {
         let zip = self.text(spec.zip.as_ref(), "zip", false);
         Address::from_parts(&street, unit.as_deref(), &city, &state, zip.as_deref())
             .map_err(|err| {
-                // Name the column that holds the bad part, not always the street.
+                // Name the column that contains the bad part, not always the street.
                 let part = match &err {
                     NormalizeError::Invalid { what, .. } | NormalizeError::Empty { what } => *what,
                 };

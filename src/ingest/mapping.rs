@@ -1,4 +1,4 @@
-//! Declarative source mappings: one TOML file per agency feed says where each
+//! Declarative source mappings: one TOML file per agency feed gives where each
 //! canonical field sits in that agency's own layout and how to read it.
 //!
 //! A field path is a column name for CSV and a dotted path for JSON Lines
@@ -34,7 +34,7 @@ pub enum Format {
     Jsonl,
 }
 
-/// Where a canonical field comes from and how to read it. In TOML it is
+/// Source location of a canonical field and the rules for reading it. In TOML it is
 /// either a bare path string or a table with the keys of [`FieldRule`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(from = "RawFieldSpec")]
@@ -134,7 +134,7 @@ pub struct RecordMapping {
     pub town: Option<FieldSpec>,
 }
 
-/// Where one person's fields sit in a record.
+/// Locations of one person's fields in a record.
 ///
 /// A party is present when any of its fields has a value; a party with
 /// `required = true` must be present.
@@ -186,7 +186,7 @@ pub struct PartyMapping {
     pub zip: Option<FieldSpec>,
 }
 
-/// Where one vehicle's fields sit in a record.
+/// Locations of one vehicle's fields in a record.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VehicleMapping {
@@ -209,7 +209,7 @@ pub struct VehicleMapping {
     pub colour: Option<FieldSpec>,
 }
 
-/// Where one item of property sits in a record.
+/// Location of one item of property in a record.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PropertyMapping {
@@ -238,7 +238,7 @@ pub enum MappingError {
     Invalid {
         /// Mapping file.
         path: PathBuf,
-        /// What is wrong, with its TOML location.
+        /// Description of the fault, with its TOML location.
         message: String,
     },
     /// The source name has characters other than lowercase letters, digits and underscores.
