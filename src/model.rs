@@ -172,31 +172,49 @@ string_enum! {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identifiers {
     /// State identification number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_id: Option<String>,
     /// FBI number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbi: Option<String>,
     /// Driver licence number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence: Option<String>,
     /// Inmate number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inmate: Option<String>,
     /// Sex-offender registry number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sor_id: Option<String>,
+}
+
+impl Identifiers {
+    /// Returns whether no identifier is known.
+    pub fn is_empty(&self) -> bool {
+        *self == Identifiers::default()
+    }
 }
 
 /// Facts one record gives about one person.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonFacts {
     /// Name, if the source sent a usable one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<PersonName>,
     /// Date of birth, unless missing or a placeholder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dob: Option<Dob>,
     /// Recorded sex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
     /// Identifiers.
+    #[serde(default, skip_serializing_if = "Identifiers::is_empty")]
     pub ids: Identifiers,
     /// Residence address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
     /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<Phone>,
 }
 
@@ -213,16 +231,22 @@ pub struct Party {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VehicleFacts {
     /// Licence plate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plate: Option<Plate>,
     /// Vehicle identification number with a valid check digit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vin: Option<Vin>,
     /// Manufacturer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub make: Option<String>,
     /// Model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// Model year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<u16>,
     /// Colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub colour: Option<String>,
 }
 
@@ -232,8 +256,10 @@ pub struct PropertyFacts {
     /// Manufacturer's serial number, upper case.
     pub serial: String,
     /// Kind of property, such as `firearm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     /// Free-text description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
@@ -245,22 +271,30 @@ pub struct CanonicalRecord {
     /// Kind of record.
     pub kind: RecordKind,
     /// When the event happened or the record took effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
     /// When the record stops being in force: expiry, end of supervision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<NaiveDate>,
     /// Lifecycle state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Court docket or agency case number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_number: Option<String>,
     /// Charge, conditions, facility or other short description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Town where the event happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub town: Option<String>,
     /// People named in the record.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parties: Vec<Party>,
     /// Vehicles named in the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vehicles: Vec<VehicleFacts>,
     /// Property named in the record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<PropertyFacts>,
 }

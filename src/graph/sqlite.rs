@@ -553,30 +553,27 @@ fn write_record(
     write_parts(tx, row_id, record)
 }
 
-/// The stored body of a record: everything but its parties, which are stored
-/// once, as mention rows, and put back by [`load_record`].
+/// The stored body of a record: the facts that have no column of their own.
+/// The key, kind, dates and status are columns, and the parties are stored
+/// once, as mention rows; [`load_record`] puts them back together. Bodies
+/// written by older builds also carry the columns' values, which reading ignores.
 #[derive(serde::Serialize)]
 struct RecordBody<'a> {
-    key: &'a crate::model::RecordKey,
-    kind: crate::model::RecordKind,
-    date: Option<chrono::NaiveDate>,
-    end_date: Option<chrono::NaiveDate>,
-    status: Option<crate::model::Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     case_number: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     description: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     town: &'a Option<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     vehicles: &'a [crate::model::VehicleFacts],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     properties: &'a [crate::model::PropertyFacts],
 }
 
 impl<'a> RecordBody<'a> {
     fn of(record: &'a CanonicalRecord) -> RecordBody<'a> {
         RecordBody {
-            key: &record.key,
-            kind: record.kind,
-            date: record.date,
-            end_date: record.end_date,
-            status: record.status,
             case_number: &record.case_number,
             description: &record.description,
             town: &record.town,
@@ -584,6 +581,71 @@ impl<'a> RecordBody<'a> {
             properties: &record.properties,
         }
     }
+}
+
+/// The columns of a `records` row that the canonical record needs.
+struct RecordColumns {
+    source: String,
+    record_id: String,
+    version: u32,
+    kind: String,
+    date: Option<String>,
+    end_date: Option<String>,
+    status: Option<String>,
+}
+
+impl RecordColumns {
+    /// Combines the columns with the stored body into a record without parties.
+    fn into_record(self, body: StoredBody) -> Result<CanonicalRecord, String> {
+        let date = |text: Option<String>| -> Result<Option<chrono::NaiveDate>, String> {
+            text.map(|t| {
+                t.parse()
+                    .map_err(|err| format!("invalid date {t:?}: {err}"))
+            })
+            .transpose()
+        };
+        let kind = crate::model::RecordKind::parse(&self.kind)
+            .ok_or_else(|| format!("unknown record kind {:?}", self.kind))?;
+        let status = match self.status {
+            Some(text) => Some(
+                crate::model::Status::parse(&text)
+                    .ok_or_else(|| format!("unknown status {text:?}"))?,
+            ),
+            None => None,
+        };
+        Ok(CanonicalRecord {
+            key: crate::model::RecordKey {
+                source: self.source,
+                record_id: self.record_id,
+                version: self.version,
+            },
+            kind,
+            date: date(self.date)?,
+            end_date: date(self.end_date)?,
+            status,
+            case_number: body.case_number,
+            description: body.description,
+            town: body.town,
+            parties: Vec::new(),
+            vehicles: body.vehicles,
+            properties: body.properties,
+        })
+    }
+}
+
+/// [`RecordBody`] as read back.
+#[derive(serde::Deserialize)]
+struct StoredBody {
+    #[serde(default)]
+    case_number: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    town: Option<String>,
+    #[serde(default)]
+    vehicles: Vec<crate::model::VehicleFacts>,
+    #[serde(default)]
+    properties: Vec<crate::model::PropertyFacts>,
 }
 
 /// Writes the mention, name-key, vehicle and property rows of one stored record.
@@ -652,14 +714,26 @@ fn write_parts(
 }
 
 fn load_record(conn: &Connection, id: i64) -> Result<StoredRecord, StoreError> {
-    let (body, current, agency): (String, bool, String) = conn
-        .prepare_cached(
-            "SELECT r.body, r.current, s.agency FROM records r JOIN sources s ON s.name = r.source WHERE r.id = ?1",
-        )?
-        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     let corrupt = |reason: String| StoreError::Corrupt { id, reason };
-    let mut record: CanonicalRecord =
-        serde_json::from_str(&body).map_err(|err| corrupt(err.to_string()))?;
+    let (columns, body, current, agency) = conn
+        .prepare_cached(
+            "SELECT r.source, r.record_id, r.version, r.kind, r.date, r.end_date, r.status, \
+             r.body, r.current, s.agency FROM records r JOIN sources s ON s.name = r.source WHERE r.id = ?1",
+        )?
+        .query_row([id], |row| {
+            let columns = RecordColumns {
+                source: row.get(0)?,
+                record_id: row.get(1)?,
+                version: row.get(2)?,
+                kind: row.get(3)?,
+                date: row.get(4)?,
+                end_date: row.get(5)?,
+                status: row.get(6)?,
+            };
+            Ok((columns, row.get::<_, String>(7)?, row.get(8)?, row.get(9)?))
+        })?;
+    let body: StoredBody = serde_json::from_str(&body).map_err(|err| corrupt(err.to_string()))?;
+    let mut record = columns.into_record(body).map_err(corrupt)?;
     let mut stmt = conn.prepare_cached(
         "SELECT role, person, entity FROM mentions WHERE record = ?1 ORDER BY idx",
     )?;

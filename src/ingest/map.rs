@@ -2,11 +2,11 @@
 //! [`CanonicalRecord`] or every field error found in it.
 
 use chrono::NaiveDate;
-use serde_json::Value;
 
 use super::mapping::{
     FieldRule, FieldSpec, PartyMapping, PropertyMapping, SourceMapping, VehicleMapping,
 };
+use super::read::InputFields;
 use crate::model::{
     CanonicalRecord, Identifiers, Party, PersonFacts, PropertyFacts, RecordKey, RecordKind, Role,
     Sex, Status, VehicleFacts,
@@ -36,7 +36,10 @@ pub struct MapFailure {
 
 /// Maps one input record. All field errors are collected so one pass reports
 /// everything wrong with a record.
-pub fn map_record(mapping: &SourceMapping, value: &Value) -> Result<CanonicalRecord, MapFailure> {
+pub fn map_record(
+    mapping: &SourceMapping,
+    value: &InputFields,
+) -> Result<CanonicalRecord, MapFailure> {
     let mut reader = FieldReader {
         mapping,
         value,
@@ -55,7 +58,7 @@ pub fn map_record(mapping: &SourceMapping, value: &Value) -> Result<CanonicalRec
 
 struct FieldReader<'a> {
     mapping: &'a SourceMapping,
-    value: &'a Value,
+    value: &'a InputFields,
     errors: Vec<FieldError>,
 }
 
@@ -339,7 +342,7 @@ impl FieldReader<'_> {
         let rule = spec?.rule();
         let raw = match (&rule.value, &rule.path) {
             (Some(constant), _) => Some(constant.clone()),
-            (None, Some(path)) => lookup(self.value, path),
+            (None, Some(path)) => self.value.lookup(path),
             (None, None) => None,
         };
         let Some(raw) = raw else {
@@ -370,7 +373,7 @@ impl FieldReader<'_> {
             FieldRule { value: Some(_), .. } => false,
             FieldRule {
                 path: Some(path), ..
-            } => lookup(self.value, path).is_some(),
+            } => self.value.lookup(path).is_some(),
             _ => false,
         })
     }
@@ -406,25 +409,6 @@ fn lookup_code<'a>(
                 .map(|(_, v)| v)
         })
         .map(String::as_str)
-}
-
-/// Finds `path` in `value`: first as a literal key (CSV columns may contain
-/// dots), then as a dotted path through objects and array indexes.
-/// Returns the trimmed text, or `None` for missing, null or blank values.
-fn lookup(value: &Value, path: &str) -> Option<String> {
-    let found = value.get(path).or_else(|| {
-        path.split('.').try_fold(value, |node, step| match node {
-            Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => node.get(step),
-        })
-    })?;
-    let text = match found {
-        Value::String(s) => s.trim().to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Null | Value::Array(_) | Value::Object(_) => return None,
-    };
-    (!text.is_empty()).then_some(text)
 }
 
 fn parse_year(raw: &str) -> Result<u16, NormalizeError> {

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use map::{FieldError, MapFailure, map_record};
-pub use read::{RawRecord, read_records};
+pub use read::{CsvHeader, InputFields, PendingRecord, RawRecord, read_records, split_records};
 
 use crate::graph::{Batch, BatchOutcome, GraphStore, IncomingRecord, QuarantineEntry, StoreError};
 use mapping::{MappingError, SourceMapping};
@@ -164,15 +164,15 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
     let batch_size = options.batch_size.max(1);
     let reader = std::thread::spawn(move || {
         let mut chunk = Vec::with_capacity(batch_size);
-        let send = |chunk: &mut Vec<RawRecord>| {
-            let first_line = chunk.first().map_or(0, |r| r.line);
+        let send = |chunk: &mut Vec<PendingRecord>| {
+            let first_line = chunk.first().map_or(0, PendingRecord::line);
             let batch = build_batch(&reader_mapping, file.as_deref(), std::mem::take(chunk));
             // A closed channel means the writer stopped on an error; stop reading.
             sender.blocking_send((first_line, batch)).is_ok()
         };
         let mut open = true;
         let columns = reader_mapping.paths();
-        read_records(reader_mapping.format, input, &columns, &mut |record| {
+        split_records(reader_mapping.format, input, &columns, &mut |record| {
             chunk.push(record);
             if open && chunk.len() >= batch_size {
                 open = send(&mut chunk);
@@ -281,7 +281,7 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
             .map_err(|err| format!("malformed json: {err}"))
             .and_then(|value| {
                 if value.is_object() {
-                    Ok(value)
+                    Ok(InputFields::Json(value))
                 } else {
                     Err("expected a JSON object".to_string())
                 }
@@ -331,10 +331,10 @@ enum Validated {
     Quarantined(QuarantineEntry),
 }
 
-fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<RawRecord>) -> Batch {
+fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRecord>) -> Batch {
     let results: Vec<Validated> = chunk
         .into_par_iter()
-        .map(|raw| validate(mapping, file, raw))
+        .map(|pending| validate(mapping, file, pending.parse()))
         .collect();
     let mut batch = Batch {
         source: mapping.name.clone(),

@@ -1,9 +1,16 @@
-//! Readers for CSV and JSON Lines that turn each input line into a JSON value,
-//! or into the reason it cannot be read, without stopping at the first bad line.
+//! Readers for CSV and JSON Lines that split the input into records, without
+//! stopping at the first bad line, and parse each record into its fields.
+//!
+//! Splitting is sequential and cheap; parsing a record (UTF-8 checks, JSON,
+//! building the raw text kept with the record) is done by [`PendingRecord::parse`],
+//! which the caller runs in parallel.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
 
 use super::mapping::Format;
 
@@ -12,58 +19,198 @@ use super::mapping::Format;
 pub struct RawRecord {
     /// 1-based line number in the input (the header is line 1 in CSV).
     pub line: u64,
-    /// Text kept as the record's raw form: the JSON line, or the CSV row as a JSON object.
+    /// Text kept as the record's raw form: the JSON line, or the CSV row as a
+    /// JSON object of its non-empty columns.
     pub raw: String,
     /// The parsed record, or why it could not be parsed.
-    pub parsed: Result<Value, String>,
+    pub parsed: Result<InputFields, String>,
 }
 
-/// Reads all records of `format` from `input`, calling `sink` for each in order.
-/// A CSV file whose header lacks any of `columns` is rejected before its first
-/// row, because every row would otherwise lose those fields.
-/// Returns the number of bytes read, or the first I/O error (parse errors go to the sink).
+/// The fields of one parsed input record, looked up by the paths a mapping names.
+#[derive(Debug, Clone)]
+pub enum InputFields {
+    /// A JSON object, from JSON Lines or from a quarantined record's raw text.
+    Json(Value),
+    /// A CSV row, with the file's header.
+    Csv {
+        /// Column names and their positions, shared by every row of a file.
+        header: Arc<CsvHeader>,
+        /// The row's values, one per column.
+        values: Vec<String>,
+    },
+}
+
+impl InputFields {
+    /// Returns the trimmed text at `path`, or `None` for missing, null or blank
+    /// values. A JSON path is tried first as a literal key (CSV-derived objects
+    /// may have dots in their keys), then as a dotted path through objects and
+    /// array indexes.
+    pub fn lookup(&self, path: &str) -> Option<String> {
+        let text = match self {
+            InputFields::Json(value) => json_text(value, path)?,
+            InputFields::Csv { header, values } => {
+                let index = *header.positions.get(path)?;
+                values.get(index)?.trim().to_string()
+            }
+        };
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// Converts the fields into a JSON object; a CSV row becomes an object
+    /// keyed by column name.
+    pub fn into_json(self) -> Value {
+        match self {
+            InputFields::Json(value) => value,
+            InputFields::Csv { header, values } => Value::Object(
+                header
+                    .names
+                    .iter()
+                    .cloned()
+                    .zip(values.into_iter().map(Value::String))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+fn json_text(value: &Value, path: &str) -> Option<String> {
+    let found = value.get(path).or_else(|| {
+        path.split('.').try_fold(value, |node, step| match node {
+            Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => node.get(step),
+        })
+    })?;
+    match found {
+        Value::String(s) => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+/// The header of a CSV file: column names in order and a name-to-position index.
+#[derive(Debug)]
+pub struct CsvHeader {
+    names: Vec<String>,
+    positions: HashMap<String, usize>,
+}
+
+impl CsvHeader {
+    fn new(names: Vec<String>) -> CsvHeader {
+        let mut positions = HashMap::with_capacity(names.len());
+        for (index, name) in names.iter().enumerate() {
+            // The first of two equally named columns wins, as a JSON object would keep one.
+            positions.entry(name.clone()).or_insert(index);
+        }
+        CsvHeader { names, positions }
+    }
+}
+
+/// A record split from the input but not parsed yet.
+#[derive(Debug)]
+pub enum PendingRecord {
+    /// A CSV row with its file's header.
+    Csv {
+        /// The file's header.
+        header: Arc<CsvHeader>,
+        /// The row as read, with its position.
+        row: csv::ByteRecord,
+    },
+    /// A non-blank line of JSON Lines.
+    Json {
+        /// 1-based line number.
+        line: u64,
+        /// The line's text.
+        text: String,
+    },
+    /// A record that could not even be split out of the input.
+    Unreadable(RawRecord),
+}
+
+impl PendingRecord {
+    /// Returns the record's 1-based line number in the input.
+    pub fn line(&self) -> u64 {
+        match self {
+            PendingRecord::Csv { row, .. } => row.position().map_or(0, |p| p.line()),
+            PendingRecord::Json { line, .. } => *line,
+            PendingRecord::Unreadable(raw) => raw.line,
+        }
+    }
+
+    /// Parses the record into its fields and raw text.
+    pub fn parse(self) -> RawRecord {
+        match self {
+            PendingRecord::Csv { header, row } => csv_row(header, &row),
+            PendingRecord::Json { line, text } => json_line(line, text),
+            PendingRecord::Unreadable(raw) => raw,
+        }
+    }
+}
+
+/// Reads and parses all records of `format` from `input`, calling `sink` for each in order.
+/// See [`split_records`] for the errors.
 pub fn read_records<R: Read>(
     format: Format,
     input: R,
     columns: &[&str],
     sink: &mut dyn FnMut(RawRecord),
 ) -> std::io::Result<()> {
+    split_records(format, input, columns, &mut |pending| sink(pending.parse()))
+}
+
+/// Splits `input` into records of `format`, calling `sink` for each in order.
+/// A CSV file whose header lacks any of `columns` is rejected before its first
+/// row, because every row would otherwise lose those fields.
+/// Returns the first I/O error; records that cannot be read go to the sink.
+pub fn split_records<R: Read>(
+    format: Format,
+    input: R,
+    columns: &[&str],
+    sink: &mut dyn FnMut(PendingRecord),
+) -> std::io::Result<()> {
     match format {
-        Format::Jsonl => read_jsonl(input, sink),
-        Format::Csv => read_csv(input, columns, sink),
+        Format::Jsonl => split_jsonl(input, sink),
+        Format::Csv => split_csv(input, columns, sink),
     }
 }
 
-fn read_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(RawRecord)) -> std::io::Result<()> {
+fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::io::Result<()> {
     let reader = BufReader::with_capacity(1 << 20, input);
     for (index, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
+        let text = line?;
+        if text.trim().is_empty() {
             continue;
         }
-        let parsed = match serde_json::from_str::<Value>(&line) {
-            Ok(value @ Value::Object(_)) => Ok(value),
-            Ok(_) => Err("expected a JSON object".to_string()),
-            Err(err) => Err(format!("malformed json: {err}")),
-        };
-        sink(RawRecord {
+        sink(PendingRecord::Json {
             line: index as u64 + 1,
-            raw: line,
-            parsed,
+            text,
         });
     }
     Ok(())
 }
 
-fn read_csv<R: Read>(
+fn json_line(line: u64, text: String) -> RawRecord {
+    let parsed = match serde_json::from_str::<Value>(&text) {
+        Ok(value @ Value::Object(_)) => Ok(InputFields::Json(value)),
+        Ok(_) => Err("expected a JSON object".to_string()),
+        Err(err) => Err(format!("malformed json: {err}")),
+    };
+    RawRecord {
+        line,
+        raw: text,
+        parsed,
+    }
+}
+
+fn split_csv<R: Read>(
     input: R,
     columns: &[&str],
-    sink: &mut dyn FnMut(RawRecord),
+    sink: &mut dyn FnMut(PendingRecord),
 ) -> std::io::Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(BufReader::with_capacity(1 << 20, input));
-    let headers: Vec<String> = reader
+    let names: Vec<String> = reader
         .byte_headers()
         .map_err(csv_to_io)?
         .iter()
@@ -76,7 +223,7 @@ fn read_csv<R: Read>(
     let missing: Vec<&str> = columns
         .iter()
         .copied()
-        .filter(|c| !headers.iter().any(|h| h == c))
+        .filter(|c| !names.iter().any(|h| h == c))
         .collect();
     if !missing.is_empty() {
         let message = format!(
@@ -88,76 +235,156 @@ fn read_csv<R: Read>(
             message,
         ));
     }
-    let mut row = csv::ByteRecord::new();
+    let header = Arc::new(CsvHeader::new(names));
     loop {
+        let mut row = csv::ByteRecord::new();
         match reader.read_byte_record(&mut row) {
             Ok(false) => return Ok(()),
-            Ok(true) => sink(csv_row(&headers, &row)),
+            Ok(true) => sink(PendingRecord::Csv {
+                header: Arc::clone(&header),
+                row,
+            }),
             Err(err) => match err.kind() {
                 csv::ErrorKind::Io(_) => return Err(csv_to_io(err)),
                 _ => {
                     let line = err.position().map_or(0, |p| p.line());
-                    let raw = format!("unreadable csv at line {line}");
-                    sink(RawRecord {
+                    sink(PendingRecord::Unreadable(RawRecord {
                         line,
-                        raw,
+                        raw: format!("unreadable csv at line {line}"),
                         parsed: Err(format!("malformed csv: {err}")),
-                    });
+                    }));
                 }
             },
         }
     }
 }
 
-/// Turns a CSV row into a JSON object keyed by header. A row with the wrong
-/// number of fields or invalid UTF-8 keeps its fields as plain comma-joined
-/// text (bad bytes shown as U+FFFD), which replay cannot parse, so it stays
-/// quarantined until the source sends it again.
-fn csv_row(headers: &[String], row: &csv::ByteRecord) -> RawRecord {
+/// Parses a CSV row. A row with the wrong number of fields or invalid UTF-8
+/// keeps its fields as plain comma-joined text (bad bytes shown as U+FFFD),
+/// which replay cannot parse, so it stays quarantined until the source sends
+/// it again.
+fn csv_row(header: Arc<CsvHeader>, row: &csv::ByteRecord) -> RawRecord {
     let line = row.position().map_or(0, |p| p.line());
-    let mut object = Map::with_capacity(headers.len());
-    let mut invalid_utf8 = None;
-    for (index, value) in row.iter().enumerate() {
-        let text = match std::str::from_utf8(value) {
-            Ok(text) => text.to_string(),
-            Err(_) => {
-                invalid_utf8.get_or_insert(index);
-                String::from_utf8_lossy(value).into_owned()
-            }
-        };
-        if let Some(name) = headers.get(index) {
-            object.insert(name.clone(), Value::String(text));
-        }
-    }
     let lossy = || {
         row.iter()
             .map(String::from_utf8_lossy)
             .collect::<Vec<_>>()
             .join(",")
     };
-    let parsed = if row.len() != headers.len() {
-        Err(format!(
-            "malformed csv: expected {} fields, found {}",
-            headers.len(),
-            row.len()
-        ))
-    } else if let Some(index) = invalid_utf8 {
-        Err(format!("{}: invalid utf-8", headers[index]))
-    } else {
-        let value = Value::Object(object);
+    if row.len() != header.names.len() {
         return RawRecord {
             line,
-            raw: value.to_string(),
-            parsed: Ok(value),
+            raw: lossy(),
+            parsed: Err(format!(
+                "malformed csv: expected {} fields, found {}",
+                header.names.len(),
+                row.len()
+            )),
         };
-    };
+    }
+    let mut values = Vec::with_capacity(row.len());
+    for (index, value) in row.iter().enumerate() {
+        match std::str::from_utf8(value) {
+            Ok(text) => values.push(text.to_string()),
+            Err(_) => {
+                return RawRecord {
+                    line,
+                    raw: lossy(),
+                    parsed: Err(format!("{}: invalid utf-8", header.names[index])),
+                };
+            }
+        }
+    }
     RawRecord {
         line,
-        raw: lossy(),
-        parsed,
+        raw: raw_json(&header.names, &values),
+        parsed: Ok(InputFields::Csv { header, values }),
     }
+}
+
+/// Writes a CSV row as a JSON object of its non-empty columns, in header
+/// order. An empty CSV field and a missing key map to the same thing, so
+/// nothing a mapping can read is lost, and replay parses the object back.
+fn raw_json(names: &[String], values: &[String]) -> String {
+    let mut out = Vec::with_capacity(values.iter().map(|v| v.len() + 16).sum());
+    // Serializing strings into a Vec cannot fail, and the output is valid UTF-8.
+    let _ = write_object(&mut serde_json::Serializer::new(&mut out), names, values);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn write_object(
+    serializer: &mut serde_json::Serializer<&mut Vec<u8>>,
+    names: &[String],
+    values: &[String],
+) -> Result<(), serde_json::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    for (name, value) in names.iter().zip(values) {
+        if !value.is_empty() {
+            map.serialize_entry(name, value)?;
+        }
+    }
+    map.end()
 }
 
 fn csv_to_io(err: csv::Error) -> std::io::Error {
     std::io::Error::other(err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(format: Format, input: &str) -> Vec<RawRecord> {
+        let mut records = Vec::new();
+        read_records(format, input.as_bytes(), &[], &mut |r| records.push(r)).unwrap();
+        records
+    }
+
+    #[test]
+    fn csv_raw_omits_empty_columns() {
+        let records = read_all(Format::Csv, "ID,NAME,NOTE\n7,\"DOE, JANE\",\n");
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].raw, r#"{"ID":"7","NAME":"DOE, JANE"}"#);
+        assert_eq!(records[0].line, 2);
+    }
+
+    #[test]
+    fn csv_and_json_lookups_agree() {
+        let csv = read_all(Format::Csv, "ID,NAME,NOTE,a.b\n7, DOE ,,x\n");
+        let json = read_all(
+            Format::Jsonl,
+            r#"{"ID":"7","NAME":" DOE ","NOTE":"","a.b":"x","n":{"list":[1,true]}}"#,
+        );
+        let cases = [
+            ("ID", Some("7")),
+            ("NAME", Some("DOE")),
+            ("NOTE", None),
+            ("a.b", Some("x")),
+            ("MISSING", None),
+        ];
+        for (path, expected) in cases {
+            for record in [&csv[0], &json[0]] {
+                let fields = record.parsed.as_ref().unwrap();
+                assert_eq!(fields.lookup(path).as_deref(), expected, "path {path}");
+            }
+        }
+        let fields = json[0].parsed.as_ref().unwrap();
+        assert_eq!(fields.lookup("n.list.0").as_deref(), Some("1"));
+        assert_eq!(fields.lookup("n.list.1").as_deref(), Some("true"));
+    }
+
+    #[test]
+    fn csv_row_with_wrong_width_is_unparsed() {
+        let records = read_all(Format::Csv, "ID,NAME\n1,A,EXTRA\n");
+        let reason = records[0].parsed.as_ref().unwrap_err();
+        assert_eq!(reason, "malformed csv: expected 2 fields, found 3");
+        assert_eq!(records[0].raw, "1,A,EXTRA");
+    }
+
+    #[test]
+    fn csv_fields_convert_to_json_object() {
+        let records = read_all(Format::Csv, "ID,NOTE\n1,\n");
+        let value = records[0].parsed.clone().unwrap().into_json();
+        assert_eq!(value, serde_json::json!({"ID": "1", "NOTE": ""}));
+    }
 }

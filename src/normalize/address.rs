@@ -10,12 +10,14 @@ pub struct Address {
     /// House number, street name and abbreviated street type, such as `12 N MAIN ST`.
     pub street: String,
     /// Abbreviated unit designator and number, such as `APT 3B`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// City or town.
     pub city: String,
     /// Two-letter state code.
     pub state: String,
     /// Five-digit ZIP code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
 }
 

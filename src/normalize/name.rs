@@ -22,10 +22,12 @@ pub struct PersonName {
     /// Given (first) name.
     pub given: String,
     /// Middle name or initial, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub middle: Option<String>,
     /// Surname; multi-part surnames keep their spaces and hyphens.
     pub surname: String,
     /// Generational suffix such as `JR`, `SR`, `II`, `III`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
 }
 

@@ -24,7 +24,7 @@ use serde_json::Value;
 use super::{ProbabilisticResolver, Resolution, ResolveConfig};
 use crate::graph::Mention;
 use crate::ingest::mapping::{FieldSpec, MappingError, PartyMapping, SourceMapping};
-use crate::ingest::{RawRecord, map_record, read_records};
+use crate::ingest::{InputFields, RawRecord, map_record, read_records};
 use crate::model::{PersonFacts, Role};
 use crate::normalize::{Address, PersonName, clean_token};
 
@@ -267,11 +267,14 @@ fn add_record(
     raw: RawRecord,
     truth_column: &str,
 ) -> Result<(), EvaluateError> {
-    let value = raw.parsed.map_err(|reason| EvaluateError::Unreadable {
-        path: path.to_path_buf(),
-        line: raw.line,
-        reason,
-    })?;
+    let value =
+        raw.parsed
+            .map(InputFields::into_json)
+            .map_err(|reason| EvaluateError::Unreadable {
+                path: path.to_path_buf(),
+                line: raw.line,
+                reason,
+            })?;
     let truth = text_at(&value, truth_column).ok_or_else(|| EvaluateError::MissingTruth {
         path: path.to_path_buf(),
         line: raw.line,
@@ -299,7 +302,7 @@ fn map_lenient(mapping: &SourceMapping, original: &Value) -> (PersonFacts, Optio
     let mut repaired = false;
     let mut mapped = None;
     for _ in 0..4 {
-        match map_record(mapping, &value) {
+        match map_record(mapping, &InputFields::Json(value.clone())) {
             Ok(record) => {
                 mapped = Some(record);
                 break;
