@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// Schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE sources (
@@ -106,6 +106,33 @@ CREATE TABLE mention_addresses (
 CREATE INDEX mention_addresses_key ON mention_addresses (key);
 "#;
 
+/// Version 3: human review. `review_queue` holds the possible matches of the
+/// last resolution, one row per pair of party references (the smaller first).
+/// `review_decisions` is the append-only log of reviewers' decisions, with
+/// who, when and why; `records` and `pairs` are JSON lists of references.
+const SCHEMA_V3: &str = r#"
+CREATE TABLE review_queue (
+    a_source TEXT NOT NULL,
+    a_record TEXT NOT NULL,
+    a_party INTEGER NOT NULL,
+    b_source TEXT NOT NULL,
+    b_record TEXT NOT NULL,
+    b_party INTEGER NOT NULL,
+    probability REAL NOT NULL,
+    queued_at TEXT NOT NULL,
+    PRIMARY KEY (a_source, a_record, a_party, b_source, b_record, b_party)
+);
+CREATE TABLE review_decisions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    records TEXT NOT NULL,
+    pairs TEXT NOT NULL,
+    who TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+"#;
+
 /// Creates the schema on a new database, upgrades an older one, or checks an
 /// existing one is one this build reads. Each step runs in one transaction.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
@@ -113,14 +140,26 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     match version {
         0 => {
             conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }
-        1 => upgrade_to_v2(conn),
+        1 => {
+            upgrade_to_v2(conn)?;
+            upgrade_to_v3(conn)
+        }
+        2 => upgrade_to_v3(conn),
         SCHEMA_VERSION => Ok(()),
         newer => Err(MigrateError::TooNew { found: newer }),
     }
+}
+
+/// Adds the review tables, empty.
+fn upgrade_to_v3(conn: &mut Connection) -> Result<(), MigrateError> {
+    conn.execute_batch(&format!(
+        "BEGIN; {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"
+    ))?;
+    Ok(())
 }
 
 /// Adds `mention_addresses` and fills it from the stored mentions.
@@ -148,7 +187,7 @@ fn upgrade_to_v2(conn: &mut Connection) -> Result<(), MigrateError> {
             insert.execute(rusqlite::params![mention, key])?;
         }
     }
-    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
+    tx.execute_batch("PRAGMA user_version = 2;")?;
     tx.commit()?;
     Ok(())
 }
