@@ -17,8 +17,8 @@ use crate::graph::{
     StoredRecord, ordered_pair,
 };
 use crate::resolve::{
-    Explanation, ProbabilisticResolver, ResolveConfig, ResolveReport, Resolver, ReviewLinks,
-    effective_pairs, resolve_store,
+    Explanation, ProbabilisticResolver, RefPair, ResolveConfig, ResolveReport, Resolver,
+    ReviewLinks, effective_pairs, resolve_store,
 };
 
 /// Longest accepted reviewer name, in characters.
@@ -428,7 +428,7 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
 /// Returns the confirmed pairs that `decisions` keep from being honoured:
 /// joining them, after the confirmations before them, would put a rejected
 /// pair in one entity.
-pub fn unhonoured_confirmations(decisions: &[ReviewDecision]) -> Vec<(PartyRef, PartyRef)> {
+pub fn unhonoured_confirmations(decisions: &[ReviewDecision]) -> Vec<RefPair> {
     let (must, cannot) = effective_pairs(decisions);
     let mut refs: Vec<PartyRef> = must
         .iter()
@@ -446,4 +446,76 @@ pub fn unhonoured_confirmations(decisions: &[ReviewDecision]) -> Vec<(PartyRef, 
         .filter(|(index, _)| refused.contains(index))
         .map(|(_, pair)| pair)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_parse() {
+        let cases = [
+            ("rms:INC-1", Some(("rms", "INC-1", None))),
+            ("rms:INC-1#2", Some(("rms", "INC-1", Some(2)))),
+            (" dmv:REG:7#1 ", Some(("dmv", "REG:7", Some(1)))),
+            ("rms:A#B", Some(("rms", "A#B", None))),
+            ("rms:A#1#1", Some(("rms", "A#1", Some(1)))),
+            ("rms:A#0", None),
+            ("INC-1", None),
+            ("RMS:INC-1", None),
+            (":INC-1", None),
+            ("rms:", None),
+            ("rms:#1", None),
+        ];
+        for (text, want) in cases {
+            let got = parse_ref(text).ok();
+            let want = want.map(|(source, record_id, party)| RecordRefArg {
+                source: source.to_string(),
+                record_id: record_id.to_string(),
+                party,
+            });
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    fn decision(id: i64, kind: DecisionKind, pairs: &[(&str, &str)]) -> ReviewDecision {
+        let r = |id: &str| PartyRef::new("rms", id, 1);
+        ReviewDecision {
+            id,
+            kind,
+            records: Vec::new(),
+            pairs: pairs
+                .iter()
+                .map(|(a, b)| ordered_pair(r(a), r(b)))
+                .collect(),
+            who: "t".into(),
+            why: "t".into(),
+            decided_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_latest_decision_on_a_pair_wins() {
+        let decisions = [
+            decision(1, DecisionKind::Reject, &[("A", "B")]),
+            decision(2, DecisionKind::Confirm, &[("B", "A")]),
+            decision(3, DecisionKind::Confirm, &[("C", "D")]),
+            decision(4, DecisionKind::Split, &[("D", "C"), ("D", "E")]),
+        ];
+        let (must, cannot) = effective_pairs(&decisions);
+        let r = |id: &str| PartyRef::new("rms", id, 1);
+        assert_eq!(must, vec![(r("A"), r("B"))]);
+        assert_eq!(cannot, vec![(r("C"), r("D")), (r("D"), r("E"))]);
+    }
+
+    #[test]
+    fn a_confirmation_through_a_rejected_pair_is_not_honoured() {
+        let decisions = [
+            decision(1, DecisionKind::Reject, &[("A", "C")]),
+            decision(2, DecisionKind::Confirm, &[("A", "B")]),
+            decision(3, DecisionKind::Confirm, &[("B", "C")]),
+        ];
+        let r = |id: &str| PartyRef::new("rms", id, 1);
+        assert_eq!(unhonoured_confirmations(&decisions), vec![(r("B"), r("C"))]);
+    }
 }

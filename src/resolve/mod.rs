@@ -36,7 +36,7 @@ pub use engine::{
     StageTimings, default_resolver, explain_with,
 };
 pub use model::{FieldWeight, Model, probability, weight_of};
-pub use review::{ReviewLinks, effective_pairs, queue_of};
+pub use review::{RefPair, ReviewLinks, effective_pairs, queue_of};
 pub use rules::RuleResolver;
 pub use train::TrainingReport;
 

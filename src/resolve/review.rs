@@ -106,13 +106,14 @@ impl ReviewLinks {
     }
 }
 
+/// Two party references, the smaller first.
+pub type RefPair = (PartyRef, PartyRef);
+
 /// The pairs decisions constrain, the latest decision on each pair winning:
 /// must-link pairs in the order of the decision that made them, and
 /// cannot-link pairs.
-pub fn effective_pairs(
-    decisions: &[ReviewDecision],
-) -> (Vec<(PartyRef, PartyRef)>, Vec<(PartyRef, PartyRef)>) {
-    let mut latest: BTreeMap<(PartyRef, PartyRef), (i64, usize, bool)> = BTreeMap::new();
+pub fn effective_pairs(decisions: &[ReviewDecision]) -> (Vec<RefPair>, Vec<RefPair>) {
+    let mut latest: BTreeMap<RefPair, (i64, usize, bool)> = BTreeMap::new();
     let mut order = 0usize;
     let mut sorted: Vec<&ReviewDecision> = decisions.iter().collect();
     sorted.sort_by_key(|d| d.id);

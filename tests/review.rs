@@ -1,0 +1,355 @@
+//! Human review: the queue of possible matches, and confirm, reject and split
+//! decisions that every later resolution honours.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use ciss::graph::{
+    Batch, DecisionKind, EntityId, GraphStore, IncomingRecord, PartyRef, SqliteStore,
+};
+use ciss::model::{CanonicalRecord, Party, PersonFacts, RecordKey, RecordKind, Role};
+use ciss::normalize::{Address, Dob, NameStyle, PersonName};
+use ciss::resolve::{default_resolver, resolve_store};
+use ciss::review::{Review, ReviewError};
+
+fn person(name: &str, dob: &str, street: Option<&str>) -> PersonFacts {
+    PersonFacts {
+        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
+        dob: Dob::new(NaiveDate::parse_from_str(dob, "%Y-%m-%d").expect("dob")),
+        address: street.map(|s| {
+            Address::from_parts(s, None, "Hartford", "CT", Some("06103")).expect("address")
+        }),
+        ..PersonFacts::default()
+    }
+}
+
+fn record(id: &str, parties: Vec<PersonFacts>) -> CanonicalRecord {
+    CanonicalRecord {
+        key: RecordKey {
+            source: "rms".into(),
+            record_id: id.into(),
+            version: 1,
+        },
+        kind: RecordKind::Incident,
+        date: NaiveDate::from_ymd_opt(2025, 1, 1),
+        end_date: None,
+        status: None,
+        case_number: None,
+        description: None,
+        town: None,
+        parties: parties
+            .into_iter()
+            .map(|person| Party {
+                role: Role::Subject,
+                person,
+            })
+            .collect(),
+        vehicles: Vec::new(),
+        properties: Vec::new(),
+    }
+}
+
+fn batch(records: Vec<CanonicalRecord>) -> Arc<Batch> {
+    Arc::new(Batch {
+        source: "rms".into(),
+        agency: "Hartford Police".into(),
+        file: None,
+        records: records
+            .into_iter()
+            .enumerate()
+            .map(|(i, record)| IncomingRecord {
+                raw: record.key.record_id.clone(),
+                record,
+                line: Some(i as u64 + 1),
+            })
+            .collect(),
+        ..Batch::default()
+    })
+}
+
+/// The scenario: Margaret twice, born the same year but on different days
+/// and at different addresses (a possible match), John Smith three times alike (one entity), Ann Lee three times
+/// alike, and an incident naming two people.
+fn scenario() -> Vec<CanonicalRecord> {
+    let john = || person("SMITH, JOHN", "1970-05-05", Some("12 OAK ST"));
+    let ann = || person("LEE, ANN", "1991-02-03", Some("40 ELM ST"));
+    vec![
+        record(
+            "M1",
+            vec![person(
+                "HOLLOWAY, MARGARET",
+                "1980-04-12",
+                Some("7 PINE ST"),
+            )],
+        ),
+        record(
+            "M2",
+            vec![person(
+                "HOLLOWAY, MARGARET",
+                "1980-11-30",
+                Some("99 ELM ST"),
+            )],
+        ),
+        record("J1", vec![john()]),
+        record("J2", vec![john()]),
+        record("J3", vec![john()]),
+        record("A1", vec![ann()]),
+        record("A2", vec![ann()]),
+        record("A3", vec![ann()]),
+        record(
+            "TWO",
+            vec![
+                person("QUINTERO, ALMA", "1975-09-09", None),
+                person("BRANDT, ERIKA", "1966-06-06", None),
+            ],
+        ),
+    ]
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    store: Arc<dyn GraphStore>,
+    review: Review,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ciss.db");
+    let store: Arc<dyn GraphStore> = Arc::new(SqliteStore::open(&path).expect("store"));
+    store.apply_batch(batch(scenario())).await.expect("batch");
+    resolve_store(store.as_ref(), &default_resolver())
+        .await
+        .expect("resolve");
+    let review = Review::new(Arc::clone(&store), Arc::new(default_resolver()));
+    Fixture {
+        _dir: dir,
+        path,
+        store,
+        review,
+    }
+}
+
+async fn entity(store: &dyn GraphStore, id: &str) -> EntityId {
+    store
+        .current_record("rms", id)
+        .await
+        .expect("lookup")
+        .expect("record stored")
+        .party_entities[0]
+        .expect("resolved")
+}
+
+async fn resolve(store: &dyn GraphStore) {
+    resolve_store(store, &default_resolver())
+        .await
+        .expect("resolve");
+}
+
+#[tokio::test]
+async fn queue_holds_possible_matches_once() {
+    let f = fixture().await;
+    let queue = f.review.queue().await.expect("queue");
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    let pair = &queue[0];
+    assert_eq!(pair.a, PartyRef::new("rms", "M1", 1));
+    assert_eq!(pair.b, PartyRef::new("rms", "M2", 1));
+    assert!(
+        (0.5..0.95).contains(&pair.probability),
+        "{}",
+        pair.probability
+    );
+    assert_ne!(
+        entity(f.store.as_ref(), "M1").await,
+        entity(f.store.as_ref(), "M2").await
+    );
+    // Re-resolution refreshes the queue without duplicating the pair, and
+    // keeps when it was first queued.
+    resolve(f.store.as_ref()).await;
+    resolve(f.store.as_ref()).await;
+    let again = f.review.queue().await.expect("queue");
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0].queued_at, pair.queued_at);
+}
+
+#[tokio::test]
+async fn confirmed_possible_match_stays_merged() {
+    let f = fixture().await;
+    let outcome = f
+        .review
+        .confirm(
+            "rms:M1",
+            "rms:M2",
+            "Det. Rivera",
+            "same person, DOB year typo",
+        )
+        .await
+        .expect("confirm");
+    assert_eq!(outcome.entities[0].1, outcome.entities[1].1);
+    let store = f.store.as_ref();
+    assert_eq!(entity(store, "M1").await, entity(store, "M2").await);
+    resolve(store).await;
+    assert_eq!(entity(store, "M1").await, entity(store, "M2").await);
+    assert!(f.review.queue().await.expect("queue").is_empty());
+}
+
+#[tokio::test]
+async fn rejected_pair_is_never_merged_even_through_a_chain() {
+    let f = fixture().await;
+    let store = f.store.as_ref();
+    let (j1, j2, j3) = (
+        entity(store, "J1").await,
+        entity(store, "J2").await,
+        entity(store, "J3").await,
+    );
+    assert!(j1 == j2 && j2 == j3, "the three Johns start as one entity");
+    f.review
+        .reject("rms:J1", "rms:J3", "Sgt. Okafor", "different people")
+        .await
+        .expect("reject");
+    for round in 0..2 {
+        let (j1, j2, j3) = (
+            entity(store, "J1").await,
+            entity(store, "J2").await,
+            entity(store, "J3").await,
+        );
+        assert_ne!(j1, j3, "round {round}: J1 and J3 merged again");
+        assert!(j2 == j1 || j2 == j3, "J2 still links to one of them");
+        // A new record like all three chains J1 and J3 again; it must not join them.
+        let v = format!("J{}", 4 + round);
+        store
+            .apply_batch(batch(vec![record(
+                &v,
+                vec![person("SMITH, JOHN", "1970-05-05", Some("12 OAK ST"))],
+            )]))
+            .await
+            .expect("batch");
+        resolve(store).await;
+    }
+    assert_ne!(entity(store, "J1").await, entity(store, "J3").await);
+}
+
+#[tokio::test]
+async fn split_is_kept_after_re_resolution() {
+    let f = fixture().await;
+    let store = f.store.as_ref();
+    let before = entity(store, "A1").await;
+    assert_eq!(before, entity(store, "A3").await);
+    let outcome = f
+        .review
+        .split(
+            &["rms:A3".to_string()],
+            "Analyst Chen",
+            "wrong merge: different SSN on file",
+        )
+        .await
+        .expect("split");
+    assert_eq!(outcome.decision.kind, DecisionKind::Split);
+    assert_eq!(outcome.decision.pairs.len(), 2, "A3 against A1 and A2");
+    let check = || async {
+        let (a1, a2, a3) = (
+            entity(store, "A1").await,
+            entity(store, "A2").await,
+            entity(store, "A3").await,
+        );
+        assert_eq!(a1, a2);
+        assert_ne!(a1, a3, "the split was undone");
+    };
+    check().await;
+    resolve(store).await;
+    check().await;
+    store
+        .apply_batch(batch(vec![record(
+            "A4",
+            vec![person("LEE, ANN", "1991-02-03", Some("40 ELM ST"))],
+        )]))
+        .await
+        .expect("batch");
+    resolve(store).await;
+    check().await;
+}
+
+#[tokio::test]
+async fn history_keeps_who_when_and_why() {
+    let f = fixture().await;
+    let started = Utc::now();
+    f.review
+        .reject("rms:M1", "rms:M2", "Det. Rivera", "twins")
+        .await
+        .expect("reject");
+    f.review
+        .confirm("rms:TWO#1", "rms:TWO#2", "Sgt. Okafor", "alias")
+        .await
+        .expect("confirm");
+    let ended = Utc::now();
+    // Reopen the database: decisions are stored, not kept in memory.
+    drop(f.review);
+    let reopened = SqliteStore::open(&f.path).expect("reopen");
+    let history = reopened.decisions().await.expect("history");
+    assert_eq!(history.len(), 2);
+    let (first, second) = (&history[0], &history[1]);
+    assert!(first.id < second.id);
+    assert_eq!(first.kind, DecisionKind::Reject);
+    assert_eq!(first.who, "Det. Rivera");
+    assert_eq!(first.why, "twins");
+    assert_eq!(
+        first.records,
+        vec![PartyRef::new("rms", "M1", 1), PartyRef::new("rms", "M2", 1)]
+    );
+    assert_eq!(second.kind, DecisionKind::Confirm);
+    assert_eq!(
+        (second.who.as_str(), second.why.as_str()),
+        ("Sgt. Okafor", "alias")
+    );
+    for d in &history {
+        assert!(d.decided_at >= started - chrono::Duration::seconds(1));
+        assert!(d.decided_at <= ended + chrono::Duration::seconds(1));
+    }
+    // The rejected pair is no longer queued for review.
+    assert!(reopened.review_queue().await.expect("queue").is_empty());
+}
+
+#[tokio::test]
+async fn bad_decisions_are_refused() {
+    let f = fixture().await;
+    let r = &f.review;
+    let refused = |result: Result<ciss::review::DecisionOutcome, ReviewError>| match result {
+        Err(ReviewError::InvalidInput(message)) => message,
+        other => panic!(
+            "expected invalid input, got {:?}",
+            other.map(|o| o.decision)
+        ),
+    };
+    let message = refused(r.confirm("rms:M1", "rms:M2", "", "why").await);
+    assert!(message.contains("name"), "{message}");
+    let message = refused(r.confirm("rms:M1", "rms:M2", "me", "  ").await);
+    assert!(message.contains("reason"), "{message}");
+    let message = refused(r.confirm("rms:NOPE", "rms:M2", "me", "why").await);
+    assert!(message.contains("no record"), "{message}");
+    let message = refused(r.confirm("M1", "rms:M2", "me", "why").await);
+    assert!(message.contains("SOURCE:RECORD_ID"), "{message}");
+    let message = refused(r.confirm("rms:TWO", "rms:M2", "me", "why").await);
+    assert!(message.contains("#1 subject, #2 subject"), "{message}");
+    let message = refused(r.confirm("rms:TWO#3", "rms:M2", "me", "why").await);
+    assert!(message.contains("no party #3"), "{message}");
+    let message = refused(r.reject("rms:M1", "rms:M1#1", "me", "why").await);
+    assert!(message.contains("twice"), "{message}");
+    let message = refused(r.split(&["rms:M1".to_string()], "me", "why").await);
+    assert!(message.contains("nothing to split"), "{message}");
+    let message = refused(
+        r.split(&["rms:J1".to_string(), "rms:A1".to_string()], "me", "why")
+            .await,
+    );
+    assert!(message.contains("different entities"), "{message}");
+    // A confirmation that an earlier rejection makes impossible: J1 and J3
+    // are rejected, J1 is confirmed with J2, so J2 cannot be confirmed with J3.
+    r.reject("rms:J1", "rms:J3", "me", "why")
+        .await
+        .expect("reject");
+    r.confirm("rms:J1", "rms:J2", "me", "why")
+        .await
+        .expect("confirm");
+    let message = refused(r.confirm("rms:J2", "rms:J3", "me", "why").await);
+    assert!(message.contains("cannot be confirmed"), "{message}");
+    assert_eq!(f.store.decisions().await.expect("history").len(), 2);
+}
