@@ -135,14 +135,16 @@ impl Located {
     }
 }
 
-/// The review service over one store.
+/// Serializes decide-then-resolve in the process, so a slower resolution
+/// never overwrites the entities of a newer decision.
+static DECIDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The review service over one store. Cheap to create; the HTTP layer makes
+/// one per request.
 #[derive(Clone)]
 pub struct Review {
     store: Arc<dyn GraphStore>,
     resolver: Arc<dyn Resolver>,
-    /// Serializes decide-then-resolve, so a slower run never overwrites the
-    /// entities of a newer decision.
-    lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Review {
@@ -154,11 +156,7 @@ impl std::fmt::Debug for Review {
 impl Review {
     /// Creates the service; `resolver` re-resolves the store after each decision.
     pub fn new(store: Arc<dyn GraphStore>, resolver: Arc<dyn Resolver>) -> Review {
-        Review {
-            store,
-            resolver,
-            lock: Arc::new(tokio::sync::Mutex::new(())),
-        }
+        Review { store, resolver }
     }
 
     /// Returns the possible matches waiting for review, most probable first.
@@ -226,7 +224,7 @@ impl Review {
                 "a split names at most {MAX_SPLIT_RECORDS} records"
             )));
         }
-        let _guard = self.lock.lock().await;
+        let _guard = DECIDING.lock().await;
         let mut named = Vec::new();
         for text in records {
             named.push(self.locate(text).await?);
@@ -289,7 +287,7 @@ impl Review {
         why: &str,
     ) -> Result<DecisionOutcome, ReviewError> {
         let (who, why) = check_reviewer(who, why)?;
-        let _guard = self.lock.lock().await;
+        let _guard = DECIDING.lock().await;
         let (a, b) = (self.locate(a).await?, self.locate(b).await?);
         if a.reference == b.reference {
             return Err(invalid(format!(

@@ -3,7 +3,12 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::http::Request;
 use chrono::{NaiveDate, Utc};
+use ciss::api::{AppState, build_schema, router};
+use ciss::config::Settings;
+use ciss::graph::cypher::Secret;
 use ciss::graph::{
     Batch, DecisionKind, EntityId, GraphStore, IncomingRecord, PartyRef, SqliteStore,
 };
@@ -11,6 +16,10 @@ use ciss::model::{CanonicalRecord, Party, PersonFacts, RecordKey, RecordKind, Ro
 use ciss::normalize::{Address, Dob, NameStyle, PersonName};
 use ciss::resolve::{default_resolver, resolve_store};
 use ciss::review::{Review, ReviewError};
+use ciss::search::Search;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
 
 fn person(name: &str, dob: &str, street: Option<&str>) -> PersonFacts {
     PersonFacts {
@@ -352,4 +361,171 @@ async fn bad_decisions_are_refused() {
     let message = refused(r.confirm("rms:J2", "rms:J3", "me", "why").await);
     assert!(message.contains("cannot be confirmed"), "{message}");
     assert_eq!(f.store.decisions().await.expect("history").len(), 2);
+}
+
+const TOKEN: &str = "review-token-of-32-characters-xx";
+
+/// The HTTP app over the fixture's store, with `token` as the review token.
+fn app(f: &Fixture, token: Option<&str>) -> axum::Router {
+    let mut settings = Settings::load(None).expect("settings");
+    settings.review_token = token.map(Secret::new);
+    router(AppState {
+        schema: build_schema(Search::new(Arc::clone(&f.store), settings.summary)),
+        store: Arc::clone(&f.store),
+        resolver: Arc::new(default_resolver()),
+        settings: Arc::new(settings),
+    })
+}
+
+async fn graphql(app: &axum::Router, bearer: Option<&str>, query: &str) -> Value {
+    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    if let Some(token) = bearer {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = json!({ "query": query }).to_string();
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(body)).expect("request"))
+        .await
+        .expect("response");
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    serde_json::from_slice(&bytes).expect("json reply")
+}
+
+const CONFIRM: &str = r#"mutation {
+  confirmMatch(a: "rms:M1", b: "rms:M2", reviewer: "Det. Rivera", reason: "same person") {
+    decision { id kind who reason decidedAt records { reference } }
+    entities { record { reference } entity }
+  }
+}"#;
+
+fn error_code(reply: &Value) -> &str {
+    reply["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("none")
+}
+
+#[tokio::test]
+async fn graphql_mutations_need_the_review_token() {
+    let f = fixture().await;
+    let disabled = app(&f, None);
+    let reply = graphql(&disabled, Some(TOKEN), CONFIRM).await;
+    assert_eq!(error_code(&reply), "FORBIDDEN", "{reply}");
+    assert!(
+        reply["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("CISS_REVIEW_TOKEN")
+    );
+
+    let app = app(&f, Some(TOKEN));
+    for bearer in [None, Some("wrong-token-of-32-characters-xxx"), Some("")] {
+        let reply = graphql(&app, bearer, CONFIRM).await;
+        assert_eq!(error_code(&reply), "UNAUTHORIZED", "{bearer:?}: {reply}");
+        assert_eq!(reply["data"], Value::Null, "{reply}");
+    }
+    for mutation in [
+        r#"mutation { rejectMatch(a: "rms:M1", b: "rms:M2", reviewer: "x", reason: "y") { decision { id } } }"#,
+        r#"mutation { splitEntity(records: ["rms:J1"], reviewer: "x", reason: "y") { decision { id } } }"#,
+    ] {
+        let reply = graphql(&app, Some("wrong-token-of-32-characters-xxx"), mutation).await;
+        assert_eq!(error_code(&reply), "UNAUTHORIZED", "{reply}");
+    }
+    assert!(
+        f.store.decisions().await.expect("history").is_empty(),
+        "nothing was decided without the token"
+    );
+    assert_ne!(
+        entity(f.store.as_ref(), "M1").await,
+        entity(f.store.as_ref(), "M2").await
+    );
+
+    let reply = graphql(&app, Some(TOKEN), CONFIRM).await;
+    assert!(reply["errors"].is_null(), "{reply}");
+    let result = &reply["data"]["confirmMatch"];
+    assert_eq!(result["decision"]["kind"], "confirm", "{reply}");
+    assert_eq!(result["decision"]["who"], "Det. Rivera", "{reply}");
+    assert_eq!(result["decision"]["reason"], "same person", "{reply}");
+    assert_eq!(
+        result["entities"][0]["entity"], result["entities"][1]["entity"],
+        "{reply}"
+    );
+    assert_eq!(result["decision"]["records"][0]["reference"], "rms:M1#1");
+    let stored = f.store.decisions().await.expect("history");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].who, "Det. Rivera");
+    assert_eq!(
+        entity(f.store.as_ref(), "M1").await,
+        entity(f.store.as_ref(), "M2").await
+    );
+
+    let reply = graphql(
+        &app,
+        Some(TOKEN),
+        r#"mutation { splitEntity(records: ["rms:J3"], reviewer: " ", reason: "y") { decision { id } } }"#,
+    )
+    .await;
+    assert_eq!(error_code(&reply), "BAD_USER_INPUT", "{reply}");
+}
+
+#[tokio::test]
+async fn graphql_lists_the_queue_and_explains_a_pair() {
+    let f = fixture().await;
+    let app = app(&f, None);
+    let reply = graphql(
+        &app,
+        None,
+        r#"{ reviewQueue { a { reference source recordId party } b { reference } probability queuedAt }
+             matchExplanation(a: "rms:M1", b: "rms:M2") { probability decision fields { field level weight } }
+             reviewDecisions { id } }"#,
+    )
+    .await;
+    assert!(reply["errors"].is_null(), "{reply}");
+    let data = &reply["data"];
+    assert_eq!(
+        data["reviewQueue"][0]["a"]["reference"], "rms:M1#1",
+        "{reply}"
+    );
+    assert_eq!(data["reviewQueue"][0]["a"]["recordId"], "M1", "{reply}");
+    assert_eq!(
+        data["reviewQueue"][0]["b"]["reference"], "rms:M2#1",
+        "{reply}"
+    );
+    assert_eq!(
+        data["matchExplanation"]["decision"], "possible match",
+        "{reply}"
+    );
+    assert_eq!(
+        data["matchExplanation"]["probability"], data["reviewQueue"][0]["probability"],
+        "the explanation scores the pair as resolution did: {reply}"
+    );
+    assert_eq!(data["reviewDecisions"], json!([]));
+    let reply = graphql(
+        &app,
+        None,
+        r#"{ matchExplanation(a: "rms:TWO", b: "rms:M1") { total } }"#,
+    )
+    .await;
+    assert_eq!(error_code(&reply), "BAD_USER_INPUT", "{reply}");
+}
+
+#[test]
+fn a_short_review_token_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ciss.toml");
+    std::fs::write(&file, "review_token = \"too-short\"\n").expect("write");
+    let err = Settings::load(Some(&file)).expect_err("short token refused");
+    assert!(err.to_string().contains("review_token"), "{err}");
+    std::fs::write(&file, format!("review_token = \"{TOKEN}\"\n")).expect("write");
+    let settings = Settings::load(Some(&file)).expect("long token accepted");
+    assert!(settings.review_token.is_some());
+    assert!(
+        !format!("{settings:?}").contains(TOKEN),
+        "the token is never printed"
+    );
 }
