@@ -529,3 +529,100 @@ fn a_short_review_token_is_refused() {
         "the token is never printed"
     );
 }
+
+/// Runs `ciss --store sqlite:PATH review ARGS...` and returns its status and output.
+fn ciss_review(path: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .arg("--store")
+        .arg(format!("sqlite:{}", path.display()))
+        .arg("review")
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("ciss runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_cli_lists_decides_and_shows_history() {
+    let f = fixture().await;
+    let (ok, out) = ciss_review(&f.path, &["list"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("rms:M1#1  rms:M2#1"), "{out}");
+    assert!(
+        out.contains("1 possible matches waiting for review"),
+        "{out}"
+    );
+
+    let (ok, out) = ciss_review(
+        &f.path,
+        &["confirm", "rms:M1", "rms:M2", "--by", "Det. Rivera"],
+    );
+    assert!(!ok, "a reason is required: {out}");
+    let (ok, out) = ciss_review(
+        &f.path,
+        &[
+            "reject",
+            "rms:TWO",
+            "rms:M2",
+            "--by",
+            "Det. Rivera",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(!ok && out.contains("#1 subject, #2 subject"), "{out}");
+
+    let confirm = [
+        "confirm",
+        "rms:M1",
+        "rms:M2",
+        "--by",
+        "Det. Rivera",
+        "--reason",
+        "same DOB typo",
+    ];
+    let (ok, out) = ciss_review(&f.path, &confirm);
+    assert!(ok, "{out}");
+    assert!(out.contains("decision #1 (confirm) stored"), "{out}");
+    let (ok, out) = ciss_review(
+        &f.path,
+        &[
+            "split",
+            "rms:J2",
+            "rms:J3",
+            "--by",
+            "Analyst Chen",
+            "--reason",
+            "two brothers",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("decision #2 (split) stored; 2 pairs constrained"),
+        "{out}"
+    );
+    let (ok, out) = ciss_review(&f.path, &["explain", "rms:M1", "rms:M2"]);
+    assert!(ok && out.contains("decision: possible match"), "{out}");
+
+    let (ok, out) = ciss_review(&f.path, &["history"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("confirm by Det. Rivera: rms:M1#1 rms:M2#1"),
+        "{out}"
+    );
+    assert!(out.contains("same DOB typo"), "{out}");
+    assert!(
+        out.contains("split by Analyst Chen: rms:J2#1 rms:J3#1"),
+        "{out}"
+    );
+    assert!(out.contains("2 decisions"), "{out}");
+    let store = f.store.as_ref();
+    assert_eq!(entity(store, "M1").await, entity(store, "M2").await);
+    assert_ne!(entity(store, "J1").await, entity(store, "J2").await);
+}
