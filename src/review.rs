@@ -17,7 +17,7 @@ use crate::graph::{
     StoredRecord, ordered_pair,
 };
 use crate::resolve::{
-    Explanation, ProbabilisticResolver, RefPair, ResolveConfig, ResolveReport, Resolver,
+    Explanation, Model, ProbabilisticResolver, RefPair, ResolveConfig, ResolveReport, Resolver,
     ReviewLinks, effective_pairs, resolve_store,
 };
 
@@ -135,6 +135,11 @@ impl Located {
     }
 }
 
+/// The model `explain` last trained, with the store (by address) and the
+/// record and mention counts it was trained at.
+type CachedModel = Option<((usize, u64, u64), Arc<Model>)>;
+static EXPLAIN_MODEL: tokio::sync::Mutex<CachedModel> = tokio::sync::Mutex::const_new(None);
+
 /// Serializes decide-then-resolve in the process, so a slower resolution
 /// never overwrites the entities of a newer decision.
 static DECIDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -173,11 +178,35 @@ impl Review {
     /// on the whole store, as resolution trains it.
     pub async fn explain(&self, a: &str, b: &str) -> Result<Explanation, ReviewError> {
         let (a, b) = (self.locate(a).await?, self.locate(b).await?);
-        let mentions = self.store.mentions().await?;
         let config = ResolveConfig::default();
-        let model = ProbabilisticResolver::new(config.clone()).train(&mentions);
+        let model = self.explain_model(&config).await?;
         let resolver = ProbabilisticResolver::with_model(config, model);
         Ok(resolver.explain(&a.mention(), &b.mention()))
+    }
+
+    /// Returns a model trained on the store. Training reads every mention,
+    /// so the model is kept until the store's record or mention count
+    /// changes, and one caller trains while the others wait for it.
+    async fn explain_model(&self, config: &ResolveConfig) -> Result<Arc<Model>, ReviewError> {
+        let counts = self.store.counts().await?;
+        let key = (
+            Arc::as_ptr(&self.store) as *const () as usize,
+            counts.records,
+            counts.mentions,
+        );
+        let mut cached = EXPLAIN_MODEL.lock().await;
+        if let Some((held, model)) = cached.as_ref()
+            && *held == key
+        {
+            return Ok(Arc::clone(model));
+        }
+        let mentions = self.store.mentions().await?;
+        let trainer = ProbabilisticResolver::new(config.clone());
+        let model = tokio::task::spawn_blocking(move || trainer.train(&mentions))
+            .await
+            .map_err(|err| StoreError::Task(err.to_string()))?;
+        *cached = Some((key, Arc::clone(&model)));
+        Ok(model)
     }
 
     /// Confirms that two records name one person: they end in one entity now
