@@ -179,6 +179,25 @@ async fn queue_holds_possible_matches_once() {
     let again = f.review.queue().await.expect("queue");
     assert_eq!(again.len(), 1, "{again:?}");
     assert_eq!(again[0].queued_at, pair.queued_at);
+    // A new version of M2 that matches M1 outright: the current versions
+    // merge, and the superseded version's possible match is not queued.
+    let mut v2 = record(
+        "M2",
+        vec![person(
+            "HOLLOWAY, MARGARET",
+            "1980-04-12",
+            Some("7 PINE ST"),
+        )],
+    );
+    v2.key.version = 2;
+    f.store.apply_batch(batch(vec![v2])).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    assert_eq!(
+        entity(f.store.as_ref(), "M1").await,
+        entity(f.store.as_ref(), "M2").await
+    );
+    let after = f.review.queue().await.expect("queue");
+    assert!(after.is_empty(), "{after:?}");
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ pub use assoc::{
     MAX_SUBGRAPH_NODES, NodeRef, RecordNode, Subgraph, edges_of_record, record_node, vehicle_key,
 };
 pub use cypher::CypherStore;
-pub use review::{DecisionKind, PartyRef, QueuedPair, ReviewDecision, ordered_pair};
+pub use review::{DecisionKind, MentionParty, PartyRef, QueuedPair, ReviewDecision, ordered_pair};
 pub use sqlite::SqliteStore;
 
 use crate::model::PersonFacts;
@@ -321,9 +321,10 @@ pub trait GraphStore: Send + Sync {
         record_id: &str,
     ) -> Result<Option<StoredRecord>, StoreError>;
 
-    /// Returns the party position (from 1) of every mention, in mention id
-    /// order, aligned with [`GraphStore::mentions`].
-    async fn mention_parties(&self) -> Result<Vec<(MentionId, u32)>, StoreError>;
+    /// Returns the party position (from 1) of every mention and whether its
+    /// record version is current, in mention id order, aligned with
+    /// [`GraphStore::mentions`].
+    async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError>;
 
     /// Replaces the review queue with `pairs` (each ordered, `a` < `b`). A
     /// pair already queued keeps its `queued_at` and takes the new

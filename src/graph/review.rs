@@ -39,6 +39,17 @@ impl fmt::Display for PartyRef {
     }
 }
 
+/// Where a mention sits: its party position, and whether its record version is current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MentionParty {
+    /// Mention id.
+    pub mention: super::MentionId,
+    /// Position of the party in its record, from 1.
+    pub party: u32,
+    /// Whether the mention's record version is the current one.
+    pub current: bool,
+}
+
 /// Orders a pair so the smaller reference comes first; a pair is stored once.
 pub fn ordered_pair(a: PartyRef, b: PartyRef) -> (PartyRef, PartyRef) {
     if a <= b { (a, b) } else { (b, a) }

@@ -14,8 +14,8 @@ use super::assoc::{self, RecordsAround};
 use super::schema::{MigrateError, migrate};
 use super::{
     AssocFilter, Batch, BatchOutcome, DecisionKind, EntityId, GraphStore, Mention, MentionId,
-    NameQuery, NodeRef, PartyRef, QuarantineEntry, QueuedPair, ReviewDecision, StoreCounts,
-    StoreError, StoredRecord, Subgraph,
+    MentionParty, NameQuery, NodeRef, PartyRef, QuarantineEntry, QueuedPair, ReviewDecision,
+    StoreCounts, StoreError, StoredRecord, Subgraph,
 };
 use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, Plate};
@@ -364,10 +364,18 @@ impl GraphStore for SqliteStore {
         .await
     }
 
-    async fn mention_parties(&self) -> Result<Vec<(MentionId, u32)>, StoreError> {
+    async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT id, idx FROM mentions ORDER BY id")?;
-            let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get::<_, u32>(1)? + 1)))?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT m.id, m.idx, r.current FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok(MentionParty {
+                    mention: row.get(0)?,
+                    party: row.get::<_, u32>(1)? + 1,
+                    current: row.get(2)?,
+                })
+            })?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
         .await

@@ -127,11 +127,11 @@ pub async fn resolve_store(
     let started = Instant::now();
     let mentions = store.mentions().await?;
     let decisions = store.decisions().await?;
-    let refs = party_refs(store, &mentions).await?;
+    let (refs, current) = party_refs(store, &mentions).await?;
     let review = ReviewLinks::from_decisions(&decisions, &refs);
     let clustering = resolver.cluster_reviewed(&mentions, &review);
     store.assign_entities(&clustering.assignment).await?;
-    let queue = queue_of(&clustering, &refs, &decisions, chrono::Utc::now());
+    let queue = queue_of(&clustering, &refs, &current, &decisions, chrono::Utc::now());
     store.refresh_review_queue(&queue).await?;
     let report = ResolveReport {
         mentions: mentions.len(),
@@ -154,23 +154,29 @@ pub async fn resolve_store(
     Ok(report)
 }
 
-/// Returns the party reference of each mention, aligned with `mentions`.
+/// Returns the party reference of each mention, and whether its record
+/// version is current, aligned with `mentions`.
 pub async fn party_refs(
     store: &dyn GraphStore,
     mentions: &[Mention],
-) -> Result<Vec<PartyRef>, StoreError> {
-    let parties: std::collections::HashMap<MentionId, u32> =
-        store.mention_parties().await?.into_iter().collect();
-    mentions
-        .iter()
-        .map(|m| {
-            let party = parties.get(&m.id).ok_or_else(|| StoreError::Corrupt {
-                id: m.id,
-                reason: "mention has no party position".into(),
-            })?;
-            Ok(PartyRef::new(m.source.clone(), m.record_id.clone(), *party))
-        })
-        .collect()
+) -> Result<(Vec<PartyRef>, Vec<bool>), StoreError> {
+    let parties: std::collections::HashMap<MentionId, (u32, bool)> = store
+        .mention_parties()
+        .await?
+        .into_iter()
+        .map(|p| (p.mention, (p.party, p.current)))
+        .collect();
+    let mut refs = Vec::with_capacity(mentions.len());
+    let mut current = Vec::with_capacity(mentions.len());
+    for m in mentions {
+        let (party, is_current) = parties.get(&m.id).ok_or_else(|| StoreError::Corrupt {
+            id: m.id,
+            reason: "mention has no party position".into(),
+        })?;
+        refs.push(PartyRef::new(m.source.clone(), m.record_id.clone(), *party));
+        current.push(*is_current);
+    }
+    Ok((refs, current))
 }
 
 /// Names each cluster after its smallest mention id; `root_of` gives the

@@ -206,13 +206,16 @@ pub(crate) fn constrain(
 }
 
 /// Builds the review queue from a clustering: its possible matches between
-/// mentions that ended in different entities, by party reference, each pair
-/// once with its highest probability, leaving out pairs a reviewer already
-/// decided and pairs of one record with itself. `now` is the queue time of
+/// mentions of current record versions that ended in different entities, by
+/// party reference, each pair once with its highest probability, leaving out
+/// pairs a reviewer already decided and pairs of one record with itself.
+/// (Superseded versions are resolved too, but a reviewer sees, and
+/// `ciss review explain` scores, the current ones.) `now` is the queue time of
 /// pairs new to the queue; the store keeps the time of pairs already queued.
 pub fn queue_of(
     clustering: &Clustering,
     refs: &[PartyRef],
+    current: &[bool],
     decisions: &[ReviewDecision],
     now: DateTime<Utc>,
 ) -> Vec<QueuedPair> {
@@ -232,7 +235,11 @@ pub fn queue_of(
         let (Some(&x), Some(&y)) = (position.get(&pair.a), position.get(&pair.b)) else {
             continue;
         };
-        if clustering.assignment[x].1 == clustering.assignment[y].1 || refs[x] == refs[y] {
+        if !current[x]
+            || !current[y]
+            || clustering.assignment[x].1 == clustering.assignment[y].1
+            || refs[x] == refs[y]
+        {
             continue;
         }
         let key = ordered_pair(refs[x].clone(), refs[y].clone());

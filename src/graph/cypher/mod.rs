@@ -35,8 +35,8 @@ pub use transport::{CypherTransport, IndexSpec, Row, Statement};
 use super::assoc::{self, RecordsAround};
 use super::{
     AssocFilter, Batch, BatchOutcome, DecisionKind, EntityId, GraphStore, Mention, MentionId,
-    NameQuery, NodeRef, QuarantineEntry, QueuedPair, ReviewDecision, StoreCounts, StoreError,
-    StoredRecord, Subgraph,
+    MentionParty, NameQuery, NodeRef, QuarantineEntry, QueuedPair, ReviewDecision, StoreCounts,
+    StoreError, StoredRecord, Subgraph,
 };
 use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, Plate};
@@ -763,7 +763,7 @@ impl GraphStore for CypherStore {
         Ok(found.into_iter().next())
     }
 
-    async fn mention_parties(&self) -> Result<Vec<(MentionId, u32)>, StoreError> {
+    async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
         let mut all = Vec::new();
         let mut after = 0i64;
         loop {
@@ -775,10 +775,14 @@ impl GraphStore for CypherStore {
                 )
                 .await?;
             for row in &page {
-                all.push((int(row, "id")?, int(row, "idx")? as u32 + 1));
+                all.push(MentionParty {
+                    mention: int(row, "id")?,
+                    party: int(row, "idx")? as u32 + 1,
+                    current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
+                });
             }
             match all.last() {
-                Some((last, _)) if page.len() == MENTION_PAGE => after = *last,
+                Some(last) if page.len() == MENTION_PAGE => after = last.mention,
                 _ => return Ok(all),
             }
         }
