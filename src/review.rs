@@ -164,6 +164,13 @@ impl Review {
         Review { store, resolver }
     }
 
+    /// Re-resolves the store, never at the same time as a decision of this
+    /// process, so the run sees every decision stored before it.
+    pub async fn resolve(&self) -> Result<ResolveReport, ReviewError> {
+        let _guard = DECIDING.lock().await;
+        Ok(resolve_store(self.store.as_ref(), self.resolver.as_ref()).await?)
+    }
+
     /// Returns the possible matches waiting for review, most probable first.
     pub async fn queue(&self) -> Result<Vec<QueuedPair>, ReviewError> {
         Ok(self.store.review_queue().await?)

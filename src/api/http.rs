@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::graph::GraphStore;
 use crate::ingest::mapping::{MappingError, SourceMapping};
 use crate::ingest::{IngestOptions, ingest_reader};
-use crate::resolve::{Resolver, resolve_store};
+use crate::resolve::Resolver;
 use crate::review::Review;
 
 /// Largest accepted GraphQL request body; real queries are a few kilobytes.
@@ -158,7 +158,8 @@ async fn ingest(
             );
         }
     };
-    if let Err(err) = resolve_store(state.store.as_ref(), state.resolver.as_ref()).await {
+    let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
+    if let Err(err) = review.resolve().await {
         tracing::error!(error = %err, "resolution after ingest failed");
     }
     Json(serde_json::json!({
