@@ -204,3 +204,65 @@ pub(crate) enum MigrateError {
     #[error("cannot upgrade the schema: stored {0}")]
     Corrupt(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version")
+    }
+
+    #[test]
+    fn a_version_2_database_gains_the_review_tables() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(&format!("{SCHEMA_V1} {SCHEMA_V2} PRAGMA user_version = 2;"))
+            .expect("v2 schema");
+        conn.execute(
+            "INSERT INTO sources (name, agency) VALUES ('rms', 'Police')",
+            [],
+        )
+        .expect("row");
+        migrate(&mut conn).expect("upgrade");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        for table in ["review_queue", "review_decisions", "sources"] {
+            let n: i64 = conn
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .expect(table);
+            assert_eq!(n, i64::from(table == "sources"), "{table}");
+        }
+        migrate(&mut conn).expect("a current database is left alone");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_step_by_step() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(&format!("{SCHEMA_V1} PRAGMA user_version = 1;"))
+            .expect("v1 schema");
+        migrate(&mut conn).expect("upgrade");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        conn.query_row("SELECT COUNT(*) FROM mention_addresses", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .expect("v2 table");
+        conn.query_row("SELECT COUNT(*) FROM review_decisions", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .expect("v3 table");
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch("PRAGMA user_version = 99;")
+            .expect("version");
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(MigrateError::TooNew { found: 99 })
+        ));
+    }
+}
