@@ -37,6 +37,12 @@ pub struct Settings {
     /// Unset by default, which turns HTTP ingestion off; never logged or printed.
     #[serde(default)]
     pub ingest_token: Option<Secret>,
+    /// Bearer token the GraphQL review mutations (`confirmMatch`,
+    /// `rejectMatch`, `splitEntity`) require (`CISS_REVIEW_TOKEN`), at least
+    /// 16 characters. Unset by default, which turns the mutations off; never
+    /// logged or printed.
+    #[serde(default)]
+    pub review_token: Option<Secret>,
     /// Time windows of the status summary.
     pub summary: SummaryRules,
 }
@@ -113,6 +119,13 @@ impl Settings {
             .is_some_and(|t| t.expose().len() < 16)
         {
             return invalid("ingest_token", "must be at least 16 characters");
+        }
+        if self
+            .review_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return invalid("review_token", "must be at least 16 characters");
         }
         Ok(())
     }

@@ -4,7 +4,8 @@
 //! [`ingest`] reads and validates feeds through per-source mappings,
 //! [`normalize`] turns raw values into canonical newtypes, [`resolve`] groups
 //! records about one person into entities, [`graph`] stores records and the
-//! derived graph, [`search`] answers status questions, and [`api`] serves them
+//! derived graph, [`search`] answers status questions, [`review`] keeps reviewers' decisions on
+//! resolution, and [`api`] serves them
 //! over GraphQL. [`generate`] writes realistic synthetic feeds.
 
 // The falkordb client's futures nest deeper than the default limit allows.
@@ -19,5 +20,6 @@ pub mod ingest;
 pub mod model;
 pub mod normalize;
 pub mod resolve;
+pub mod review;
 pub mod search;
 pub mod startup;

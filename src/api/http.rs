@@ -14,11 +14,13 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 use super::CissSchema;
+use super::review::ReviewAccess;
 use crate::config::Settings;
 use crate::graph::GraphStore;
 use crate::ingest::mapping::{MappingError, SourceMapping};
 use crate::ingest::{IngestOptions, ingest_reader};
-use crate::resolve::{Resolver, resolve_store};
+use crate::resolve::Resolver;
+use crate::review::Review;
 
 /// Largest accepted GraphQL request body; real queries are a few kilobytes.
 const MAX_GRAPHQL_BYTES: usize = 256 * 1024;
@@ -53,8 +55,38 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    state.schema.execute(request.into_inner()).await.into()
+/// Runs a GraphQL request with the review service and the caller's review
+/// access (from the bearer token) attached.
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let access = review_access(&state, &headers);
+    let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
+    let request = request.into_inner().data(access).data(review);
+    state.schema.execute(request).await.into()
+}
+
+/// Whether the request carries the configured review token.
+fn review_access(state: &AppState, headers: &HeaderMap) -> ReviewAccess {
+    let Some(expected) = &state.settings.review_token else {
+        return ReviewAccess::Disabled;
+    };
+    match bearer(headers) {
+        Some(token) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => {
+            ReviewAccess::Granted
+        }
+        _ => ReviewAccess::Denied,
+    }
+}
+
+/// The bearer token of the `Authorization` header, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
 }
 
 async fn graphiql() -> Html<String> {
@@ -126,7 +158,8 @@ async fn ingest(
             );
         }
     };
-    if let Err(err) = resolve_store(state.store.as_ref(), state.resolver.as_ref()).await {
+    let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
+    if let Err(err) = review.resolve().await {
         tracing::error!(error = %err, "resolution after ingest failed");
     }
     Json(serde_json::json!({
@@ -155,11 +188,7 @@ fn reject_unauthorized(state: &AppState, headers: &HeaderMap) -> Option<Response
         let message = "http ingestion is disabled; set CISS_INGEST_TOKEN to enable it".to_string();
         return Some(error_response(StatusCode::FORBIDDEN, message));
     };
-    let presented = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    match presented {
+    match bearer(headers) {
         Some(token) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => None,
         _ => {
             tracing::warn!("ingest request rejected: missing or wrong bearer token");

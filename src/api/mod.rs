@@ -3,26 +3,29 @@
 
 mod http;
 mod query;
+pub mod review;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 
 pub use http::{AppState, router};
 pub use query::QueryRoot;
+pub use review::{MutationRoot, ReviewAccess};
 
 use crate::search::Search;
 
 /// The CISS GraphQL schema.
-pub type CissSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type CissSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Deepest query accepted; the deepest useful query (vehicle, owner, status item, fields) is 5.
 const MAX_DEPTH: usize = 10;
 /// Largest query complexity accepted, counted as one per field.
 const MAX_COMPLEXITY: usize = 500;
 
-/// Builds the schema over a search service.
+/// Builds the schema over a search service. The review service and the
+/// caller's [`ReviewAccess`] are attached to each request by the HTTP layer.
 pub fn build_schema(search: Search) -> CissSchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .data(search)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -31,7 +34,7 @@ pub fn build_schema(search: Search) -> CissSchema {
 
 /// Returns the schema in SDL, as `ciss export-schema` writes it to `schema.graphql`.
 pub fn schema_sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .finish()
         .sdl()
 }

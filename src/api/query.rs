@@ -3,10 +3,11 @@
 use async_graphql::{Context, ErrorExtensions, ID, Object};
 use chrono::NaiveDate;
 
+use super::review::{Decision, MatchExplanation, ReviewPair, review};
 use super::types::{IdentifierKind, Person, Vehicle};
 use crate::search::{Search, SearchError};
 
-/// Read-only queries.
+/// Read-only queries: searches, and the review queue and history.
 #[derive(Debug, Default)]
 pub struct QueryRoot;
 
@@ -83,6 +84,45 @@ impl QueryRoot {
             .into_iter()
             .map(Into::into)
             .collect())
+    }
+
+    /// Possible matches waiting for a reviewer, most probable first; at most
+    /// `limit` (default 50, at most 500).
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] limit: usize,
+    ) -> async_graphql::Result<Vec<ReviewPair>> {
+        let queue = review(ctx)?
+            .queue()
+            .await
+            .map_err(super::review::to_graphql_error)?;
+        Ok(queue.iter().take(limit.min(500)).map(Into::into).collect())
+    }
+
+    /// Every review decision, oldest first, with who, when and why.
+    async fn review_decisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Decision>> {
+        let decisions = review(ctx)?
+            .history()
+            .await
+            .map_err(super::review::to_graphql_error)?;
+        Ok(decisions.iter().map(Into::into).collect())
+    }
+
+    /// Why the resolver scores two records as it does, field by field, with a
+    /// model trained on the store. Records are `SOURCE:RECORD_ID`, with
+    /// `#PARTY` when the record names more than one person.
+    async fn match_explanation(
+        &self,
+        ctx: &Context<'_>,
+        a: String,
+        b: String,
+    ) -> async_graphql::Result<MatchExplanation> {
+        let explanation = review(ctx)?
+            .explain(&a, &b)
+            .await
+            .map_err(super::review::to_graphql_error)?;
+        Ok(explanation.into())
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod demo;
 mod evaluate;
+mod review;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +60,10 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Show why two labelled records are or are not linked, field by field.
     Explain(evaluate::ExplainArgs),
+    /// Review resolution: list possible matches, confirm or reject a pair,
+    /// split records out of an entity, show the decision history.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +195,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(settings, args).await,
         Command::Evaluate(args) => evaluate::run_evaluate(args),
         Command::Explain(args) => evaluate::run_explain(args),
+        Command::Review(command) => review::run(&settings, command).await,
         Command::ExportSchema(args) => {
             std::fs::write(&args.out, crate::api::schema_sdl())
                 .with_context(|| format!("failed to write {}", args.out.display()))?;
@@ -367,7 +373,7 @@ fn printable(text: &str) -> String {
 
 fn print_resolve(report: &ResolveReport) {
     println!(
-        "resolved {} mentions into {} people in {} ms",
-        report.mentions, report.entities, report.duration_ms
+        "resolved {} mentions into {} people in {} ms ({} review decisions honoured, {} possible matches queued)",
+        report.mentions, report.entities, report.duration_ms, report.decisions, report.queued
     );
 }

@@ -8,6 +8,7 @@
 
 mod assoc;
 pub mod cypher;
+mod review;
 mod schema;
 mod sqlite;
 
@@ -19,6 +20,7 @@ pub use assoc::{
     MAX_SUBGRAPH_NODES, NodeRef, RecordNode, Subgraph, edges_of_record, record_node, vehicle_key,
 };
 pub use cypher::CypherStore;
+pub use review::{DecisionKind, MentionParty, PartyRef, QueuedPair, ReviewDecision, ordered_pair};
 pub use sqlite::SqliteStore;
 
 use crate::model::PersonFacts;
@@ -311,4 +313,30 @@ pub trait GraphStore: Send + Sync {
     /// Returns every current record naming `entity`, oldest first; undated
     /// records come last, ties are ordered by source and record id.
     async fn timeline(&self, entity: EntityId) -> Result<Vec<StoredRecord>, StoreError>;
+
+    /// Returns the current version of a record, or `None` when none is stored.
+    async fn current_record(
+        &self,
+        source: &str,
+        record_id: &str,
+    ) -> Result<Option<StoredRecord>, StoreError>;
+
+    /// Returns the party position (from 1) of every mention and whether its
+    /// record version is current, in mention id order, aligned with
+    /// [`GraphStore::mentions`].
+    async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError>;
+
+    /// Replaces the review queue with `pairs` (each ordered, `a` < `b`). A
+    /// pair already queued keeps its `queued_at` and takes the new
+    /// probability; pairs not listed leave the queue.
+    async fn refresh_review_queue(&self, pairs: &[QueuedPair]) -> Result<(), StoreError>;
+
+    /// Returns the review queue, most probable first.
+    async fn review_queue(&self) -> Result<Vec<QueuedPair>, StoreError>;
+
+    /// Stores a decision and returns its id. Decisions are never changed or removed.
+    async fn record_decision(&self, decision: &ReviewDecision) -> Result<i64, StoreError>;
+
+    /// Returns every decision, oldest first.
+    async fn decisions(&self) -> Result<Vec<ReviewDecision>, StoreError>;
 }

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// Schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE sources (
@@ -106,6 +106,33 @@ CREATE TABLE mention_addresses (
 CREATE INDEX mention_addresses_key ON mention_addresses (key);
 "#;
 
+/// Version 3: human review. `review_queue` holds the possible matches of the
+/// last resolution, one row per pair of party references (the smaller first).
+/// `review_decisions` is the append-only log of reviewers' decisions, with
+/// who, when and why; `records` and `pairs` are JSON lists of references.
+const SCHEMA_V3: &str = r#"
+CREATE TABLE review_queue (
+    a_source TEXT NOT NULL,
+    a_record TEXT NOT NULL,
+    a_party INTEGER NOT NULL,
+    b_source TEXT NOT NULL,
+    b_record TEXT NOT NULL,
+    b_party INTEGER NOT NULL,
+    probability REAL NOT NULL,
+    queued_at TEXT NOT NULL,
+    PRIMARY KEY (a_source, a_record, a_party, b_source, b_record, b_party)
+);
+CREATE TABLE review_decisions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    records TEXT NOT NULL,
+    pairs TEXT NOT NULL,
+    who TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+"#;
+
 /// Creates the schema on a new database, upgrades an older one, or checks an
 /// existing one is one this build reads. Each step runs in one transaction.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
@@ -113,14 +140,26 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     match version {
         0 => {
             conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }
-        1 => upgrade_to_v2(conn),
+        1 => {
+            upgrade_to_v2(conn)?;
+            upgrade_to_v3(conn)
+        }
+        2 => upgrade_to_v3(conn),
         SCHEMA_VERSION => Ok(()),
         newer => Err(MigrateError::TooNew { found: newer }),
     }
+}
+
+/// Adds the review tables, empty.
+fn upgrade_to_v3(conn: &mut Connection) -> Result<(), MigrateError> {
+    conn.execute_batch(&format!(
+        "BEGIN; {SCHEMA_V3} PRAGMA user_version = 3; COMMIT;"
+    ))?;
+    Ok(())
 }
 
 /// Adds `mention_addresses` and fills it from the stored mentions.
@@ -148,7 +187,7 @@ fn upgrade_to_v2(conn: &mut Connection) -> Result<(), MigrateError> {
             insert.execute(rusqlite::params![mention, key])?;
         }
     }
-    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
+    tx.execute_batch("PRAGMA user_version = 2;")?;
     tx.commit()?;
     Ok(())
 }
@@ -164,4 +203,66 @@ pub(crate) enum MigrateError {
     TooNew { found: i64 },
     #[error("cannot upgrade the schema: stored {0}")]
     Corrupt(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version")
+    }
+
+    #[test]
+    fn a_version_2_database_gains_the_review_tables() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(&format!("{SCHEMA_V1} {SCHEMA_V2} PRAGMA user_version = 2;"))
+            .expect("v2 schema");
+        conn.execute(
+            "INSERT INTO sources (name, agency) VALUES ('rms', 'Police')",
+            [],
+        )
+        .expect("row");
+        migrate(&mut conn).expect("upgrade");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        for table in ["review_queue", "review_decisions", "sources"] {
+            let n: i64 = conn
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .expect(table);
+            assert_eq!(n, i64::from(table == "sources"), "{table}");
+        }
+        migrate(&mut conn).expect("a current database is left alone");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_step_by_step() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(&format!("{SCHEMA_V1} PRAGMA user_version = 1;"))
+            .expect("v1 schema");
+        migrate(&mut conn).expect("upgrade");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        conn.query_row("SELECT COUNT(*) FROM mention_addresses", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .expect("v2 table");
+        conn.query_row("SELECT COUNT(*) FROM review_decisions", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .expect("v3 table");
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch("PRAGMA user_version = 99;")
+            .expect("version");
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(MigrateError::TooNew { found: 99 })
+        ));
+    }
 }

@@ -13,8 +13,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use super::assoc::{self, RecordsAround};
 use super::schema::{MigrateError, migrate};
 use super::{
-    AssocFilter, Batch, BatchOutcome, EntityId, GraphStore, Mention, MentionId, NameQuery, NodeRef,
-    QuarantineEntry, StoreCounts, StoreError, StoredRecord, Subgraph,
+    AssocFilter, Batch, BatchOutcome, DecisionKind, EntityId, GraphStore, Mention, MentionId,
+    MentionParty, NameQuery, NodeRef, PartyRef, QuarantineEntry, QueuedPair, ReviewDecision,
+    StoreCounts, StoreError, StoredRecord, Subgraph,
 };
 use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, Plate};
@@ -345,6 +346,181 @@ impl GraphStore for SqliteStore {
         })
         .await
     }
+    async fn current_record(
+        &self,
+        source: &str,
+        record_id: &str,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        let (source, record_id) = (source.to_string(), record_id.to_string());
+        self.read(move |conn| {
+            let id: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT id FROM records WHERE source = ?1 AND record_id = ?2 AND current = 1",
+                )?
+                .query_row(params![source, record_id], |row| row.get(0))
+                .optional()?;
+            id.map(|id| load_record(conn, id)).transpose()
+        })
+        .await
+    }
+
+    async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT m.id, m.idx, r.current FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok(MentionParty {
+                    mention: row.get(0)?,
+                    party: row.get::<_, u32>(1)? + 1,
+                    current: row.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn refresh_review_queue(&self, pairs: &[QueuedPair]) -> Result<(), StoreError> {
+        let pairs = pairs.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS review_fresh AS SELECT * FROM review_queue WHERE 0; \
+                 DELETE FROM review_fresh;",
+            )?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO temp.review_fresh VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?;
+                for p in &pairs {
+                    insert.execute(params![
+                        p.a.source,
+                        p.a.record_id,
+                        p.a.party,
+                        p.b.source,
+                        p.b.record_id,
+                        p.b.party,
+                        p.probability,
+                        p.queued_at.to_rfc3339()
+                    ])?;
+                }
+            }
+            tx.execute_batch(
+                "DELETE FROM review_queue WHERE NOT EXISTS (SELECT 1 FROM temp.review_fresh f \
+                   WHERE f.a_source = review_queue.a_source AND f.a_record = review_queue.a_record \
+                   AND f.a_party = review_queue.a_party AND f.b_source = review_queue.b_source \
+                   AND f.b_record = review_queue.b_record AND f.b_party = review_queue.b_party); \
+                 INSERT INTO review_queue SELECT * FROM temp.review_fresh WHERE true \
+                   ON CONFLICT (a_source, a_record, a_party, b_source, b_record, b_party) \
+                   DO UPDATE SET probability = excluded.probability; \
+                 DELETE FROM temp.review_fresh;",
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn review_queue(&self) -> Result<Vec<QueuedPair>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT a_source, a_record, a_party, b_source, b_record, b_party, probability, queued_at \
+                 FROM review_queue ORDER BY probability DESC, a_source, a_record, a_party, b_source, b_record, b_party",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    PartyRef::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?),
+                    PartyRef::new(row.get::<_, String>(3)?, row.get::<_, String>(4)?, row.get(5)?),
+                    row.get::<_, f64>(6)?,
+                    row.get::<_, String>(7)?,
+                ))
+            })?;
+            let mut queue = Vec::new();
+            for row in rows {
+                let (a, b, probability, queued_at) = row?;
+                queue.push(QueuedPair {
+                    a,
+                    b,
+                    probability,
+                    queued_at: parse_time(&queued_at)?,
+                });
+            }
+            Ok(queue)
+        })
+        .await
+    }
+
+    async fn record_decision(&self, decision: &ReviewDecision) -> Result<i64, StoreError> {
+        let decision = decision.clone();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO review_decisions (kind, records, pairs, who, reason, decided_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                decision.kind.as_str(),
+                to_json(&decision.records)?,
+                to_json(&decision.pairs)?,
+                decision.who,
+                decision.why,
+                decision.decided_at.to_rfc3339()
+            ])?;
+            Ok(conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn decisions(&self) -> Result<Vec<ReviewDecision>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, kind, records, pairs, who, reason, decided_at FROM review_decisions ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, String>(6)?,
+                ))
+            })?;
+            let mut decisions = Vec::new();
+            for row in rows {
+                let (id, kind, records, pairs, who, why, decided_at) = row?;
+                let corrupt = |reason: String| StoreError::Corrupt { id, reason };
+                decisions.push(ReviewDecision {
+                    id,
+                    kind: DecisionKind::parse(&kind)
+                        .ok_or_else(|| corrupt(format!("unknown decision kind {kind:?}")))?,
+                    records: serde_json::from_str(&records).map_err(|e| corrupt(e.to_string()))?,
+                    pairs: serde_json::from_str(&pairs).map_err(|e| corrupt(e.to_string()))?,
+                    who,
+                    why,
+                    decided_at: parse_time(&decided_at)?,
+                });
+            }
+            Ok(decisions)
+        })
+        .await
+    }
+}
+
+/// Serializes a decision's references as JSON.
+fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|err| StoreError::InvalidArgument(err.to_string()))
+}
+
+/// Parses a stored RFC 3339 time.
+pub(super) fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|err| StoreError::Corrupt {
+            id: 0,
+            reason: format!("stored time {text:?}: {err}"),
+        })
 }
 
 /// Order shared by every association lookup: newest first, then by source and record id.

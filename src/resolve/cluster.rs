@@ -8,6 +8,10 @@
 //! shares an identifier or phone (allowing one typo) with some member of the
 //! other. A chain A~B~C therefore never joins A and C when they conflict,
 //! whichever link comes first.
+//!
+//! Reviewers' decisions ([`ReviewLinks`]) come first: confirmed pairs are
+//! joined before any scored link, and no join ever puts a rejected pair in
+//! one entity, directly or through a chain.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{Thresholds, given_names_differ, one_edit};
 use super::prepare::Prepared;
+use super::review::{ReviewLinks, apply_must_links};
 
 /// Which disagreements keep two mentions in different entities, whatever else agrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -179,8 +184,14 @@ pub struct ClusterReport {
     pub redundant: usize,
     /// Links refused because they would join conflicting mentions.
     pub refused: usize,
-    /// Refused links by the first conflict found.
+    /// Refused links by the first conflict found; `rejected_by_reviewer`
+    /// counts links refused because a reviewer rejected a pair they would join.
     pub refused_by_conflict: BTreeMap<&'static str, usize>,
+    /// Reviewer-confirmed pairs joined before the scored links.
+    pub confirmed: usize,
+    /// Reviewer-confirmed pairs not joined because they would put a rejected
+    /// pair in one entity.
+    pub confirmations_refused: usize,
 }
 
 /// What conflict checks read.
@@ -188,6 +199,8 @@ pub(crate) struct Context<'a> {
     pub(crate) records: &'a [Prepared],
     pub(crate) rules: &'a ConflictRules,
     pub(crate) thresholds: &'a Thresholds,
+    /// Reviewers' decisions to honour.
+    pub(crate) review: &'a ReviewLinks,
 }
 
 /// Clusters mentions from match links; returns the cluster root of every mention.
@@ -199,14 +212,25 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, Clu
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
     let mut sets = Sets::new(records.len());
+    let (confirmed, confirmations_refused) = apply_must_links(&mut sets, ctx.review);
     let mut report = ClusterReport {
         links: links.len(),
+        confirmed,
+        confirmations_refused,
         ..ClusterReport::default()
     };
     for link in &links {
         let (ra, rb) = (sets.find(link.a), sets.find(link.b));
         if ra == rb {
             report.redundant += 1;
+            continue;
+        }
+        if sets.separated(ra, rb, ctx.review) {
+            report.refused += 1;
+            *report
+                .refused_by_conflict
+                .entry("rejected_by_reviewer")
+                .or_default() += 1;
             continue;
         }
         match sets.first_conflict(ra, rb, ctx) {
@@ -225,20 +249,20 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, Clu
 }
 
 /// Union-find that keeps each root's members, so joins can be checked member by member.
-struct Sets {
+pub(crate) struct Sets {
     parent: Vec<u32>,
     members: Vec<Vec<u32>>,
 }
 
 impl Sets {
-    fn new(n: usize) -> Sets {
+    pub(crate) fn new(n: usize) -> Sets {
         Sets {
             parent: (0..n as u32).collect(),
             members: (0..n as u32).map(|i| vec![i]).collect(),
         }
     }
 
-    fn find(&mut self, mut x: u32) -> u32 {
+    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let grand = self.parent[self.parent[x as usize] as usize];
             self.parent[x as usize] = grand;
@@ -269,7 +293,32 @@ impl Sets {
         soft.filter(|_| !ids_shared)
     }
 
-    fn union(&mut self, ra: u32, rb: u32) {
+    /// Whether joining the clusters rooted at `ra` and `rb` would put a pair a
+    /// reviewer kept apart in one entity. Only members with cannot-links are
+    /// looked at, so without decisions this costs one lookup per member.
+    pub(crate) fn separated(&self, ra: u32, rb: u32, review: &ReviewLinks) -> bool {
+        if review.is_empty() {
+            return false;
+        }
+        let (small, other) = if self.members[ra as usize].len() <= self.members[rb as usize].len() {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
+        self.members[small as usize]
+            .iter()
+            .any(|&x| review.cannot_of(x).iter().any(|&y| self.root(y) == other))
+    }
+
+    /// Returns the root of `x` without shortening paths.
+    fn root(&self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            x = self.parent[x as usize];
+        }
+        x
+    }
+
+    pub(crate) fn union(&mut self, ra: u32, rb: u32) {
         let (big, small) = if self.members[ra as usize].len() >= self.members[rb as usize].len() {
             (ra, rb)
         } else {

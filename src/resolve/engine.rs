@@ -13,8 +13,9 @@ use super::cluster::{ClusterReport, Conflict, ConflictRules, Context, Link, clus
 use super::compare::{Thresholds, compare};
 use super::model::{FieldWeight, Model, probability, weight_of};
 use super::prepare::{Prepared, prepare_all, prepare_single};
+use super::review::ReviewLinks;
 use super::train::{TrainingReport, train};
-use super::{Clustering, Resolver, assign_ids};
+use super::{Clustering, PossibleMatch, Resolver, assign_ids};
 use crate::graph::Mention;
 
 /// Settings of the probabilistic resolver. `Default` gives the production settings.
@@ -207,6 +208,12 @@ impl ProbabilisticResolver {
     /// Resolves `mentions`: blocks, compares, trains (unless a model was
     /// given), scores and clusters.
     pub fn resolve(&self, mentions: &[Mention]) -> Resolution {
+        self.resolve_reviewed(mentions, &ReviewLinks::default())
+    }
+
+    /// Resolves `mentions` as [`ProbabilisticResolver::resolve`] does,
+    /// honouring reviewers' decisions while clustering.
+    pub fn resolve_reviewed(&self, mentions: &[Mention], review: &ReviewLinks) -> Resolution {
         let mut clock = Clock::start();
         let records = prepare_all(mentions);
         let mut timings = StageTimings {
@@ -236,7 +243,7 @@ impl ProbabilisticResolver {
                 }
             })
             .collect();
-        let (clustering, clusters) = self.cluster_scored(mentions, &records, &scored);
+        let (clustering, clusters) = self.cluster_scored(mentions, &records, &scored, review);
         timings.cluster_ms = clock.lap();
         log_run(mentions.len(), &blocking, &clusters, &timings);
         Resolution {
@@ -311,6 +318,7 @@ impl ProbabilisticResolver {
         mentions: &[Mention],
         records: &[Prepared],
         scored: &[ScoredPair],
+        review: &ReviewLinks,
     ) -> (Clustering, ClusterReport) {
         let links = scored
             .iter()
@@ -325,11 +333,13 @@ impl ProbabilisticResolver {
             records,
             rules: &self.config.conflicts,
             thresholds: &self.config.thresholds,
+            review,
         };
         let (roots, report) = cluster(&ctx, links);
         let mut clustering = Clustering {
             assignment: assign_ids(mentions, |index| roots[index] as usize),
             refused_links: report.refused,
+            possible_matches: possible_matches(mentions, scored, &self.config),
             ..Clustering::default()
         };
         clustering
@@ -343,6 +353,27 @@ impl Resolver for ProbabilisticResolver {
     fn cluster(&self, mentions: &[Mention]) -> Clustering {
         self.resolve(mentions).clustering
     }
+
+    fn cluster_reviewed(&self, mentions: &[Mention], review: &ReviewLinks) -> Clustering {
+        self.resolve_reviewed(mentions, review).clustering
+    }
+}
+
+/// The scored pairs between the possible-match and match thresholds, by mention id.
+fn possible_matches(
+    mentions: &[Mention],
+    scored: &[ScoredPair],
+    config: &ResolveConfig,
+) -> Vec<PossibleMatch> {
+    scored
+        .iter()
+        .filter(|p| config.decide(p.probability) == Decision::PossibleMatch)
+        .map(|p| PossibleMatch {
+            a: mentions[p.a].id,
+            b: mentions[p.b].id,
+            probability: p.probability,
+        })
+        .collect()
 }
 
 fn log_run(mentions: usize, blocking: &BlockingReport, clusters: &ClusterReport, t: &StageTimings) {

@@ -19,6 +19,7 @@ pub mod evaluate;
 mod model;
 mod nicknames;
 mod prepare;
+mod review;
 mod rules;
 mod train;
 
@@ -35,13 +36,26 @@ pub use engine::{
     StageTimings, default_resolver, explain_with,
 };
 pub use model::{FieldWeight, Model, probability, weight_of};
+pub use review::{RefPair, ReviewLinks, effective_pairs, queue_of};
 pub use rules::RuleResolver;
 pub use train::TrainingReport;
 
-use crate::graph::{EntityId, GraphStore, Mention, MentionId, StoreError};
+use crate::graph::{EntityId, GraphStore, Mention, MentionId, PartyRef, StoreError};
+
+/// A candidate pair scored between the non-match and match thresholds: not
+/// linked, but worth a reviewer's look.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PossibleMatch {
+    /// One mention.
+    pub a: MentionId,
+    /// The other mention.
+    pub b: MentionId,
+    /// Match probability.
+    pub probability: f64,
+}
 
 /// The result of clustering: the entity of every mention.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Clustering {
     /// Entity of each mention, in the order the mentions were given.
     pub assignment: Vec<(MentionId, EntityId)>,
@@ -49,6 +63,8 @@ pub struct Clustering {
     pub links_by_rule: BTreeMap<&'static str, usize>,
     /// Links refused because they would have joined conflicting mentions.
     pub refused_links: usize,
+    /// Possible matches, for the review queue; empty for resolvers that do not score pairs.
+    pub possible_matches: Vec<PossibleMatch>,
 }
 
 impl Clustering {
@@ -67,6 +83,19 @@ pub trait Resolver: Send + Sync {
     /// Clusters `mentions`. The entity id of a cluster is its smallest mention id,
     /// so ids stay stable across runs while that mention stays in the cluster.
     fn cluster(&self, mentions: &[Mention]) -> Clustering;
+
+    /// Clusters `mentions` honouring reviewers' decisions: must-linked
+    /// mentions share an entity and cannot-linked ones never do, not even
+    /// through a chain. The default rebuilds [`Resolver::cluster`]'s clusters
+    /// under the constraints; a resolver that links best-first should
+    /// override it and honour them while linking.
+    fn cluster_reviewed(&self, mentions: &[Mention], review: &ReviewLinks) -> Clustering {
+        let plain = self.cluster(mentions);
+        if review.is_empty() {
+            return plain;
+        }
+        review::constrain(mentions, plain, review)
+    }
 }
 
 /// What a resolution run did.
@@ -80,34 +109,74 @@ pub struct ResolveReport {
     pub links_by_rule: BTreeMap<&'static str, usize>,
     /// Links refused because they would have joined conflicting mentions.
     pub refused_links: usize,
+    /// Reviewers' decisions honoured.
+    pub decisions: usize,
+    /// Possible matches in the review queue after the run.
+    pub queued: usize,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
 }
 
-/// Re-resolves every mention in `store` and writes the entity assignment.
+/// Re-resolves every mention in `store` and writes the entity assignment,
+/// honouring every reviewer's decision, then refreshes the review queue with
+/// the run's possible matches.
 pub async fn resolve_store(
     store: &dyn GraphStore,
     resolver: &dyn Resolver,
 ) -> Result<ResolveReport, StoreError> {
     let started = Instant::now();
     let mentions = store.mentions().await?;
-    let clustering = resolver.cluster(&mentions);
+    let decisions = store.decisions().await?;
+    let (refs, current) = party_refs(store, &mentions).await?;
+    let review = ReviewLinks::from_decisions(&decisions, &refs);
+    let clustering = resolver.cluster_reviewed(&mentions, &review);
     store.assign_entities(&clustering.assignment).await?;
+    let queue = queue_of(&clustering, &refs, &current, &decisions, chrono::Utc::now());
+    store.refresh_review_queue(&queue).await?;
     let report = ResolveReport {
         mentions: mentions.len(),
         entities: clustering.entity_count(),
         links_by_rule: clustering.links_by_rule,
         refused_links: clustering.refused_links,
+        decisions: decisions.len(),
+        queued: queue.len(),
         duration_ms: started.elapsed().as_millis() as u64,
     };
     tracing::info!(
         mentions = report.mentions,
         entities = report.entities,
         refused_links = report.refused_links,
+        decisions = report.decisions,
+        queued = report.queued,
         duration_ms = report.duration_ms,
         "resolution finished"
     );
     Ok(report)
+}
+
+/// Returns the party reference of each mention, and whether its record
+/// version is current, aligned with `mentions`.
+pub async fn party_refs(
+    store: &dyn GraphStore,
+    mentions: &[Mention],
+) -> Result<(Vec<PartyRef>, Vec<bool>), StoreError> {
+    let parties: std::collections::HashMap<MentionId, (u32, bool)> = store
+        .mention_parties()
+        .await?
+        .into_iter()
+        .map(|p| (p.mention, (p.party, p.current)))
+        .collect();
+    let mut refs = Vec::with_capacity(mentions.len());
+    let mut current = Vec::with_capacity(mentions.len());
+    for m in mentions {
+        let (party, is_current) = parties.get(&m.id).ok_or_else(|| StoreError::Corrupt {
+            id: m.id,
+            reason: "mention has no party position".into(),
+        })?;
+        refs.push(PartyRef::new(m.source.clone(), m.record_id.clone(), *party));
+        current.push(*is_current);
+    }
+    Ok((refs, current))
 }
 
 /// Names each cluster after its smallest mention id; `root_of` gives the

@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, ensure};
 use ciss::graph::{
-    AssocFilter, EdgeKind, EntityId, GraphStore, NameQuery, NodeRef, SqliteStore, StoreError,
-    Subgraph,
+    AssocFilter, DecisionKind, EdgeKind, EntityId, GraphStore, NameQuery, NodeRef, PartyRef,
+    QueuedPair, SqliteStore, StoreError, Subgraph,
 };
 use ciss::model::{RecordKind, Role};
 use ciss::normalize::IdKind;
 use ciss::resolve::{RuleResolver, resolve_store};
+use ciss::review::Review;
 use ciss::search::{Category, Search, SummaryRules};
 
 use crate::fixtures::{self, as_of};
@@ -688,5 +689,180 @@ pub(crate) async fn check_timeline(store: Arc<dyn GraphStore>) -> Result<()> {
         store.timeline(777_777).await?.is_empty(),
         "unknown entity has no timeline"
     );
+    Ok(())
+}
+
+/// Entity of the first party of a record's current version.
+async fn entity_of(store: &dyn GraphStore, source: &str, record_id: &str) -> Result<EntityId> {
+    store
+        .current_record(source, record_id)
+        .await?
+        .with_context(|| format!("{source}:{record_id} is stored"))?
+        .party_entities
+        .first()
+        .copied()
+        .flatten()
+        .with_context(|| format!("{source}:{record_id} is resolved"))
+}
+
+/// Checks that the warrant is apart from the registration and arrest, which
+/// stay together; returns the three entities.
+async fn apart(s: &dyn GraphStore, round: &str) -> Result<(EntityId, EntityId, EntityId)> {
+    let (reg, arrest, warrant) = (
+        entity_of(s, "dmv", "REG-100").await?,
+        entity_of(s, "police", "ARR-1").await?,
+        entity_of(s, "police", "WAR-1").await?,
+    );
+    ensure!(
+        reg == arrest,
+        "{round}: the rest of the entity stays together"
+    );
+    ensure!(warrant != reg, "{round}: the split was undone");
+    Ok((reg, arrest, warrant))
+}
+
+fn review_of(store: Arc<dyn GraphStore>) -> Review {
+    Review::new(store, Arc::new(RuleResolver))
+}
+
+/// Undo of a merge: a warrant split out of Margaret's entity stays out of it
+/// after re-resolution and a new version of her registration, and every
+/// store gives the reference store's entity ids.
+pub(crate) async fn check_split_is_kept(store: Arc<dyn GraphStore>) -> Result<()> {
+    let people = load_scenario(store.as_ref()).await?;
+    let s = store.as_ref();
+    ensure!(entity_of(s, "police", "WAR-1").await? == people.margaret);
+    let outcome = review_of(Arc::clone(&store))
+        .split(&["police:WAR-1".to_string()], "Analyst Chen", "wrong merge")
+        .await?;
+    ensure!(
+        outcome.decision.pairs.len() == 2,
+        "WAR-1 against REG-100 and ARR-1: {:?}",
+        outcome.decision.pairs
+    );
+    let first = apart(s, "after the split").await?;
+    resolve_store(s, &RuleResolver).await?;
+    ensure!(apart(s, "after re-resolution").await? == first, "ids moved");
+    store
+        .apply_batch(Arc::new(fixtures::renewal_batch()))
+        .await?;
+    resolve_store(s, &RuleResolver).await?;
+    let last = apart(s, "after a new batch").await?;
+
+    let reference = reference().await?;
+    let r: Arc<dyn GraphStore> = reference.store.clone();
+    review_of(Arc::clone(&r))
+        .split(&["police:WAR-1".to_string()], "Analyst Chen", "wrong merge")
+        .await?;
+    resolve_store(r.as_ref(), &RuleResolver).await?;
+    let expected = (
+        entity_of(r.as_ref(), "dmv", "REG-100").await?,
+        entity_of(r.as_ref(), "police", "ARR-1").await?,
+        entity_of(r.as_ref(), "police", "WAR-1").await?,
+    );
+    ensure!(
+        last == expected,
+        "ids differ from the reference store: {last:?} vs {expected:?}"
+    );
+    let history = store.decisions().await?;
+    ensure!(
+        history.len() == 1 && history[0].kind == DecisionKind::Split,
+        "{history:?}"
+    );
+    ensure!(
+        history[0].records == vec![PartyRef::new("police", "WAR-1", 1)],
+        "{history:?}"
+    );
+    Ok(())
+}
+
+/// A remembered rejection: two of Margaret's records that share her licence
+/// with a third are rejected as a pair, and no re-resolution joins them
+/// again, directly or through the third. Who, when and why are kept.
+pub(crate) async fn check_rejection_is_remembered(store: Arc<dyn GraphStore>) -> Result<()> {
+    load_scenario(store.as_ref()).await?;
+    let s = store.as_ref();
+    let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+    review_of(Arc::clone(&store))
+        .reject(
+            "police:ARR-1#1",
+            "police:WAR-1",
+            "Sgt. Okafor",
+            "two people",
+        )
+        .await?;
+    for round in 0..2 {
+        let (arrest, warrant) = (
+            entity_of(s, "police", "ARR-1").await?,
+            entity_of(s, "police", "WAR-1").await?,
+        );
+        ensure!(
+            arrest != warrant,
+            "round {round}: the rejected pair merged again"
+        );
+        let reg = entity_of(s, "dmv", "REG-100").await?;
+        ensure!(
+            reg == arrest || reg == warrant,
+            "round {round}: the registration still links to one of them"
+        );
+        resolve_store(s, &RuleResolver).await?;
+    }
+    let history = store.decisions().await?;
+    ensure!(history.len() == 1, "{history:?}");
+    let d = &history[0];
+    ensure!(d.kind == DecisionKind::Reject, "{d:?}");
+    ensure!(d.who == "Sgt. Okafor" && d.why == "two people", "{d:?}");
+    ensure!(
+        d.decided_at >= before && d.decided_at <= chrono::Utc::now(),
+        "{d:?}"
+    );
+    ensure!(
+        d.pairs
+            == vec![(
+                PartyRef::new("police", "ARR-1", 1),
+                PartyRef::new("police", "WAR-1", 1)
+            )],
+        "{d:?}"
+    );
+    Ok(())
+}
+
+/// The review queue: a refresh keeps the time a pair was first queued,
+/// updates its probability, adds new pairs and drops the ones not listed.
+pub(crate) async fn check_review_queue_refresh(store: Arc<dyn GraphStore>) -> Result<()> {
+    let r = |id: &str| PartyRef::new("police", id, 1);
+    let at = |text: &str| -> Result<chrono::DateTime<chrono::Utc>> {
+        Ok(chrono::DateTime::parse_from_rfc3339(text)?.with_timezone(&chrono::Utc))
+    };
+    let pair = |a: &str, b: &str, probability: f64, queued: &str| -> Result<QueuedPair> {
+        Ok(QueuedPair {
+            a: r(a),
+            b: r(b),
+            probability,
+            queued_at: at(queued)?,
+        })
+    };
+    store
+        .refresh_review_queue(&[
+            pair("A", "B", 0.6, "2026-01-01T00:00:00Z")?,
+            pair("A", "C", 0.9, "2026-01-01T00:00:00Z")?,
+        ])
+        .await?;
+    let first = store.review_queue().await?;
+    ensure!(first.len() == 2 && first[0].b == r("C"), "{first:?}");
+    store
+        .refresh_review_queue(&[
+            pair("A", "B", 0.7, "2026-02-02T00:00:00Z")?,
+            pair("B", "C", 0.8, "2026-02-02T00:00:00Z")?,
+        ])
+        .await?;
+    let second = store.review_queue().await?;
+    let expected = vec![
+        pair("B", "C", 0.8, "2026-02-02T00:00:00Z")?,
+        pair("A", "B", 0.7, "2026-01-01T00:00:00Z")?,
+    ];
+    ensure!(second == expected, "{second:?}");
+    store.refresh_review_queue(&[]).await?;
+    ensure!(store.review_queue().await?.is_empty(), "emptied");
     Ok(())
 }

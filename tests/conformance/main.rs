@@ -47,6 +47,9 @@ macro_rules! all_conformance_tests {
             check_neighbourhood,
             check_path,
             check_timeline,
+            check_split_is_kept,
+            check_rejection_is_remembered,
+            check_review_queue_refresh,
         );
     };
 }

@@ -34,8 +34,9 @@ pub use transport::{CypherTransport, IndexSpec, Row, Statement};
 
 use super::assoc::{self, RecordsAround};
 use super::{
-    AssocFilter, Batch, BatchOutcome, EntityId, GraphStore, Mention, MentionId, NameQuery, NodeRef,
-    QuarantineEntry, StoreCounts, StoreError, StoredRecord, Subgraph,
+    AssocFilter, Batch, BatchOutcome, DecisionKind, EntityId, GraphStore, Mention, MentionId,
+    MentionParty, NameQuery, NodeRef, QuarantineEntry, QueuedPair, ReviewDecision, StoreCounts,
+    StoreError, StoredRecord, Subgraph,
 };
 use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, Plate};
@@ -130,6 +131,16 @@ const INDEXES: &[IndexSpec] = &[
     IndexSpec {
         label: "Source",
         property: "name",
+        unique: true,
+    },
+    IndexSpec {
+        label: "ReviewPair",
+        property: "pkey",
+        unique: true,
+    },
+    IndexSpec {
+        label: "ReviewDecision",
+        property: "id",
         unique: true,
     },
 ];
@@ -739,6 +750,146 @@ impl GraphStore for CypherStore {
         self.records_by(cypher!("timeline").param("entity", entity))
             .await
     }
+
+    async fn current_record(
+        &self,
+        source: &str,
+        record_id: &str,
+    ) -> Result<Option<StoredRecord>, StoreError> {
+        let rkey = json!([source, record_id]).to_string();
+        let found = self
+            .records_by(cypher!("current_record").param("rkey", rkey))
+            .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
+        let mut all = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let page = self
+                .read(
+                    cypher!("mention_parties_page")
+                        .param("after", after)
+                        .param("limit", MENTION_PAGE),
+                )
+                .await?;
+            for row in &page {
+                all.push(MentionParty {
+                    mention: int(row, "id")?,
+                    party: int(row, "idx")? as u32 + 1,
+                    current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
+                });
+            }
+            match all.last() {
+                Some(last) if page.len() == MENTION_PAGE => after = last.mention,
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    async fn refresh_review_queue(&self, pairs: &[QueuedPair]) -> Result<(), StoreError> {
+        let run = uuid_like();
+        let mut rows = Vec::with_capacity(pairs.len());
+        for p in pairs {
+            let (a, b) = (to_json(&p.a)?, to_json(&p.b)?);
+            rows.push(json!({
+                "pkey": json!([a, b]).to_string(), "a": a, "b": b,
+                "probability": p.probability, "queued_at": p.queued_at.to_rfc3339(),
+            }));
+        }
+        let mut statements: Vec<Statement> = rows
+            .chunks(WRITE_CHUNK)
+            .map(|chunk| {
+                cypher!("refresh_review_queue")
+                    .param("pairs", chunk)
+                    .param("run", &run)
+            })
+            .collect();
+        statements.push(cypher!("prune_review_queue").param("run", &run));
+        self.transport.run_all(statements).await
+    }
+
+    async fn review_queue(&self) -> Result<Vec<QueuedPair>, StoreError> {
+        let rows = self.read(cypher!("review_queue")).await?;
+        let mut queue = Vec::with_capacity(rows.len());
+        for row in &rows {
+            queue.push(QueuedPair {
+                a: from_json(row, "a")?,
+                b: from_json(row, "b")?,
+                probability: row
+                    .get("probability")
+                    .and_then(Value::as_f64)
+                    .ok_or_else(|| corrupt("probability", row))?,
+                queued_at: super::sqlite::parse_time(&text(row, "queued_at")?)?,
+            });
+        }
+        queue.sort_by(|x, y| {
+            y.probability
+                .total_cmp(&x.probability)
+                .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+        });
+        Ok(queue)
+    }
+
+    async fn record_decision(&self, decision: &ReviewDecision) -> Result<i64, StoreError> {
+        let _writer = self.writer.lock().await;
+        let id = self.allocate(&[("decision", 1)]).await?["decision"];
+        self.transport
+            .run(
+                cypher!("write_decision")
+                    .param("id", id)
+                    .param("kind", decision.kind.as_str())
+                    .param("records", to_json(&decision.records)?)
+                    .param("pairs", to_json(&decision.pairs)?)
+                    .param("who", &decision.who)
+                    .param("reason", &decision.why)
+                    .param("decided_at", decision.decided_at.to_rfc3339()),
+            )
+            .await?;
+        Ok(id)
+    }
+
+    async fn decisions(&self) -> Result<Vec<ReviewDecision>, StoreError> {
+        let rows = self.read(cypher!("decisions")).await?;
+        let mut decisions = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id = int(row, "id")?;
+            let kind = text(row, "kind")?;
+            decisions.push(ReviewDecision {
+                id,
+                kind: DecisionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                    id,
+                    reason: format!("unknown decision kind {kind:?}"),
+                })?,
+                records: from_json(row, "records")?,
+                pairs: from_json(row, "pairs")?,
+                who: text(row, "who")?,
+                why: text(row, "reason")?,
+                decided_at: super::sqlite::parse_time(&text(row, "decided_at")?)?,
+            });
+        }
+        Ok(decisions)
+    }
+}
+
+/// Serializes references as JSON text, as review nodes store them.
+fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|err| StoreError::InvalidArgument(err.to_string()))
+}
+
+/// Reads a column holding JSON text.
+fn from_json<T: serde::de::DeserializeOwned>(row: &Row, column: &str) -> Result<T, StoreError> {
+    serde_json::from_str(&text(row, column)?).map_err(|_| corrupt(column, row))
+}
+
+/// A token unique to one queue refresh: the time in nanoseconds and the process id.
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}-{:x}", std::process::id())
 }
 
 #[async_trait]

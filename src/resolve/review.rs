@@ -1,0 +1,260 @@
+//! Reviewers' decisions as clustering constraints, and the review queue.
+//!
+//! A confirmed pair is a must-link: its records end in one entity. A rejected
+//! pair, and each pair a split separated, is a cannot-link: no entity ever
+//! holds both, however many other records chain them. When decisions on one
+//! pair disagree, the latest wins. Must-links are applied first, in decision
+//! order, and a must-link that would put a cannot-linked pair in one entity
+//! is refused, so a rejection always holds. A reviewer's confirmation
+//! overrides the resolver's hard-conflict rules; a rejection overrides
+//! everything.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::cluster::Sets;
+use super::{Clustering, assign_ids};
+use crate::graph::{EntityId, Mention, PartyRef, QueuedPair, ReviewDecision, ordered_pair};
+
+/// Reviewers' decisions in terms of mention positions, as clustering reads them.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewLinks {
+    /// Pairs of mention positions that must share an entity, in decision order.
+    pub(crate) must: Vec<(u32, u32)>,
+    /// For each mention position, the positions it must never share an entity with.
+    cannot: HashMap<u32, Vec<u32>>,
+}
+
+impl ReviewLinks {
+    /// Builds the links from must-link and cannot-link pairs of mention positions.
+    pub fn new(must: Vec<(u32, u32)>, cannot: &[(u32, u32)]) -> ReviewLinks {
+        let mut links = ReviewLinks {
+            must,
+            cannot: HashMap::new(),
+        };
+        for &(a, b) in cannot {
+            links.cannot.entry(a).or_default().push(b);
+            links.cannot.entry(b).or_default().push(a);
+        }
+        links
+    }
+
+    /// Translates decisions into links over `refs`, the party reference of
+    /// each mention position. A reference names every version of its record,
+    /// so one decision constrains all their mentions.
+    pub fn from_decisions(decisions: &[ReviewDecision], refs: &[PartyRef]) -> ReviewLinks {
+        let (must, cannot) = effective_pairs(decisions);
+        if must.is_empty() && cannot.is_empty() {
+            return ReviewLinks::default();
+        }
+        let mut positions: HashMap<&PartyRef, Vec<u32>> = HashMap::new();
+        for (index, r) in refs.iter().enumerate() {
+            positions.entry(r).or_default().push(index as u32);
+        }
+        let at = |r: &PartyRef| positions.get(r).map(Vec::as_slice).unwrap_or(&[]);
+        let mut must_links = Vec::new();
+        for (a, b) in &must {
+            let mut all = at(a).iter().chain(at(b));
+            if let Some(&first) = all.next() {
+                must_links.extend(all.map(|&other| (first, other)));
+            }
+        }
+        let mut cannot_links = Vec::new();
+        for (a, b) in &cannot {
+            for &x in at(a) {
+                cannot_links.extend(at(b).iter().map(|&y| (x, y)));
+            }
+        }
+        ReviewLinks::new(must_links, &cannot_links)
+    }
+
+    /// Whether there is nothing to honour.
+    pub fn is_empty(&self) -> bool {
+        self.must.is_empty() && self.cannot.is_empty()
+    }
+
+    /// Returns the indexes (into the must-links, in order) of the must-links
+    /// that clustering would refuse because they would join a cannot-linked pair.
+    pub fn refused_must_links(&self) -> Vec<usize> {
+        let n = self
+            .must
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .chain(self.cannot.keys().copied())
+            .max()
+            .map_or(0, |m| m as usize + 1);
+        let mut sets = Sets::new(n);
+        let mut refused = Vec::new();
+        for (index, &(a, b)) in self.must.iter().enumerate() {
+            let (ra, rb) = (sets.find(a), sets.find(b));
+            if ra == rb {
+                continue;
+            }
+            if sets.separated(ra, rb, self) {
+                refused.push(index);
+            } else {
+                sets.union(ra, rb);
+            }
+        }
+        refused
+    }
+
+    /// The positions `x` must never share an entity with.
+    pub(crate) fn cannot_of(&self, x: u32) -> &[u32] {
+        self.cannot.get(&x).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// Two party references, the smaller first.
+pub type RefPair = (PartyRef, PartyRef);
+
+/// The pairs decisions constrain, the latest decision on each pair winning:
+/// must-link pairs in the order of the decision that made them, and
+/// cannot-link pairs.
+pub fn effective_pairs(decisions: &[ReviewDecision]) -> (Vec<RefPair>, Vec<RefPair>) {
+    let mut latest: BTreeMap<RefPair, (i64, usize, bool)> = BTreeMap::new();
+    let mut order = 0usize;
+    let mut sorted: Vec<&ReviewDecision> = decisions.iter().collect();
+    sorted.sort_by_key(|d| d.id);
+    for decision in sorted {
+        for (a, b) in &decision.pairs {
+            order += 1;
+            let pair = ordered_pair(a.clone(), b.clone());
+            latest.insert(pair, (decision.id, order, decision.kind.links()));
+        }
+    }
+    let mut must: Vec<_> = latest
+        .iter()
+        .filter(|(_, (_, _, links))| *links)
+        .map(|(pair, (_, order, _))| (*order, pair.clone()))
+        .collect();
+    must.sort_by_key(|(order, _)| *order);
+    let cannot = latest
+        .into_iter()
+        .filter(|(_, (_, _, links))| !links)
+        .map(|(pair, _)| pair)
+        .collect();
+    (must.into_iter().map(|(_, pair)| pair).collect(), cannot)
+}
+
+/// Applies must-links to `sets`, refusing any that would join a cannot-linked
+/// pair; returns how many were applied and how many refused.
+pub(crate) fn apply_must_links(sets: &mut Sets, review: &ReviewLinks) -> (usize, usize) {
+    let (mut joined, mut refused) = (0, 0);
+    for &(a, b) in &review.must {
+        let (ra, rb) = (sets.find(a), sets.find(b));
+        if ra == rb {
+            continue;
+        }
+        if sets.separated(ra, rb, review) {
+            refused += 1;
+        } else {
+            sets.union(ra, rb);
+            joined += 1;
+        }
+    }
+    (joined, refused)
+}
+
+/// Makes any resolver's clustering honour the review: must-links first, then
+/// each of the resolver's clusters is rebuilt member by member (in mention
+/// order), each joining the first earlier part of its cluster that no
+/// cannot-link keeps it from. Resolvers that cluster from scored links
+/// (the probabilistic one) honour the review inside their clustering instead.
+pub(crate) fn constrain(
+    mentions: &[Mention],
+    plain: Clustering,
+    review: &ReviewLinks,
+) -> Clustering {
+    let mut sets = Sets::new(mentions.len());
+    let (confirmed, _) = apply_must_links(&mut sets, review);
+    let mut groups: BTreeMap<EntityId, Vec<u32>> = BTreeMap::new();
+    for (index, (_, entity)) in plain.assignment.iter().enumerate() {
+        groups.entry(*entity).or_default().push(index as u32);
+    }
+    let mut refused = 0;
+    for members in groups.values() {
+        for (i, &member) in members.iter().enumerate() {
+            let mut roots: Vec<u32> = members[..i].iter().map(|&m| sets.find(m)).collect();
+            roots.dedup();
+            let mine = sets.find(member);
+            if roots.contains(&mine) {
+                continue;
+            }
+            match roots
+                .into_iter()
+                .find(|&root| !sets.separated(root, mine, review))
+            {
+                Some(root) => sets.union(root, mine),
+                None if i > 0 => refused += 1,
+                None => {}
+            }
+        }
+    }
+    let mut links_by_rule = plain.links_by_rule;
+    if confirmed > 0 {
+        links_by_rule.insert("confirmed", confirmed);
+    }
+    let roots: Vec<u32> = (0..mentions.len() as u32).map(|i| sets.find(i)).collect();
+    Clustering {
+        assignment: assign_ids(mentions, |index| roots[index] as usize),
+        links_by_rule,
+        refused_links: plain.refused_links + refused,
+        possible_matches: plain.possible_matches,
+    }
+}
+
+/// Builds the review queue from a clustering: its possible matches between
+/// mentions of current record versions that ended in different entities, by
+/// party reference, each pair once with its highest probability, leaving out
+/// pairs a reviewer already decided and pairs of one record with itself.
+/// (Superseded versions are resolved too, but a reviewer sees, and
+/// `ciss review explain` scores, the current ones.) `now` is the queue time of
+/// pairs new to the queue; the store keeps the time of pairs already queued.
+pub fn queue_of(
+    clustering: &Clustering,
+    refs: &[PartyRef],
+    current: &[bool],
+    decisions: &[ReviewDecision],
+    now: DateTime<Utc>,
+) -> Vec<QueuedPair> {
+    let position: HashMap<i64, usize> = clustering
+        .assignment
+        .iter()
+        .enumerate()
+        .map(|(index, (mention, _))| (*mention, index))
+        .collect();
+    let decided: std::collections::HashSet<(PartyRef, PartyRef)> = decisions
+        .iter()
+        .flat_map(|d| d.pairs.iter())
+        .map(|(a, b)| ordered_pair(a.clone(), b.clone()))
+        .collect();
+    let mut best: BTreeMap<(PartyRef, PartyRef), f64> = BTreeMap::new();
+    for pair in &clustering.possible_matches {
+        let (Some(&x), Some(&y)) = (position.get(&pair.a), position.get(&pair.b)) else {
+            continue;
+        };
+        if !current[x]
+            || !current[y]
+            || clustering.assignment[x].1 == clustering.assignment[y].1
+            || refs[x] == refs[y]
+        {
+            continue;
+        }
+        let key = ordered_pair(refs[x].clone(), refs[y].clone());
+        if decided.contains(&key) {
+            continue;
+        }
+        let slot = best.entry(key).or_insert(pair.probability);
+        *slot = slot.max(pair.probability);
+    }
+    best.into_iter()
+        .map(|((a, b), probability)| QueuedPair {
+            a,
+            b,
+            probability,
+            queued_at: now,
+        })
+        .collect()
+}

@@ -1,0 +1,555 @@
+//! Human review of resolution: the queue of possible matches, and the
+//! decisions reviewers make on it (confirm a pair, reject a pair, split
+//! records out of an entity). Store-agnostic: everything goes through
+//! [`GraphStore`], and the CLI and GraphQL both call [`Review`].
+//!
+//! A decision is stored first, with who, when and why, and then the store is
+//! re-resolved, so its effect shows at once and holds on every later run.
+//! Records are named by [`PartyRef`], written `SOURCE:RECORD_ID#PARTY`; the
+//! `#PARTY` position (from 1) may be left out when the record names one person.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use crate::graph::{
+    DecisionKind, EntityId, GraphStore, Mention, PartyRef, QueuedPair, ReviewDecision, StoreError,
+    StoredRecord, ordered_pair,
+};
+use crate::resolve::{
+    Explanation, Model, ProbabilisticResolver, RefPair, ResolveConfig, ResolveReport, Resolver,
+    ReviewLinks, effective_pairs, resolve_store,
+};
+
+/// Longest accepted reviewer name, in characters.
+pub const MAX_WHO_CHARS: usize = 100;
+/// Longest accepted reason, in characters.
+pub const MAX_WHY_CHARS: usize = 2_000;
+/// Most records one split may name.
+pub const MAX_SPLIT_RECORDS: usize = 100;
+
+/// Errors of a review operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReviewError {
+    /// Invalid caller input (a malformed reference, a missing name or
+    /// reason, an unknown record, a decision that cannot hold). The message
+    /// says which and why.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn invalid(message: impl Into<String>) -> ReviewError {
+    ReviewError::InvalidInput(message.into())
+}
+
+/// A reference as typed: the party position may be missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRefArg {
+    /// Source name.
+    pub source: String,
+    /// Record id.
+    pub record_id: String,
+    /// Party position from 1, if given.
+    pub party: Option<u32>,
+}
+
+/// Parses `SOURCE:RECORD_ID` or `SOURCE:RECORD_ID#PARTY`. The source is the
+/// text before the first colon (source names have none); a trailing `#N`
+/// with N a number is the party position, so a record id that itself ends in
+/// `#N` must be written with its party, as in `rms:A#1#1`.
+pub fn parse_ref(text: &str) -> Result<RecordRefArg, ReviewError> {
+    let malformed = || {
+        invalid(format!(
+            "invalid record reference {text:?}: expected SOURCE:RECORD_ID or SOURCE:RECORD_ID#PARTY"
+        ))
+    };
+    let (source, rest) = text.trim().split_once(':').ok_or_else(malformed)?;
+    let valid_source = !source.is_empty()
+        && source
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid_source {
+        return Err(malformed());
+    }
+    let (record_id, party) = match rest.rsplit_once('#') {
+        Some((id, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
+            let party: u32 = n.parse().map_err(|_| malformed())?;
+            if party == 0 {
+                return Err(invalid(format!(
+                    "invalid record reference {text:?}: parties are numbered from 1"
+                )));
+            }
+            (id, Some(party))
+        }
+        _ => (rest, None),
+    };
+    if record_id.is_empty() {
+        return Err(malformed());
+    }
+    Ok(RecordRefArg {
+        source: source.to_string(),
+        record_id: record_id.to_string(),
+        party,
+    })
+}
+
+/// A decision as made, and where its records stand after re-resolution.
+#[derive(Debug, Clone)]
+pub struct DecisionOutcome {
+    /// The stored decision.
+    pub decision: ReviewDecision,
+    /// The entity of each record the reviewer named, after re-resolution.
+    pub entities: Vec<(PartyRef, Option<EntityId>)>,
+    /// What re-resolution did.
+    pub resolution: ResolveReport,
+}
+
+/// A named record's current version and the party it names.
+struct Located {
+    reference: PartyRef,
+    record: StoredRecord,
+}
+
+impl Located {
+    fn entity(&self) -> Option<EntityId> {
+        self.record
+            .party_entities
+            .get(self.reference.party as usize - 1)
+            .copied()
+            .flatten()
+    }
+
+    fn mention(&self) -> Mention {
+        let party = &self.record.record.parties[self.reference.party as usize - 1];
+        Mention {
+            id: 0,
+            source: self.reference.source.clone(),
+            record_id: self.reference.record_id.clone(),
+            role: party.role,
+            person: party.person.clone(),
+        }
+    }
+}
+
+/// The model `explain` last trained, with the store (by address) and the
+/// record and mention counts it was trained at.
+type CachedModel = Option<((usize, u64, u64), Arc<Model>)>;
+static EXPLAIN_MODEL: tokio::sync::Mutex<CachedModel> = tokio::sync::Mutex::const_new(None);
+
+/// Serializes decide-then-resolve in the process, so a slower resolution
+/// never overwrites the entities of a newer decision.
+static DECIDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The review service over one store. Cheap to create; the HTTP layer makes
+/// one per request.
+#[derive(Clone)]
+pub struct Review {
+    store: Arc<dyn GraphStore>,
+    resolver: Arc<dyn Resolver>,
+}
+
+impl std::fmt::Debug for Review {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Review").finish_non_exhaustive()
+    }
+}
+
+impl Review {
+    /// Creates the service; `resolver` re-resolves the store after each decision.
+    pub fn new(store: Arc<dyn GraphStore>, resolver: Arc<dyn Resolver>) -> Review {
+        Review { store, resolver }
+    }
+
+    /// Re-resolves the store, never at the same time as a decision of this
+    /// process, so the run sees every decision stored before it.
+    pub async fn resolve(&self) -> Result<ResolveReport, ReviewError> {
+        let _guard = DECIDING.lock().await;
+        Ok(resolve_store(self.store.as_ref(), self.resolver.as_ref()).await?)
+    }
+
+    /// Returns the possible matches waiting for review, most probable first.
+    pub async fn queue(&self) -> Result<Vec<QueuedPair>, ReviewError> {
+        Ok(self.store.review_queue().await?)
+    }
+
+    /// Returns every decision, oldest first.
+    pub async fn history(&self) -> Result<Vec<ReviewDecision>, ReviewError> {
+        Ok(self.store.decisions().await?)
+    }
+
+    /// Explains the resolver's decision on two records, with a model trained
+    /// on the whole store, as resolution trains it.
+    pub async fn explain(&self, a: &str, b: &str) -> Result<Explanation, ReviewError> {
+        let (a, b) = (self.locate(a).await?, self.locate(b).await?);
+        let config = ResolveConfig::default();
+        let model = self.explain_model(&config).await?;
+        let resolver = ProbabilisticResolver::with_model(config, model);
+        Ok(resolver.explain(&a.mention(), &b.mention()))
+    }
+
+    /// Returns a model trained on the store. Training reads every mention,
+    /// so the model is kept until the store's record or mention count
+    /// changes, and one caller trains while the others wait for it.
+    async fn explain_model(&self, config: &ResolveConfig) -> Result<Arc<Model>, ReviewError> {
+        let counts = self.store.counts().await?;
+        let key = (
+            Arc::as_ptr(&self.store) as *const () as usize,
+            counts.records,
+            counts.mentions,
+        );
+        let mut cached = EXPLAIN_MODEL.lock().await;
+        if let Some((held, model)) = cached.as_ref()
+            && *held == key
+        {
+            return Ok(Arc::clone(model));
+        }
+        let mentions = self.store.mentions().await?;
+        let trainer = ProbabilisticResolver::new(config.clone());
+        let model = tokio::task::spawn_blocking(move || trainer.train(&mentions))
+            .await
+            .map_err(|err| StoreError::Task(err.to_string()))?;
+        *cached = Some((key, Arc::clone(&model)));
+        Ok(model)
+    }
+
+    /// Confirms that two records name one person: they end in one entity now
+    /// and on every later resolution. Refused when earlier rejections make it
+    /// impossible.
+    pub async fn confirm(
+        &self,
+        a: &str,
+        b: &str,
+        who: &str,
+        why: &str,
+    ) -> Result<DecisionOutcome, ReviewError> {
+        self.decide_pair(DecisionKind::Confirm, a, b, who, why)
+            .await
+    }
+
+    /// Rejects a pair: the two records never share an entity again, not even
+    /// through a chain of other records.
+    pub async fn reject(
+        &self,
+        a: &str,
+        b: &str,
+        who: &str,
+        why: &str,
+    ) -> Result<DecisionOutcome, ReviewError> {
+        self.decide_pair(DecisionKind::Reject, a, b, who, why).await
+    }
+
+    /// Takes records out of their entity. All must be in the same entity,
+    /// and some of its records must remain; each named record is remembered
+    /// as rejected against each remaining one.
+    pub async fn split(
+        &self,
+        records: &[String],
+        who: &str,
+        why: &str,
+    ) -> Result<DecisionOutcome, ReviewError> {
+        let (who, why) = check_reviewer(who, why)?;
+        if records.is_empty() {
+            return Err(invalid("name at least one record to split out"));
+        }
+        if records.len() > MAX_SPLIT_RECORDS {
+            return Err(invalid(format!(
+                "a split names at most {MAX_SPLIT_RECORDS} records"
+            )));
+        }
+        let _guard = DECIDING.lock().await;
+        let mut named = Vec::new();
+        for text in records {
+            named.push(self.locate(text).await?);
+        }
+        let entity = named[0].entity().ok_or_else(|| {
+            invalid(format!(
+                "{} is not resolved yet; run resolution first",
+                named[0].reference
+            ))
+        })?;
+        if let Some(other) = named.iter().find(|n| n.entity() != Some(entity)) {
+            return Err(invalid(format!(
+                "{} and {} are in different entities; a split takes records out of one entity",
+                named[0].reference, other.reference
+            )));
+        }
+        let mut out: Vec<PartyRef> = named.iter().map(|n| n.reference.clone()).collect();
+        out.sort();
+        out.dedup();
+        let mut rest = Vec::new();
+        for stored in self.store.records_of_entity(entity).await? {
+            for (index, e) in stored.party_entities.iter().enumerate() {
+                let reference = PartyRef::new(
+                    stored.record.key.source.clone(),
+                    stored.record.key.record_id.clone(),
+                    index as u32 + 1,
+                );
+                if *e == Some(entity) && !out.contains(&reference) && !rest.contains(&reference) {
+                    rest.push(reference);
+                }
+            }
+        }
+        if rest.is_empty() {
+            return Err(invalid(format!(
+                "entity {entity} holds only the named records; there is nothing to split them from"
+            )));
+        }
+        let pairs = out
+            .iter()
+            .flat_map(|x| rest.iter().map(move |y| ordered_pair(x.clone(), y.clone())))
+            .collect();
+        let decision = ReviewDecision {
+            id: 0,
+            kind: DecisionKind::Split,
+            records: out,
+            pairs,
+            who,
+            why,
+            decided_at: Utc::now(),
+        };
+        self.store_and_resolve(decision).await
+    }
+
+    async fn decide_pair(
+        &self,
+        kind: DecisionKind,
+        a: &str,
+        b: &str,
+        who: &str,
+        why: &str,
+    ) -> Result<DecisionOutcome, ReviewError> {
+        let (who, why) = check_reviewer(who, why)?;
+        let _guard = DECIDING.lock().await;
+        let (a, b) = (self.locate(a).await?, self.locate(b).await?);
+        if a.reference == b.reference {
+            return Err(invalid(format!(
+                "{} is named twice; a decision is about two different records",
+                a.reference
+            )));
+        }
+        let decision = ReviewDecision {
+            id: 0,
+            kind,
+            records: vec![a.reference.clone(), b.reference.clone()],
+            pairs: vec![ordered_pair(a.reference.clone(), b.reference.clone())],
+            who,
+            why,
+            decided_at: Utc::now(),
+        };
+        if kind == DecisionKind::Confirm {
+            let mut all = self.store.decisions().await?;
+            let next = all.iter().map(|d| d.id).max().unwrap_or(0) + 1;
+            all.push(ReviewDecision {
+                id: next,
+                ..decision.clone()
+            });
+            if unhonoured_confirmations(&all).contains(&decision.pairs[0]) {
+                return Err(invalid(format!(
+                    "{} and {} cannot be confirmed: earlier decisions keep records linked to one of them apart from the other; see `ciss review history`",
+                    a.reference, b.reference
+                )));
+            }
+        }
+        self.store_and_resolve(decision).await
+    }
+
+    /// Stores a decision and re-resolves. The caller holds the lock.
+    async fn store_and_resolve(
+        &self,
+        mut decision: ReviewDecision,
+    ) -> Result<DecisionOutcome, ReviewError> {
+        decision.id = self.store.record_decision(&decision).await?;
+        tracing::info!(
+            decision = decision.id,
+            kind = decision.kind.as_str(),
+            records = decision.records.len(),
+            "review decision stored"
+        );
+        let resolution = resolve_store(self.store.as_ref(), self.resolver.as_ref()).await?;
+        let mut entities = Vec::new();
+        for reference in &decision.records {
+            let entity = self
+                .store
+                .current_record(&reference.source, &reference.record_id)
+                .await?
+                .and_then(|r| {
+                    r.party_entities
+                        .get(reference.party as usize - 1)
+                        .copied()
+                        .flatten()
+                });
+            entities.push((reference.clone(), entity));
+        }
+        Ok(DecisionOutcome {
+            decision,
+            entities,
+            resolution,
+        })
+    }
+
+    /// Finds the current version of a referenced record and its party.
+    async fn locate(&self, text: &str) -> Result<Located, ReviewError> {
+        let arg = parse_ref(text)?;
+        let record = self
+            .store
+            .current_record(&arg.source, &arg.record_id)
+            .await?
+            .ok_or_else(|| {
+                invalid(format!(
+                    "no record {}:{} is stored",
+                    arg.source, arg.record_id
+                ))
+            })?;
+        let parties = record.record.parties.len() as u32;
+        let party = match arg.party {
+            Some(n) if n <= parties => n,
+            Some(n) => {
+                return Err(invalid(format!(
+                    "record {}:{} names {parties} people; there is no party #{n}",
+                    arg.source, arg.record_id
+                )));
+            }
+            None if parties == 1 => 1,
+            None => {
+                let roles: Vec<String> = record
+                    .record
+                    .parties
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| format!("#{} {}", i + 1, p.role.as_str()))
+                    .collect();
+                return Err(invalid(format!(
+                    "record {}:{} names {parties} people; add the party: {}",
+                    arg.source,
+                    arg.record_id,
+                    roles.join(", ")
+                )));
+            }
+        };
+        Ok(Located {
+            reference: PartyRef::new(arg.source, arg.record_id, party),
+            record,
+        })
+    }
+}
+
+/// Checks and trims the reviewer's name and reason.
+fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError> {
+    let (who, why) = (who.trim(), why.trim());
+    if who.is_empty() {
+        return Err(invalid("the reviewer's name is required"));
+    }
+    if who.chars().count() > MAX_WHO_CHARS || who.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "the reviewer's name must be at most {MAX_WHO_CHARS} characters, without control characters"
+        )));
+    }
+    if why.is_empty() {
+        return Err(invalid("a reason is required"));
+    }
+    if why.chars().count() > MAX_WHY_CHARS {
+        return Err(invalid(format!(
+            "the reason must be at most {MAX_WHY_CHARS} characters"
+        )));
+    }
+    Ok((who.to_string(), why.to_string()))
+}
+
+/// Returns the confirmed pairs that `decisions` keep from being honoured:
+/// joining them, after the confirmations before them, would put a rejected
+/// pair in one entity.
+pub fn unhonoured_confirmations(decisions: &[ReviewDecision]) -> Vec<RefPair> {
+    let (must, cannot) = effective_pairs(decisions);
+    let mut refs: Vec<PartyRef> = must
+        .iter()
+        .chain(&cannot)
+        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .collect();
+    refs.sort();
+    refs.dedup();
+    // Each reference is one position here, so each confirmed pair is one
+    // must-link, in the same order.
+    let links = ReviewLinks::from_decisions(decisions, &refs);
+    let refused = links.refused_must_links();
+    must.into_iter()
+        .enumerate()
+        .filter(|(index, _)| refused.contains(index))
+        .map(|(_, pair)| pair)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_parse() {
+        let cases = [
+            ("rms:INC-1", Some(("rms", "INC-1", None))),
+            ("rms:INC-1#2", Some(("rms", "INC-1", Some(2)))),
+            (" dmv:REG:7#1 ", Some(("dmv", "REG:7", Some(1)))),
+            ("rms:A#B", Some(("rms", "A#B", None))),
+            ("rms:A#1#1", Some(("rms", "A#1", Some(1)))),
+            ("rms:A#0", None),
+            ("INC-1", None),
+            ("RMS:INC-1", None),
+            (":INC-1", None),
+            ("rms:", None),
+            ("rms:#1", None),
+        ];
+        for (text, want) in cases {
+            let got = parse_ref(text).ok();
+            let want = want.map(|(source, record_id, party)| RecordRefArg {
+                source: source.to_string(),
+                record_id: record_id.to_string(),
+                party,
+            });
+            assert_eq!(got, want, "{text:?}");
+        }
+    }
+
+    fn decision(id: i64, kind: DecisionKind, pairs: &[(&str, &str)]) -> ReviewDecision {
+        let r = |id: &str| PartyRef::new("rms", id, 1);
+        ReviewDecision {
+            id,
+            kind,
+            records: Vec::new(),
+            pairs: pairs
+                .iter()
+                .map(|(a, b)| ordered_pair(r(a), r(b)))
+                .collect(),
+            who: "t".into(),
+            why: "t".into(),
+            decided_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn the_latest_decision_on_a_pair_wins() {
+        let decisions = [
+            decision(1, DecisionKind::Reject, &[("A", "B")]),
+            decision(2, DecisionKind::Confirm, &[("B", "A")]),
+            decision(3, DecisionKind::Confirm, &[("C", "D")]),
+            decision(4, DecisionKind::Split, &[("D", "C"), ("D", "E")]),
+        ];
+        let (must, cannot) = effective_pairs(&decisions);
+        let r = |id: &str| PartyRef::new("rms", id, 1);
+        assert_eq!(must, vec![(r("A"), r("B"))]);
+        assert_eq!(cannot, vec![(r("C"), r("D")), (r("D"), r("E"))]);
+    }
+
+    #[test]
+    fn a_confirmation_through_a_rejected_pair_is_not_honoured() {
+        let decisions = [
+            decision(1, DecisionKind::Reject, &[("A", "C")]),
+            decision(2, DecisionKind::Confirm, &[("A", "B")]),
+            decision(3, DecisionKind::Confirm, &[("B", "C")]),
+        ];
+        let r = |id: &str| PartyRef::new("rms", id, 1);
+        assert_eq!(unhonoured_confirmations(&decisions), vec![(r("B"), r("C"))]);
+    }
+}

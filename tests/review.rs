@@ -1,0 +1,647 @@
+//! Human review: the queue of possible matches, and confirm, reject and split
+//! decisions that every later resolution honours.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use chrono::{NaiveDate, Utc};
+use ciss::api::{AppState, build_schema, router};
+use ciss::config::Settings;
+use ciss::graph::cypher::Secret;
+use ciss::graph::{
+    Batch, DecisionKind, EntityId, GraphStore, IncomingRecord, PartyRef, SqliteStore,
+};
+use ciss::model::{CanonicalRecord, Party, PersonFacts, RecordKey, RecordKind, Role};
+use ciss::normalize::{Address, Dob, NameStyle, PersonName};
+use ciss::resolve::{default_resolver, resolve_store};
+use ciss::review::{Review, ReviewError};
+use ciss::search::Search;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+fn person(name: &str, dob: &str, street: Option<&str>) -> PersonFacts {
+    PersonFacts {
+        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
+        dob: Dob::new(NaiveDate::parse_from_str(dob, "%Y-%m-%d").expect("dob")),
+        address: street.map(|s| {
+            Address::from_parts(s, None, "Hartford", "CT", Some("06103")).expect("address")
+        }),
+        ..PersonFacts::default()
+    }
+}
+
+fn record(id: &str, parties: Vec<PersonFacts>) -> CanonicalRecord {
+    CanonicalRecord {
+        key: RecordKey {
+            source: "rms".into(),
+            record_id: id.into(),
+            version: 1,
+        },
+        kind: RecordKind::Incident,
+        date: NaiveDate::from_ymd_opt(2025, 1, 1),
+        end_date: None,
+        status: None,
+        case_number: None,
+        description: None,
+        town: None,
+        parties: parties
+            .into_iter()
+            .map(|person| Party {
+                role: Role::Subject,
+                person,
+            })
+            .collect(),
+        vehicles: Vec::new(),
+        properties: Vec::new(),
+    }
+}
+
+fn batch(records: Vec<CanonicalRecord>) -> Arc<Batch> {
+    Arc::new(Batch {
+        source: "rms".into(),
+        agency: "Hartford Police".into(),
+        file: None,
+        records: records
+            .into_iter()
+            .enumerate()
+            .map(|(i, record)| IncomingRecord {
+                raw: record.key.record_id.clone(),
+                record,
+                line: Some(i as u64 + 1),
+            })
+            .collect(),
+        ..Batch::default()
+    })
+}
+
+/// The scenario: Margaret twice, born the same year but on different days
+/// and at different addresses (a possible match), John Smith three times alike (one entity), Ann Lee three times
+/// alike, and an incident naming two people.
+fn scenario() -> Vec<CanonicalRecord> {
+    let john = || person("SMITH, JOHN", "1970-05-05", Some("12 OAK ST"));
+    let ann = || person("LEE, ANN", "1991-02-03", Some("40 ELM ST"));
+    vec![
+        record(
+            "M1",
+            vec![person(
+                "HOLLOWAY, MARGARET",
+                "1980-04-12",
+                Some("7 PINE ST"),
+            )],
+        ),
+        record(
+            "M2",
+            vec![person(
+                "HOLLOWAY, MARGARET",
+                "1980-11-30",
+                Some("99 ELM ST"),
+            )],
+        ),
+        record("J1", vec![john()]),
+        record("J2", vec![john()]),
+        record("J3", vec![john()]),
+        record("A1", vec![ann()]),
+        record("A2", vec![ann()]),
+        record("A3", vec![ann()]),
+        record(
+            "TWO",
+            vec![
+                person("QUINTERO, ALMA", "1975-09-09", None),
+                person("BRANDT, ERIKA", "1966-06-06", None),
+            ],
+        ),
+    ]
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    store: Arc<dyn GraphStore>,
+    review: Review,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ciss.db");
+    let store: Arc<dyn GraphStore> = Arc::new(SqliteStore::open(&path).expect("store"));
+    store.apply_batch(batch(scenario())).await.expect("batch");
+    resolve_store(store.as_ref(), &default_resolver())
+        .await
+        .expect("resolve");
+    let review = Review::new(Arc::clone(&store), Arc::new(default_resolver()));
+    Fixture {
+        _dir: dir,
+        path,
+        store,
+        review,
+    }
+}
+
+async fn entity(store: &dyn GraphStore, id: &str) -> EntityId {
+    store
+        .current_record("rms", id)
+        .await
+        .expect("lookup")
+        .expect("record stored")
+        .party_entities[0]
+        .expect("resolved")
+}
+
+async fn resolve(store: &dyn GraphStore) {
+    resolve_store(store, &default_resolver())
+        .await
+        .expect("resolve");
+}
+
+#[tokio::test]
+async fn queue_holds_possible_matches_once() {
+    let f = fixture().await;
+    let queue = f.review.queue().await.expect("queue");
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    let pair = &queue[0];
+    assert_eq!(pair.a, PartyRef::new("rms", "M1", 1));
+    assert_eq!(pair.b, PartyRef::new("rms", "M2", 1));
+    assert!(
+        (0.5..0.95).contains(&pair.probability),
+        "{}",
+        pair.probability
+    );
+    assert_ne!(
+        entity(f.store.as_ref(), "M1").await,
+        entity(f.store.as_ref(), "M2").await
+    );
+    // Re-resolution refreshes the queue without duplicating the pair, and
+    // keeps when it was first queued.
+    resolve(f.store.as_ref()).await;
+    resolve(f.store.as_ref()).await;
+    let again = f.review.queue().await.expect("queue");
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0].queued_at, pair.queued_at);
+    // A new version of M2 that matches M1 outright: the current versions
+    // merge, and the superseded version's possible match is not queued.
+    let mut v2 = record(
+        "M2",
+        vec![person(
+            "HOLLOWAY, MARGARET",
+            "1980-04-12",
+            Some("7 PINE ST"),
+        )],
+    );
+    v2.key.version = 2;
+    f.store.apply_batch(batch(vec![v2])).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    assert_eq!(
+        entity(f.store.as_ref(), "M1").await,
+        entity(f.store.as_ref(), "M2").await
+    );
+    let after = f.review.queue().await.expect("queue");
+    assert!(after.is_empty(), "{after:?}");
+}
+
+#[tokio::test]
+async fn confirmed_possible_match_stays_merged() {
+    let f = fixture().await;
+    let outcome = f
+        .review
+        .confirm(
+            "rms:M1",
+            "rms:M2",
+            "Det. Rivera",
+            "same person, DOB year typo",
+        )
+        .await
+        .expect("confirm");
+    assert_eq!(outcome.entities[0].1, outcome.entities[1].1);
+    let store = f.store.as_ref();
+    assert_eq!(entity(store, "M1").await, entity(store, "M2").await);
+    resolve(store).await;
+    assert_eq!(entity(store, "M1").await, entity(store, "M2").await);
+    assert!(f.review.queue().await.expect("queue").is_empty());
+}
+
+#[tokio::test]
+async fn rejected_pair_is_never_merged_even_through_a_chain() {
+    let f = fixture().await;
+    let store = f.store.as_ref();
+    let (j1, j2, j3) = (
+        entity(store, "J1").await,
+        entity(store, "J2").await,
+        entity(store, "J3").await,
+    );
+    assert!(j1 == j2 && j2 == j3, "the three Johns start as one entity");
+    f.review
+        .reject("rms:J1", "rms:J3", "Sgt. Okafor", "different people")
+        .await
+        .expect("reject");
+    for round in 0..2 {
+        let (j1, j2, j3) = (
+            entity(store, "J1").await,
+            entity(store, "J2").await,
+            entity(store, "J3").await,
+        );
+        assert_ne!(j1, j3, "round {round}: J1 and J3 merged again");
+        assert!(j2 == j1 || j2 == j3, "J2 still links to one of them");
+        // A new record like all three chains J1 and J3 again; it must not join them.
+        let v = format!("J{}", 4 + round);
+        store
+            .apply_batch(batch(vec![record(
+                &v,
+                vec![person("SMITH, JOHN", "1970-05-05", Some("12 OAK ST"))],
+            )]))
+            .await
+            .expect("batch");
+        resolve(store).await;
+    }
+    assert_ne!(entity(store, "J1").await, entity(store, "J3").await);
+}
+
+#[tokio::test]
+async fn split_is_kept_after_re_resolution() {
+    let f = fixture().await;
+    let store = f.store.as_ref();
+    let before = entity(store, "A1").await;
+    assert_eq!(before, entity(store, "A3").await);
+    let outcome = f
+        .review
+        .split(
+            &["rms:A3".to_string()],
+            "Analyst Chen",
+            "wrong merge: different SSN on file",
+        )
+        .await
+        .expect("split");
+    assert_eq!(outcome.decision.kind, DecisionKind::Split);
+    assert_eq!(outcome.decision.pairs.len(), 2, "A3 against A1 and A2");
+    let check = || async {
+        let (a1, a2, a3) = (
+            entity(store, "A1").await,
+            entity(store, "A2").await,
+            entity(store, "A3").await,
+        );
+        assert_eq!(a1, a2);
+        assert_ne!(a1, a3, "the split was undone");
+    };
+    check().await;
+    resolve(store).await;
+    check().await;
+    store
+        .apply_batch(batch(vec![record(
+            "A4",
+            vec![person("LEE, ANN", "1991-02-03", Some("40 ELM ST"))],
+        )]))
+        .await
+        .expect("batch");
+    resolve(store).await;
+    check().await;
+}
+
+#[tokio::test]
+async fn history_keeps_who_when_and_why() {
+    let f = fixture().await;
+    let started = Utc::now();
+    f.review
+        .reject("rms:M1", "rms:M2", "Det. Rivera", "twins")
+        .await
+        .expect("reject");
+    f.review
+        .confirm("rms:TWO#1", "rms:TWO#2", "Sgt. Okafor", "alias")
+        .await
+        .expect("confirm");
+    let ended = Utc::now();
+    // Reopen the database: decisions are stored, not kept in memory.
+    drop(f.review);
+    let reopened = SqliteStore::open(&f.path).expect("reopen");
+    let history = reopened.decisions().await.expect("history");
+    assert_eq!(history.len(), 2);
+    let (first, second) = (&history[0], &history[1]);
+    assert!(first.id < second.id);
+    assert_eq!(first.kind, DecisionKind::Reject);
+    assert_eq!(first.who, "Det. Rivera");
+    assert_eq!(first.why, "twins");
+    assert_eq!(
+        first.records,
+        vec![PartyRef::new("rms", "M1", 1), PartyRef::new("rms", "M2", 1)]
+    );
+    assert_eq!(second.kind, DecisionKind::Confirm);
+    assert_eq!(
+        (second.who.as_str(), second.why.as_str()),
+        ("Sgt. Okafor", "alias")
+    );
+    for d in &history {
+        assert!(d.decided_at >= started - chrono::Duration::seconds(1));
+        assert!(d.decided_at <= ended + chrono::Duration::seconds(1));
+    }
+    // The rejected pair is no longer queued for review.
+    assert!(reopened.review_queue().await.expect("queue").is_empty());
+}
+
+#[tokio::test]
+async fn bad_decisions_are_refused() {
+    let f = fixture().await;
+    let r = &f.review;
+    let refused = |result: Result<ciss::review::DecisionOutcome, ReviewError>| match result {
+        Err(ReviewError::InvalidInput(message)) => message,
+        other => panic!(
+            "expected invalid input, got {:?}",
+            other.map(|o| o.decision)
+        ),
+    };
+    let message = refused(r.confirm("rms:M1", "rms:M2", "", "why").await);
+    assert!(message.contains("name"), "{message}");
+    let message = refused(r.confirm("rms:M1", "rms:M2", "me", "  ").await);
+    assert!(message.contains("reason"), "{message}");
+    let message = refused(r.confirm("rms:NOPE", "rms:M2", "me", "why").await);
+    assert!(message.contains("no record"), "{message}");
+    let message = refused(r.confirm("M1", "rms:M2", "me", "why").await);
+    assert!(message.contains("SOURCE:RECORD_ID"), "{message}");
+    let message = refused(r.confirm("rms:TWO", "rms:M2", "me", "why").await);
+    assert!(message.contains("#1 subject, #2 subject"), "{message}");
+    let message = refused(r.confirm("rms:TWO#3", "rms:M2", "me", "why").await);
+    assert!(message.contains("no party #3"), "{message}");
+    let message = refused(r.reject("rms:M1", "rms:M1#1", "me", "why").await);
+    assert!(message.contains("twice"), "{message}");
+    let message = refused(r.split(&["rms:M1".to_string()], "me", "why").await);
+    assert!(message.contains("nothing to split"), "{message}");
+    let message = refused(
+        r.split(&["rms:J1".to_string(), "rms:A1".to_string()], "me", "why")
+            .await,
+    );
+    assert!(message.contains("different entities"), "{message}");
+    // A confirmation that an earlier rejection makes impossible: J1 and J3
+    // are rejected, J1 is confirmed with J2, so J2 cannot be confirmed with J3.
+    r.reject("rms:J1", "rms:J3", "me", "why")
+        .await
+        .expect("reject");
+    r.confirm("rms:J1", "rms:J2", "me", "why")
+        .await
+        .expect("confirm");
+    let message = refused(r.confirm("rms:J2", "rms:J3", "me", "why").await);
+    assert!(message.contains("cannot be confirmed"), "{message}");
+    assert_eq!(f.store.decisions().await.expect("history").len(), 2);
+}
+
+const TOKEN: &str = "review-token-of-32-characters-xx";
+
+/// The HTTP app over the fixture's store, with `token` as the review token.
+fn app(f: &Fixture, token: Option<&str>) -> axum::Router {
+    let mut settings = Settings::load(None).expect("settings");
+    settings.review_token = token.map(Secret::new);
+    router(AppState {
+        schema: build_schema(Search::new(Arc::clone(&f.store), settings.summary)),
+        store: Arc::clone(&f.store),
+        resolver: Arc::new(default_resolver()),
+        settings: Arc::new(settings),
+    })
+}
+
+async fn graphql(app: &axum::Router, bearer: Option<&str>, query: &str) -> Value {
+    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    if let Some(token) = bearer {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = json!({ "query": query }).to_string();
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::from(body)).expect("request"))
+        .await
+        .expect("response");
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    serde_json::from_slice(&bytes).expect("json reply")
+}
+
+const CONFIRM: &str = r#"mutation {
+  confirmMatch(a: "rms:M1", b: "rms:M2", reviewer: "Det. Rivera", reason: "same person") {
+    decision { id kind who reason decidedAt records { reference } }
+    entities { record { reference } entity }
+  }
+}"#;
+
+fn error_code(reply: &Value) -> &str {
+    reply["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("none")
+}
+
+#[tokio::test]
+async fn graphql_mutations_need_the_review_token() {
+    let f = fixture().await;
+    let disabled = app(&f, None);
+    let reply = graphql(&disabled, Some(TOKEN), CONFIRM).await;
+    assert_eq!(error_code(&reply), "FORBIDDEN", "{reply}");
+    assert!(
+        reply["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("CISS_REVIEW_TOKEN")
+    );
+
+    let app = app(&f, Some(TOKEN));
+    for bearer in [None, Some("wrong-token-of-32-characters-xxx"), Some("")] {
+        let reply = graphql(&app, bearer, CONFIRM).await;
+        assert_eq!(error_code(&reply), "UNAUTHORIZED", "{bearer:?}: {reply}");
+        assert_eq!(reply["data"], Value::Null, "{reply}");
+    }
+    for mutation in [
+        r#"mutation { rejectMatch(a: "rms:M1", b: "rms:M2", reviewer: "x", reason: "y") { decision { id } } }"#,
+        r#"mutation { splitEntity(records: ["rms:J1"], reviewer: "x", reason: "y") { decision { id } } }"#,
+    ] {
+        let reply = graphql(&app, Some("wrong-token-of-32-characters-xxx"), mutation).await;
+        assert_eq!(error_code(&reply), "UNAUTHORIZED", "{reply}");
+    }
+    assert!(
+        f.store.decisions().await.expect("history").is_empty(),
+        "nothing was decided without the token"
+    );
+    assert_ne!(
+        entity(f.store.as_ref(), "M1").await,
+        entity(f.store.as_ref(), "M2").await
+    );
+
+    let reply = graphql(&app, Some(TOKEN), CONFIRM).await;
+    assert!(reply["errors"].is_null(), "{reply}");
+    let result = &reply["data"]["confirmMatch"];
+    assert_eq!(result["decision"]["kind"], "confirm", "{reply}");
+    assert_eq!(result["decision"]["who"], "Det. Rivera", "{reply}");
+    assert_eq!(result["decision"]["reason"], "same person", "{reply}");
+    assert_eq!(
+        result["entities"][0]["entity"], result["entities"][1]["entity"],
+        "{reply}"
+    );
+    assert_eq!(result["decision"]["records"][0]["reference"], "rms:M1#1");
+    let stored = f.store.decisions().await.expect("history");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].who, "Det. Rivera");
+    assert_eq!(
+        entity(f.store.as_ref(), "M1").await,
+        entity(f.store.as_ref(), "M2").await
+    );
+
+    let reply = graphql(
+        &app,
+        Some(TOKEN),
+        r#"mutation { splitEntity(records: ["rms:J3"], reviewer: " ", reason: "y") { decision { id } } }"#,
+    )
+    .await;
+    assert_eq!(error_code(&reply), "BAD_USER_INPUT", "{reply}");
+}
+
+#[tokio::test]
+async fn graphql_lists_the_queue_and_explains_a_pair() {
+    let f = fixture().await;
+    let app = app(&f, None);
+    let reply = graphql(
+        &app,
+        None,
+        r#"{ reviewQueue { a { reference source recordId party } b { reference } probability queuedAt }
+             matchExplanation(a: "rms:M1", b: "rms:M2") { probability decision fields { field level weight } }
+             reviewDecisions { id } }"#,
+    )
+    .await;
+    assert!(reply["errors"].is_null(), "{reply}");
+    let data = &reply["data"];
+    assert_eq!(
+        data["reviewQueue"][0]["a"]["reference"], "rms:M1#1",
+        "{reply}"
+    );
+    assert_eq!(data["reviewQueue"][0]["a"]["recordId"], "M1", "{reply}");
+    assert_eq!(
+        data["reviewQueue"][0]["b"]["reference"], "rms:M2#1",
+        "{reply}"
+    );
+    assert_eq!(
+        data["matchExplanation"]["decision"], "possible match",
+        "{reply}"
+    );
+    assert_eq!(
+        data["matchExplanation"]["probability"], data["reviewQueue"][0]["probability"],
+        "the explanation scores the pair as resolution did: {reply}"
+    );
+    assert_eq!(data["reviewDecisions"], json!([]));
+    let reply = graphql(
+        &app,
+        None,
+        r#"{ matchExplanation(a: "rms:TWO", b: "rms:M1") { total } }"#,
+    )
+    .await;
+    assert_eq!(error_code(&reply), "BAD_USER_INPUT", "{reply}");
+}
+
+#[test]
+fn a_short_review_token_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ciss.toml");
+    std::fs::write(&file, "review_token = \"too-short\"\n").expect("write");
+    let err = Settings::load(Some(&file)).expect_err("short token refused");
+    assert!(err.to_string().contains("review_token"), "{err}");
+    std::fs::write(&file, format!("review_token = \"{TOKEN}\"\n")).expect("write");
+    let settings = Settings::load(Some(&file)).expect("long token accepted");
+    assert!(settings.review_token.is_some());
+    assert!(
+        !format!("{settings:?}").contains(TOKEN),
+        "the token is never printed"
+    );
+}
+
+/// Runs `ciss --store sqlite:PATH review ARGS...` and returns its status and output.
+fn ciss_review(path: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .arg("--store")
+        .arg(format!("sqlite:{}", path.display()))
+        .arg("review")
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("ciss runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn the_cli_lists_decides_and_shows_history() {
+    let f = fixture().await;
+    let (ok, out) = ciss_review(&f.path, &["list"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("rms:M1#1  rms:M2#1"), "{out}");
+    assert!(
+        out.contains("1 possible matches waiting for review"),
+        "{out}"
+    );
+
+    let (ok, out) = ciss_review(
+        &f.path,
+        &["confirm", "rms:M1", "rms:M2", "--by", "Det. Rivera"],
+    );
+    assert!(!ok, "a reason is required: {out}");
+    let (ok, out) = ciss_review(
+        &f.path,
+        &[
+            "reject",
+            "rms:TWO",
+            "rms:M2",
+            "--by",
+            "Det. Rivera",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(!ok && out.contains("#1 subject, #2 subject"), "{out}");
+
+    let confirm = [
+        "confirm",
+        "rms:M1",
+        "rms:M2",
+        "--by",
+        "Det. Rivera",
+        "--reason",
+        "same DOB typo",
+    ];
+    let (ok, out) = ciss_review(&f.path, &confirm);
+    assert!(ok, "{out}");
+    assert!(out.contains("decision #1 (confirm) stored"), "{out}");
+    let (ok, out) = ciss_review(
+        &f.path,
+        &[
+            "split",
+            "rms:J2",
+            "rms:J3",
+            "--by",
+            "Analyst Chen",
+            "--reason",
+            "two brothers",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("decision #2 (split) stored; 2 pairs constrained"),
+        "{out}"
+    );
+    let (ok, out) = ciss_review(&f.path, &["explain", "rms:M1", "rms:M2"]);
+    assert!(ok && out.contains("decision: possible match"), "{out}");
+
+    let (ok, out) = ciss_review(&f.path, &["history"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("confirm by Det. Rivera: rms:M1#1 rms:M2#1"),
+        "{out}"
+    );
+    assert!(out.contains("same DOB typo"), "{out}");
+    assert!(
+        out.contains("split by Analyst Chen: rms:J2#1 rms:J3#1"),
+        "{out}"
+    );
+    assert!(out.contains("2 decisions"), "{out}");
+    let store = f.store.as_ref();
+    assert_eq!(entity(store, "M1").await, entity(store, "M2").await);
+    assert_ne!(entity(store, "J1").await, entity(store, "J2").await);
+}
