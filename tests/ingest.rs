@@ -468,3 +468,86 @@ fn batch_totals(db: &Path) -> (i64, i64, i64) {
         .unwrap_or(0);
     (batches, records, inserted)
 }
+
+/// Returns the names of the store's secondary indexes (those declared with SQL).
+fn index_names(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).expect("store opens");
+    let mut stmt = conn
+        .prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+        )
+        .expect("prepare");
+    stmt.query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names")
+}
+
+#[test]
+fn killed_bulk_ingest_gets_its_indexes_back() {
+    let fixture = fixture(HEADER);
+    let rows = 60_000;
+    large_feed(&fixture.feed, rows);
+    let db = fixture.store.path().to_path_buf();
+    let indexes = index_names(&db);
+    assert!(indexes.len() >= 10, "schema declares indexes: {indexes:?}");
+    // No --source: the file regs.csv belongs to the source regs.
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ciss"))
+            .args(["--store", &format!("sqlite:{}", db.display())])
+            .args(["--sources", &fixture.sources.display().to_string()])
+            .args(["ingest", "--bulk", "--no-resolve", "--batch-size", "1000"])
+            .arg(&fixture.feed)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ciss starts")
+    };
+
+    let mut child = run();
+    wait_for_batches(&db, 3);
+    assert!(
+        index_names(&db).is_empty(),
+        "a bulk load drops the secondary indexes"
+    );
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let (_, records, inserted) = batch_totals(&db);
+    assert_eq!(records, inserted, "every committed batch is whole");
+
+    SqliteStore::open(&db).expect("store reopens");
+    assert_eq!(index_names(&db), indexes, "opening rebuilds them");
+
+    let status = run().wait().expect("second run");
+    assert!(status.success());
+    assert_eq!(
+        index_names(&db),
+        indexes,
+        "a finished bulk load builds them"
+    );
+    let (_, records, _) = batch_totals(&db);
+    assert_eq!(
+        records,
+        i64::from(rows),
+        "nothing lost and nothing duplicated"
+    );
+}
+
+#[tokio::test]
+async fn bulk_load_answers_like_a_normal_load() {
+    let fixture = fixture(&mixed_feed());
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    let store = fixture.store.as_ref();
+    store.begin_bulk_load().await.expect("bulk starts");
+    let report = ingest_file(store, &mapping, &fixture.feed, &IngestOptions::default())
+        .await
+        .expect("ingest runs");
+    store.end_bulk_load().await.expect("bulk ends");
+    assert_eq!(report.inserted, 3);
+    assert_eq!(report.quarantined, 4);
+    let plate = ciss::normalize::Plate::parse("CT", "AB 1234").expect("plate");
+    let found = store.registrations_by_plate(&plate).await.expect("lookup");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].record.key.record_id, "R1");
+    assert_eq!(found[0].record.parties.len(), 1);
+}

@@ -84,12 +84,18 @@ struct GenerateArgs {
 
 #[derive(Debug, Args)]
 struct IngestArgs {
-    /// Source name; its mapping is SOURCES/NAME.toml.
+    /// Source name for every file; its mapping is SOURCES/NAME.toml. Without
+    /// it, each file's source is its name without the extension (dmv.csv is dmv).
     #[arg(long)]
-    source: String,
+    source: Option<String>,
     /// Input files in the source's own format.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Load many records fast: drop the SQLite store's secondary indexes
+    /// during the run and build them once at its end. Lookups by other
+    /// clients are slow until it finishes.
+    #[arg(long)]
+    bulk: bool,
     /// Skip re-resolution after storing.
     #[arg(long)]
     no_resolve: bool,
@@ -235,18 +241,42 @@ fn run_generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<ExitCode> {
-    let mapping = SourceMapping::load(&settings.sources_dir, &args.source)?;
+    // Load every mapping first, so a wrong source name stops the run before it stores anything.
+    let mut inputs = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        let source = match &args.source {
+            Some(source) => source.clone(),
+            None => source_of(file)?,
+        };
+        inputs.push((SourceMapping::load(&settings.sources_dir, &source)?, file));
+    }
     let store = settings.open_store().await?;
     let options = IngestOptions {
         batch_size: args.batch_size.unwrap_or(settings.batch_size),
         progress: true,
     };
-    let mut quarantined = 0;
-    for file in &args.files {
-        let report = ingest_file(store.as_ref(), &mapping, file, &options).await?;
-        print_ingest(file, &report);
-        quarantined += report.quarantined;
+    if args.bulk {
+        store.begin_bulk_load().await?;
     }
+    let mut quarantined = 0;
+    let mut result = Ok(());
+    for (mapping, file) in &inputs {
+        match ingest_file(store.as_ref(), mapping, file, &options).await {
+            Ok(report) => {
+                print_ingest(file, &report);
+                quarantined += report.quarantined;
+            }
+            Err(err) => {
+                result = Err(err);
+                break;
+            }
+        }
+    }
+    if args.bulk {
+        // Build the indexes even after a failed file: the committed batches stay.
+        store.end_bulk_load().await?;
+    }
+    result?;
     if !args.no_resolve {
         print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
     }
@@ -255,6 +285,20 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Returns the source a file belongs to when `--source` is not given: its
+/// name without the extension.
+fn source_of(file: &std::path::Path) -> anyhow::Result<String> {
+    file.file_stem()
+        .and_then(|stem| stem.to_str())
+        .map(str::to_string)
+        .with_context(|| {
+            format!(
+                "cannot tell the source of {}; name it with --source",
+                file.display()
+            )
+        })
 }
 
 async fn run_quarantine(

@@ -250,6 +250,21 @@ pub trait GraphStore: Send + Sync {
     /// current and the old one stays.
     async fn apply_batch(&self, batch: std::sync::Arc<Batch>) -> Result<BatchOutcome, StoreError>;
 
+    /// Prepares the store for loading many records through `apply_batch`.
+    /// The SQLite store drops its secondary indexes until
+    /// [`GraphStore::end_bulk_load`], so lookups meanwhile scan whole tables,
+    /// and a store opened after an interrupted bulk load builds them again.
+    /// Stores without a cheaper bulk path keep their indexes, and for them
+    /// this does nothing.
+    async fn begin_bulk_load(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Ends a bulk load, building whatever `begin_bulk_load` deferred.
+    async fn end_bulk_load(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Returns every person mention of every stored record version.
     async fn mentions(&self) -> Result<Vec<Mention>, StoreError>;
 

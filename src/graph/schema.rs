@@ -133,6 +133,64 @@ CREATE TABLE review_decisions (
 );
 "#;
 
+/// The secondary indexes of the current schema, as name and indexed part.
+/// A bulk load drops them and builds them again at its end, because one sort
+/// per index is far cheaper than keeping every index up to date row by row.
+/// The unique indexes that detect re-sent records are not in this list.
+pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
+    ("mentions_record", "mentions (record)"),
+    ("mentions_entity", "mentions (entity)"),
+    (
+        "mentions_state_id",
+        "mentions (state_id) WHERE state_id IS NOT NULL",
+    ),
+    ("mentions_fbi", "mentions (fbi) WHERE fbi IS NOT NULL"),
+    (
+        "mentions_licence",
+        "mentions (licence) WHERE licence IS NOT NULL",
+    ),
+    (
+        "mentions_inmate",
+        "mentions (inmate) WHERE inmate IS NOT NULL",
+    ),
+    (
+        "mentions_sor_id",
+        "mentions (sor_id) WHERE sor_id IS NOT NULL",
+    ),
+    ("name_keys_lookup", "name_keys (surname_part, given, dob)"),
+    ("vehicles_plate", "vehicles (plate_number, plate_state)"),
+    ("vehicles_vin", "vehicles (vin) WHERE vin IS NOT NULL"),
+    ("vehicles_record", "vehicles (record)"),
+    ("properties_serial", "properties (serial)"),
+    ("mention_addresses_key", "mention_addresses (key)"),
+];
+
+/// Builds every missing secondary index, for example after a bulk load that
+/// was interrupted. Returns how many were built.
+pub(crate) fn ensure_indexes(conn: &Connection) -> Result<usize, rusqlite::Error> {
+    let mut built = 0;
+    for (name, target) in SECONDARY_INDEXES {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1)",
+            [name],
+            |row| row.get(0),
+        )?;
+        if !exists {
+            conn.execute_batch(&format!("CREATE INDEX {name} ON {target};"))?;
+            built += 1;
+        }
+    }
+    Ok(built)
+}
+
+/// Drops every secondary index ahead of a bulk load.
+pub(crate) fn drop_indexes(conn: &Connection) -> Result<(), rusqlite::Error> {
+    for (name, _) in SECONDARY_INDEXES {
+        conn.execute_batch(&format!("DROP INDEX IF EXISTS {name};"))?;
+    }
+    Ok(())
+}
+
 /// Creates the schema on a new database, upgrades an older one, or checks an
 /// existing one is one this build reads. Each step runs in one transaction.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
@@ -212,6 +270,43 @@ mod tests {
     fn version(conn: &Connection) -> i64 {
         conn.query_row("PRAGMA user_version", [], |row| row.get(0))
             .expect("version")
+    }
+
+    fn index_names(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .expect("prepare");
+        stmt.query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("names")
+    }
+
+    #[test]
+    fn secondary_index_list_matches_schema() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate(&mut conn).expect("schema");
+        let mut listed: Vec<String> = SECONDARY_INDEXES
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(index_names(&conn), listed);
+    }
+
+    #[test]
+    fn dropped_indexes_are_built_again() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate(&mut conn).expect("schema");
+        let before = index_names(&conn);
+        drop_indexes(&conn).expect("drop");
+        assert!(index_names(&conn).is_empty());
+        assert_eq!(
+            ensure_indexes(&conn).expect("build"),
+            SECONDARY_INDEXES.len()
+        );
+        assert_eq!(index_names(&conn), before);
+        assert_eq!(ensure_indexes(&conn).expect("no-op"), 0);
     }
 
     #[test]

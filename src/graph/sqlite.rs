@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use super::assoc::{self, RecordsAround};
-use super::schema::{MigrateError, migrate};
+use super::schema::{MigrateError, drop_indexes, ensure_indexes, migrate};
 use super::{
     AssocFilter, Batch, BatchOutcome, DecisionKind, EntityId, GraphStore, Mention, MentionId,
     MentionParty, NameQuery, NodeRef, PartyRef, QuarantineEntry, QueuedPair, ReviewDecision,
@@ -59,6 +59,13 @@ impl SqliteStore {
             MigrateError::Sqlite(err) => StoreError::Sqlite(err),
             other => open_error(other.to_string()),
         })?;
+        let rebuilt = ensure_indexes(&writer)?;
+        if rebuilt > 0 {
+            tracing::warn!(
+                indexes = rebuilt,
+                "rebuilt indexes that an interrupted bulk load left missing"
+            );
+        }
         let inner = Inner {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
@@ -158,6 +165,29 @@ impl GraphStore for SqliteStore {
             let outcome = write_batch(&tx, &batch)?;
             tx.commit()?;
             Ok(outcome)
+        })
+        .await
+    }
+
+    async fn begin_bulk_load(&self) -> Result<(), StoreError> {
+        self.write(|conn| {
+            drop_indexes(conn)?;
+            tracing::info!("bulk load: secondary indexes dropped");
+            Ok(())
+        })
+        .await
+    }
+
+    async fn end_bulk_load(&self) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let started = std::time::Instant::now();
+            let built = ensure_indexes(conn)?;
+            tracing::info!(
+                indexes = built,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "bulk load: secondary indexes built"
+            );
+            Ok(())
         })
         .await
     }

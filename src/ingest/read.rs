@@ -35,8 +35,8 @@ pub enum InputFields {
     Csv {
         /// Column names and their positions, shared by every row of a file.
         header: Arc<CsvHeader>,
-        /// The row's values, one per column.
-        values: Vec<String>,
+        /// The row's values, one per column, validated as UTF-8.
+        values: csv::StringRecord,
     },
 }
 
@@ -66,7 +66,7 @@ impl InputFields {
                     .names
                     .iter()
                     .cloned()
-                    .zip(values.into_iter().map(Value::String))
+                    .zip(values.iter().map(|v| Value::String(v.to_string())))
                     .collect(),
             ),
         }
@@ -140,7 +140,7 @@ impl PendingRecord {
     /// Parses the record into its fields and raw text.
     pub fn parse(self) -> RawRecord {
         match self {
-            PendingRecord::Csv { header, row } => csv_row(header, &row),
+            PendingRecord::Csv { header, row } => csv_row(header, row),
             PendingRecord::Json { line, text } => json_line(line, text),
             PendingRecord::Unreadable(raw) => raw,
         }
@@ -263,18 +263,12 @@ fn split_csv<R: Read>(
 /// keeps its fields as plain comma-joined text (bad bytes shown as U+FFFD),
 /// which replay cannot parse, so it stays quarantined until the source sends
 /// it again.
-fn csv_row(header: Arc<CsvHeader>, row: &csv::ByteRecord) -> RawRecord {
+fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
     let line = row.position().map_or(0, |p| p.line());
-    let lossy = || {
-        row.iter()
-            .map(String::from_utf8_lossy)
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     if row.len() != header.names.len() {
         return RawRecord {
             line,
-            raw: lossy(),
+            raw: lossy_text(&row),
             parsed: Err(format!(
                 "malformed csv: expected {} fields, found {}",
                 header.names.len(),
@@ -282,31 +276,36 @@ fn csv_row(header: Arc<CsvHeader>, row: &csv::ByteRecord) -> RawRecord {
             )),
         };
     }
-    let mut values = Vec::with_capacity(row.len());
-    for (index, value) in row.iter().enumerate() {
-        match std::str::from_utf8(value) {
-            Ok(text) => values.push(text.to_string()),
-            Err(_) => {
-                return RawRecord {
-                    line,
-                    raw: lossy(),
-                    parsed: Err(format!("{}: invalid utf-8", header.names[index])),
-                };
+    // The conversion checks UTF-8 and keeps the row's single buffer.
+    match csv::StringRecord::from_byte_record(row) {
+        Ok(values) => RawRecord {
+            line,
+            raw: raw_json(&header.names, &values),
+            parsed: Ok(InputFields::Csv { header, values }),
+        },
+        Err(err) => {
+            let column = err.utf8_error().field();
+            RawRecord {
+                line,
+                raw: lossy_text(&err.into_byte_record()),
+                parsed: Err(format!("{}: invalid utf-8", header.names[column])),
             }
         }
     }
-    RawRecord {
-        line,
-        raw: raw_json(&header.names, &values),
-        parsed: Ok(InputFields::Csv { header, values }),
-    }
+}
+
+fn lossy_text(row: &csv::ByteRecord) -> String {
+    row.iter()
+        .map(String::from_utf8_lossy)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Writes a CSV row as a JSON object of its non-empty columns, in header
 /// order. An empty CSV field and a missing key map to the same thing, so
 /// nothing a mapping can read is lost, and replay parses the object back.
-fn raw_json(names: &[String], values: &[String]) -> String {
-    let mut out = Vec::with_capacity(values.iter().map(|v| v.len() + 16).sum());
+fn raw_json(names: &[String], values: &csv::StringRecord) -> String {
+    let mut out = Vec::with_capacity(values.as_slice().len() + 16 * values.len());
     // Serializing strings into a Vec cannot fail, and the output is valid UTF-8.
     let _ = write_object(&mut serde_json::Serializer::new(&mut out), names, values);
     String::from_utf8(out).unwrap_or_default()
@@ -315,7 +314,7 @@ fn raw_json(names: &[String], values: &[String]) -> String {
 fn write_object(
     serializer: &mut serde_json::Serializer<&mut Vec<u8>>,
     names: &[String],
-    values: &[String],
+    values: &csv::StringRecord,
 ) -> Result<(), serde_json::Error> {
     let mut map = serializer.serialize_map(None)?;
     for (name, value) in names.iter().zip(values) {
