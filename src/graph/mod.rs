@@ -261,6 +261,20 @@ pub trait GraphStore: Send + Sync {
     /// Returns every current record in which `entity` is a party.
     async fn records_of_entity(&self, entity: EntityId) -> Result<Vec<StoredRecord>, StoreError>;
 
+    /// Returns the current records of each entity, one list per entity in the
+    /// order given, each as [`GraphStore::records_of_entity`] returns it.
+    /// Graph servers override it to fetch every list in one round trip.
+    async fn records_of_entities(
+        &self,
+        entities: &[EntityId],
+    ) -> Result<Vec<Vec<StoredRecord>>, StoreError> {
+        let mut lists = Vec::with_capacity(entities.len());
+        for entity in entities {
+            lists.push(self.records_of_entity(*entity).await?);
+        }
+        Ok(lists)
+    }
+
     /// Returns whether `entity` exists.
     async fn entity_exists(&self, entity: EntityId) -> Result<bool, StoreError>;
 

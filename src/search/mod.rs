@@ -157,18 +157,26 @@ impl Search {
             .find(|v| v.plate.as_ref() == Some(&plate))
             .cloned()
             .unwrap_or_default();
-        let mut owners = Vec::new();
+        let mut owner_ids = Vec::new();
         for (party, entity) in newest.record.parties.iter().zip(&newest.party_entities) {
             if party.role != Role::Owner {
                 continue;
             }
             match entity {
-                Some(entity) => owners.extend(self.person(*entity, as_of).await?),
+                Some(entity) => owner_ids.push(*entity),
                 None => {
                     tracing::warn!(record_id = %newest.record.key.record_id, "registration owner not yet resolved")
                 }
             }
         }
+        // One store call for every owner: a graph server answers it in one round trip.
+        let owner_records = self.store.records_of_entities(&owner_ids).await?;
+        let owners = owner_ids
+            .iter()
+            .zip(&owner_records)
+            .filter(|(_, records)| !records.is_empty())
+            .map(|(entity, records)| profile(*entity, records, as_of, &self.rules))
+            .collect();
         Ok(Some(VehicleReport {
             plate,
             vin: vehicle.vin.map(|v| v.as_str().to_string()),
