@@ -1,19 +1,26 @@
 //! The GraphQL API and the HTTP routes around it. This is the only module that
 //! uses GraphQL types. It converts the search layer's plain structs.
 
+pub mod assoc;
 mod http;
 mod query;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
 
+pub use assoc::AssociationQuery;
 pub use http::{AppState, router};
 pub use query::QueryRoot;
+
+/// Every query: the searches of [`QueryRoot`] and the association queries of
+/// [`AssociationQuery`], served as one root type named `Query`.
+#[derive(MergedObject, Default)]
+pub struct Query(QueryRoot, AssociationQuery);
 
 use crate::search::Search;
 
 /// The CISS GraphQL schema.
-pub type CissSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type CissSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 /// Deepest query accepted; the deepest useful query (vehicle, owner, status item, fields) is 5.
 const MAX_DEPTH: usize = 10;
@@ -22,7 +29,7 @@ const MAX_COMPLEXITY: usize = 500;
 
 /// Builds the schema over a search service.
 pub fn build_schema(search: Search) -> CissSchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(search)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -31,7 +38,7 @@ pub fn build_schema(search: Search) -> CissSchema {
 
 /// Returns the schema in SDL, as `ciss export-schema` writes it to `schema.graphql`.
 pub fn schema_sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .finish()
         .sdl()
 }

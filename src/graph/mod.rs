@@ -15,8 +15,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use assoc::{
-    AssocFilter, Edge, EdgeKind, MAX_NEIGHBOURHOOD_DEPTH, MAX_PATH_DEPTH, MAX_RECORDS_PER_NODE,
-    MAX_SUBGRAPH_NODES, NodeRef, RecordNode, Subgraph, edges_of_record, record_node, vehicle_key,
+    AssocFilter, Edge, EdgeKind, Evidence, MAX_NEIGHBOURHOOD_DEPTH, MAX_PATH_DEPTH,
+    MAX_RECORDS_PER_NODE, MAX_SUBGRAPH_NODES, NodeRef, RecordNode, Subgraph, edges_of_record,
+    record_node, vehicle_key,
 };
 pub use cypher::CypherStore;
 pub use sqlite::SqliteStore;

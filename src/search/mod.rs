@@ -2,6 +2,7 @@
 //! with their status summary. Store-agnostic: everything here goes through
 //! [`GraphStore`].
 
+mod assoc;
 mod summary;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use assoc::{
+    AssociatedNode, Associations, MAX_ASSOCIATION_NODES, MAX_TIMELINE_EVENTS, Timeline,
+    TimelineEvent, TimelineFilter,
+};
 pub use summary::{Category, StatusItem, SummaryRules, categorize, status_items};
 
 use crate::graph::{EntityId, GraphStore, NameQuery, StoreError, StoredRecord};
