@@ -365,6 +365,36 @@ fn record_statements(
     Ok(statements)
 }
 
+/// Splits an assignment into pages of at most `span` consecutive mention ids:
+/// the first id, and the entity of each id from there (`None` where the
+/// assignment does not list the id). A mention listed twice gets its last entity.
+fn entity_pages(
+    assignment: &[(MentionId, EntityId)],
+    span: usize,
+) -> Vec<(MentionId, Vec<Option<EntityId>>)> {
+    let mut sorted = assignment.to_vec();
+    // A stable sort keeps a repeated mention's entries in order, so the last wins.
+    sorted.sort_by_key(|(mention, _)| *mention);
+    let mut pages: Vec<(MentionId, Vec<Option<EntityId>>)> = Vec::new();
+    for (mention, entity) in sorted {
+        let fits = pages
+            .last()
+            .is_some_and(|(first, _)| mention - first < span as i64);
+        if !fits {
+            pages.push((mention, Vec::new()));
+        }
+        let Some((first, entities)) = pages.last_mut() else {
+            continue;
+        };
+        let offset = (mention - *first) as usize;
+        if entities.len() <= offset {
+            entities.resize(offset + 1, None);
+        }
+        entities[offset] = Some(entity);
+    }
+    pages
+}
+
 /// The quarantine, replay and commit-marker statements; the marker comes last.
 fn tail_statements(
     batch: &Batch,
@@ -576,11 +606,12 @@ impl GraphStore for CypherStore {
         &self,
         assignment: &[(MentionId, EntityId)],
     ) -> Result<(), StoreError> {
-        let statements = assignment
-            .chunks(MENTION_PAGE)
-            .map(|chunk| {
-                let rows: Vec<[i64; 2]> = chunk.iter().map(|(m, e)| [*m, *e]).collect();
-                cypher!("assign_entities").param("rows", rows)
+        let statements = entity_pages(assignment, MENTION_PAGE)
+            .into_iter()
+            .map(|(first, entities)| {
+                cypher!("assign_entities")
+                    .param("first", first)
+                    .param("entities", entities)
             })
             .collect();
         self.transport.run_all(statements).await
@@ -777,5 +808,27 @@ impl RecordsAround for CypherStore {
                     .collect::<Vec<_>>()
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entity_pages;
+
+    #[test]
+    fn entity_pages_cover_ids_in_spans() {
+        let assignment = [(5, 50), (1, 10), (2, 20), (4, 40), (9, 90), (2, 21)];
+        let pages = entity_pages(&assignment, 4);
+        let expected = vec![
+            (1, vec![Some(10), Some(21), None, Some(40)]),
+            (5, vec![Some(50)]),
+            (9, vec![Some(90)]),
+        ];
+        assert_eq!(pages, expected);
+    }
+
+    #[test]
+    fn entity_pages_of_nothing_are_empty() {
+        assert!(entity_pages(&[], 4).is_empty());
     }
 }
