@@ -71,6 +71,19 @@ impl FalkorTransport {
         self.graph.clone().delete().await.map_err(server_error)
     }
 
+    /// Returns the server's execution plan for a statement, one operation a
+    /// line, without running it (`GRAPH.EXPLAIN`). Tests use it to check
+    /// that reads start from an index.
+    pub async fn explain(&self, statement: &Statement) -> Result<Vec<String>, StoreError> {
+        let mut graph = self.graph.clone();
+        let mut query = graph.explain(statement.text());
+        for (key, value) in statement.params() {
+            query = query.with_param(key, to_falkor(value));
+        }
+        let plan = query.execute().await.map_err(server_error)?;
+        Ok(plan.plan().to_vec())
+    }
+
     async fn ensure_unique(&self, label: &str, property: &str) -> Result<(), StoreError> {
         let mut graph = self.graph.clone();
         let attempt = graph
