@@ -74,6 +74,36 @@ pub(crate) async fn make_store() -> Option<TestStore> {
 
 crate::all_conformance_tests!();
 
+/// Waits until the server has built every index of the test's graph: the
+/// planner uses an index only once it is operational, and FalkorDB builds
+/// indexes in the background.
+async fn wait_for_indexes(test: &TestStore) {
+    let started = Instant::now();
+    let listing = Statement::new(
+        "indexes",
+        "CALL db.indexes() YIELD label, status RETURN label, status",
+    );
+    loop {
+        let rows = test
+            .transport
+            .run(listing.clone())
+            .await
+            .expect("indexes list");
+        let building: Vec<_> = rows
+            .iter()
+            .filter(|row| row.get("status").and_then(|s| s.as_str()) != Some("OPERATIONAL"))
+            .collect();
+        if building.is_empty() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "indexes still under construction after 30 s: {building:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 macro_rules! statement {
     ($name:literal) => {
         Statement::new(
@@ -91,6 +121,7 @@ async fn read_statements_start_from_an_index() {
     let Some(test) = make_store().await else {
         return;
     };
+    wait_for_indexes(&test).await;
     let statements = [
         statement!("registrations_by_plate").param("plate", "CT ABC123"),
         statement!("records_of_entities").param("entities", [1, 2]),
