@@ -242,11 +242,15 @@ impl Search {
         entities: &[EntityId],
         as_of: NaiveDate,
     ) -> Result<Vec<PersonProfile>, SearchError> {
-        let mut profiles = Vec::with_capacity(entities.len());
-        for entity in entities.iter().take(MAX_SEARCH_RESULTS) {
-            profiles.extend(self.person(*entity, as_of).await?);
-        }
-        Ok(profiles)
+        let entities: Vec<EntityId> = entities.iter().take(MAX_SEARCH_RESULTS).copied().collect();
+        // One store call for every person: a graph server answers it in one round trip.
+        let records = self.store.records_of_entities(&entities).await?;
+        Ok(entities
+            .iter()
+            .zip(&records)
+            .filter(|(_, records)| !records.is_empty())
+            .map(|(entity, records)| profile(*entity, records, as_of, &self.rules))
+            .collect())
     }
 }
 
