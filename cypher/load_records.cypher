@@ -1,8 +1,8 @@
 // Loads record versions by internal id with their agency and the entity of
-// each party.
+// each party. The party pattern starts from the record: written the other way
+// round, FalkorDB scans every mention.
 UNWIND $rids AS rid
 MATCH (r:Record {rid: rid})
 OPTIONAL MATCH (s:Source {name: r.source})
-OPTIONAL MATCH (m:Mention)-[:IN]->(r)
 RETURN rid, r.body AS body, r.current AS current, s.agency AS agency,
-  collect([m.idx, m.entity]) AS parties
+  [(r)<-[:IN]-(m:Mention) | [m.idx, m.entity]] AS parties

@@ -1,5 +1,6 @@
 // Entities with a mention carrying the identifier (key is KIND:VALUE).
-MATCH (i:Ident {key: $key})<-[:HAS_ID]-(m:Mention)
-WHERE m.entity IS NOT NULL
-RETURN DISTINCT m.entity AS entity
+MATCH (:Ident {key: $key})<-[:HAS_ID]-(m:Mention)
+WITH DISTINCT m.entity AS entity
+WHERE entity IS NOT NULL
+RETURN entity
 ORDER BY entity

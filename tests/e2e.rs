@@ -410,4 +410,251 @@ async fn falkordb_gives_the_same_plate_answer_as_sqlite() {
         "{from_sqlite}"
     );
     assert_eq!(from_falkor, from_sqlite);
+
+    let owner = featured_owner(&sqlite_world).await;
+    let timeline = format!(
+        r#"{{ caseTimeline(personId: "{owner}") {{ events {{ date kind record {{ agency recordId }} }} }} }}"#
+    );
+    for query in [associations_query(&owner, 2, "null"), timeline] {
+        let from_sqlite = graphql(&sqlite_world.app, &query).await;
+        let from_falkor = graphql(&falkor_world.app, &query).await;
+        assert!(from_sqlite.get("errors").is_none(), "{from_sqlite}");
+        assert_eq!(from_falkor, from_sqlite, "{query}");
+    }
+}
+
+/// Returns the entity id of the featured plate's first owner.
+async fn featured_owner(world: &World) -> String {
+    let featured = featured(&world.feeds);
+    let query = format!(
+        r#"{{ vehicleByPlate(state: "{}", number: "{}") {{ owners {{ id }} }} }}"#,
+        featured["plate"]["state"].as_str().expect("state"),
+        featured["plate"]["number"].as_str().expect("number"),
+    );
+    let response = graphql(&world.app, &query).await;
+    response["data"]["vehicleByPlate"]["owners"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("featured plate has an owner: {response}"))
+        .to_string()
+}
+
+const ASSOCIATIONS_QUERY: &str = r#"{ associations(personId: "ID", depth: DEPTH, kinds: KINDS) {
+    truncated
+    nodes { key kind hop personId recordKind record { source agency recordId date } }
+    links { from to kind role evidenceKind evidence { source agency recordId version date } } } }"#;
+
+fn associations_query(person: &str, depth: u8, kinds: &str) -> String {
+    ASSOCIATIONS_QUERY
+        .replace("ID", person)
+        .replace("DEPTH", &depth.to_string())
+        .replace("KINDS", kinds)
+}
+
+fn assert_links_cite_records(graph: &Value) {
+    let links = graph["links"].as_array().expect("links");
+    assert!(!links.is_empty(), "{graph}");
+    for link in links {
+        let evidence = &link["evidence"];
+        for field in ["source", "agency", "recordId"] {
+            assert!(
+                evidence[field].as_str().is_some_and(|v| !v.is_empty()),
+                "link without {field}: {link}"
+            );
+        }
+        assert!(evidence["version"].as_u64().is_some(), "{link}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn association_queries_trace_links_to_records() {
+    let world = world(600).await;
+    let owner = featured_owner(&world).await;
+    let owner_key = format!("person:{owner}");
+
+    let one = graphql(&world.app, &associations_query(&owner, 1, "null")).await;
+    assert!(one.get("errors").is_none(), "{one}");
+    let graph = &one["data"]["associations"];
+    assert_links_cite_records(graph);
+    let nodes = graph["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes[0]["key"], json!(owner_key), "the person comes first");
+    assert_eq!(nodes[0]["hop"], json!(0));
+    assert!(
+        nodes.iter().skip(1).all(|n| n["hop"] == json!(1)),
+        "depth 1 reaches one hop: {graph}"
+    );
+    let link_kinds: BTreeSet<&str> = graph["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .filter_map(|l| l["kind"].as_str())
+        .collect();
+    for expected in ["OWNS", "RESTRAINED_BY", "SUPERVISED_BY", "INVOLVED_IN"] {
+        assert!(
+            link_kinds.contains(expected),
+            "no {expected} link in {link_kinds:?}"
+        );
+    }
+    let order = graph["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .find(|l| l["kind"] == json!("RESTRAINED_BY"))
+        .expect("restraining link");
+    assert_eq!(order["from"], json!(owner_key));
+    assert_eq!(order["evidenceKind"], json!("protective_order"));
+    assert_eq!(order["role"], json!("restrained"));
+    assert!(order["evidence"]["date"].as_str().is_some(), "{order}");
+
+    // Through the protective order to the person it protects, and nothing else.
+    let two = graphql(
+        &world.app,
+        &associations_query(&owner, 2, "[RESTRAINED_BY, PROTECTS]"),
+    )
+    .await;
+    let graph = &two["data"]["associations"];
+    assert_links_cite_records(graph);
+    let protected: Vec<&Value> = graph["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["kind"] == json!("PERSON") && n["hop"] == json!(2))
+        .collect();
+    assert_eq!(protected.len(), 1, "one protected person: {graph}");
+    for link in graph["links"].as_array().expect("links") {
+        let kind = link["kind"].as_str().unwrap_or_default();
+        assert!(["RESTRAINED_BY", "PROTECTS"].contains(&kind), "{link}");
+    }
+    let protected_id = protected[0]["personId"].as_str().expect("person id");
+
+    let path_query = format!(
+        r#"{{ associationPath(fromId: "{owner}", toId: "{protected_id}", maxDepth: 3) {{
+            nodes {{ key hop }} links {{ from to kind evidence {{ agency recordId date }} }} }} }}"#
+    );
+    let path = graphql(&world.app, &path_query).await;
+    let found = &path["data"]["associationPath"];
+    let nodes = found["nodes"].as_array().expect("a path exists");
+    assert_eq!(nodes.first().map(|n| &n["key"]), Some(&json!(owner_key)));
+    assert_eq!(
+        nodes.last().map(|n| &n["key"]),
+        Some(&json!(format!("person:{protected_id}")))
+    );
+    let links = found["links"].as_array().expect("links");
+    assert_eq!(links.len(), nodes.len() - 1, "{found}");
+    assert!(
+        links.len() <= 2,
+        "at most the route through the order: {found}"
+    );
+    for link in links {
+        assert!(link["evidence"]["agency"].as_str().is_some(), "{link}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_timeline_runs_from_arrest_to_release() {
+    let world = world(600).await;
+    let owner = featured_owner(&world).await;
+    let query = |filter: &str| {
+        format!(
+            r#"{{ caseTimeline(personId: "{owner}", filter: {filter}) {{ truncated
+                events {{ date kind roles caseNumber record {{ source agency recordId version date }} }} }} }}"#
+        )
+    };
+
+    let all = graphql(&world.app, &query("null")).await;
+    assert!(all.get("errors").is_none(), "{all}");
+    let events = all["data"]["caseTimeline"]["events"]
+        .as_array()
+        .expect("events");
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    let arrest = kinds
+        .iter()
+        .position(|k| *k == "arrest")
+        .expect("an arrest");
+    let release = kinds
+        .iter()
+        .position(|k| *k == "release")
+        .expect("a release");
+    assert!(arrest < release, "arrest before release: {kinds:?}");
+    let dates: Vec<&str> = events.iter().filter_map(|e| e["date"].as_str()).collect();
+    assert!(dates.is_sorted(), "dated events in order: {dates:?}");
+    for event in events {
+        let record = &event["record"];
+        assert!(
+            record["agency"].as_str().is_some_and(|a| !a.is_empty()),
+            "{event}"
+        );
+        assert!(record["recordId"].as_str().is_some(), "{event}");
+        assert!(
+            !event["roles"].as_array().expect("roles").is_empty(),
+            "{event}"
+        );
+    }
+
+    let case_number = events
+        .iter()
+        .find(|e| e["kind"] == json!("court_case"))
+        .and_then(|e| e["caseNumber"].as_str())
+        .expect("a court case with a docket number");
+    let one_case = graphql(
+        &world.app,
+        &query(&format!(r#"{{ caseNumber: "{case_number}" }}"#)),
+    )
+    .await;
+    let case_events = one_case["data"]["caseTimeline"]["events"]
+        .as_array()
+        .expect("events");
+    assert!(
+        case_events.len() >= 2,
+        "case and disposition or appearances: {one_case}"
+    );
+    assert!(
+        case_events
+            .iter()
+            .all(|e| e["caseNumber"] == json!(case_number)),
+        "{one_case}"
+    );
+
+    let kinds_only = graphql(
+        &world.app,
+        &query(r#"{ recordKinds: ["arrest", "release"], from: "2000-01-01" }"#),
+    )
+    .await;
+    let found: BTreeSet<&str> = kinds_only["data"]["caseTimeline"]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(found, BTreeSet::from(["arrest", "release"]), "{kinds_only}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn association_queries_reject_bad_input() {
+    let world = world(200).await;
+    let cases = [
+        r#"{ associations(personId: "1", depth: 4) { truncated } }"#,
+        r#"{ associations(personId: "1", maxNodes: 0) { truncated } }"#,
+        r#"{ associations(personId: "x") { truncated } }"#,
+        r#"{ associations(personId: "1", recordKinds: ["parking_ticket"]) { truncated } }"#,
+        r#"{ associationPath(fromId: "1", toId: "424242") { truncated } }"#,
+        r#"{ associationPath(fromId: "1", toId: "1", maxDepth: 7) { truncated } }"#,
+        r#"{ caseTimeline(personId: "1", limit: 5000) { truncated } }"#,
+        r#"{ caseTimeline(personId: "1", filter: { from: "2026-01-02", to: "2026-01-01" }) { truncated } }"#,
+    ];
+    for query in cases {
+        let response = graphql(&world.app, query).await;
+        assert_eq!(
+            response["errors"][0]["extensions"]["code"],
+            json!("BAD_USER_INPUT"),
+            "{query}: {response}"
+        );
+    }
+    let unknown = graphql(
+        &world.app,
+        r#"{ associations(personId: "424242") { truncated } caseTimeline(personId: "424242") { truncated } }"#,
+    )
+    .await;
+    assert!(unknown.get("errors").is_none(), "{unknown}");
+    assert_eq!(unknown["data"]["associations"], Value::Null);
+    assert_eq!(unknown["data"]["caseTimeline"], Value::Null);
 }

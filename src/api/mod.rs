@@ -1,21 +1,28 @@
 //! The GraphQL API and the HTTP routes around it. This is the only module that
 //! uses GraphQL types. It converts the search layer's plain structs.
 
+pub mod assoc;
 mod http;
 mod query;
 pub mod review;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
+pub use assoc::AssociationQuery;
 pub use http::{AppState, router};
 pub use query::QueryRoot;
 pub use review::{MutationRoot, ReviewAccess};
 
+/// Every query: the searches of [`QueryRoot`] and the association queries of
+/// [`AssociationQuery`], served as one root type named `Query`.
+#[derive(MergedObject, Default)]
+pub struct Query(QueryRoot, AssociationQuery);
+
 use crate::search::Search;
 
 /// The CISS GraphQL schema.
-pub type CissSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type CissSchema = Schema<Query, MutationRoot, EmptySubscription>;
 
 /// Deepest query accepted; the deepest useful query (vehicle, owner, status item, fields) is 5.
 const MAX_DEPTH: usize = 10;
@@ -25,7 +32,7 @@ const MAX_COMPLEXITY: usize = 500;
 /// Builds the schema over a search service. The review service and the
 /// caller's [`ReviewAccess`] are attached to each request by the HTTP layer.
 pub fn build_schema(search: Search) -> CissSchema {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(Query::default(), MutationRoot, EmptySubscription)
         .data(search)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -34,7 +41,7 @@ pub fn build_schema(search: Search) -> CissSchema {
 
 /// Returns the schema in SDL, as `ciss export-schema` writes it to `schema.graphql`.
 pub fn schema_sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    Schema::build(Query::default(), MutationRoot, EmptySubscription)
         .finish()
         .sdl()
 }

@@ -126,18 +126,18 @@ impl QueryRoot {
     }
 }
 
-fn search<'a>(ctx: &Context<'a>) -> &'a Search {
+pub(super) fn search<'a>(ctx: &Context<'a>) -> &'a Search {
     ctx.data_unchecked::<Search>()
 }
 
-fn today() -> NaiveDate {
+pub(super) fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
 /// Maps a search error to a GraphQL error. Bad input goes back to the caller
 /// with its message. A store failure is logged once, with its cause, and the
 /// caller gets a generic error.
-fn to_graphql_error(err: SearchError) -> async_graphql::Error {
+pub(super) fn to_graphql_error(err: SearchError) -> async_graphql::Error {
     match err {
         SearchError::InvalidInput(message) => {
             async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))

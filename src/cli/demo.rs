@@ -206,9 +206,28 @@ async fn print_queries(
             "{{ personsByIdentifier(kind: STATE_ID, value: \"{value}\") {{ {PERSON_FIELDS} }} }}"
         );
         println!("3. The same person by state id:");
-        println!("{}", curl(url, &query));
+        println!("{}\n", curl(url, &query));
     }
+    print_association_queries(url, owner.id);
     Ok(())
+}
+
+/// Prints the association queries for one person: links two hops out, and
+/// the person's records from arrest to release.
+fn print_association_queries(url: &str, person: i64) {
+    let links = format!(
+        "{{ associations(personId: \"{person}\", depth: 2, kinds: [RESTRAINED_BY, PROTECTS, OWNS]) {{ \
+         truncated nodes {{ key kind hop }} \
+         links {{ from to kind role evidence {{ agency source recordId date }} }} }} }}"
+    );
+    println!("4. What links that person to others: protective orders and vehicles, two hops out:");
+    println!("{}\n", curl(url, &links));
+    let timeline = format!(
+        "{{ caseTimeline(personId: \"{person}\", filter: {{ from: \"2015-01-01\" }}) {{ truncated \
+         events {{ date kind roles caseNumber description record {{ agency recordId version }} }} }} }}"
+    );
+    println!("5. That person's records in date order, from arrest to release:");
+    println!("{}", curl(url, &timeline));
 }
 
 fn curl(url: &str, query: &str) -> String {

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{EntityId, StoreError, StoredRecord};
-use crate::model::{RecordKey, RecordKind, Role, VehicleFacts};
+use crate::model::{RecordKey, RecordKind, Role, Status, VehicleFacts};
 
 /// Maximum number of records fetched around one node while expanding a
 /// neighbourhood or path. A node with more records (a busy address, a prolific
@@ -115,6 +115,38 @@ impl Edge {
     }
 }
 
+/// The current record behind one or more edges, with what a reader needs to
+/// verify it with the agency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Evidence {
+    /// Key of the current version.
+    pub key: RecordKey,
+    /// Agency that sent the record.
+    pub agency: String,
+    /// Kind of record.
+    pub kind: RecordKind,
+    /// Event or effective date.
+    pub date: Option<NaiveDate>,
+    /// Expiry or end date.
+    pub end_date: Option<NaiveDate>,
+    /// Record status.
+    pub status: Option<Status>,
+}
+
+impl Evidence {
+    fn of(stored: &StoredRecord) -> Evidence {
+        let record = &stored.record;
+        Evidence {
+            key: record.key.clone(),
+            agency: stored.agency.clone(),
+            kind: record.kind,
+            date: record.date,
+            end_date: record.end_date,
+            status: record.status,
+        }
+    }
+}
+
 /// Nodes and edges, each sorted and without repeats.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Subgraph {
@@ -122,6 +154,8 @@ pub struct Subgraph {
     pub nodes: Vec<NodeRef>,
     /// Edges between those nodes.
     pub edges: Vec<Edge>,
+    /// The record behind each edge, sorted by key, each once.
+    pub evidence: Vec<Evidence>,
     /// Whether a fan-out or size limit left parts of the graph out.
     pub truncated: bool,
 }
@@ -248,31 +282,57 @@ fn check_depth(what: &str, depth: u8, max: u8) -> Result<(), StoreError> {
     }
 }
 
-/// One level of expansion: the allowed edges touching `frontier`, and whether
-/// a node had more records than the fan-out limit.
+/// One level of expansion.
+#[derive(Debug, Default)]
+struct Level {
+    /// The allowed edges touching the frontier, sorted.
+    edges: Vec<Edge>,
+    /// The record behind each of those edges.
+    evidence: BTreeMap<RecordKey, Evidence>,
+    /// Whether a node had more records than the fan-out limit.
+    truncated: bool,
+}
+
+/// Expands one level: the allowed edges touching `frontier`.
 async fn expand(
     store: &dyn RecordsAround,
     frontier: &[NodeRef],
     filter: &AssocFilter,
-) -> Result<(Vec<Edge>, bool), StoreError> {
+) -> Result<Level, StoreError> {
     let found = store.records_around(frontier, MAX_RECORDS_PER_NODE).await?;
     let mut per_node: BTreeMap<&NodeRef, usize> = BTreeMap::new();
-    let mut truncated = false;
+    let mut level = Level::default();
     let mut edges = BTreeSet::new();
     for (node, stored) in &found {
         let seen = per_node.entry(node).or_default();
         *seen += 1;
         if *seen > MAX_RECORDS_PER_NODE {
-            truncated = true;
+            level.truncated = true;
             continue;
         }
         for edge in edges_of_record(stored) {
             if edge.touches(node) && filter.allows(&edge, stored.record.kind) {
+                level
+                    .evidence
+                    .entry(edge.evidence.clone())
+                    .or_insert_with(|| Evidence::of(stored));
                 edges.insert(edge);
             }
         }
     }
-    Ok((edges.into_iter().collect(), truncated))
+    level.edges = edges.into_iter().collect();
+    Ok(level)
+}
+
+/// Returns the evidence of `edges`, sorted by key, each record once.
+fn evidence_of<'a>(
+    edges: impl IntoIterator<Item = &'a Edge>,
+    known: &BTreeMap<RecordKey, Evidence>,
+) -> Vec<Evidence> {
+    let keys: BTreeSet<&RecordKey> = edges.into_iter().map(|edge| &edge.evidence).collect();
+    keys.into_iter()
+        .filter_map(|key| known.get(key).cloned())
+        .collect()
 }
 
 /// Returns the subgraph within `depth` edges of `entity`, following only the
@@ -287,16 +347,18 @@ pub(crate) async fn neighbourhood(
     let start = NodeRef::Person(entity);
     let mut nodes: BTreeSet<NodeRef> = BTreeSet::from([start.clone()]);
     let mut edges: BTreeSet<Edge> = BTreeSet::new();
+    let mut known = BTreeMap::new();
     let mut frontier = vec![start];
     let mut truncated = false;
     for _ in 0..depth {
         if frontier.is_empty() {
             break;
         }
-        let (found, cut) = expand(store, &frontier, filter).await?;
-        truncated |= cut;
+        let level = expand(store, &frontier, filter).await?;
+        truncated |= level.truncated;
+        known.extend(level.evidence);
         let mut next = Vec::new();
-        for edge in found {
+        for edge in level.edges {
             for end in [&edge.from, &edge.to] {
                 if !nodes.contains(end) {
                     if nodes.len() >= MAX_SUBGRAPH_NODES {
@@ -315,6 +377,7 @@ pub(crate) async fn neighbourhood(
     }
     Ok(Subgraph {
         nodes: nodes.into_iter().collect(),
+        evidence: evidence_of(&edges, &known),
         edges: edges.into_iter().collect(),
         truncated,
     })
@@ -340,15 +403,17 @@ pub(crate) async fn path(
         }));
     }
     let mut parent: BTreeMap<NodeRef, Option<Edge>> = BTreeMap::from([(start.clone(), None)]);
+    let mut known = BTreeMap::new();
     let mut frontier = vec![start];
     let mut truncated = false;
     for _ in 0..max_depth {
-        let (found, cut) = expand(store, &frontier, &AssocFilter::default()).await?;
-        truncated |= cut;
+        let level = expand(store, &frontier, &AssocFilter::default()).await?;
+        truncated |= level.truncated;
+        known.extend(level.evidence);
         let frontier_set: HashSet<&NodeRef> = frontier.iter().collect();
         let mut next = BTreeSet::new();
         // Edges are sorted, so each new node keeps the smallest edge reaching it.
-        for edge in found {
+        for edge in level.edges {
             for end in [&edge.from, &edge.to] {
                 let near = edge.other_end(end);
                 if frontier_set.contains(near) && !parent.contains_key(end) {
@@ -358,7 +423,7 @@ pub(crate) async fn path(
             }
         }
         if parent.contains_key(&goal) {
-            return Ok(Some(trace_back(&parent, goal, truncated)));
+            return Ok(Some(trace_back(&parent, goal, &known, truncated)));
         }
         if next.is_empty() || parent.len() >= MAX_SUBGRAPH_NODES {
             break;
@@ -371,6 +436,7 @@ pub(crate) async fn path(
 fn trace_back(
     parent: &BTreeMap<NodeRef, Option<Edge>>,
     goal: NodeRef,
+    known: &BTreeMap<RecordKey, Evidence>,
     truncated: bool,
 ) -> Subgraph {
     let mut nodes = vec![goal.clone()];
@@ -384,6 +450,7 @@ fn trace_back(
     nodes.reverse();
     Subgraph {
         nodes,
+        evidence: evidence_of(&edges, known),
         edges: edges.into(),
         truncated,
     }

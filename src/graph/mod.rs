@@ -16,8 +16,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use assoc::{
-    AssocFilter, Edge, EdgeKind, MAX_NEIGHBOURHOOD_DEPTH, MAX_PATH_DEPTH, MAX_RECORDS_PER_NODE,
-    MAX_SUBGRAPH_NODES, NodeRef, RecordNode, Subgraph, edges_of_record, record_node, vehicle_key,
+    AssocFilter, Edge, EdgeKind, Evidence, MAX_NEIGHBOURHOOD_DEPTH, MAX_PATH_DEPTH,
+    MAX_RECORDS_PER_NODE, MAX_SUBGRAPH_NODES, NodeRef, RecordNode, Subgraph, edges_of_record,
+    record_node, vehicle_key,
 };
 pub use cypher::CypherStore;
 pub use review::{DecisionKind, MentionParty, PartyRef, QueuedPair, ReviewDecision, ordered_pair};
@@ -277,6 +278,20 @@ pub trait GraphStore: Send + Sync {
 
     /// Returns every current record in which `entity` is a party.
     async fn records_of_entity(&self, entity: EntityId) -> Result<Vec<StoredRecord>, StoreError>;
+
+    /// Returns the current records of each entity, one list per entity in the
+    /// order given, each as [`GraphStore::records_of_entity`] returns it.
+    /// Graph servers override it to fetch every list in one round trip.
+    async fn records_of_entities(
+        &self,
+        entities: &[EntityId],
+    ) -> Result<Vec<Vec<StoredRecord>>, StoreError> {
+        let mut lists = Vec::with_capacity(entities.len());
+        for entity in entities {
+            lists.push(self.records_of_entity(*entity).await?);
+        }
+        Ok(lists)
+    }
 
     /// Returns whether `entity` exists.
     async fn entity_exists(&self, entity: EntityId) -> Result<bool, StoreError>;

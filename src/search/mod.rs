@@ -2,6 +2,7 @@
 //! with their status summary. Store-agnostic: everything here goes through
 //! [`GraphStore`].
 
+mod assoc;
 mod summary;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,10 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use assoc::{
+    AssociatedNode, Associations, MAX_ASSOCIATION_NODES, MAX_TIMELINE_EVENTS, Timeline,
+    TimelineEvent, TimelineFilter,
+};
 pub use summary::{Category, StatusItem, SummaryRules, categorize, status_items};
 
 use crate::graph::{EntityId, GraphStore, NameQuery, StoreError, StoredRecord};
@@ -157,18 +162,26 @@ impl Search {
             .find(|v| v.plate.as_ref() == Some(&plate))
             .cloned()
             .unwrap_or_default();
-        let mut owners = Vec::new();
+        let mut owner_ids = Vec::new();
         for (party, entity) in newest.record.parties.iter().zip(&newest.party_entities) {
             if party.role != Role::Owner {
                 continue;
             }
             match entity {
-                Some(entity) => owners.extend(self.person(*entity, as_of).await?),
+                Some(entity) => owner_ids.push(*entity),
                 None => {
                     tracing::warn!(record_id = %newest.record.key.record_id, "registration owner not yet resolved")
                 }
             }
         }
+        // One store call for every owner: a graph server answers it in one round trip.
+        let owner_records = self.store.records_of_entities(&owner_ids).await?;
+        let owners = owner_ids
+            .iter()
+            .zip(&owner_records)
+            .filter(|(_, records)| !records.is_empty())
+            .map(|(entity, records)| profile(*entity, records, as_of, &self.rules))
+            .collect();
         Ok(Some(VehicleReport {
             plate,
             vin: vehicle.vin.map(|v| v.as_str().to_string()),
@@ -229,11 +242,15 @@ impl Search {
         entities: &[EntityId],
         as_of: NaiveDate,
     ) -> Result<Vec<PersonProfile>, SearchError> {
-        let mut profiles = Vec::with_capacity(entities.len());
-        for entity in entities.iter().take(MAX_SEARCH_RESULTS) {
-            profiles.extend(self.person(*entity, as_of).await?);
-        }
-        Ok(profiles)
+        let entities: Vec<EntityId> = entities.iter().take(MAX_SEARCH_RESULTS).copied().collect();
+        // One store call for every person: a graph server answers it in one round trip.
+        let records = self.store.records_of_entities(&entities).await?;
+        Ok(entities
+            .iter()
+            .zip(&records)
+            .filter(|(_, records)| !records.is_empty())
+            .map(|(entity, records)| profile(*entity, records, as_of, &self.rules))
+            .collect())
     }
 }
 

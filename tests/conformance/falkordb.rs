@@ -74,6 +74,105 @@ pub(crate) async fn make_store() -> Option<TestStore> {
 
 crate::all_conformance_tests!();
 
+/// Waits until the server has built every index of the test's graph: the
+/// planner uses an index only once it is operational, and FalkorDB builds
+/// indexes in the background.
+async fn wait_for_indexes(test: &TestStore) {
+    let started = Instant::now();
+    let listing = Statement::new(
+        "indexes",
+        "CALL db.indexes() YIELD label, status RETURN label, status",
+    );
+    loop {
+        let rows = test
+            .transport
+            .run(listing.clone())
+            .await
+            .expect("indexes list");
+        let building: Vec<_> = rows
+            .iter()
+            .filter(|row| row.get("status").and_then(|s| s.as_str()) != Some("OPERATIONAL"))
+            .collect();
+        if building.is_empty() {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "indexes still under construction after 30 s: {building:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+macro_rules! statement {
+    ($name:literal) => {
+        Statement::new(
+            $name,
+            include_str!(concat!("../../cypher/", $name, ".cypher")),
+        )
+    };
+}
+
+/// FalkorDB's planner may start a pattern from a scan of every node of a
+/// label when a filter names the far end. Every read statement that serves a
+/// query must start from an index instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_statements_start_from_an_index() {
+    let Some(test) = make_store().await else {
+        return;
+    };
+    wait_for_indexes(&test).await;
+    let statements = [
+        statement!("registrations_by_plate").param("plate", "CT ABC123"),
+        statement!("records_of_entities").param("entities", [1, 2]),
+        statement!("timeline").param("entity", 1),
+        statement!("load_records").param("rids", [1, 2]),
+        statement!("records_around")
+            .param("people", [1])
+            .param("addresses", ["1 MAIN ST|HARTFORD|CT"])
+            .param("vehicles", ["1HGCM82633A004352"])
+            .param("records", [r#"["dmv","T1",1]"#])
+            .param("limit", 101),
+        statement!("search_by_identifier").param("key", "licence:123"),
+        statement!("search_by_name")
+            .param("surname", "SMITH")
+            .param("given", "JOHN")
+            .param("dob", Option::<String>::None)
+            .param("limit", 50),
+        statement!("entity_exists").param("entity", 1),
+        statement!("stored_versions").param("rkeys", [r#"["dmv","T1"]"#]),
+        statement!("batch_committed").param("token", "abc"),
+        statement!("mentions_page")
+            .param("after", 0)
+            .param("span", 10_000),
+        statement!("assign_entities")
+            .param("first", 1)
+            .param("entities", [Some(1), None]),
+    ];
+    for statement in statements {
+        let plan = test
+            .transport
+            .explain(&statement)
+            .await
+            .unwrap_or_else(|err| panic!("{}: explain failed: {err}", statement.name()));
+        let scans: Vec<&String> = plan
+            .iter()
+            .filter(|op| op.contains("Label Scan") || op.contains("All Node Scan"))
+            .collect();
+        assert!(
+            scans.is_empty(),
+            "{} scans nodes instead of starting from an index: {plan:#?}",
+            statement.name()
+        );
+        assert!(
+            plan.iter().any(|op| op.contains("Index Scan")),
+            "{} uses no index: {plan:#?}",
+            statement.name()
+        );
+    }
+    test.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_uri_selects_falkordb() {
     let Some(address) = server_address() else {

@@ -17,7 +17,7 @@ use falkordb::{
 };
 use serde_json::{Map, Number, Value};
 
-use super::transport::{CypherTransport, IndexSpec, Row, Statement};
+use super::transport::{CypherTransport, IndexSpec, Row, Statement, Uniqueness};
 use crate::graph::StoreError;
 
 /// Maximum wait for one reply, so a hung server fails the call instead of stalling ingest.
@@ -69,6 +69,19 @@ impl FalkorTransport {
     /// Deletes the whole graph. Tests use it to clean up after themselves.
     pub async fn delete_graph(&self) -> Result<(), StoreError> {
         self.graph.clone().delete().await.map_err(server_error)
+    }
+
+    /// Returns the server's execution plan for a statement, one operation a
+    /// line, without running it (`GRAPH.EXPLAIN`). Tests use it to check
+    /// that reads start from an index.
+    pub async fn explain(&self, statement: &Statement) -> Result<Vec<String>, StoreError> {
+        let mut graph = self.graph.clone();
+        let mut query = graph.explain(statement.text());
+        for (key, value) in statement.params() {
+            query = query.with_param(key, to_falkor(value));
+        }
+        let plan = query.execute().await.map_err(server_error)?;
+        Ok(plan.plan().to_vec())
     }
 
     async fn ensure_unique(&self, label: &str, property: &str) -> Result<(), StoreError> {
@@ -123,7 +136,10 @@ impl CypherTransport for FalkorTransport {
     }
 
     async fn ensure_index(&self, index: IndexSpec) -> Result<(), StoreError> {
-        if index.unique {
+        // FalkorDB runs write queries one at a time, so a key kept unique by
+        // the store's writes needs no constraint, and a constraint made every
+        // created node several times slower to write.
+        if index.unique == Uniqueness::Constraint {
             return self.ensure_unique(index.label, index.property).await;
         }
         let created = self
@@ -150,11 +166,17 @@ impl CypherTransport for FalkorTransport {
         for (key, value) in statement.params() {
             query = query.with_param(key, to_falkor(value));
         }
+        let started = std::time::Instant::now();
         let result = query.execute().await.map_err(|err| {
             let err = server_error(err);
             tracing::debug!(statement = statement.name(), error = %err, "statement failed");
             err
         })?;
+        tracing::trace!(
+            statement = statement.name(),
+            duration_us = started.elapsed().as_micros() as u64,
+            "statement ran"
+        );
         let header = result.header.clone();
         result
             .data

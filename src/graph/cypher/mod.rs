@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 
 pub use falkor::FalkorTransport;
 pub use neo4j::Neo4jTransport;
-pub use transport::{CypherTransport, IndexSpec, Row, Statement};
+pub use transport::{CypherTransport, IndexSpec, Row, Statement, Uniqueness};
 
 use super::assoc::{self, RecordsAround};
 use super::{
@@ -42,108 +42,46 @@ use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, Plate};
 use plan::{Existing, Outcome, StoredVersion};
 
-/// Records written per `write_records` statement.
-const WRITE_CHUNK: usize = 500;
+/// Records written per `write_records` statement. FalkorDB's cost per record
+/// falls as the statement grows; 2,000 records make a statement of about 4 MB.
+const WRITE_CHUNK: usize = 2_000;
 
-/// Rows per statement when listing or updating many mentions.
+/// Mention ids per page when listing mentions, and rows per statement when
+/// assigning entities.
 const MENTION_PAGE: usize = 10_000;
 
 /// Attempts of a read statement before its error is returned.
 const READ_ATTEMPTS: u32 = 3;
 
-/// Indexes created at start-up; unique ones identify their node.
+/// Indexes created at start-up.
 const INDEXES: &[IndexSpec] = &[
-    IndexSpec {
-        label: "Record",
-        property: "key",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Record",
-        property: "rid",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Record",
-        property: "rkey",
-        unique: false,
-    },
-    IndexSpec {
-        label: "Mention",
-        property: "id",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Mention",
-        property: "entity",
-        unique: false,
-    },
-    IndexSpec {
-        label: "NameKey",
-        property: "part",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Ident",
-        property: "key",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Address",
-        property: "key",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Vehicle",
-        property: "key",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Plate",
-        property: "key",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Quarantine",
-        property: "qkey",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Quarantine",
-        property: "id",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Batch",
-        property: "id",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Batch",
-        property: "token",
-        unique: false,
-    },
-    IndexSpec {
-        label: "Counter",
-        property: "name",
-        unique: true,
-    },
-    IndexSpec {
-        label: "Source",
-        property: "name",
-        unique: true,
-    },
-    IndexSpec {
-        label: "ReviewPair",
-        property: "pkey",
-        unique: true,
-    },
-    IndexSpec {
-        label: "ReviewDecision",
-        property: "id",
-        unique: true,
-    },
+    index("Record", "key", Uniqueness::Constraint),
+    index("Record", "rid", Uniqueness::ByWrites),
+    index("Record", "rkey", Uniqueness::No),
+    index("Mention", "id", Uniqueness::ByWrites),
+    index("Mention", "entity", Uniqueness::No),
+    index("NameKey", "part", Uniqueness::ByWrites),
+    index("Ident", "key", Uniqueness::ByWrites),
+    index("Address", "key", Uniqueness::ByWrites),
+    index("Vehicle", "key", Uniqueness::ByWrites),
+    index("Plate", "key", Uniqueness::ByWrites),
+    index("Quarantine", "qkey", Uniqueness::ByWrites),
+    index("Quarantine", "id", Uniqueness::ByWrites),
+    index("Batch", "id", Uniqueness::ByWrites),
+    index("Batch", "token", Uniqueness::No),
+    index("Counter", "name", Uniqueness::ByWrites),
+    index("Source", "name", Uniqueness::ByWrites),
+    index("ReviewPair", "pkey", Uniqueness::ByWrites),
+    index("ReviewDecision", "id", Uniqueness::ByWrites),
 ];
+
+const fn index(label: &'static str, property: &'static str, unique: Uniqueness) -> IndexSpec {
+    IndexSpec {
+        label,
+        property,
+        unique,
+    }
+}
 
 macro_rules! cypher {
     ($name:literal) => {
@@ -280,14 +218,14 @@ impl CypherStore {
             .collect()
     }
 
-    /// Runs a statement returning `rid` column values and loads those records.
+    /// Runs a statement whose rows are whole records (the columns
+    /// [`stored_record`] reads) and decodes them in row order.
     async fn records_by(&self, statement: Statement) -> Result<Vec<StoredRecord>, StoreError> {
-        let rows = self.read(statement).await?;
-        let rids = rows
+        self.read(statement)
+            .await?
             .iter()
-            .map(|r| int(r, "rid"))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.load_records(&rids).await
+            .map(stored_record)
+            .collect()
     }
 
     async fn existing(&self, batch: &Batch, token: &str) -> Result<Existing, StoreError> {
@@ -424,16 +362,40 @@ fn record_statements(
                 .param("token", token)
         })
         .collect();
-    let rkeys: HashSet<String> = batch
-        .records
-        .iter()
-        .map(|r| plan::rkey(&r.record))
-        .collect();
-    let rkeys: Vec<String> = rkeys.into_iter().collect();
-    for chunk in rkeys.chunks(WRITE_CHUNK) {
+    for chunk in plan.settle.chunks(WRITE_CHUNK) {
         statements.push(cypher!("settle_current").param("rkeys", chunk));
     }
     Ok(statements)
+}
+
+/// Splits an assignment into pages of at most `span` consecutive mention ids:
+/// the first id, and the entity of each id from there (`None` where the
+/// assignment does not list the id). A mention listed twice gets its last entity.
+fn entity_pages(
+    assignment: &[(MentionId, EntityId)],
+    span: usize,
+) -> Vec<(MentionId, Vec<Option<EntityId>>)> {
+    let mut sorted = assignment.to_vec();
+    // A stable sort keeps a repeated mention's entries in order, so the last wins.
+    sorted.sort_by_key(|(mention, _)| *mention);
+    let mut pages: Vec<(MentionId, Vec<Option<EntityId>>)> = Vec::new();
+    for (mention, entity) in sorted {
+        let fits = pages
+            .last()
+            .is_some_and(|(first, _)| mention - first < span as i64);
+        if !fits {
+            pages.push((mention, Vec::new()));
+        }
+        let Some((first, entities)) = pages.last_mut() else {
+            continue;
+        };
+        let offset = (mention - *first) as usize;
+        if entities.len() <= offset {
+            entities.resize(offset + 1, None);
+        }
+        entities[offset] = Some(entity);
+    }
+    pages
 }
 
 /// The quarantine, replay and commit-marker statements; the marker comes last.
@@ -617,35 +579,42 @@ impl GraphStore for CypherStore {
     }
 
     async fn mentions(&self) -> Result<Vec<Mention>, StoreError> {
+        let rows = self.read(cypher!("max_mention_id")).await?;
+        let Some(max_id) = rows
+            .first()
+            .and_then(|row| row.get("id"))
+            .and_then(Value::as_i64)
+        else {
+            return Ok(Vec::new());
+        };
         let mut all = Vec::new();
         let mut after = 0i64;
-        loop {
+        while after < max_id {
             let page = self
                 .read(
                     cypher!("mentions_page")
                         .param("after", after)
-                        .param("limit", MENTION_PAGE),
+                        .param("span", MENTION_PAGE),
                 )
                 .await?;
             for row in &page {
                 all.push(mention(row)?);
             }
-            match all.last() {
-                Some(last) if page.len() == MENTION_PAGE => after = last.id,
-                _ => return Ok(all),
-            }
+            after += MENTION_PAGE as i64;
         }
+        Ok(all)
     }
 
     async fn assign_entities(
         &self,
         assignment: &[(MentionId, EntityId)],
     ) -> Result<(), StoreError> {
-        let statements = assignment
-            .chunks(MENTION_PAGE)
-            .map(|chunk| {
-                let rows: Vec<[i64; 2]> = chunk.iter().map(|(m, e)| [*m, *e]).collect();
-                cypher!("assign_entities").param("rows", rows)
+        let statements = entity_pages(assignment, MENTION_PAGE)
+            .into_iter()
+            .map(|(first, entities)| {
+                cypher!("assign_entities")
+                    .param("first", first)
+                    .param("entities", entities)
             })
             .collect();
         self.transport.run_all(statements).await
@@ -658,8 +627,31 @@ impl GraphStore for CypherStore {
     }
 
     async fn records_of_entity(&self, entity: EntityId) -> Result<Vec<StoredRecord>, StoreError> {
-        self.records_by(cypher!("records_of_entity").param("entity", entity))
-            .await
+        let mut lists = self.records_of_entities(&[entity]).await?;
+        Ok(lists.pop().unwrap_or_default())
+    }
+
+    async fn records_of_entities(
+        &self,
+        entities: &[EntityId],
+    ) -> Result<Vec<Vec<StoredRecord>>, StoreError> {
+        if entities.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .read(cypher!("records_of_entities").param("entities", entities))
+            .await?;
+        let mut by_entity: HashMap<EntityId, Vec<StoredRecord>> = HashMap::new();
+        for row in &rows {
+            by_entity
+                .entry(int(row, "entity")?)
+                .or_default()
+                .push(stored_record(row)?);
+        }
+        Ok(entities
+            .iter()
+            .map(|entity| by_entity.get(entity).cloned().unwrap_or_default())
+            .collect())
     }
 
     async fn entity_exists(&self, entity: EntityId) -> Result<bool, StoreError> {
@@ -917,45 +909,27 @@ impl RecordsAround for CypherStore {
                 }
             }
         }
+        let statement = cypher!("records_around")
+            .param("people", &people)
+            .param("addresses", &addresses)
+            .param("vehicles", &vehicles)
+            .param("records", &records)
+            .param("limit", limit + 1);
         let mut found: Vec<(NodeRef, Vec<i64>)> = Vec::new();
-        let lookups = [
-            (
-                cypher!("around_people").param("keys", &people),
-                !people.is_empty(),
-            ),
-            (
-                cypher!("around_addresses").param("keys", &addresses),
-                !addresses.is_empty(),
-            ),
-            (
-                cypher!("around_vehicles").param("keys", &vehicles),
-                !vehicles.is_empty(),
-            ),
-            (
-                cypher!("around_records").param("keys", &records),
-                !records.is_empty(),
-            ),
-        ];
-        for (statement, wanted) in lookups {
-            if !wanted {
-                continue;
-            }
-            let name = statement.name();
-            for row in self.read(statement.param("limit", limit + 1)).await? {
-                let node = match (name, row.get("node")) {
-                    ("around_people", Some(v)) => v.as_i64().map(NodeRef::Person),
-                    ("around_addresses", Some(v)) => v.as_str().map(|k| NodeRef::Address(k.into())),
-                    ("around_vehicles", Some(v)) => v.as_str().map(|k| NodeRef::Vehicle(k.into())),
-                    (_, Some(v)) => v.as_str().and_then(|k| by_key.get(k).cloned()),
-                    _ => None,
-                };
-                let node = node.ok_or_else(|| corrupt("node", &row))?;
-                let rids = row
-                    .get("rids")
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| corrupt("rids", &row))?;
-                found.push((node, rids.iter().filter_map(Value::as_i64).collect()));
-            }
+        for row in self.read(statement).await? {
+            let node = match (row.get("kind").and_then(Value::as_str), row.get("node")) {
+                (Some("person"), Some(v)) => v.as_i64().map(NodeRef::Person),
+                (Some("address"), Some(v)) => v.as_str().map(|k| NodeRef::Address(k.into())),
+                (Some("vehicle"), Some(v)) => v.as_str().map(|k| NodeRef::Vehicle(k.into())),
+                (Some("record"), Some(v)) => v.as_str().and_then(|k| by_key.get(k).cloned()),
+                _ => None,
+            };
+            let node = node.ok_or_else(|| corrupt("node", &row))?;
+            let rids = row
+                .get("rids")
+                .and_then(Value::as_array)
+                .ok_or_else(|| corrupt("rids", &row))?;
+            found.push((node, rids.iter().filter_map(Value::as_i64).collect()));
         }
         let all: Vec<i64> = found
             .iter()
@@ -977,5 +951,27 @@ impl RecordsAround for CypherStore {
                     .collect::<Vec<_>>()
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entity_pages;
+
+    #[test]
+    fn entity_pages_cover_ids_in_spans() {
+        let assignment = [(5, 50), (1, 10), (2, 20), (4, 40), (9, 90), (2, 21)];
+        let pages = entity_pages(&assignment, 4);
+        let expected = vec![
+            (1, vec![Some(10), Some(21), None, Some(40)]),
+            (5, vec![Some(50)]),
+            (9, vec![Some(90)]),
+        ];
+        assert_eq!(pages, expected);
+    }
+
+    #[test]
+    fn entity_pages_of_nothing_are_empty() {
+        assert!(entity_pages(&[], 4).is_empty());
     }
 }

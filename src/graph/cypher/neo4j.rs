@@ -17,7 +17,7 @@ use neo4rs::{
 use serde_json::Value;
 
 use super::Credentials;
-use super::transport::{CypherTransport, IndexSpec, Row, Statement};
+use super::transport::{CypherTransport, IndexSpec, Row, Statement, Uniqueness};
 use crate::graph::StoreError;
 
 /// Connection pool to one Neo4j database. The neo4rs configuration holds the
@@ -92,8 +92,10 @@ impl CypherTransport for Neo4jTransport {
             property,
             unique,
         } = index;
-        // Labels and properties come from the store's fixed table, never from input.
-        let text = if unique {
+        // Labels and properties come from the store's fixed table, never from
+        // input. Neo4j runs write transactions concurrently, so a `MERGE` key
+        // needs its constraint too.
+        let text = if unique != Uniqueness::No {
             format!(
                 "CREATE CONSTRAINT {label}_{property} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{property} IS UNIQUE"
             )

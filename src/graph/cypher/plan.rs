@@ -75,6 +75,10 @@ pub(super) struct Plan {
     pub(super) writes: Vec<(usize, Outcome, bool)>,
     /// Indexes into `batch.quarantined` of entries not yet stored.
     pub(super) new_quarantine: Vec<usize>,
+    /// Record keys ([`rkey`]) with more than one version once the batch is
+    /// stored, sorted. Only their current flags need settling: a record's
+    /// only version is written current.
+    pub(super) settle: Vec<String>,
 }
 
 impl Plan {
@@ -174,6 +178,12 @@ pub(super) fn plan(batch: &Batch, token: &str, existing: &Existing) -> Plan {
         versions.insert(version, false);
         count(&mut plan.outcome, outcome);
     }
+    plan.settle = known
+        .into_iter()
+        .filter(|(_, versions)| versions.len() > 1)
+        .map(|(rkey, _)| rkey)
+        .collect();
+    plan.settle.sort_unstable();
     plan.outcome.quarantined = batch.quarantined.len();
     let mut seen = HashSet::new();
     for (index, entry) in batch.quarantined.iter().enumerate() {
@@ -368,6 +378,14 @@ mod tests {
         assert_eq!(plan.outcome.duplicates, 2, "A1 and the second B1");
         assert_eq!(plan.outcome.stale, 1, "C3 under C5");
         assert_eq!(plan.writes.len(), 3);
+        let settle: Vec<String> = ["A", "C"]
+            .iter()
+            .map(|id| rkey(&incoming(id, 1).record))
+            .collect();
+        assert_eq!(
+            plan.settle, settle,
+            "B has one version and is written current"
+        );
     }
 
     #[test]

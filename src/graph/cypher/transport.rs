@@ -67,16 +67,32 @@ impl fmt::Debug for Statement {
     }
 }
 
-/// An index the store needs: on one property of one node label, unique where
-/// the property identifies the node.
+/// An index the store needs: on one property of one node label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IndexSpec {
     /// Node label.
     pub label: &'static str,
     /// Property.
     pub property: &'static str,
-    /// Whether the property is a key: at most one node per value.
-    pub unique: bool,
+    /// Whether values may repeat, and what keeps them from repeating.
+    pub unique: Uniqueness,
+}
+
+/// Whether an indexed property identifies its node, and what enforces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uniqueness {
+    /// Values may repeat: a lookup index.
+    No,
+    /// At most one node per value, enforced by a uniqueness constraint on
+    /// every server, because two processes that plan batches from the same
+    /// stored state could both create the node.
+    Constraint,
+    /// At most one node per value because of how the store writes: ids come
+    /// from a `Counter` node and shared nodes are created only by `MERGE`.
+    /// Neo4j runs write transactions concurrently, so `MERGE` still needs a
+    /// constraint there. FalkorDB runs write queries one at a time and needs
+    /// only the index.
+    ByWrites,
 }
 
 /// A connection to one graph on one server.
