@@ -8,6 +8,7 @@
 # `ciss ingest --bulk` loads all seven feeds in one run. With PER_SOURCE=1 the
 # script also runs one plain `ciss ingest` per feed into a second store, which
 # keeps every index up to date row by row, as a running service does.
+# RESOLVE=0 skips the timed `ciss resolve` of the loaded store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,7 +62,9 @@ if [ "${PER_SOURCE:-0}" = 1 ]; then
         measure "per-source-$source" "$ciss" --store "sqlite:$work/per-source.db" ingest --no-resolve --source "$source" "$(feed_of "$source")"
     done
 fi
-measure resolve "$ciss" --store "sqlite:$work/ciss.db" resolve
+if [ "${RESOLVE:-1}" = 1 ]; then
+    measure resolve "$ciss" --store "sqlite:$work/ciss.db" resolve
+fi
 
 for source in "${sources[@]}"; do
     file="$(feed_of "$source")"

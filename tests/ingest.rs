@@ -551,3 +551,67 @@ async fn bulk_load_answers_like_a_normal_load() {
     assert_eq!(found[0].record.key.record_id, "R1");
     assert_eq!(found[0].record.parties.len(), 1);
 }
+
+#[tokio::test]
+async fn same_version_with_new_content_is_a_conflict() {
+    let fixture = fixture(&mixed_feed());
+    ingest(&fixture).await;
+    let changed = format!(
+        "{HEADER}\nR1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET A\",03/04/1971,123456789,ZZ 4321,{},TOYOTA\n\
+         R9,1,05/01/2026,05/01/2027,A,\"ABARA, NIA\",02/02/1992,623456789,NA 9,{},FIAT\n\
+         R9,1,05/01/2026,05/01/2027,A,\"ABARA, NIA\",02/02/1992,623456789,NA 99,{},FIAT",
+        vin(1),
+        vin(9),
+        vin(9)
+    );
+    let path = fixture.feed.with_file_name("changed.csv");
+    std::fs::write(&path, changed).expect("feed");
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    let store = fixture.store.as_ref();
+    let report = ingest_file(store, &mapping, &path, &IngestOptions::default())
+        .await
+        .expect("ingest runs");
+
+    assert_eq!(report.received, 3);
+    assert_eq!(report.inserted, 1, "the first R9");
+    assert_eq!(report.duplicates, 0);
+    assert_eq!(report.quarantined, 2, "R1 and the second R9");
+    assert!(report.reconciles(), "{report:?}");
+    let entries = store.quarantine(Some("regs"), false).await.expect("list");
+    let conflicts: Vec<_> = entries
+        .iter()
+        .filter(|e| e.field.as_deref() == Some("version"))
+        .collect();
+    assert_eq!(conflicts.len(), 2, "{entries:?}");
+    assert_eq!(conflicts[0].record_id.as_deref(), Some("R1"));
+    assert_eq!(conflicts[0].line, Some(2));
+    assert_eq!(
+        conflicts[0].reason,
+        "version 1 of record R1 is already stored with different content; send the change as a higher version"
+    );
+    assert_eq!(conflicts[1].record_id.as_deref(), Some("R9"));
+
+    let stored = |state: &str, number: &str| {
+        let plate = ciss::normalize::Plate::parse(state, number).expect("plate");
+        async move { store.registrations_by_plate(&plate).await.expect("lookup") }
+    };
+    assert_eq!(
+        stored("CT", "AB 1234").await.len(),
+        1,
+        "the stored R1 stays"
+    );
+    assert!(stored("CT", "ZZ 4321").await.is_empty());
+    assert_eq!(stored("CT", "NA 9").await.len(), 1);
+    assert!(stored("CT", "NA 99").await.is_empty());
+
+    let replayed = replay_quarantine(store, &mapping, &IngestOptions::default())
+        .await
+        .expect("replay runs");
+    assert_eq!(replayed.inserted, 0);
+    let open = store.quarantine(Some("regs"), false).await.expect("list");
+    let still: Vec<_> = open
+        .iter()
+        .filter(|e| e.field.as_deref() == Some("version"))
+        .collect();
+    assert_eq!(still.len(), 2, "a replayed conflict stays open: {open:?}");
+}

@@ -653,8 +653,14 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<BatchOutcome, Stor
         quarantined: batch.quarantined.len(),
         ..BatchOutcome::default()
     };
+    // Replayed entries are closed first, so a replayed record that turns out
+    // to conflict with a stored version re-opens its entry below.
+    for id in &batch.replayed {
+        tx.prepare_cached("UPDATE quarantine SET replayed_batch = ?2 WHERE id = ?1")?
+            .execute(params![id, batch_id])?;
+    }
     for incoming in &batch.records {
-        write_record(tx, batch_id, incoming, &mut outcome)?;
+        write_record(tx, batch_id, batch.file.as_deref(), incoming, &mut outcome)?;
     }
     for entry in &batch.quarantined {
         tx.prepare_cached(
@@ -673,18 +679,15 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<BatchOutcome, Stor
             batch_id
         ])?;
     }
-    for id in &batch.replayed {
-        tx.prepare_cached("UPDATE quarantine SET replayed_batch = ?2 WHERE id = ?1")?
-            .execute(params![id, batch_id])?;
-    }
     tx.execute(
-        "UPDATE batches SET inserted = ?2, duplicates = ?3, superseded = ?4, stale = ?5 WHERE id = ?1",
+        "UPDATE batches SET inserted = ?2, duplicates = ?3, superseded = ?4, stale = ?5, quarantined = ?6 WHERE id = ?1",
         params![
             batch_id,
             outcome.inserted as i64,
             outcome.duplicates as i64,
             outcome.superseded as i64,
-            outcome.stale as i64
+            outcome.stale as i64,
+            outcome.quarantined as i64
         ],
     )?;
     Ok(outcome)
@@ -693,6 +696,7 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<BatchOutcome, Stor
 fn write_record(
     tx: &Transaction<'_>,
     batch_id: i64,
+    file: Option<&str>,
     incoming: &super::IncomingRecord,
     outcome: &mut BatchOutcome,
 ) -> Result<(), StoreError> {
@@ -709,9 +713,8 @@ fn write_record(
     // The current version is always the highest stored one, so only a version
     // below it can already be stored; the insert below detects that case.
     let current = match newest {
-        Some((_, version)) if version == key.version => {
-            outcome.duplicates += 1;
-            return Ok(());
+        Some((id, version)) if version == key.version => {
+            return stored_again(tx, batch_id, file, id, incoming, outcome);
         }
         Some((_, version)) if version > key.version => false,
         Some((old_id, _)) => {
@@ -747,8 +750,14 @@ fn write_record(
         body
     ])?;
     if inserted == 0 {
-        outcome.duplicates += 1;
-        return Ok(());
+        let id = tx
+            .prepare_cached(
+                "SELECT id FROM records WHERE source = ?1 AND record_id = ?2 AND version = ?3",
+            )?
+            .query_row(params![key.source, key.record_id, key.version], |row| {
+                row.get(0)
+            })?;
+        return stored_again(tx, batch_id, file, id, incoming, outcome);
     }
     if current {
         outcome.inserted += 1;
@@ -757,6 +766,48 @@ fn write_record(
     }
     let row_id = tx.last_insert_rowid();
     write_parts(tx, row_id, record)
+}
+
+/// Handles a record version that is already stored as row `id`. The same
+/// content is a harmless re-send, counted as a duplicate. Different content
+/// under the same version is a conflict: the stored version stays, and the
+/// new one goes to quarantine, because silently keeping either would lose a
+/// correction or hide a source's mistake.
+fn stored_again(
+    tx: &Transaction<'_>,
+    batch_id: i64,
+    file: Option<&str>,
+    id: i64,
+    incoming: &super::IncomingRecord,
+    outcome: &mut BatchOutcome,
+) -> Result<(), StoreError> {
+    let stored = load_record(tx, id)?;
+    if stored.record == incoming.record {
+        outcome.duplicates += 1;
+        return Ok(());
+    }
+    let key = &incoming.record.key;
+    let reason = format!(
+        "version {} of record {} is already stored with different content; send the change as a higher version",
+        key.version, key.record_id
+    );
+    tx.prepare_cached(
+        "INSERT INTO quarantine (source, file, line, record_id, field, reason, raw, first_batch) \
+         VALUES (?1, ?2, ?3, ?4, 'version', ?5, ?6, ?7) \
+         ON CONFLICT (source, raw) DO UPDATE SET reason = excluded.reason, field = excluded.field, \
+         replayed_batch = NULL",
+    )?
+    .execute(params![
+        key.source,
+        file,
+        incoming.line.map(|n| n as i64),
+        key.record_id,
+        reason,
+        incoming.raw,
+        batch_id
+    ])?;
+    outcome.quarantined += 1;
+    Ok(())
 }
 
 /// The stored body of a record: the facts that have no column of their own.
