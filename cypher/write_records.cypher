@@ -7,7 +7,8 @@ CREATE (r:Record {
   record_id: rec.record_id, version: rec.version, kind: rec.kind,
   date: rec.date, end_date: rec.end_date, status: rec.status,
   current: rec.current, batch_id: $batch_id, token: $token,
-  outcome: rec.outcome, line: rec.line, raw: rec.raw, body: rec.body
+  outcome: rec.outcome, line: rec.line, raw: rec.raw, body: rec.body,
+  content: rec.content
 })
 FOREACH (men IN rec.mentions |
   CREATE (m:Mention {

@@ -67,6 +67,30 @@ pub struct QuarantineEntry {
     pub raw: String,
 }
 
+impl QuarantineEntry {
+    /// Builds the entry for a record whose version is already stored with
+    /// different content. Stores quarantine such a record instead of counting
+    /// it as a duplicate, because keeping either copy silently would lose a
+    /// correction or hide a source's mistake.
+    pub fn conflict(file: Option<&str>, incoming: &IncomingRecord) -> QuarantineEntry {
+        let key = &incoming.record.key;
+        QuarantineEntry {
+            id: None,
+            source: key.source.clone(),
+            file: file.map(str::to_string),
+            line: incoming.line,
+            record_id: Some(key.record_id.clone()),
+            field: Some("version".to_string()),
+            reason: format!(
+                "version {} of record {} is already stored with different content; \
+                 send the change as a higher version",
+                key.version, key.record_id
+            ),
+            raw: incoming.raw.clone(),
+        }
+    }
+}
+
 /// One unit of atomic work: every record and quarantine entry of a batch is
 /// stored, or none is.
 #[derive(Debug, Clone, Default)]

@@ -786,24 +786,21 @@ fn stored_again(
         outcome.duplicates += 1;
         return Ok(());
     }
-    let key = &incoming.record.key;
-    let reason = format!(
-        "version {} of record {} is already stored with different content; send the change as a higher version",
-        key.version, key.record_id
-    );
+    let entry = QuarantineEntry::conflict(file, incoming);
     tx.prepare_cached(
         "INSERT INTO quarantine (source, file, line, record_id, field, reason, raw, first_batch) \
-         VALUES (?1, ?2, ?3, ?4, 'version', ?5, ?6, ?7) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
          ON CONFLICT (source, raw) DO UPDATE SET reason = excluded.reason, field = excluded.field, \
          replayed_batch = NULL",
     )?
     .execute(params![
-        key.source,
-        file,
-        incoming.line.map(|n| n as i64),
-        key.record_id,
-        reason,
-        incoming.raw,
+        entry.source,
+        entry.file,
+        entry.line.map(|n| n as i64),
+        entry.record_id,
+        entry.field,
+        entry.reason,
+        entry.raw,
         batch_id
     ])?;
     outcome.quarantined += 1;

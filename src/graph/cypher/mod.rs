@@ -250,6 +250,7 @@ impl CypherStore {
                     outcome: opt_text(&row, "outcome")
                         .as_deref()
                         .and_then(Outcome::parse),
+                    content: opt_text(&row, "content"),
                 });
         }
         let committed = self
@@ -317,7 +318,10 @@ impl CypherStore {
                 ("batch", 1),
                 ("record", plan.writes.len()),
                 ("mention", plan.mention_count(batch)),
-                ("quarantine", plan.new_quarantine.len()),
+                (
+                    "quarantine",
+                    plan.new_quarantine.len() + plan.conflicts.len(),
+                ),
             ])
             .await?;
         let batch_id = ids["batch"];
@@ -407,20 +411,39 @@ fn tail_statements(
     token: &str,
 ) -> Vec<Statement> {
     let mut statements = Vec::new();
+    // Replayed entries are closed first, so a replayed record that turns out
+    // to conflict with a stored version re-opens its entry below.
+    if !batch.replayed.is_empty() {
+        statements.push(
+            cypher!("mark_replayed")
+                .param("ids", &batch.replayed)
+                .param("batch_id", batch_id),
+        );
+    }
     let mut new_ids = HashMap::new();
     let first_q = ids.get("quarantine").copied().unwrap_or(0);
     for (offset, index) in plan.new_quarantine.iter().enumerate() {
         new_ids.insert(*index, first_q + offset as i64);
     }
-    let entries: Vec<Value> = batch
+    // Conflicts get ids after the new validation failures; an entry that is
+    // already stored keeps its own id and leaves the allocated one unused.
+    let conflicts = plan.conflicts.iter().enumerate().map(|(offset, index)| {
+        let entry = QuarantineEntry::conflict(batch.file.as_deref(), &batch.records[*index]);
+        let id = first_q + (plan.new_quarantine.len() + offset) as i64;
+        (entry, Some(id), true)
+    });
+    let failures = batch
         .quarantined
         .iter()
         .enumerate()
-        .map(|(index, e)| {
+        .map(|(index, e)| (e.clone(), new_ids.get(&index).copied(), false));
+    let entries: Vec<Value> = failures
+        .chain(conflicts)
+        .map(|(e, id, reopen)| {
             json!({
-                "qkey": plan::qkey(&e.source, &e.raw), "id": new_ids.get(&index),
+                "qkey": plan::qkey(&e.source, &e.raw), "id": id,
                 "source": e.source, "file": e.file, "line": e.line, "record_id": e.record_id,
-                "field": e.field, "reason": e.reason, "raw": e.raw,
+                "field": e.field, "reason": e.reason, "raw": e.raw, "reopen": reopen,
             })
         })
         .collect();
@@ -428,13 +451,6 @@ fn tail_statements(
         statements.push(
             cypher!("write_quarantine")
                 .param("entries", chunk)
-                .param("batch_id", batch_id),
-        );
-    }
-    if !batch.replayed.is_empty() {
-        statements.push(
-            cypher!("mark_replayed")
-                .param("ids", &batch.replayed)
                 .param("batch_id", batch_id),
         );
     }

@@ -53,6 +53,9 @@ pub(super) struct StoredVersion {
     pub(super) token: String,
     /// How it entered the store.
     pub(super) outcome: Option<Outcome>,
+    /// [`content_hash`] of the stored record; absent on records written by
+    /// builds that did not store it, which are then taken as equal.
+    pub(super) content: Option<String>,
 }
 
 /// Stored data that bears on one batch.
@@ -75,6 +78,9 @@ pub(super) struct Plan {
     pub(super) writes: Vec<(usize, Outcome, bool)>,
     /// Indexes into `batch.quarantined` of entries not yet stored.
     pub(super) new_quarantine: Vec<usize>,
+    /// Indexes into `batch.records` of versions already stored with different
+    /// content, which go to quarantine instead.
+    pub(super) conflicts: Vec<usize>,
     /// Record keys ([`rkey`]) with more than one version once the batch is
     /// stored, sorted. Only their current flags need settling: a record's
     /// only version is written current.
@@ -137,6 +143,13 @@ pub(super) fn rkey(record: &CanonicalRecord) -> String {
     json!([record.key.source, record.key.record_id]).to_string()
 }
 
+/// Hash of a record's full canonical form, to tell a harmless re-send of a
+/// stored version from different content under the same version.
+pub(super) fn content_hash(record: &CanonicalRecord) -> String {
+    let body = serde_json::to_vec(record).unwrap_or_default();
+    fnv128(&[&body])
+}
+
 /// Key of a quarantine entry: a hash of its source and raw text.
 pub(super) fn qkey(source: &str, raw: &str) -> String {
     fnv128(&[source.as_bytes(), raw.as_bytes()])
@@ -144,8 +157,9 @@ pub(super) fn qkey(source: &str, raw: &str) -> String {
 
 /// Classifies every record of the batch against what is stored, in batch order.
 pub(super) fn plan(batch: &Batch, token: &str, existing: &Existing) -> Plan {
-    // Per record: version -> whether an unclaimed write of an earlier attempt.
-    let mut known: HashMap<String, BTreeMap<u32, bool>> = HashMap::new();
+    // Per record: version -> (whether an unclaimed write of an earlier
+    // attempt, content hash when known).
+    let mut known: HashMap<String, BTreeMap<u32, (bool, Option<String>)>> = HashMap::new();
     let mut plan = Plan::default();
     for (index, incoming) in batch.records.iter().enumerate() {
         let versions = known.entry(rkey(&incoming.record)).or_insert_with_key(|k| {
@@ -154,14 +168,22 @@ pub(super) fn plan(batch: &Batch, token: &str, existing: &Existing) -> Plan {
                 .get(k)
                 .into_iter()
                 .flatten()
-                .map(|v| (v.version, v.token == token && !existing.committed))
+                .map(|v| {
+                    let unclaimed = v.token == token && !existing.committed;
+                    (v.version, (unclaimed, v.content.clone()))
+                })
                 .collect()
         });
         let version = incoming.record.key.version;
+        let content = content_hash(&incoming.record);
         let outcome = match versions.get(&version) {
-            Some(true) => stored_outcome(existing, incoming, token),
-            Some(false) => {
-                plan.outcome.duplicates += 1;
+            Some((true, _)) => stored_outcome(existing, incoming, token),
+            Some((false, stored)) => {
+                if stored.as_ref().is_some_and(|stored| *stored != content) {
+                    plan.conflicts.push(index);
+                } else {
+                    plan.outcome.duplicates += 1;
+                }
                 continue;
             }
             None => {
@@ -175,7 +197,7 @@ pub(super) fn plan(batch: &Batch, token: &str, existing: &Existing) -> Plan {
                 outcome
             }
         };
-        versions.insert(version, false);
+        versions.insert(version, (false, Some(content)));
         count(&mut plan.outcome, outcome);
     }
     plan.settle = known
@@ -184,7 +206,7 @@ pub(super) fn plan(batch: &Batch, token: &str, existing: &Existing) -> Plan {
         .map(|(rkey, _)| rkey)
         .collect();
     plan.settle.sort_unstable();
-    plan.outcome.quarantined = batch.quarantined.len();
+    plan.outcome.quarantined = batch.quarantined.len() + plan.conflicts.len();
     let mut seen = HashSet::new();
     for (index, entry) in batch.quarantined.iter().enumerate() {
         let qkey = qkey(&entry.source, &entry.raw);
@@ -275,6 +297,7 @@ pub(super) fn record_param(
         "line": incoming.line,
         "raw": incoming.raw,
         "body": serde_json::to_string(record).map_err(corrupt)?,
+        "content": content_hash(record),
         "mentions": mentions,
         "vehicles": vehicles,
         "plates": plates,
@@ -340,6 +363,7 @@ mod tests {
                 version,
                 token: token.into(),
                 outcome: Some(how),
+                content: None,
             },
         )
     }
@@ -386,6 +410,20 @@ mod tests {
             plan.settle, settle,
             "B has one version and is written current"
         );
+    }
+
+    #[test]
+    fn same_version_with_new_content_is_a_conflict() {
+        let mut changed = incoming("A", 1);
+        changed.record.status = Some(crate::model::Status::Closed);
+        let b = batch(vec![incoming("B", 1), changed, incoming("A", 1)]);
+        let mut stored_a = stored("A", 1, "old", Outcome::Inserted);
+        stored_a.1.content = Some(content_hash(&incoming("A", 1).record));
+        let plan = plan(&b, "new", &existing(&[stored_a], true));
+        assert_eq!(plan.conflicts, vec![1]);
+        assert_eq!(plan.outcome.duplicates, 1, "the unchanged A1");
+        assert_eq!(plan.outcome.quarantined, 1);
+        assert_eq!(plan.outcome.inserted, 1, "B1");
     }
 
     #[test]
