@@ -2,6 +2,7 @@
 //! uses GraphQL types. It converts the search layer's plain structs.
 
 mod http;
+mod limit;
 mod query;
 pub mod types;
 
@@ -19,6 +20,9 @@ pub type CissSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 const MAX_DEPTH: usize = 10;
 /// Largest query complexity accepted, counted as one per field.
 const MAX_COMPLEXITY: usize = 500;
+/// Most selections accepted in one document, `__typename` and aliases
+/// included, which the complexity limit does not count.
+const MAX_SELECTIONS: usize = 1_000;
 
 /// Builds the schema over a search service.
 pub fn build_schema(search: Search) -> CissSchema {
@@ -26,6 +30,9 @@ pub fn build_schema(search: Search) -> CissSchema {
         .data(search)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(limit::SelectionLimit {
+            max: MAX_SELECTIONS,
+        })
         .finish()
 }
 

@@ -60,7 +60,7 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
         progress: true,
     };
     let summary = generate(&config).context("failed to generate feeds")?;
-    println!(
+    outln!(
         "generated {} people into {}",
         summary.people,
         feeds.display()
@@ -81,7 +81,7 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "\nserving on {url} (GraphiQL at http://{}/graphiql); Ctrl-C stops",
         app.address()
     );
@@ -178,11 +178,11 @@ async fn print_queries(
          registrationCurrent registration {{ agency recordId date endDate }} owners {{ {PERSON_FIELDS} }} }} }}",
         first.plate.state, first.plate.number
     );
-    println!("\nTry these against {url}:\n");
-    println!(
+    outln!("\nTry these against {url}:\n");
+    outln!(
         "1. The plate of an owner who is wanted, on parole and restrained by a protective order:"
     );
-    println!("{}\n", curl(url, &plate_query));
+    outln!("{}\n", curl(url, &plate_query));
     let report = search
         .vehicle_by_plate(&first.plate.state, &first.plate.number, as_of)
         .await?;
@@ -194,8 +194,8 @@ async fn print_queries(
             "{{ searchPersons(name: \"{}, {}\", dob: \"{dob}\") {{ {PERSON_FIELDS} }} }}",
             name.surname, name.given
         );
-        println!("2. The same person by name and date of birth:");
-        println!("{}\n", curl(url, &query));
+        outln!("2. The same person by name and date of birth:");
+        outln!("{}\n", curl(url, &query));
     }
     if let Some((_, value)) = owner
         .identifiers
@@ -205,8 +205,8 @@ async fn print_queries(
         let query = format!(
             "{{ personsByIdentifier(kind: STATE_ID, value: \"{value}\") {{ {PERSON_FIELDS} }} }}"
         );
-        println!("3. The same person by state id:");
-        println!("{}", curl(url, &query));
+        outln!("3. The same person by state id:");
+        outln!("{}", curl(url, &query));
     }
     Ok(())
 }
