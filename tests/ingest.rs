@@ -324,6 +324,135 @@ async fn impossible_dates_are_quarantined() {
     );
 }
 
+/// A registration row of [`HEADER`] with the cells the cases vary.
+fn registration(id: &str, issued: &str, owner: &str, dob: &str, plate: &str, vin: &str) -> String {
+    format!("{id},1,{issued},01/15/2027,A,\"{owner}\",{dob},123456789,{plate},{vin},TOYOTA")
+}
+
+#[tokio::test]
+async fn implausible_values_are_quarantined_with_reasons() {
+    let owner = "HOLLOWAY, MARGARET";
+    let good_vin = vin(1);
+    let long_surname = format!("{}, MARGARET", "Q".repeat(300));
+    let long_id = "R".repeat(1_000);
+    let long_vin = "A".repeat(100);
+    let row = |id: &str, issued: &str, owner: &str, dob: &str, plate: &str, vin: &str| {
+        registration(id, issued, owner, dob, plate, vin)
+    };
+    // Each row and the start of its quarantine reason; `None` means accepted.
+    let cases: Vec<(String, Option<&str>)> = vec![
+        (
+            row("R1", "01/15/2026", owner, "01/01/1800", "AB 1", &good_vin),
+            Some("DOB: date of birth 1800-01-01 is before 1880"),
+        ),
+        (
+            row("R2", "01/15/2026", owner, "01/01/1066", "AB 2", &good_vin),
+            Some("DOB: date of birth 1066-01-01 is before 1880"),
+        ),
+        (
+            row("R3", "01/15/2026", owner, "01/01/1900", "AB 3", &good_vin),
+            None,
+        ),
+        (
+            row("R4", "12/31/9999", owner, "03/04/1971", "AB 4", &good_vin),
+            Some("ISSUED: date 9999-12-31 is after "),
+        ),
+        (
+            row("R5", "01/01/1066", owner, "03/04/1971", "AB 5", &good_vin),
+            Some("ISSUED: date 1066-01-01 is before 1880"),
+        ),
+        (
+            row("R6", "20260115", owner, "03/04/1971", "AB 6", &good_vin),
+            Some("ISSUED: invalid date \"20260115\": does not match the expected format %m/%d/%Y"),
+        ),
+        (
+            row(
+                "R7",
+                "01/15/2026",
+                owner,
+                "03/04/1971",
+                "ZZ 10$0@3",
+                &good_vin,
+            ),
+            Some("PLATE: invalid plate number \"ZZ 10$0@3\": character '$' is not allowed"),
+        ),
+        (
+            row("R8", "01/15/2026", owner, "03/04/1971", "", ""),
+            Some("PLATE: a vehicle registration needs a plate or a vin"),
+        ),
+        (
+            row(
+                "R9",
+                "01/15/2026",
+                &long_surname,
+                "03/04/1971",
+                "AB 9",
+                &good_vin,
+            ),
+            Some("OWNER: name is 310 characters long, more than the maximum of 200"),
+        ),
+        (
+            row(
+                &long_id,
+                "01/15/2026",
+                owner,
+                "03/04/1971",
+                "AB 10",
+                &good_vin,
+            ),
+            Some("REG_ID: record id is 1000 characters long, more than the maximum of 100"),
+        ),
+        (
+            row("R11", "01/15/2026", owner, "03/04/1971", "AB 11", &long_vin),
+            Some(
+                "VIN: invalid vin \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"... (100 characters)",
+            ),
+        ),
+    ];
+    let rows: Vec<&str> = cases.iter().map(|(row, _)| row.as_str()).collect();
+    let feed = format!("{HEADER}\n{}", rows.join("\n"));
+    let fixture = fixture(&feed);
+    let mapping = MAPPING.replace(
+        r#"vin = { path = "VIN", required = true }"#,
+        r#"vin = "VIN""#,
+    );
+    std::fs::write(fixture.sources.join("regs.toml"), mapping).expect("mapping");
+
+    let report = ingest(&fixture).await;
+
+    let entries = fixture
+        .store
+        .quarantine(None, false)
+        .await
+        .expect("quarantine");
+    for (index, (_, expected)) in cases.iter().enumerate() {
+        let line = index as u64 + 2;
+        let entry = entries.iter().find(|e| e.line == Some(line));
+        match (expected, entry) {
+            (None, None) => {}
+            (None, Some(entry)) => panic!("line {line} was quarantined: {}", entry.reason),
+            (Some(expected), None) => panic!("line {line} was accepted, expected {expected}"),
+            (Some(expected), Some(entry)) => {
+                assert!(
+                    entry.reason.starts_with(expected),
+                    "line {line}: {}",
+                    entry.reason
+                );
+                assert!(
+                    entry.reason.len() < 300,
+                    "line {line}: reason too long: {}",
+                    entry.reason
+                );
+            }
+        }
+    }
+    assert_eq!(
+        report.quarantined,
+        cases.iter().filter(|(_, e)| e.is_some()).count()
+    );
+    assert!(report.reconciles(), "{report:?}");
+}
+
 #[tokio::test]
 async fn header_without_a_mapped_column_rejects_the_file() {
     let fixture = fixture(&mixed_feed().replacen("VIN", "VNI", 1));
