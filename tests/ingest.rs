@@ -504,6 +504,77 @@ fn unknown_mapping_key_is_rejected() {
     assert!(err.to_string().contains("date_fromat"), "{err}");
 }
 
+#[test]
+fn mapping_mistakes_are_rejected_at_load() {
+    // Each replacement in the test mapping and the error it must cause.
+    let cases = [
+        (
+            r#"date_format = "%m/%d/%Y""#,
+            r#"date_format = "%Y-%q""#,
+            r#"invalid mapping regs.toml: date_format: date format "%Y-%q" does not give a year, month and day"#,
+        ),
+        (
+            r#"date_format = "%m/%d/%Y""#,
+            r#"date_format = "%Y-%m""#,
+            r#"invalid mapping regs.toml: date_format: date format "%Y-%m" does not give a year, month and day"#,
+        ),
+        (
+            r#"date = "ISSUED""#,
+            r#"date = { path = "ISSUED", format = "%Y-%!" }"#,
+            r#"invalid mapping regs.toml: record.date.format: "%Y-%!" is not a valid date format"#,
+        ),
+        (
+            r#"X = "expired""#,
+            r#"X = "expired", GRT = "parole_grnt""#,
+            r#"invalid mapping regs.toml: record.status: code "GRT" maps to "parole_grnt", which is not one of "#,
+        ),
+        (
+            r#"role = { value = "owner" }"#,
+            r#"role = { value = "boss" }"#,
+            r#"invalid mapping regs.toml: parties[0].role: value "boss" is not one of "#,
+        ),
+        (
+            r#"licence = "LICENCE""#,
+            r#"licence = "LICENCE"
+sex = { path = "SEX", codes = { M = "mail", F = "female" } }"#,
+            r#"invalid mapping regs.toml: parties[0].sex: code "M" maps to "mail", which is not one of "#,
+        ),
+        (
+            r#"kind = { value = "vehicle_registration" }"#,
+            r#"kind = { value = "vehicle_registrations" }"#,
+            r#"invalid mapping regs.toml: record.kind: value "vehicle_registrations" is not one of "#,
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(MAPPING.contains(from), "the test mapping lacks {from}");
+        let text = MAPPING.replace(from, to);
+        let err = SourceMapping::from_toml(&text, Path::new("regs.toml"))
+            .expect_err(&format!("{to} must be rejected"));
+        assert!(err.to_string().starts_with(expected), "{to}: {err}");
+    }
+    SourceMapping::from_toml(MAPPING, Path::new("regs.toml")).expect("the test mapping loads");
+}
+
+#[test]
+fn shipped_mappings_pass_the_load_checks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let dirs = [root.join("sources"), root.join("febrl")];
+    let mut loaded = 0;
+    for dir in dirs {
+        for entry in std::fs::read_dir(&dir).expect("mapping dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).expect("mapping reads");
+                if text.contains("[record]") {
+                    SourceMapping::from_toml(&text, &path).expect("shipped mapping loads");
+                    loaded += 1;
+                }
+            }
+        }
+    }
+    assert!(loaded >= 8, "only {loaded} mappings found");
+}
+
 /// Writes a feed of `rows` valid registrations.
 pub fn large_feed(path: &Path, rows: u32) {
     use std::io::Write;
