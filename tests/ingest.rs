@@ -454,6 +454,45 @@ async fn implausible_values_are_quarantined_with_reasons() {
 }
 
 #[tokio::test]
+async fn unreadable_headers_are_named() {
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(mixed_feed().encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let cases: [(&[u8], &str); 4] = [
+        (
+            b"",
+            "file is empty or its first line is blank: expected a header row",
+        ),
+        (
+            b"\n\n",
+            "file is empty or its first line is blank: expected a header row",
+        ),
+        (
+            &utf16,
+            "header is not UTF-8 text (a UTF-16 export?); save the file as UTF-8",
+        ),
+        (
+            b"REG_ID,R\xc9V\n",
+            "header is not UTF-8 text (a UTF-16 export?); save the file as UTF-8",
+        ),
+    ];
+    for (feed, expected) in cases {
+        let fixture = fixture_bytes(feed);
+        let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+        let err = ingest_file(
+            fixture.store.as_ref(),
+            &mapping,
+            &fixture.feed,
+            &IngestOptions::default(),
+        )
+        .await
+        .expect_err("an unreadable header rejects the file");
+        assert!(err.to_string().ends_with(expected), "{err}");
+    }
+}
+
+#[tokio::test]
 async fn header_without_a_mapped_column_rejects_the_file() {
     let fixture = fixture(&mixed_feed().replacen("VIN", "VNI", 1));
     let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");

@@ -210,9 +210,9 @@ fn split_csv<R: Read>(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(BufReader::with_capacity(1 << 20, input));
-    let names: Vec<String> = reader
-        .byte_headers()
-        .map_err(csv_to_io)?
+    let headers = reader.byte_headers().map_err(csv_to_io)?;
+    check_header(headers)?;
+    let names: Vec<String> = headers
         .iter()
         .map(|h| {
             String::from_utf8_lossy(h)
@@ -257,6 +257,29 @@ fn split_csv<R: Read>(
             },
         }
     }
+}
+
+/// Rejects a CSV file whose first line is not a header: an empty file, or one
+/// whose header is not UTF-8 text (a UTF-16 export has NUL bytes or an FF FE
+/// byte-order mark). Otherwise the error would list every mapped column.
+fn check_header(headers: &csv::ByteRecord) -> std::io::Result<()> {
+    let invalid = |message: &str| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            message.to_string(),
+        ))
+    };
+    if headers
+        .iter()
+        .all(|h| h.iter().all(u8::is_ascii_whitespace))
+    {
+        return invalid("file is empty or its first line is blank: expected a header row");
+    }
+    let text = headers.as_slice();
+    if std::str::from_utf8(text).is_err() || text.contains(&0) {
+        return invalid("header is not UTF-8 text (a UTF-16 export?); save the file as UTF-8");
+    }
+    Ok(())
 }
 
 /// Parses a CSV row. A row with the wrong number of fields or invalid UTF-8
