@@ -252,6 +252,11 @@ async fn invalid_utf8_is_quarantined_and_never_replayed() {
         .await
         .expect("quarantine");
     assert_eq!(entries[0].reason, "OWNER: invalid utf-8");
+    assert_eq!(
+        entries[0].record_id.as_deref(),
+        Some("R1"),
+        "the id column is intact"
+    );
     assert!(
         entries[0].raw.contains("HOLLOWAY\u{fffd}"),
         "{}",

@@ -24,6 +24,10 @@ pub struct RawRecord {
     pub raw: String,
     /// The parsed record, or why it could not be parsed.
     pub parsed: Result<InputFields, String>,
+    /// For a record that could not be parsed, the fields still readable (a CSV
+    /// row with invalid UTF-8, bad bytes as U+FFFD). Used only to name the
+    /// record in its quarantine entry, never to store it.
+    pub salvaged: Option<InputFields>,
 }
 
 /// The fields of one parsed input record, looked up by the paths a mapping names.
@@ -199,6 +203,7 @@ fn json_line(line: u64, text: String) -> RawRecord {
         line,
         raw: text,
         parsed,
+        salvaged: None,
     }
 }
 
@@ -252,6 +257,7 @@ fn split_csv<R: Read>(
                         line,
                         raw: format!("unreadable csv at line {line}"),
                         parsed: Err(format!("malformed csv: {err}")),
+                        salvaged: None,
                     }));
                 }
             },
@@ -303,6 +309,7 @@ fn csv_row(header: Arc<CsvHeader>, row: &csv::ByteRecord) -> RawRecord {
                 header.names.len(),
                 row.len()
             )),
+            salvaged: None,
         };
     }
     let mut values = Vec::with_capacity(row.len());
@@ -310,10 +317,18 @@ fn csv_row(header: Arc<CsvHeader>, row: &csv::ByteRecord) -> RawRecord {
         match std::str::from_utf8(value) {
             Ok(text) => values.push(text.to_string()),
             Err(_) => {
+                let salvaged = row
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .collect();
                 return RawRecord {
                     line,
                     raw: lossy(),
                     parsed: Err(format!("{}: invalid utf-8", header.names[index])),
+                    salvaged: Some(InputFields::Csv {
+                        header,
+                        values: salvaged,
+                    }),
                 };
             }
         }
@@ -322,6 +337,7 @@ fn csv_row(header: Arc<CsvHeader>, row: &csv::ByteRecord) -> RawRecord {
         line,
         raw: raw_json(&header.names, &values),
         parsed: Ok(InputFields::Csv { header, values }),
+        salvaged: None,
     }
 }
 
