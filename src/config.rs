@@ -147,8 +147,8 @@ impl Settings {
     }
 
     /// Opens the configured store. With [`OpenMode::Existing`] an SQLite path
-    /// that does not exist is an error; a graph server's graph is always
-    /// opened, because an empty graph cannot be told from a new one.
+    /// that does not exist is an error. A graph server's graph is always
+    /// opened, because an empty graph cannot be distinguished from a new one.
     pub async fn open_store_with(
         &self,
         mode: OpenMode,

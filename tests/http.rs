@@ -32,7 +32,7 @@ fn sources_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources")
 }
 
-/// A router over a store holding a small generated dmv feed, not yet resolved.
+/// Builds a router over a store holding a small generated dmv feed, not yet resolved.
 async fn server() -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     let feeds = dir.path().join("feeds");
@@ -44,6 +44,7 @@ async fn server() -> Server {
         progress: false,
     };
     generate(&config).expect("feeds generate");
+
     let store: Arc<dyn GraphStore> =
         Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
     let mapping = SourceMapping::load(&sources_dir(), "dmv").expect("mapping");
@@ -55,6 +56,7 @@ async fn server() -> Server {
     )
     .await
     .expect("ingest");
+
     let mut settings = Settings::load(None).expect("settings");
     settings.sources_dir = sources_dir();
     settings.ingest_token = Some(Secret::new(TOKEN));

@@ -329,7 +329,7 @@ async fn impossible_dates_are_quarantined() {
     );
 }
 
-/// A registration row of [`HEADER`] with the cells the cases vary.
+/// Formats a registration row of [`HEADER`] with the cells the cases vary.
 fn registration(id: &str, issued: &str, owner: &str, dob: &str, plate: &str, vin: &str) -> String {
     format!("{id},1,{issued},01/15/2027,A,\"{owner}\",{dob},123456789,{plate},{vin},TOYOTA")
 }

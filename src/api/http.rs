@@ -27,11 +27,11 @@ use crate::resolve::{Resolver, resolve_store};
 /// Largest accepted GraphQL request body; real queries are a few kilobytes.
 const MAX_GRAPHQL_BYTES: usize = 256 * 1024;
 
-/// Longest a GraphQL or health request may take, body included. The slowest
-/// useful query (a deep neighbourhood on a large store) takes well under this.
+/// Maximum duration of a GraphQL or health request, body included.
+// NOTE: chosen as a generous ceiling, not measured against the slowest query.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Longest wait for the next chunk of any request body. Ingestion bodies may
+/// Maximum wait for the next chunk of any request body. Ingestion bodies may
 /// take long in total, but a client that stops sending is cut off.
 const BODY_STALL_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -134,8 +134,8 @@ fn graphql_error(status: StatusCode, message: String) -> Response {
 }
 
 // NOTE: the GraphiQL page loads React and GraphiQL from unpkg.com by major
-// version, without subresource integrity hashes; the page is a development
-// aid and handles no credentials.
+// version, without subresource integrity hashes. The page is a development
+// aid and sends no credentials.
 async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
@@ -243,9 +243,9 @@ async fn ingest(
     .into_response()
 }
 
-/// Maps an ingest failure to a response. Input the request sent that cannot
-/// be read as the source's format (no header, wrong columns, not UTF-8) is
-/// the client's error, 422 with the reason; anything else is the server's.
+/// Maps an ingest failure to a response. A body that cannot be read as the
+/// source's format (no header, wrong columns, not UTF-8) is the client's
+/// error, 422 with the reason. Any other failure is the server's, 500.
 fn ingest_error_response(source: &str, err: IngestError) -> Response {
     if let IngestError::Read { source: cause, .. } = &err
         && cause.kind() == std::io::ErrorKind::InvalidData

@@ -201,7 +201,7 @@ const STATE_CODES: &[&str] = &[
 ];
 
 /// Returns whether `code` is the postal code of a state, the District of
-/// Columbia or a territory; the armed-forces mail regions and the minor
+/// Columbia or a territory. The armed-forces mail regions and the minor
 /// outlying islands issue no licence plates, so they are excluded.
 pub(super) fn is_plate_issuer(code: &str) -> bool {
     STATE_CODES.contains(&code) && !matches!(code, "AA" | "AE" | "AP" | "UM")

@@ -65,8 +65,8 @@ fn same_layout(raw: &str, format: &str) -> bool {
     raw_separators == format_separators && groups == expected_groups
 }
 
-/// Earliest year of birth accepted from a feed. Nobody in a current record was
-/// born earlier, so an earlier date is a data-entry error, not a placeholder.
+/// Earliest year of birth accepted from a feed. No person in a current record
+/// was born earlier, so an earlier date is a data-entry error, not a placeholder.
 pub const EARLIEST_BIRTH_YEAR: i32 = 1880;
 
 /// A date of birth known to be real: placeholder dates that systems use for

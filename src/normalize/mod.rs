@@ -43,8 +43,8 @@ pub enum NormalizeError {
     },
 }
 
-/// Characters of a value shown in an error message; longer values are cut,
-/// so a megabyte-long field does not end up in every log line and reason.
+/// Maximum characters of a value quoted in an error message. Longer values are
+/// cut, so a megabyte-long field does not end up in every log line and reason.
 pub const MAX_QUOTED_CHARS: usize = 64;
 
 /// Quotes `value` for an error message like `{:?}`, cutting it after

@@ -18,7 +18,7 @@ pub struct Plate {
 impl Plate {
     /// Parses a plate from its issuing state and number. The state must be
     /// the postal code of a state, DC or a territory. Spaces and dashes are
-    /// removed from the number; any other character but ASCII letters and
+    /// removed from the number. Any other character but ASCII letters and
     /// digits is an error, because dropping it would make a different plate.
     pub fn parse(state: &str, number: &str) -> Result<Plate, NormalizeError> {
         let state_clean = alnum_upper(state);
