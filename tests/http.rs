@@ -218,3 +218,45 @@ async fn bearer_scheme_is_case_insensitive() {
         assert_eq!(status, expected_status, "{authorization}: {reply}");
     }
 }
+
+/// An introspection query shaped like graphql-js `getIntrospectionQuery`,
+/// which the selection cap must allow. Its type references nest three levels,
+/// not eight, because the depth limit of 10 rejects the deeper form.
+const INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description isRepeatable locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name description type { ...TypeRef } defaultValue
+}
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name } } }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_query_is_allowed() {
+    let server = server().await;
+    let body = json!({ "query": INTROSPECTION }).to_string();
+    let (status, reply) = send(&server.app, graphql_request(body)).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["errors"], Value::Null, "{}", reply["errors"]);
+    assert!(reply["data"]["__schema"]["types"].is_array());
+}
