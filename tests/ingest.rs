@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ciss::graph::{GraphStore, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
-use ciss::ingest::{IngestOptions, IngestReport, ingest_file, replay_quarantine};
+use ciss::ingest::{IngestOptions, IngestReport, ingest_file, ingest_reader, replay_quarantine};
 use ciss::normalize::vin_check_digit;
 
 const MAPPING: &str = r#"
@@ -495,6 +495,26 @@ async fn unreadable_headers_are_named() {
         .expect_err("an unreadable header rejects the file");
         assert!(err.to_string().ends_with(expected), "{err}");
     }
+}
+
+#[tokio::test]
+async fn read_errors_name_the_input() {
+    let fixture = fixture("");
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    let err = ingest_reader(
+        fixture.store.as_ref(),
+        &mapping,
+        std::io::Cursor::new(Vec::new()),
+        Some("http".to_string()),
+        &IngestOptions::default(),
+    )
+    .await
+    .expect_err("an empty body has no header");
+    assert!(
+        err.to_string()
+            .starts_with("cannot read http: file is empty"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -161,6 +161,8 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
     let started = Instant::now();
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(u64, Batch)>(2);
     let reader_mapping = mapping.clone();
+    // Names the input in read errors, such as `http` for a request body.
+    let input_name = PathBuf::from(file.as_deref().unwrap_or("input"));
     let batch_size = options.batch_size.max(1);
     let reader = std::thread::spawn(move || {
         let mut chunk = Vec::with_capacity(batch_size);
@@ -206,11 +208,11 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
         report.add(&outcome, &errors);
     }
     let read_result = reader.join().map_err(|_| IngestError::Read {
-        path: PathBuf::new(),
+        path: input_name.clone(),
         source: std::io::Error::other("reader thread panicked"),
     })?;
     read_result.map_err(|source| IngestError::Read {
-        path: PathBuf::new(),
+        path: input_name,
         source,
     })?;
     tracing::info!(
