@@ -10,7 +10,8 @@ macro_rules! outln {
     };
 }
 
-/// Writes to standard output like `print!`; see [`outln!`].
+/// Writes to standard output like `print!`, ignoring a closed pipe as
+/// [`outln!`] does.
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::cli::write_stdout(format_args!($($arg)*))

@@ -318,8 +318,8 @@ impl FieldReader<'_> {
         }
     }
 
-    /// Reads a date of birth. Placeholder dates become unknown; a date before
-    /// [`EARLIEST_BIRTH_YEAR`] or in the future is an error.
+    /// Reads a date of birth. Placeholder dates become unknown, and a date
+    /// before [`EARLIEST_BIRTH_YEAR`] or in the future is an error.
     fn dob(&mut self, spec: Option<&FieldSpec>) -> Option<Dob> {
         let date = self.date(spec, "dob")?;
         Dob::from_feed(date, self.today)
