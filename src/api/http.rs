@@ -95,6 +95,9 @@ async fn graphql(State(state): State<AppState>, body: Result<Bytes, BytesRejecti
     let request = match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => request,
         Err(err) => {
+            // The error text can quote values from the body, so only its position is logged.
+            let (line, column) = (err.line(), err.column());
+            tracing::warn!(line, column, "graphql request body rejected: invalid json");
             let message = format!("invalid graphql request body: {err}");
             return graphql_error(StatusCode::BAD_REQUEST, message);
         }
@@ -102,8 +105,14 @@ async fn graphql(State(state): State<AppState>, body: Result<Bytes, BytesRejecti
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
-/// Describes why a request body was rejected, in plain words.
+/// Describes why a request body was rejected, in plain words, and logs it.
 fn body_error(rejection: &BytesRejection) -> (StatusCode, String) {
+    let (status, message) = describe_body_error(rejection);
+    tracing::warn!(status = status.as_u16(), reason = %message, "request body rejected");
+    (status, message)
+}
+
+fn describe_body_error(rejection: &BytesRejection) -> (StatusCode, String) {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return (rejection.status(), "request body is too large".to_string());
     }
