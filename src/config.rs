@@ -52,8 +52,9 @@ pub struct Settings {
 #[non_exhaustive]
 pub enum ConfigError {
     /// The settings file or environment could not be read or has invalid values.
+    /// The message includes the cause, so it is not also exposed as the source.
     #[error("invalid settings: {0}")]
-    Load(#[from] config::ConfigError),
+    Load(config::ConfigError),
     /// A setting has a value outside its range.
     #[error("invalid settings: {0}")]
     Invalid(String),
@@ -62,9 +63,28 @@ pub enum ConfigError {
         "unsupported store location {0:?}: expected sqlite:PATH, falkor://HOST:PORT/GRAPH, neo4j://HOST:PORT or bolt://HOST:PORT"
     )]
     UnsupportedStore(String),
+    /// A command that only reads was pointed at an SQLite store that does not exist.
+    #[error("store not found: {0} (run `ciss ingest` or `ciss demo` first)")]
+    StoreNotFound(PathBuf),
     /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<config::ConfigError> for ConfigError {
+    fn from(err: config::ConfigError) -> ConfigError {
+        ConfigError::Load(err)
+    }
+}
+
+/// Whether opening a store may create it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the store if it does not exist (ingest, demo, replay).
+    Create,
+    /// Fail with [`ConfigError::StoreNotFound`] when an SQLite store does not
+    /// exist, so a mistyped path is reported instead of served empty.
+    Existing,
 }
 
 /// Prefix of the variables that configure test servers (`CISS_TEST_FALKOR_URI`,
@@ -113,12 +133,16 @@ impl Settings {
         if self.summary.recent_arrest_days < 0 || self.summary.release_days < 0 {
             return invalid("summary", "day windows cannot be negative");
         }
-        if self
-            .ingest_token
-            .as_ref()
-            .is_some_and(|t| t.expose().len() < 16)
-        {
-            return invalid("ingest_token", "must be at least 16 characters");
+        if let Some(token) = &self.ingest_token {
+            let token = token.expose();
+            if token.chars().count() < 16 {
+                return invalid("ingest_token", "must be at least 16 characters");
+            }
+            // A bearer token (RFC 6750 `b64token`) has no whitespace, and a
+            // blank or padded one is almost always a configuration mistake.
+            if token.chars().any(char::is_whitespace) {
+                return invalid("ingest_token", "must not contain whitespace");
+            }
         }
         if self
             .review_token
@@ -132,12 +156,26 @@ impl Settings {
 
     /// Opens the configured store, creating it (and its indexes) if needed.
     pub async fn open_store(&self) -> Result<Arc<dyn GraphStore>, ConfigError> {
+        self.open_store_with(OpenMode::Create).await
+    }
+
+    /// Opens the configured store. With [`OpenMode::Existing`] an SQLite path
+    /// that does not exist is an error. A graph server's graph is always
+    /// opened, because an empty graph cannot be distinguished from a new one.
+    pub async fn open_store_with(
+        &self,
+        mode: OpenMode,
+    ) -> Result<Arc<dyn GraphStore>, ConfigError> {
         let location = self.store.as_str();
         if let Some(path) = location.strip_prefix("sqlite:") {
             if path.is_empty() {
                 return Err(ConfigError::UnsupportedStore(self.store.clone()));
             }
-            return Ok(Arc::new(SqliteStore::open(Path::new(path))?));
+            let path = Path::new(path);
+            if mode == OpenMode::Existing && !path.is_file() {
+                return Err(ConfigError::StoreNotFound(path.to_path_buf()));
+            }
+            return Ok(Arc::new(SqliteStore::open(path)?));
         }
         let graph_server = ["falkor://", "neo4j://", "bolt://"]
             .iter()
@@ -155,5 +193,71 @@ impl Settings {
         Ok(Arc::new(
             CypherStore::connect(location, credentials.as_ref()).await?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_token(token: &str) -> Result<(), ConfigError> {
+        let mut settings = Settings::load(None).expect("default settings load");
+        settings.ingest_token = Some(Secret::new(token));
+        settings.validate()
+    }
+
+    #[test]
+    fn ingest_token_validation() {
+        let cases = [
+            ("a-token-of-24-characters", None),
+            ("short-token", Some("must be at least 16 characters")),
+            ("                ", Some("must not contain whitespace")),
+            (
+                "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t",
+                Some("must not contain whitespace"),
+            ),
+            (
+                "a-token-with a-space-in-it",
+                Some("must not contain whitespace"),
+            ),
+        ];
+        for (token, expected) in cases {
+            let result = with_token(token);
+            match expected {
+                None => assert!(result.is_ok(), "{token:?}: {result:?}"),
+                Some(reason) => {
+                    let message = result.expect_err(token).to_string();
+                    assert!(message.contains(reason), "{token:?}: {message}");
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn reading_commands_need_an_existing_store() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("typo").join("demo.db");
+        let mut settings = Settings::load(None).expect("default settings load");
+        settings.store = format!("sqlite:{}", path.display());
+        let err = settings
+            .open_store_with(OpenMode::Existing)
+            .await
+            .err()
+            .expect("a missing store is an error");
+        let expected = format!(
+            "store not found: {} (run `ciss ingest` or `ciss demo` first)",
+            path.display()
+        );
+        assert_eq!(err.to_string(), expected);
+        assert!(!path.parent().expect("parent").exists(), "nothing created");
+        settings
+            .open_store_with(OpenMode::Create)
+            .await
+            .expect("writing commands create the store");
+        assert!(path.is_file(), "the store was created");
+        settings
+            .open_store_with(OpenMode::Existing)
+            .await
+            .expect("an existing store opens");
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::api::{AppState, build_schema, router};
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, OpenMode, Settings};
 use crate::graph::GraphStore;
 use crate::resolve::default_resolver;
 use crate::search::Search;
@@ -36,9 +36,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the configured store and binds the listen address.
+    /// Opens the configured store, which must exist, and binds the listen address.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
-        let store = settings.open_store().await?;
+        let store = settings.open_store_with(OpenMode::Existing).await?;
         Application::with_store(settings, store).await
     }
 
@@ -55,6 +55,7 @@ impl Application {
             .await
             .map_err(bind_error)?;
         let address = listener.local_addr().map_err(bind_error)?;
+        warn_if_unresolved(store.as_ref()).await;
         let search = Search::new(Arc::clone(&store), settings.summary);
         let state = AppState {
             schema: build_schema(search),
@@ -80,6 +81,19 @@ impl Application {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
+    }
+}
+
+/// Logs a warning when stored records have not been resolved: queries miss
+/// them until `ciss resolve` runs, and `/healthz` reports the same count.
+async fn warn_if_unresolved(store: &dyn GraphStore) {
+    match store.count_unresolved_mentions().await {
+        Ok(0) => {}
+        Ok(unresolved) => tracing::warn!(
+            unresolved,
+            "stored person mentions are not resolved, so queries miss their records; run `ciss resolve`"
+        ),
+        Err(err) => tracing::error!(error = %err, "failed to count unresolved mentions"),
     }
 }
 

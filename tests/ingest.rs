@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ciss::graph::{GraphStore, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
-use ciss::ingest::{IngestOptions, IngestReport, ingest_file, replay_quarantine};
+use ciss::ingest::{IngestOptions, IngestReport, ingest_file, ingest_reader, replay_quarantine};
 use ciss::normalize::vin_check_digit;
 
 const MAPPING: &str = r#"
@@ -252,6 +252,11 @@ async fn invalid_utf8_is_quarantined_and_never_replayed() {
         .await
         .expect("quarantine");
     assert_eq!(entries[0].reason, "OWNER: invalid utf-8");
+    assert_eq!(
+        entries[0].record_id.as_deref(),
+        Some("R1"),
+        "the id column is intact"
+    );
     assert!(
         entries[0].raw.contains("HOLLOWAY\u{fffd}"),
         "{}",
@@ -324,6 +329,194 @@ async fn impossible_dates_are_quarantined() {
     );
 }
 
+/// Formats a registration row of [`HEADER`] with the cells the cases vary.
+fn registration(id: &str, issued: &str, owner: &str, dob: &str, plate: &str, vin: &str) -> String {
+    format!("{id},1,{issued},01/15/2027,A,\"{owner}\",{dob},123456789,{plate},{vin},TOYOTA")
+}
+
+#[tokio::test]
+async fn implausible_values_are_quarantined_with_reasons() {
+    let owner = "HOLLOWAY, MARGARET";
+    let good_vin = vin(1);
+    let long_surname = format!("{}, MARGARET", "Q".repeat(300));
+    let long_id = "R".repeat(1_000);
+    let long_vin = "A".repeat(100);
+    let row = |id: &str, issued: &str, owner: &str, dob: &str, plate: &str, vin: &str| {
+        registration(id, issued, owner, dob, plate, vin)
+    };
+    // Each row and the start of its quarantine reason; `None` means accepted.
+    let cases: Vec<(String, Option<&str>)> = vec![
+        (
+            row("R1", "01/15/2026", owner, "01/01/1800", "AB 1", &good_vin),
+            Some("DOB: date of birth 1800-01-01 is before 1880"),
+        ),
+        (
+            row("R2", "01/15/2026", owner, "01/01/1066", "AB 2", &good_vin),
+            Some("DOB: date of birth 1066-01-01 is before 1880"),
+        ),
+        (
+            row("R3", "01/15/2026", owner, "01/01/1900", "AB 3", &good_vin),
+            None,
+        ),
+        (
+            row("R4", "12/31/9999", owner, "03/04/1971", "AB 4", &good_vin),
+            Some("ISSUED: date 9999-12-31 is after "),
+        ),
+        (
+            row("R5", "01/01/1066", owner, "03/04/1971", "AB 5", &good_vin),
+            Some("ISSUED: date 1066-01-01 is before 1880"),
+        ),
+        (
+            row("R6", "20260115", owner, "03/04/1971", "AB 6", &good_vin),
+            Some("ISSUED: invalid date \"20260115\": does not match the expected format %m/%d/%Y"),
+        ),
+        (
+            row(
+                "R7",
+                "01/15/2026",
+                owner,
+                "03/04/1971",
+                "ZZ 10$0@3",
+                &good_vin,
+            ),
+            Some("PLATE: invalid plate number \"ZZ 10$0@3\": character '$' is not allowed"),
+        ),
+        (
+            row("R8", "01/15/2026", owner, "03/04/1971", "", ""),
+            Some("PLATE: a vehicle registration needs a plate or a vin"),
+        ),
+        (
+            row(
+                "R9",
+                "01/15/2026",
+                &long_surname,
+                "03/04/1971",
+                "AB 9",
+                &good_vin,
+            ),
+            Some("OWNER: name is 310 characters long, more than the maximum of 200"),
+        ),
+        (
+            row(
+                &long_id,
+                "01/15/2026",
+                owner,
+                "03/04/1971",
+                "AB 10",
+                &good_vin,
+            ),
+            Some("REG_ID: record id is 1000 characters long, more than the maximum of 100"),
+        ),
+        (
+            row("R11", "01/15/2026", owner, "03/04/1971", "AB 11", &long_vin),
+            Some(
+                "VIN: invalid vin \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"... (100 characters)",
+            ),
+        ),
+    ];
+    let rows: Vec<&str> = cases.iter().map(|(row, _)| row.as_str()).collect();
+    let feed = format!("{HEADER}\n{}", rows.join("\n"));
+    let fixture = fixture(&feed);
+    let mapping = MAPPING.replace(
+        r#"vin = { path = "VIN", required = true }"#,
+        r#"vin = "VIN""#,
+    );
+    std::fs::write(fixture.sources.join("regs.toml"), mapping).expect("mapping");
+
+    let report = ingest(&fixture).await;
+
+    let entries = fixture
+        .store
+        .quarantine(None, false)
+        .await
+        .expect("quarantine");
+    for (index, (_, expected)) in cases.iter().enumerate() {
+        let line = index as u64 + 2;
+        let entry = entries.iter().find(|e| e.line == Some(line));
+        match (expected, entry) {
+            (None, None) => {}
+            (None, Some(entry)) => panic!("line {line} was quarantined: {}", entry.reason),
+            (Some(expected), None) => panic!("line {line} was accepted, expected {expected}"),
+            (Some(expected), Some(entry)) => {
+                assert!(
+                    entry.reason.starts_with(expected),
+                    "line {line}: {}",
+                    entry.reason
+                );
+                assert!(
+                    entry.reason.len() < 300,
+                    "line {line}: reason too long: {}",
+                    entry.reason
+                );
+            }
+        }
+    }
+    assert_eq!(
+        report.quarantined,
+        cases.iter().filter(|(_, e)| e.is_some()).count()
+    );
+    assert!(report.reconciles(), "{report:?}");
+}
+
+#[tokio::test]
+async fn unreadable_headers_are_named() {
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(mixed_feed().encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let cases: [(&[u8], &str); 4] = [
+        (
+            b"",
+            "file is empty or its first line is blank: expected a header row",
+        ),
+        (
+            b"\n\n",
+            "file is empty or its first line is blank: expected a header row",
+        ),
+        (
+            &utf16,
+            "header is not UTF-8 text (a UTF-16 export?); save the file as UTF-8",
+        ),
+        (
+            b"REG_ID,R\xc9V\n",
+            "header is not UTF-8 text (a UTF-16 export?); save the file as UTF-8",
+        ),
+    ];
+    for (feed, expected) in cases {
+        let fixture = fixture_bytes(feed);
+        let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+        let err = ingest_file(
+            fixture.store.as_ref(),
+            &mapping,
+            &fixture.feed,
+            &IngestOptions::default(),
+        )
+        .await
+        .expect_err("an unreadable header rejects the file");
+        assert!(err.to_string().ends_with(expected), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn read_errors_name_the_input() {
+    let fixture = fixture("");
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    let err = ingest_reader(
+        fixture.store.as_ref(),
+        &mapping,
+        std::io::Cursor::new(Vec::new()),
+        Some("http".to_string()),
+        &IngestOptions::default(),
+    )
+    .await
+    .expect_err("an empty body has no header");
+    assert!(
+        err.to_string()
+            .starts_with("cannot read http: file is empty"),
+        "{err}"
+    );
+}
+
 #[tokio::test]
 async fn header_without_a_mapped_column_rejects_the_file() {
     let fixture = fixture(&mixed_feed().replacen("VIN", "VNI", 1));
@@ -373,6 +566,77 @@ fn unknown_mapping_key_is_rejected() {
     let text = MAPPING.replace("date_format", "date_fromat");
     let err = SourceMapping::from_toml(&text, Path::new("regs.toml")).expect_err("typo must fail");
     assert!(err.to_string().contains("date_fromat"), "{err}");
+}
+
+#[test]
+fn mapping_mistakes_are_rejected_at_load() {
+    // Each replacement in the test mapping and the error it must cause.
+    let cases = [
+        (
+            r#"date_format = "%m/%d/%Y""#,
+            r#"date_format = "%Y-%q""#,
+            r#"invalid mapping regs.toml: date_format: date format "%Y-%q" does not give a year, month and day"#,
+        ),
+        (
+            r#"date_format = "%m/%d/%Y""#,
+            r#"date_format = "%Y-%m""#,
+            r#"invalid mapping regs.toml: date_format: date format "%Y-%m" does not give a year, month and day"#,
+        ),
+        (
+            r#"date = "ISSUED""#,
+            r#"date = { path = "ISSUED", format = "%Y-%!" }"#,
+            r#"invalid mapping regs.toml: record.date.format: "%Y-%!" is not a valid date format"#,
+        ),
+        (
+            r#"X = "expired""#,
+            r#"X = "expired", GRT = "parole_grnt""#,
+            r#"invalid mapping regs.toml: record.status: code "GRT" maps to "parole_grnt", which is not one of "#,
+        ),
+        (
+            r#"role = { value = "owner" }"#,
+            r#"role = { value = "boss" }"#,
+            r#"invalid mapping regs.toml: parties[0].role: value "boss" is not one of "#,
+        ),
+        (
+            r#"licence = "LICENCE""#,
+            r#"licence = "LICENCE"
+sex = { path = "SEX", codes = { M = "mail", F = "female" } }"#,
+            r#"invalid mapping regs.toml: parties[0].sex: code "M" maps to "mail", which is not one of "#,
+        ),
+        (
+            r#"kind = { value = "vehicle_registration" }"#,
+            r#"kind = { value = "vehicle_registrations" }"#,
+            r#"invalid mapping regs.toml: record.kind: value "vehicle_registrations" is not one of "#,
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(MAPPING.contains(from), "the test mapping lacks {from}");
+        let text = MAPPING.replace(from, to);
+        let err = SourceMapping::from_toml(&text, Path::new("regs.toml"))
+            .expect_err(&format!("{to} must be rejected"));
+        assert!(err.to_string().starts_with(expected), "{to}: {err}");
+    }
+    SourceMapping::from_toml(MAPPING, Path::new("regs.toml")).expect("the test mapping loads");
+}
+
+#[test]
+fn shipped_mappings_pass_the_load_checks() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let dirs = [root.join("sources"), root.join("febrl")];
+    let mut loaded = 0;
+    for dir in dirs {
+        for entry in std::fs::read_dir(&dir).expect("mapping dir") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).expect("mapping reads");
+                if text.contains("[record]") {
+                    SourceMapping::from_toml(&text, &path).expect("shipped mapping loads");
+                    loaded += 1;
+                }
+            }
+        }
+    }
+    assert!(loaded >= 8, "only {loaded} mappings found");
 }
 
 /// Writes a feed of `rows` valid registrations.

@@ -1,16 +1,20 @@
 //! HTTP routes: GraphQL, GraphiQL, health and NDJSON/CSV record ingestion.
 
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use super::CissSchema;
@@ -18,12 +22,20 @@ use super::review::ReviewAccess;
 use crate::config::Settings;
 use crate::graph::GraphStore;
 use crate::ingest::mapping::{MappingError, SourceMapping};
-use crate::ingest::{IngestOptions, ingest_reader};
+use crate::ingest::{IngestError, IngestOptions, ingest_reader};
 use crate::resolve::Resolver;
 use crate::review::Review;
 
 /// Largest accepted GraphQL request body; real queries are a few kilobytes.
 const MAX_GRAPHQL_BYTES: usize = 256 * 1024;
+
+/// Maximum duration of a GraphQL or health request, body included.
+// NOTE: chosen as a generous ceiling, not measured against the slowest query.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Maximum wait for the next chunk of any request body. Ingestion bodies may
+/// take long in total, but a client that stops sending is cut off.
+const BODY_STALL_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Shared state of the HTTP handlers.
 #[derive(Clone)]
@@ -40,13 +52,30 @@ pub struct AppState {
 
 /// Builds the router: `POST /graphql`, `GET /graphiql`, `GET /healthz` and
 /// `POST /ingest/{source}`.
+///
+/// Body limits are enforced by `DefaultBodyLimit`, which only extractors that
+/// buffer through axum (such as `Bytes`) apply, so both body handlers take
+/// `Bytes`. `GraphQLRequest` reads the body as a stream and would bypass it.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.max_ingest_bytes;
+    let timeout = TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT);
     Router::new()
-        .route("/graphql", post(graphql).layer(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)))
+        .route(
+            "/graphql",
+            post(graphql)
+                .layer::<_, Infallible>(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES))
+                .layer::<_, Infallible>(timeout),
+        )
         .route("/graphiql", get(graphiql))
-        .route("/healthz", get(healthz))
-        .route("/ingest/{source}", post(ingest).layer(DefaultBodyLimit::max(body_limit)))
+        .route(
+            "/healthz",
+            get(healthz).layer::<_, Infallible>(timeout),
+        )
+        .route(
+            "/ingest/{source}",
+            post(ingest).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .layer(RequestBodyTimeoutLayer::new(BODY_STALL_TIMEOUT))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // The matched route, never the raw URI, which could carry query values.
             let route = request.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string());
@@ -55,17 +84,36 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Runs a GraphQL request with the review service and the caller's review
-/// access (from the bearer token) attached.
+/// Executes a GraphQL request sent as JSON, with the review service and the
+/// caller's review access (from the bearer token) attached. A body that is
+/// too large, cannot be read or is not a GraphQL request gets a GraphQL-style
+/// JSON error.
 async fn graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let (status, message) = body_error(&rejection);
+            return graphql_error(status, message);
+        }
+    };
+    let request = match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            // The error text can quote values from the body, so only its position is logged.
+            let (line, column) = (err.line(), err.column());
+            tracing::warn!(line, column, "graphql request body rejected: invalid json");
+            let message = format!("invalid graphql request body: {err}");
+            return graphql_error(StatusCode::BAD_REQUEST, message);
+        }
+    };
     let access = review_access(&state, &headers);
     let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
-    let request = request.into_inner().data(access).data(review);
-    state.schema.execute(request).await.into()
+    let request = request.data(access).data(review);
+    GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
 /// Whether the request carries the configured review token.
@@ -86,17 +134,69 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
+        .and_then(bearer_token)
 }
 
+/// Describes why a request body was rejected, in plain words, and logs it.
+fn body_error(rejection: &BytesRejection) -> (StatusCode, String) {
+    let (status, message) = describe_body_error(rejection);
+    tracing::warn!(status = status.as_u16(), reason = %message, "request body rejected");
+    (status, message)
+}
+
+fn describe_body_error(rejection: &BytesRejection) -> (StatusCode, String) {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return (rejection.status(), "request body is too large".to_string());
+    }
+    if is_body_timeout(rejection) {
+        let seconds = BODY_STALL_TIMEOUT.as_secs();
+        let message = format!("request body timed out: no data received for {seconds} s");
+        return (StatusCode::REQUEST_TIMEOUT, message);
+    }
+    let message = format!("cannot read the request body: {}", rejection.body_text());
+    (rejection.status(), message)
+}
+
+/// Returns whether the body stalled past [`BODY_STALL_TIMEOUT`].
+fn is_body_timeout(rejection: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(err) = cause {
+        if err.is::<TimeoutError>() {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
+fn graphql_error(status: StatusCode, message: String) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message }] });
+    (status, Json(body)).into_response()
+}
+
+// NOTE: the GraphiQL page loads React and GraphiQL from unpkg.com by major
+// version, without subresource integrity hashes. The page is a development
+// aid and sends no credentials.
 async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
+/// Reports store counts. The status is `degraded` while stored mentions are
+/// unresolved, because queries miss those records until `ciss resolve` runs.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.counts().await {
-        Ok(counts) => Json(serde_json::json!({ "status": "ok", "counts": counts })).into_response(),
-        Err(err) => {
+    let counts = state.store.counts().await;
+    let unresolved = state.store.count_unresolved_mentions().await;
+    match (counts, unresolved) {
+        (Ok(counts), Ok(unresolved)) => {
+            let status = if unresolved == 0 { "ok" } else { "degraded" };
+            Json(serde_json::json!({
+                "status": status,
+                "counts": counts,
+                "unresolved_mentions": unresolved,
+            }))
+            .into_response()
+        }
+        (Err(err), _) | (_, Err(err)) => {
             tracing::error!(error = %err, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -113,11 +213,21 @@ async fn ingest(
     State(state): State<AppState>,
     Path(source): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     if let Some(rejection) = reject_unauthorized(&state, &headers) {
         return rejection;
     }
+    let body = match body {
+        Ok(body) if body.is_empty() => {
+            return error_response(StatusCode::BAD_REQUEST, "request body is empty".to_string());
+        }
+        Ok(body) => body,
+        Err(rejection) => {
+            let (status, message) = body_error(&rejection);
+            return error_response(status, message);
+        }
+    };
     let mapping = match SourceMapping::load(&state.settings.sources_dir, &source) {
         Ok(mapping) => mapping,
         Err(err @ MappingError::InvalidSourceName { .. }) => {
@@ -150,13 +260,7 @@ async fn ingest(
     .await
     {
         Ok(report) => report,
-        Err(err) => {
-            tracing::error!(source = %source, error = %err, "ingest request failed");
-            return error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "ingest failed; committed batches are kept".to_string(),
-            );
-        }
+        Err(err) => return ingest_error_response(&source, err),
     };
     let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
     if let Err(err) = review.resolve().await {
@@ -181,6 +285,24 @@ async fn ingest(
     .into_response()
 }
 
+/// Maps an ingest failure to a response. A body that cannot be read as the
+/// source's format (no header, wrong columns, not UTF-8) is the client's
+/// error, 422 with the reason. Any other failure is the server's, 500.
+fn ingest_error_response(source: &str, err: IngestError) -> Response {
+    if let IngestError::Read { source: cause, .. } = &err
+        && cause.kind() == std::io::ErrorKind::InvalidData
+    {
+        tracing::warn!(source = %source, "ingest request rejected: unreadable body");
+        let message = format!("request body is not a valid {source} feed: {cause}");
+        return error_response(StatusCode::UNPROCESSABLE_ENTITY, message);
+    }
+    tracing::error!(source = %source, error = %err, "ingest request failed");
+    error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "ingest failed; committed batches are kept".to_string(),
+    )
+}
+
 /// Returns the rejection for a request whose bearer token is not the
 /// configured ingest token. HTTP ingestion is off unless a token is configured.
 fn reject_unauthorized(state: &AppState, headers: &HeaderMap) -> Option<Response> {
@@ -198,6 +320,13 @@ fn reject_unauthorized(state: &AppState, headers: &HeaderMap) -> Option<Response
             ))
         }
     }
+}
+
+/// Returns the token of an `Authorization: Bearer TOKEN` header value. The
+/// scheme name is case-insensitive (RFC 7235, section 2.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token)
 }
 
 /// Compares two byte strings in time that depends only on their lengths, so

@@ -3,6 +3,7 @@
 
 pub mod assoc;
 mod http;
+mod limit;
 mod query;
 pub mod review;
 pub mod types;
@@ -28,6 +29,9 @@ pub type CissSchema = Schema<Query, MutationRoot, EmptySubscription>;
 const MAX_DEPTH: usize = 10;
 /// Largest query complexity accepted, counted as one per field.
 const MAX_COMPLEXITY: usize = 500;
+/// Most selections accepted in one document, `__typename` and aliases
+/// included, which the complexity limit does not count.
+const MAX_SELECTIONS: usize = 1_000;
 
 /// Builds the schema over a search service. The review service and the
 /// caller's [`ReviewAccess`] are attached to each request by the HTTP layer.
@@ -36,6 +40,9 @@ pub fn build_schema(search: Search) -> CissSchema {
         .data(search)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
+        .extension(limit::SelectionLimit {
+            max: MAX_SELECTIONS,
+        })
         .finish()
 }
 

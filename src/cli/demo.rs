@@ -60,7 +60,7 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
         progress: true,
     };
     let summary = generate(&config).context("failed to generate feeds")?;
-    println!(
+    outln!(
         "generated {} people into {}",
         summary.people,
         feeds.display()
@@ -81,7 +81,7 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "\nserving on {url} (GraphiQL at http://{}/graphiql); Ctrl-C stops",
         app.address()
     );
@@ -178,11 +178,11 @@ async fn print_queries(
          registrationCurrent registration {{ agency recordId date endDate }} owners {{ {PERSON_FIELDS} }} }} }}",
         first.plate.state, first.plate.number
     );
-    println!("\nTry these against {url}:\n");
-    println!(
+    outln!("\nTry these against {url}:\n");
+    outln!(
         "1. The plate of an owner who is wanted, on parole and restrained by a protective order:"
     );
-    println!("{}\n", curl(url, &plate_query));
+    outln!("{}\n", curl(url, &plate_query));
     let report = search
         .vehicle_by_plate(&first.plate.state, &first.plate.number, as_of)
         .await?;
@@ -194,8 +194,8 @@ async fn print_queries(
             "{{ searchPersons(name: \"{}, {}\", dob: \"{dob}\") {{ {PERSON_FIELDS} }} }}",
             name.surname, name.given
         );
-        println!("2. The same person by name and date of birth:");
-        println!("{}\n", curl(url, &query));
+        outln!("2. The same person by name and date of birth:");
+        outln!("{}\n", curl(url, &query));
     }
     if let Some((_, value)) = owner
         .identifiers
@@ -205,8 +205,8 @@ async fn print_queries(
         let query = format!(
             "{{ personsByIdentifier(kind: STATE_ID, value: \"{value}\") {{ {PERSON_FIELDS} }} }}"
         );
-        println!("3. The same person by state id:");
-        println!("{}\n", curl(url, &query));
+        outln!("3. The same person by state id:");
+        outln!("{}\n", curl(url, &query));
     }
     print_association_queries(url, owner.id);
     Ok(())
@@ -220,14 +220,14 @@ fn print_association_queries(url: &str, person: i64) {
          truncated nodes {{ key kind hop }} \
          links {{ from to kind role evidence {{ agency source recordId date }} }} }} }}"
     );
-    println!("4. What links that person to others: protective orders and vehicles, two hops out:");
-    println!("{}\n", curl(url, &links));
+    outln!("4. What links that person to others: protective orders and vehicles, two hops out:");
+    outln!("{}\n", curl(url, &links));
     let timeline = format!(
         "{{ caseTimeline(personId: \"{person}\", filter: {{ from: \"2015-01-01\" }}) {{ truncated \
          events {{ date kind roles caseNumber description record {{ agency recordId version }} }} }} }}"
     );
-    println!("5. That person's records in date order, from arrest to release:");
-    println!("{}", curl(url, &timeline));
+    outln!("5. That person's records in date order, from arrest to release:");
+    outln!("{}", curl(url, &timeline));
 }
 
 fn curl(url: &str, query: &str) -> String {

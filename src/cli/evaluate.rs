@@ -2,7 +2,7 @@
 //! any labelled file), and `ciss explain` shows why two records are or are
 //! not linked.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -28,9 +28,10 @@ pub(super) struct InputArgs {
     /// Directory written by `ciss generate`: every feed, scored against its truth.csv.
     #[arg(long, conflicts_with_all = ["input", "mapping"])]
     generated: Option<PathBuf>,
-    /// Directory of source mappings, for --generated.
-    #[arg(long, default_value = "fixtures/sources")]
-    mappings: PathBuf,
+    /// Directory of source mappings, for --generated (default: the global
+    /// `--sources`, or the `sources_dir` setting).
+    #[arg(long)]
+    mappings: Option<PathBuf>,
     /// Directory holding the FEBRL files and febrl.toml.
     #[arg(long, default_value = "fixtures/febrl")]
     fixtures: PathBuf,
@@ -74,10 +75,14 @@ pub(super) struct ExplainArgs {
 }
 
 /// Loads the labelled set and the resolver settings the arguments name.
-fn load(args: &InputArgs) -> anyhow::Result<(String, LabelledSet, ResolveConfig)> {
+fn load(
+    args: &InputArgs,
+    sources_dir: &Path,
+) -> anyhow::Result<(String, LabelledSet, ResolveConfig)> {
     let started = Instant::now();
     if let Some(dir) = &args.generated {
-        let set = load_generated(dir, &args.mappings)?;
+        let mappings = args.mappings.as_deref().unwrap_or(sources_dir);
+        let set = load_generated(dir, mappings)?;
         log_loaded(&set, started);
         return Ok(("generated".to_string(), set, ResolveConfig::default()));
     }
@@ -117,32 +122,36 @@ fn log_loaded(set: &LabelledSet, started: Instant) {
 }
 
 /// Runs `ciss evaluate`.
-pub(super) fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (name, set, config) = load(&args.input)?;
+    let (name, set, config) = load(&args.input, sources_dir)?;
     let resolver = ProbabilisticResolver::new(config);
     let (resolution, report) = evaluate(&set, &resolver);
     write_outputs(&args.out, &set, &resolution)?;
     print_blocking(&resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
     let t = &resolution.timings;
-    println!(
+    outln!(
         "stages (ms): prepare {:.1}, block {:.1}, compare {:.1}, train {:.1}, score and cluster {:.1}",
-        t.prepare_ms, t.block_ms, t.compare_ms, t.train_ms, t.cluster_ms
+        t.prepare_ms,
+        t.block_ms,
+        t.compare_ms,
+        t.train_ms,
+        t.cluster_ms
     );
     for (conflict, count) in &resolution.clusters.refused_by_conflict {
-        println!("refused for conflicting {conflict}: {count}");
+        outln!("refused for conflicting {conflict}: {count}");
     }
     if args.baseline {
         print_baseline(&set);
     }
-    println!("wrote {}/pairs.csv and clusters.csv", args.out.display());
+    outln!("wrote {}/pairs.csv and clusters.csv", args.out.display());
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `ciss explain`: trains on the records, then explains one pair.
-pub(super) fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let (_, set, config) = load(&args.input)?;
+pub(super) fn run_explain(args: ExplainArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
+    let (_, set, config) = load(&args.input, sources_dir)?;
     let find = |id: &str| -> anyhow::Result<&Mention> {
         set.mentions
             .iter()
@@ -152,7 +161,7 @@ pub(super) fn run_explain(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     let (left, right) = (find(&args.left)?, find(&args.right)?);
     let model = ProbabilisticResolver::new(config.clone()).train(&set.mentions);
     let resolver = ProbabilisticResolver::with_model(config, model);
-    print!("{}", resolver.explain(left, right));
+    out!("{}", resolver.explain(left, right));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -161,7 +170,7 @@ fn print_baseline(set: &LabelledSet) {
     let clustering = RuleResolver.cluster(&set.mentions);
     let entities: Vec<i64> = clustering.assignment.iter().map(|(_, e)| *e).collect();
     let s = cluster_scores(&entities, &set.truth);
-    println!(
+    outln!(
         "rule resolver: cluster precision {:.5}  recall {:.5}  F1 {:.5} in {:.3} s",
         s.precision,
         s.recall,
@@ -171,12 +180,17 @@ fn print_baseline(set: &LabelledSet) {
 }
 
 fn print_blocking(report: &BlockingReport) {
-    println!(
+    outln!(
         "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
-        "blocking rule", "blocks", "pairs", "new pairs", "capped", "largest"
+        "blocking rule",
+        "blocks",
+        "pairs",
+        "new pairs",
+        "capped",
+        "largest"
     );
     for rule in &report.rules {
-        println!(
+        outln!(
             "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
             rule.rule,
             rule.blocks,
@@ -186,34 +200,45 @@ fn print_blocking(report: &BlockingReport) {
             rule.largest_block
         );
     }
-    println!(
+    outln!(
         "candidate pairs {} (blocks over {} mentions skipped)",
-        report.candidate_pairs, report.max_block_size
+        report.candidate_pairs,
+        report.max_block_size
     );
 }
 
 fn print_report(name: &str, report: &EvaluationReport, wall_s: f64) {
-    println!(
+    outln!(
         "{name}: {} records ({} repaired), {} entities ({} true)",
-        report.mentions, report.repaired, report.entities, report.true_entities
+        report.mentions,
+        report.repaired,
+        report.entities,
+        report.true_entities
     );
     for (label, s) in [
         ("pairwise", &report.pairwise),
         ("cluster", &report.clusters),
     ] {
-        println!(
+        outln!(
             "{label:<9} precision {:.5}  recall {:.5}  F1 {:.5}  ({} of {} predicted pairs true, {} true pairs)",
-            s.precision, s.recall, s.f1, s.true_positives, s.predicted, s.actual
+            s.precision,
+            s.recall,
+            s.f1,
+            s.true_positives,
+            s.predicted,
+            s.actual
         );
     }
-    println!(
+    outln!(
         "blocking recall {:.5} over {} candidate pairs; {} links refused for conflicts",
-        report.blocking_recall, report.candidate_pairs, report.refused_links
+        report.blocking_recall,
+        report.candidate_pairs,
+        report.refused_links
     );
     let memory = peak_memory_kib().map_or("unknown".to_string(), |k| {
         format!("{:.1} MiB", k as f64 / 1024.0)
     });
-    println!(
+    outln!(
         "resolve {:.3} s, wall {:.3} s, peak memory {memory}",
         report.resolve_ms / 1000.0,
         wall_s

@@ -1,6 +1,22 @@
 //! The command-line interface. Its printed reports are its output, so this
 //! module prints to standard output; logs go to standard error.
-#![allow(clippy::print_stdout)]
+
+/// Writes a line to standard output like `println!`, but a closed pipe (as
+/// in `ciss ingest ... | head -1`) does not panic: the rest of the output is
+/// discarded and the command carries on, so its stored work is still resolved.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Writes to standard output like `print!`, ignoring a closed pipe as
+/// [`outln!`] does.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
 
 mod demo;
 mod evaluate;
@@ -13,7 +29,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Settings;
+use crate::config::{OpenMode, Settings};
 use crate::generate::{GenerateConfig, generate};
 use crate::graph::GraphStore;
 use crate::ingest::mapping::SourceMapping;
@@ -157,9 +173,36 @@ pub fn run() -> ExitCode {
     match runtime.block_on(execute(cli)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", error_message(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Joins an error and its causes with `: `, leaving out a cause whose text the
+/// message already contains. Library errors such as `cannot read PATH: CAUSE`
+/// both show and return their cause, which would otherwise print twice.
+fn error_message(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
+}
+
+/// Writes to standard output. A broken pipe means the reader is gone, so it
+/// is ignored; any other write error is logged once per call.
+fn write_stdout(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout.write_fmt(text)
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        tracing::warn!(error = %err, "failed to write to standard output");
     }
 }
 
@@ -180,7 +223,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(args) => run_generate(args),
         Command::Ingest(args) => run_ingest(&settings, args).await,
         Command::Resolve => {
-            let store = settings.open_store().await?;
+            let store = settings.open_store_with(OpenMode::Existing).await?;
             print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
             Ok(ExitCode::SUCCESS)
         }
@@ -191,7 +234,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
                 settings.listen = listen;
             }
             let app = Application::build(settings).await?;
-            println!(
+            outln!(
                 "serving GraphQL on http://{}/graphql (GraphiQL at /graphiql)",
                 app.address()
             );
@@ -199,13 +242,13 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(args) => demo::run(settings, args).await,
-        Command::Evaluate(args) => evaluate::run_evaluate(args),
-        Command::Explain(args) => evaluate::run_explain(args),
+        Command::Evaluate(args) => evaluate::run_evaluate(args, &settings.sources_dir),
+        Command::Explain(args) => evaluate::run_explain(args, &settings.sources_dir),
         Command::Review(command) => review::run(&settings, command).await,
         Command::ExportSchema(args) => {
             std::fs::write(&args.out, crate::api::schema_sdl())
                 .with_context(|| format!("failed to write {}", args.out.display()))?;
-            println!("wrote {}", args.out.display());
+            outln!("wrote {}", args.out.display());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -234,9 +277,9 @@ fn run_generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
     };
     let summary = generate(&config)?;
     for (source, count) in &summary.records_per_source {
-        println!("{source:<12} {count:>10} records");
+        outln!("{source:<12} {count:>10} records");
     }
-    println!("wrote {} people to {}", summary.people, args.out.display());
+    outln!("wrote {} people to {}", summary.people, args.out.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -259,7 +302,7 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
         store.begin_bulk_load().await?;
     }
     let mut quarantined = 0;
-    let mut result = Ok(());
+    let mut failure = None;
     for (mapping, file) in &inputs {
         match ingest_file(store.as_ref(), mapping, file, &options).await {
             Ok(report) => {
@@ -267,7 +310,7 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
                 quarantined += report.quarantined;
             }
             Err(err) => {
-                result = Err(err);
+                failure = Some(err);
                 break;
             }
         }
@@ -276,9 +319,18 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
         // Build the indexes even after a failed file: the committed batches stay.
         store.end_bulk_load().await?;
     }
-    result?;
-    if !args.no_resolve {
-        print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
+    // Records stored before a failure are resolved too, so no query is
+    // served from records that resolution never saw.
+    if args.no_resolve {
+        outln!("records are stored but not resolved; run `ciss resolve` before serving");
+    } else {
+        let report = resolve_store(store.as_ref(), &default_resolver())
+            .await
+            .context("resolution failed; run `ciss resolve` to resolve the stored records")?;
+        print_resolve(&report);
+    }
+    if let Some(err) = failure {
+        return Err(err.into());
     }
     Ok(if quarantined > 0 {
         ExitCode::from(2)
@@ -305,12 +357,16 @@ async fn run_quarantine(
     settings: &Settings,
     command: QuarantineCommand,
 ) -> anyhow::Result<ExitCode> {
-    let store = settings.open_store().await?;
+    let store = settings.open_store_with(OpenMode::Existing).await?;
     match command {
         QuarantineCommand::List { source, all } => {
+            if let Some(name) = &source {
+                // Rejects a mistyped source instead of listing nothing.
+                SourceMapping::load(&settings.sources_dir, name)?;
+            }
             let entries = store.quarantine(source.as_deref(), all).await?;
             for entry in &entries {
-                println!(
+                outln!(
                     "{:>6}  {}  {}",
                     entry.id.unwrap_or(0),
                     entry
@@ -321,7 +377,7 @@ async fn run_quarantine(
                     describe_entry(entry)
                 );
             }
-            println!("{} quarantined", entries.len());
+            outln!("{} quarantined", entries.len());
             Ok(ExitCode::SUCCESS)
         }
         QuarantineCommand::Replay { source } => replay(settings, store.as_ref(), source).await,
@@ -333,6 +389,9 @@ async fn replay(
     store: &dyn GraphStore,
     source: Option<String>,
 ) -> anyhow::Result<ExitCode> {
+    if let Some(name) = &source {
+        SourceMapping::load(&settings.sources_dir, name)?;
+    }
     let mut sources: Vec<String> = store
         .quarantine(source.as_deref(), false)
         .await?
@@ -363,7 +422,7 @@ async fn replay(
 }
 
 fn print_ingest(file: &Path, report: &IngestReport) {
-    println!(
+    outln!(
         "{} {}: received {}, accepted {} (new {}, of which {} supersede an older version; \
          duplicate {}; older than stored {}), quarantined {}",
         report.source,
@@ -377,10 +436,10 @@ fn print_ingest(file: &Path, report: &IngestReport) {
         report.quarantined
     );
     for entry in &report.sample_errors {
-        println!("  quarantined: {}", describe_entry(entry));
+        outln!("  quarantined: {}", describe_entry(entry));
     }
     if report.quarantined > report.sample_errors.len() {
-        println!(
+        outln!(
             "  ... {} more; see `ciss quarantine list`",
             report.quarantined - report.sample_errors.len()
         );
@@ -416,8 +475,48 @@ fn printable(text: &str) -> String {
 }
 
 fn print_resolve(report: &ResolveReport) {
-    println!(
+    outln!(
         "resolved {} mentions into {} people in {} ms ({} review decisions honoured, {} possible matches queued)",
-        report.mentions, report.entities, report.duration_ms, report.decisions, report.queued
+        report.mentions,
+        report.entities,
+        report.duration_ms,
+        report.decisions,
+        report.queued
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot read {path}: {source}")]
+    struct ReadError {
+        path: &'static str,
+        source: std::io::Error,
+    }
+
+    fn read_error() -> anyhow::Error {
+        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        ReadError {
+            path: "nosuch.csv",
+            source,
+        }
+        .into()
+    }
+
+    #[test]
+    fn error_message_prints_each_cause_once() {
+        let cases = [
+            (read_error(), "cannot read nosuch.csv: no such file"),
+            (
+                read_error().context("ingest failed"),
+                "ingest failed: cannot read nosuch.csv: no such file",
+            ),
+            (anyhow::anyhow!("plain"), "plain"),
+        ];
+        for (err, expected) in cases {
+            assert_eq!(error_message(&err), expected);
+        }
+    }
 }

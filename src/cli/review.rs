@@ -77,7 +77,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
         ReviewCommand::List { limit } => {
             let queue = review.queue().await?;
             for pair in queue.iter().take(limit) {
-                println!(
+                outln!(
                     "{:.4}  {}  {}  queued {}",
                     pair.probability,
                     printable(&pair.a.to_string()),
@@ -85,7 +85,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
                     pair.queued_at.format("%Y-%m-%d %H:%M:%S UTC")
                 );
             }
-            println!("{} possible matches waiting for review", queue.len());
+            outln!("{} possible matches waiting for review", queue.len());
         }
         ReviewCommand::Confirm { a, b, reviewer } => {
             print_outcome(
@@ -117,7 +117,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
                     .iter()
                     .map(|r| printable(&r.to_string()))
                     .collect();
-                println!(
+                outln!(
                     "#{} {} {} by {}: {}\n    {}",
                     d.id,
                     d.decided_at.format("%Y-%m-%d %H:%M:%S UTC"),
@@ -127,7 +127,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
                     printable(&d.why)
                 );
             }
-            println!("{} decisions", decisions.len());
+            outln!("{} decisions", decisions.len());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -135,7 +135,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
 
 fn print_outcome(outcome: &DecisionOutcome) {
     let d = &outcome.decision;
-    println!(
+    outln!(
         "decision #{} ({}) stored; {} pairs constrained",
         d.id,
         d.kind.as_str(),
@@ -144,6 +144,6 @@ fn print_outcome(outcome: &DecisionOutcome) {
     print_resolve(&outcome.resolution);
     for (reference, entity) in &outcome.entities {
         let entity = entity.map_or("unresolved".to_string(), |e| format!("entity {e}"));
-        println!("  {}: {entity}", printable(&reference.to_string()));
+        outln!("  {}: {entity}", printable(&reference.to_string()));
     }
 }

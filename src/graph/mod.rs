@@ -344,6 +344,11 @@ pub trait GraphStore: Send + Sync {
     /// Returns row counts.
     async fn counts(&self) -> Result<StoreCounts, StoreError>;
 
+    /// Counts person mentions that have no entity yet: records stored but not
+    /// resolved, because resolution was skipped, failed or was interrupted.
+    /// Queries about those people miss these records until `ciss resolve` runs.
+    async fn count_unresolved_mentions(&self) -> Result<u64, StoreError>;
+
     /// Returns the people, vehicles, addresses and records within `depth`
     /// (1 to [`MAX_NEIGHBOURHOOD_DEPTH`]) edges of `entity`, following only
     /// the edges `filter` allows. Each node contributes at most

@@ -344,6 +344,14 @@ impl GraphStore for SqliteStore {
         .await
     }
 
+    async fn count_unresolved_mentions(&self) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            let sql = "SELECT COUNT(*) FROM mentions WHERE entity IS NULL";
+            Ok(conn.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64)
+        })
+        .await
+    }
+
     async fn neighbourhood(
         &self,
         entity: EntityId,

@@ -1,7 +1,7 @@
 //! Applies a [`SourceMapping`] to one parsed input record, producing a
 //! [`CanonicalRecord`] or every field error found in it.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use super::mapping::{
     FieldRule, FieldSpec, PartyMapping, PropertyMapping, SourceMapping, VehicleMapping,
@@ -12,9 +12,38 @@ use crate::model::{
     Sex, Status, VehicleFacts,
 };
 use crate::normalize::{
-    Address, Dob, IdKind, NameStyle, NormalizeError, PersonName, Phone, Plate, Vin, clean_token,
-    parse_date, parse_identifier,
+    Address, Dob, EARLIEST_BIRTH_YEAR, IdKind, NameStyle, NormalizeError, PersonName, Phone, Plate,
+    Vin, clean_token, parse_date, parse_identifier, quoted,
 };
+
+/// Longest accepted record id, case number or identifier, in characters.
+const MAX_ID_CHARS: usize = 100;
+/// Longest accepted name or name part, in characters.
+const MAX_NAME_CHARS: usize = 200;
+/// Longest accepted free-text description, in characters.
+const MAX_DESCRIPTION_CHARS: usize = 4_000;
+/// Longest accepted value of any other field, in characters.
+const MAX_FIELD_CHARS: usize = 500;
+
+/// Returns the longest accepted value of the field `what` reads, in characters.
+/// Real values are far shorter; the limits keep a runaway field (a whole file
+/// in one cell) out of the store.
+fn max_chars(what: &str) -> usize {
+    match what {
+        "description" | "property description" => MAX_DESCRIPTION_CHARS,
+        "name" | "given name" | "middle name" | "surname" | "suffix" => MAX_NAME_CHARS,
+        "record id" | "case number" | "version" | "serial" => MAX_ID_CHARS,
+        "state_id" | "fbi" | "licence" | "inmate" | "sor_id" => MAX_ID_CHARS,
+        _ => MAX_FIELD_CHARS,
+    }
+}
+
+/// Months after today that a record's own date may lie: a report dated more
+/// than a year ahead is a data-entry error.
+const MAX_RECORD_DATE_AHEAD: u32 = 12;
+/// Months after today that a record's end date may lie. Expiries and
+/// sentences run decades at most; `9999-12-31` and the like are errors.
+const MAX_END_DATE_AHEAD: u32 = 100 * 12;
 
 /// One problem with one field of an input record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +72,7 @@ pub fn map_record(
     let mut reader = FieldReader {
         mapping,
         value,
+        today: chrono::Utc::now().date_naive(),
         errors: Vec::new(),
     };
     let record_id = reader.text(Some(&mapping.record.id), "record id", true);
@@ -59,6 +89,8 @@ pub fn map_record(
 struct FieldReader<'a> {
     mapping: &'a SourceMapping,
     value: &'a InputFields,
+    /// The date that dates of birth and record dates are checked against.
+    today: NaiveDate,
     errors: Vec<FieldError>,
 }
 
@@ -67,8 +99,8 @@ impl FieldReader<'_> {
         let spec = &self.mapping.record;
         let version = self.version(spec.version.as_ref());
         let kind = self.parsed(Some(&spec.kind), "kind", true, RecordKind::parse);
-        let date = self.date(spec.date.as_ref(), "date");
-        let end_date = self.date(spec.end_date.as_ref(), "end date");
+        let date = self.record_date(spec.date.as_ref(), "date", MAX_RECORD_DATE_AHEAD);
+        let end_date = self.record_date(spec.end_date.as_ref(), "end date", MAX_END_DATE_AHEAD);
         if let (Some(start), Some(end)) = (date, end_date)
             && end < start
         {
@@ -93,6 +125,9 @@ impl FieldReader<'_> {
             .iter()
             .filter_map(|v| self.vehicle(v))
             .collect();
+        if kind == Some(RecordKind::VehicleRegistration) {
+            self.require_plate_or_vin();
+        }
         let properties = self
             .mapping
             .properties
@@ -273,26 +308,62 @@ impl FieldReader<'_> {
                 self.fail_at(
                     spec,
                     "version",
-                    format!("invalid version {raw:?}: expected a whole number of at least 1"),
+                    format!(
+                        "invalid version {}: expected a whole number of at least 1",
+                        quoted(&raw)
+                    ),
                 );
                 1
             }
         }
     }
 
-    /// Reads a date of birth. Placeholder dates become unknown; a date in the
-    /// future is an error.
+    /// Reads a date of birth. Placeholder dates become unknown, and a date
+    /// before [`EARLIEST_BIRTH_YEAR`] or in the future is an error.
     fn dob(&mut self, spec: Option<&FieldSpec>) -> Option<Dob> {
         let date = self.date(spec, "dob")?;
-        if date > chrono::Utc::now().date_naive() {
-            self.fail_at(
-                spec,
-                "dob",
-                format!("date of birth {date} is in the future"),
-            );
-            return None;
+        Dob::from_feed(date, self.today)
+            .map_err(|reason| self.fail_at(spec, "dob", reason))
+            .ok()
+            .flatten()
+    }
+
+    /// Reads a record date, which must lie between [`EARLIEST_BIRTH_YEAR`] and
+    /// `months_ahead` months after today.
+    fn record_date(
+        &mut self,
+        spec: Option<&FieldSpec>,
+        what: &str,
+        months_ahead: u32,
+    ) -> Option<NaiveDate> {
+        let date = self.date(spec, what)?;
+        let latest = self.today + chrono::Months::new(months_ahead);
+        let reason = if date.year() < EARLIEST_BIRTH_YEAR {
+            format!("{what} {date} is before {EARLIEST_BIRTH_YEAR}")
+        } else if date > latest {
+            format!("{what} {date} is after {latest}, too far in the future")
+        } else {
+            return Some(date);
+        };
+        self.fail_at(spec, what, reason);
+        None
+    }
+
+    /// Records an error when a vehicle registration names no vehicle by plate
+    /// or VIN, because nothing could then find it.
+    fn require_plate_or_vin(&mut self) {
+        let vehicles = &self.mapping.vehicles;
+        let named = vehicles
+            .iter()
+            .any(|v| self.present(v.plate.as_ref()) || self.present(v.vin.as_ref()));
+        if named {
+            return;
         }
-        Dob::new(date)
+        let field = vehicles
+            .iter()
+            .find_map(|v| v.plate.as_ref().or(v.vin.as_ref()))
+            .map_or("vehicle".to_string(), |f| self.label(f, "plate"));
+        self.fail(field, "a vehicle registration needs a plate or a vin");
     }
 
     fn identifier(&mut self, spec: Option<&FieldSpec>, kind: IdKind) -> Option<String> {
@@ -331,7 +402,7 @@ impl FieldReader<'_> {
         let canonical = self.text(spec, what, required)?;
         let value = parse(&canonical.to_ascii_lowercase());
         if value.is_none() {
-            self.fail_at(spec, what, format!("invalid {what} {canonical:?}"));
+            self.fail_at(spec, what, format!("invalid {what} {}", quoted(&canonical)));
         }
         value
     }
@@ -351,6 +422,14 @@ impl FieldReader<'_> {
             }
             return None;
         };
+        let length = raw.chars().count();
+        let max = max_chars(what);
+        if rule.value.is_none() && length > max {
+            let reason =
+                format!("{what} is {length} characters long, more than the maximum of {max}");
+            self.fail_at(spec, what, reason);
+            return None;
+        }
         match &rule.codes {
             None => Some(raw),
             Some(codes) => match lookup_code(codes, &raw) {
@@ -358,7 +437,8 @@ impl FieldReader<'_> {
                 None => {
                     let known: Vec<&str> = codes.keys().map(String::as_str).collect();
                     let reason = format!(
-                        "unknown code {raw:?} (expected one of {})",
+                        "unknown code {} (expected one of {})",
+                        quoted(&raw),
                         known.join(", ")
                     );
                     self.fail_at(spec, what, reason);

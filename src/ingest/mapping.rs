@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::model::{RecordKind, Role, Sex, Status};
 use crate::normalize::NameStyle;
 
 /// Input file format of a source.
@@ -335,12 +336,43 @@ impl SourceMapping {
         paths
     }
 
-    /// Parses a mapping from TOML text; `path` is used in error messages.
+    /// Parses a mapping from TOML text and checks its date formats and code
+    /// tables; `path` is used in error messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<SourceMapping, MappingError> {
-        toml::from_str(text).map_err(|err| MappingError::Invalid {
+        let invalid = |message: String| MappingError::Invalid {
             path: path.to_path_buf(),
-            message: err.to_string(),
-        })
+            message,
+        };
+        let mapping: SourceMapping =
+            toml::from_str(text).map_err(|err| invalid(err.to_string()))?;
+        mapping.check().map_err(invalid)?;
+        Ok(mapping)
+    }
+
+    /// Checks what TOML types cannot: every date format reads back a date it
+    /// writes, and every code table entry or constant of an enumerated field
+    /// (kind, status, role, sex) is a canonical value. A mistake here would
+    /// otherwise send every record to quarantine.
+    fn check(&self) -> Result<(), String> {
+        let record = &self.record;
+        if let Some(format) = &self.date_format {
+            check_date_format("date_format", format)?;
+        }
+        for (field, spec) in [
+            ("record.date", &record.date),
+            ("record.end_date", &record.end_date),
+        ] {
+            check_spec_date_format(field, spec.as_ref())?;
+        }
+        check_canonical("record.kind", Some(&record.kind), RecordKind::ALL)?;
+        check_canonical("record.status", record.status.as_ref(), Status::ALL)?;
+        for (index, party) in self.parties.iter().enumerate() {
+            let field = |name: &str| format!("parties[{index}].{name}");
+            check_spec_date_format(&field("dob"), party.dob.as_ref())?;
+            check_canonical(&field("role"), Some(&party.role), Role::ALL)?;
+            check_canonical(&field("sex"), party.sex.as_ref(), Sex::ALL)?;
+        }
+        Ok(())
     }
 
     /// Loads `DIR/NAME.toml`.
@@ -378,4 +410,60 @@ impl SourceMapping {
         }
         Ok(mapping)
     }
+}
+
+fn check_spec_date_format(field: &str, spec: Option<&FieldSpec>) -> Result<(), String> {
+    match spec.and_then(|s| s.rule().format.as_deref()) {
+        Some(format) => check_date_format(&format!("{field}.format"), format),
+        None => Ok(()),
+    }
+}
+
+/// Checks that `format` writes a sample date that it then reads back, which
+/// rejects unknown specifiers (`%q`) and formats lacking the year, month or day.
+fn check_date_format(field: &str, format: &str) -> Result<(), String> {
+    use std::fmt::Write;
+    let sample = chrono::NaiveDate::from_ymd_opt(1987, 11, 23).expect("a valid sample date");
+    let mut text = String::new();
+    if write!(text, "{}", sample.format(format)).is_err() {
+        return Err(format!("{field}: {format:?} is not a valid date format"));
+    }
+    match chrono::NaiveDate::parse_from_str(&text, format) {
+        Ok(date) if date == sample => Ok(()),
+        _ => Err(format!(
+            "{field}: date format {format:?} does not give a year, month and day"
+        )),
+    }
+}
+
+/// Checks that the constant and every code-table value of `spec` name one of
+/// `allowed`, compared as the mapper compares them (case-insensitively).
+fn check_canonical<T: Copy + std::fmt::Display>(
+    field: &str,
+    spec: Option<&FieldSpec>,
+    allowed: &[T],
+) -> Result<(), String> {
+    let Some(rule) = spec.map(FieldSpec::rule) else {
+        return Ok(());
+    };
+    let names: Vec<String> = allowed.iter().map(T::to_string).collect();
+    let known = |value: &str| names.iter().any(|n| n.eq_ignore_ascii_case(value));
+    let expected = || names.join(", ");
+    if let Some(value) = &rule.value
+        && !known(value)
+    {
+        return Err(format!(
+            "{field}: value {value:?} is not one of {}",
+            expected()
+        ));
+    }
+    for (code, value) in rule.codes.iter().flatten() {
+        if !known(value) {
+            return Err(format!(
+                "{field}: code {code:?} maps to {value:?}, which is not one of {}",
+                expected()
+            ));
+        }
+    }
+    Ok(())
 }

@@ -161,6 +161,8 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
     let started = Instant::now();
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(u64, Batch)>(2);
     let reader_mapping = mapping.clone();
+    // Names the input in read errors, such as `http` for a request body.
+    let input_name = PathBuf::from(file.as_deref().unwrap_or("input"));
     let batch_size = options.batch_size.max(1);
     let reader = std::thread::spawn(move || {
         let mut chunk = Vec::with_capacity(batch_size);
@@ -206,11 +208,11 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
         report.add(&outcome, &errors);
     }
     let read_result = reader.join().map_err(|_| IngestError::Read {
-        path: PathBuf::new(),
+        path: input_name.clone(),
         source: std::io::Error::other("reader thread panicked"),
     })?;
     read_result.map_err(|source| IngestError::Read {
-        path: PathBuf::new(),
+        path: input_name,
         source,
     })?;
     tracing::info!(
@@ -290,6 +292,7 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
             line: entry.line.unwrap_or(0),
             raw: entry.raw.clone(),
             parsed,
+            salvaged: None,
         };
         match validate(mapping, entry.file.as_deref(), raw) {
             Validated::Accepted(incoming) => {
@@ -354,7 +357,7 @@ fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRe
 /// Maps one raw record, or explains why it goes to quarantine.
 fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Validated {
     let (record_id, field, reason) = match &raw.parsed {
-        Err(reason) => (None, None, reason.clone()),
+        Err(reason) => (salvaged_record_id(mapping, &raw), None, reason.clone()),
         Ok(value) => match map_record(mapping, value) {
             Ok(record) => {
                 return Validated::Accepted(IncomingRecord {
@@ -388,6 +391,14 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
         reason,
         raw: raw.raw,
     })
+}
+
+/// Returns the record id of a record that could not be parsed, when its id
+/// field is still readable and intact (no U+FFFD from invalid bytes).
+fn salvaged_record_id(mapping: &SourceMapping, raw: &RawRecord) -> Option<String> {
+    let path = mapping.record.id.rule().path.as_deref()?;
+    let id = raw.salvaged.as_ref()?.lookup(path)?;
+    (!id.contains('\u{fffd}')).then_some(id)
 }
 
 fn progress_bar(enabled: bool, size: u64, source: &str) -> ProgressBar {

@@ -24,6 +24,10 @@ pub struct RawRecord {
     pub raw: String,
     /// The parsed record, or why it could not be parsed.
     pub parsed: Result<InputFields, String>,
+    /// For a record that could not be parsed, the fields still readable (a CSV
+    /// row with invalid UTF-8, bad bytes as U+FFFD). Used only to name the
+    /// record in its quarantine entry, never to store it.
+    pub salvaged: Option<InputFields>,
 }
 
 /// The fields of one parsed input record, looked up by the paths a mapping names.
@@ -199,6 +203,7 @@ fn json_line(line: u64, text: String) -> RawRecord {
         line,
         raw: text,
         parsed,
+        salvaged: None,
     }
 }
 
@@ -210,9 +215,9 @@ fn split_csv<R: Read>(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(BufReader::with_capacity(1 << 20, input));
-    let names: Vec<String> = reader
-        .byte_headers()
-        .map_err(csv_to_io)?
+    let headers = reader.byte_headers().map_err(csv_to_io)?;
+    check_header(headers)?;
+    let names: Vec<String> = headers
         .iter()
         .map(|h| {
             String::from_utf8_lossy(h)
@@ -252,11 +257,35 @@ fn split_csv<R: Read>(
                         line,
                         raw: format!("unreadable csv at line {line}"),
                         parsed: Err(format!("malformed csv: {err}")),
+                        salvaged: None,
                     }));
                 }
             },
         }
     }
+}
+
+/// Rejects a CSV file whose first line is not a header: an empty file, or one
+/// whose header is not UTF-8 text (a UTF-16 export has NUL bytes or an FF FE
+/// byte-order mark). Otherwise the error would list every mapped column.
+fn check_header(headers: &csv::ByteRecord) -> std::io::Result<()> {
+    let invalid = |message: &str| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            message.to_string(),
+        ))
+    };
+    if headers
+        .iter()
+        .all(|h| h.iter().all(u8::is_ascii_whitespace))
+    {
+        return invalid("file is empty or its first line is blank: expected a header row");
+    }
+    let text = headers.as_slice();
+    if std::str::from_utf8(text).is_err() || text.contains(&0) {
+        return invalid("header is not UTF-8 text (a UTF-16 export?); save the file as UTF-8");
+    }
+    Ok(())
 }
 
 /// Parses a CSV row. A row with the wrong number of fields or invalid UTF-8
@@ -274,6 +303,7 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
                 header.names.len(),
                 row.len()
             )),
+            salvaged: None,
         };
     }
     // The conversion checks UTF-8 and keeps the row's single buffer.
@@ -282,13 +312,23 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
             line,
             raw: raw_json(&header.names, &values),
             parsed: Ok(InputFields::Csv { header, values }),
+            salvaged: None,
         },
         Err(err) => {
             let column = err.utf8_error().field();
+            let row = err.into_byte_record();
+            let salvaged: Vec<String> = row
+                .iter()
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .collect();
             RawRecord {
                 line,
-                raw: lossy_text(&err.into_byte_record()),
+                raw: lossy_text(&row),
                 parsed: Err(format!("{}: invalid utf-8", header.names[column])),
+                salvaged: Some(InputFields::Csv {
+                    header,
+                    values: csv::StringRecord::from(salvaged),
+                }),
             }
         }
     }

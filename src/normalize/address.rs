@@ -200,6 +200,13 @@ const STATE_CODES: &[&str] = &[
     "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "UM", "AA", "AE", "AP",
 ];
 
+/// Returns whether `code` is the postal code of a state, the District of
+/// Columbia or a territory. The armed-forces mail regions and the minor
+/// outlying islands issue no licence plates, so they are excluded.
+pub(super) fn is_plate_issuer(code: &str) -> bool {
+    STATE_CODES.contains(&code) && !matches!(code, "AA" | "AE" | "AP" | "UM")
+}
+
 /// Returns the canonical form of `token` in `table`, matching either the long
 /// spelling or the abbreviation itself.
 fn lookup(table: &[(&str, &'static str)], token: &str) -> Option<&'static str> {

@@ -16,11 +16,12 @@ pub fn parse_date(raw: &str, format: &str) -> Result<NaiveDate, NormalizeError> 
         return Err(NormalizeError::Empty { what: "date" });
     }
     let date = NaiveDate::parse_from_str(trimmed, format).map_err(|err| {
-        let reason = match err.kind() {
-            // chrono also reports this kind when the layout differs, as for `1990-03-15`
-            // read as `%m/%d/%Y` (month 19), so the message does not claim a match.
-            ParseErrorKind::OutOfRange => format!("month or day out of range for format {format}"),
-            _ => format!("does not match format {format} ({err})"),
+        let reason = if !same_layout(trimmed, format) {
+            format!("does not match the expected format {format}")
+        } else if err.kind() == ParseErrorKind::OutOfRange {
+            format!("month or day out of range for format {format}")
+        } else {
+            format!("does not match the expected format {format} ({err})")
         };
         NormalizeError::invalid("date", raw, reason)
     })?;
@@ -34,34 +35,88 @@ pub fn parse_date(raw: &str, format: &str) -> Result<NaiveDate, NormalizeError> 
     Ok(date)
 }
 
+/// Returns whether `raw` has the separators of `format` in the same order and
+/// as many digit groups as it has numeric fields. chrono reports a value laid
+/// out differently (`1990-03-15` read as `%m/%d/%Y`) as out of range, which
+/// would send the reader looking for a wrong month instead of a wrong format.
+fn same_layout(raw: &str, format: &str) -> bool {
+    let mut format_separators = String::new();
+    let mut fields = 0;
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            chars.next();
+            fields += 1;
+        } else {
+            format_separators.push(c);
+        }
+    }
+    let raw_separators: String = raw.chars().filter(|c| !c.is_alphanumeric()).collect();
+    let groups = raw
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|group| !group.is_empty())
+        .count();
+    // Compact formats such as %Y%m%d have one group for all their fields.
+    let expected_groups = if format_separators.is_empty() {
+        1
+    } else {
+        fields
+    };
+    raw_separators == format_separators && groups == expected_groups
+}
+
+/// Earliest year of birth accepted from a feed. No person in a current record
+/// was born earlier, so an earlier date is a data-entry error, not a placeholder.
+pub const EARLIEST_BIRTH_YEAR: i32 = 1880;
+
 /// A date of birth known to be real: placeholder dates that systems use for
 /// "unknown" are rejected by [`Dob::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Dob(NaiveDate);
 
 impl Dob {
-    /// Returns `None` for placeholder dates and for years outside 1890 to 2100,
-    /// which no living person's record carries.
-    ///
-    /// The placeholders are 1900-01-01 and 1901-01-01, which record systems
-    /// write for "unknown", and 1899-12-30 and 1899-12-31, which spreadsheet
-    /// and OLE date serials turn a zero into. Other defaults such as 0001-01-01
-    /// and 9999-12-31 fall outside the year range.
+    /// Returns `None` for placeholder dates (see [`is_placeholder_date`]) and
+    /// for years outside [`EARLIEST_BIRTH_YEAR`] to 2100.
     pub fn new(date: NaiveDate) -> Option<Dob> {
-        let placeholder = matches!(
-            (date.year(), date.month(), date.day()),
-            (1900 | 1901, 1, 1) | (1899, 12, 30 | 31)
-        );
-        if placeholder || date.year() < 1890 || date.year() > 2100 {
+        if is_placeholder_date(date) || date.year() < EARLIEST_BIRTH_YEAR || date.year() > 2100 {
             return None;
         }
         Some(Dob(date))
+    }
+
+    /// Checks a date of birth read from a feed: a placeholder is unknown
+    /// (`Ok(None)`), and a date before [`EARLIEST_BIRTH_YEAR`] or after `today`
+    /// is an error with the reason.
+    pub fn from_feed(date: NaiveDate, today: NaiveDate) -> Result<Option<Dob>, String> {
+        if is_placeholder_date(date) {
+            return Ok(None);
+        }
+        if date.year() < EARLIEST_BIRTH_YEAR {
+            return Err(format!(
+                "date of birth {date} is before {EARLIEST_BIRTH_YEAR}"
+            ));
+        }
+        if date > today {
+            return Err(format!("date of birth {date} is in the future"));
+        }
+        Ok(Some(Dob(date)))
     }
 
     /// Returns the date itself.
     pub fn date(self) -> NaiveDate {
         self.0
     }
+}
+
+/// Returns whether `date` is one that record systems write for "unknown":
+/// 1900-01-01 and 1901-01-01, 1899-12-30 and 1899-12-31 (which spreadsheet
+/// and OLE date serials turn a zero into), and the minimum and maximum dates
+/// 0001-01-01 and 9999-12-31.
+pub fn is_placeholder_date(date: NaiveDate) -> bool {
+    matches!(
+        (date.year(), date.month(), date.day()),
+        (1900 | 1901, 1, 1) | (1899, 12, 30 | 31) | (1, 1, 1) | (9999, 12, 31)
+    )
 }
 
 #[cfg(test)]
@@ -129,15 +184,15 @@ mod tests {
         );
         check(
             date("1990-03-15", US),
-            r#"error: invalid date "1990-03-15": month or day out of range for format %m/%d/%Y"#,
+            r#"error: invalid date "1990-03-15": does not match the expected format %m/%d/%Y"#,
         );
         check(
             date("03/15/1990", ISO),
-            r#"error: invalid date "03/15/1990": does not match format %Y-%m-%d (input contains invalid characters)"#,
+            r#"error: invalid date "03/15/1990": does not match the expected format %Y-%m-%d"#,
         );
         check(
             date("03/15", US),
-            r#"error: invalid date "03/15": does not match format %m/%d/%Y (premature end of input)"#,
+            r#"error: invalid date "03/15": does not match the expected format %m/%d/%Y"#,
         );
         check(
             date("03/15/90", US),
@@ -145,7 +200,60 @@ mod tests {
         );
         check(
             date("unknown", ISO),
-            r#"error: invalid date "unknown": does not match format %Y-%m-%d (input contains invalid characters)"#,
+            r#"error: invalid date "unknown": does not match the expected format %Y-%m-%d"#,
+        );
+        check(
+            date("20200101", US),
+            r#"error: invalid date "20200101": does not match the expected format %m/%d/%Y"#,
+        );
+        check(
+            date("1990-01-01", US),
+            r#"error: invalid date "1990-01-01": does not match the expected format %m/%d/%Y"#,
+        );
+        check(
+            date("03/15/1990", COMPACT),
+            r#"error: invalid date "03/15/1990": does not match the expected format %Y%m%d"#,
+        );
+        check(
+            date("1990-13-01", ISO),
+            r#"error: invalid date "1990-13-01": month or day out of range for format %Y-%m-%d"#,
+        );
+    }
+
+    /// Checks an ISO `raw` date of birth as read from a feed on 2026-06-30.
+    fn feed_dob(raw: &str) -> String {
+        let today = parse_date("2026-06-30", ISO).unwrap();
+        match Dob::from_feed(parse_date(raw, ISO).unwrap(), today) {
+            Ok(Some(dob)) => dob.date().to_string(),
+            Ok(None) => "unknown".to_string(),
+            Err(reason) => format!("error: {reason}"),
+        }
+    }
+
+    #[test]
+    fn dob_from_feed() {
+        check(feed_dob("1990-03-15"), "1990-03-15");
+        check(feed_dob("1880-01-01"), "1880-01-01");
+        check(feed_dob("2026-06-30"), "2026-06-30");
+        check(feed_dob("1900-01-01"), "unknown");
+        check(feed_dob("1899-12-30"), "unknown");
+        check(feed_dob("0001-01-01"), "unknown");
+        check(feed_dob("9999-12-31"), "unknown");
+        check(
+            feed_dob("1800-01-01"),
+            "error: date of birth 1800-01-01 is before 1880",
+        );
+        check(
+            feed_dob("1066-01-01"),
+            "error: date of birth 1066-01-01 is before 1880",
+        );
+        check(
+            feed_dob("1879-12-31"),
+            "error: date of birth 1879-12-31 is before 1880",
+        );
+        check(
+            feed_dob("2026-07-01"),
+            "error: date of birth 2026-07-01 is in the future",
         );
     }
 
@@ -153,7 +261,7 @@ mod tests {
     fn dob_placeholders_are_unknown() {
         check(dob("1990-03-15"), "1990-03-15");
         check(dob("1900-01-02"), "1900-01-02");
-        check(dob("1890-01-01"), "1890-01-01");
+        check(dob("1880-01-01"), "1880-01-01");
         check(dob("2100-12-31"), "2100-12-31");
         check(dob("1900-01-01"), "unknown");
         check(dob("1901-01-01"), "unknown");
@@ -162,7 +270,7 @@ mod tests {
         check(dob("1800-01-01"), "unknown");
         check(dob("0001-01-01"), "unknown");
         check(dob("9999-12-31"), "unknown");
-        check(dob("1889-12-31"), "unknown");
+        check(dob("1879-12-31"), "unknown");
         check(dob("2101-01-01"), "unknown");
     }
 }

@@ -14,7 +14,7 @@ mod text;
 mod vehicle;
 
 pub use address::Address;
-pub use date::{Dob, parse_date};
+pub use date::{Dob, EARLIEST_BIRTH_YEAR, is_placeholder_date, parse_date};
 pub use ident::{IdKind, parse_identifier};
 pub use name::{NameStyle, PersonName};
 pub use phone::Phone;
@@ -32,7 +32,7 @@ pub enum NormalizeError {
         what: &'static str,
     },
     /// The value does not have the shape its kind requires.
-    #[error("invalid {what} {value:?}: {reason}")]
+    #[error("invalid {what} {}: {reason}", quoted(.value))]
     Invalid {
         /// Kind of value, such as `vin` or `date`.
         what: &'static str,
@@ -41,6 +41,21 @@ pub enum NormalizeError {
         /// Why it was rejected.
         reason: String,
     },
+}
+
+/// Maximum characters of a value quoted in an error message. Longer values are
+/// cut, so a megabyte-long field does not end up in every log line and reason.
+pub const MAX_QUOTED_CHARS: usize = 64;
+
+/// Quotes `value` for an error message like `{:?}`, cutting it after
+/// [`MAX_QUOTED_CHARS`] characters and saying how long it was.
+pub fn quoted(value: &str) -> String {
+    let length = value.chars().count();
+    if length <= MAX_QUOTED_CHARS {
+        return format!("{value:?}");
+    }
+    let head: String = value.chars().take(MAX_QUOTED_CHARS).collect();
+    format!("{head:?}... ({length} characters)")
 }
 
 impl NormalizeError {

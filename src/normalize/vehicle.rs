@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::NormalizeError;
+use super::address::is_plate_issuer;
 use super::text::alnum_upper;
 
 /// A licence plate: two-letter issuing state and the plate number without spaces or dashes.
@@ -15,7 +16,10 @@ pub struct Plate {
 }
 
 impl Plate {
-    /// Parses a plate from its issuing state and number.
+    /// Parses a plate from its issuing state and number. The state must be
+    /// the postal code of a state, DC or a territory. Spaces and dashes are
+    /// removed from the number. Any other character but ASCII letters and
+    /// digits is an error, because dropping it would make a different plate.
     pub fn parse(state: &str, number: &str) -> Result<Plate, NormalizeError> {
         let state_clean = alnum_upper(state);
         if state_clean.len() != 2 || !state_clean.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -25,7 +29,14 @@ impl Plate {
                 "expected a two-letter state code",
             ));
         }
-        let number_clean = alnum_upper(number);
+        if !is_plate_issuer(&state_clean) {
+            return Err(NormalizeError::invalid(
+                "plate state",
+                state,
+                "not a US state or territory code",
+            ));
+        }
+        let number_clean = plate_number(number)?;
         match number_clean.len() {
             0 => Err(NormalizeError::Empty {
                 what: "plate number",
@@ -41,6 +52,28 @@ impl Plate {
             )),
         }
     }
+}
+
+/// Returns `raw` upper-cased without spaces and dashes, or an error naming the
+/// first character that is not an ASCII letter or digit.
+fn plate_number(raw: &str) -> Result<String, NormalizeError> {
+    let mut number = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            ' ' | '-' => {}
+            c if c.is_ascii_alphanumeric() => number.push(c.to_ascii_uppercase()),
+            c => {
+                return Err(NormalizeError::invalid(
+                    "plate number",
+                    raw,
+                    format!(
+                        "character {c:?} is not allowed (only letters, digits, spaces and dashes)"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(number)
 }
 
 /// A 17-character vehicle identification number whose check digit is valid.
@@ -169,6 +202,28 @@ mod tests {
         check(plate("MA", "12345678"), "MA 12345678");
         check(plate("CT", ""), "error: empty plate number");
         check(plate("CT", " - "), "error: empty plate number");
+        check(
+            plate("CT", "ZZ 10$0@3"),
+            r#"error: invalid plate number "ZZ 10$0@3": character '$' is not allowed (only letters, digits, spaces and dashes)"#,
+        );
+        check(
+            plate("CT", "Ñ123"),
+            r#"error: invalid plate number "Ñ123": character 'Ñ' is not allowed (only letters, digits, spaces and dashes)"#,
+        );
+        check(
+            plate("CT", "!!!"),
+            r#"error: invalid plate number "!!!": character '!' is not allowed (only letters, digits, spaces and dashes)"#,
+        );
+        check(
+            plate("XX", "ABC123"),
+            r#"error: invalid plate state "XX": not a US state or territory code"#,
+        );
+        check(
+            plate("AE", "ABC123"),
+            r#"error: invalid plate state "AE": not a US state or territory code"#,
+        );
+        check(plate("PR", "ABC123"), "PR ABC123");
+        check(plate("dc", "abc123"), "DC ABC123");
         check(
             plate("CT", "ABCD12345"),
             r#"error: invalid plate number "ABCD12345": expected at most 8 characters, found 9"#,

@@ -305,6 +305,28 @@ pub(crate) async fn check_resolve_is_stable(store: Arc<dyn GraphStore>) -> Resul
     Ok(())
 }
 
+pub(crate) async fn check_unresolved_mentions(store: Arc<dyn GraphStore>) -> Result<()> {
+    ensure!(
+        store.count_unresolved_mentions().await? == 0,
+        "an empty store has no unresolved mentions"
+    );
+    store.apply_batch(Arc::new(fixtures::dmv_batch())).await?;
+    store
+        .apply_batch(Arc::new(fixtures::justice_batch()))
+        .await?;
+    let stored = store.count_unresolved_mentions().await?;
+    ensure!(stored == 8, "every stored mention is unresolved: {stored}");
+    resolve_store(store.as_ref(), &RuleResolver).await?;
+    let resolved = store.count_unresolved_mentions().await?;
+    ensure!(resolved == 0, "resolution leaves none: {resolved}");
+    store
+        .apply_batch(Arc::new(fixtures::renewal_batch()))
+        .await?;
+    let renewed = store.count_unresolved_mentions().await?;
+    ensure!(renewed == 1, "the renewal's owner is unresolved: {renewed}");
+    Ok(())
+}
+
 async fn load_scenario_ids(store: &dyn GraphStore) -> Result<People> {
     let first = |v: Vec<EntityId>| v.first().copied().context("no entity");
     Ok(People {

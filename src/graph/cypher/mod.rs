@@ -736,6 +736,15 @@ impl GraphStore for CypherStore {
         })
     }
 
+    async fn count_unresolved_mentions(&self) -> Result<u64, StoreError> {
+        let rows = self.read(cypher!("count_unresolved")).await?;
+        let row = rows.first().ok_or_else(|| StoreError::Corrupt {
+            id: 0,
+            reason: "count_unresolved returned no row".into(),
+        })?;
+        Ok(int(row, "unresolved")? as u64)
+    }
+
     async fn neighbourhood(
         &self,
         entity: EntityId,

@@ -1,0 +1,203 @@
+//! The `ciss` binary as a user runs it: exit statuses, messages on standard
+//! error, and what a command leaves behind when a path or source is wrong.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use ciss::graph::{GraphStore, SqliteStore};
+
+/// A temporary directory with generated feeds for every source.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let workspace = Workspace {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        let feeds = workspace.path("feeds");
+        let generated = workspace.run(&[
+            "generate",
+            "--people",
+            "30",
+            "--as-of",
+            "2026-06-30",
+            "--out",
+            feeds.to_str().expect("utf-8 path"),
+        ]);
+        assert!(generated.status.success(), "{}", stderr(&generated));
+        workspace
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn store_uri(&self) -> String {
+        format!("sqlite:{}", self.path("ciss.db").display())
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ciss"));
+        command
+            .current_dir(self.dir.path())
+            .env_remove("RUST_LOG")
+            .arg("--store")
+            .arg(self.store_uri())
+            .arg("--sources")
+            .arg(sources)
+            .args(args);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("ciss runs")
+    }
+
+    fn feed(&self, name: &str) -> String {
+        self.path("feeds").join(name).display().to_string()
+    }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn reading_commands_reject_a_missing_store() {
+    let workspace = Workspace::new();
+    let missing = workspace.path("typo").join("demo.db");
+    let uri = format!("sqlite:{}", missing.display());
+    let expected = format!(
+        "store not found: {} (run `ciss ingest` or `ciss demo` first)",
+        missing.display()
+    );
+    let commands: [&[&str]; 4] = [
+        &["serve", "--listen", "127.0.0.1:0"],
+        &["quarantine", "list"],
+        &["quarantine", "replay"],
+        &["resolve"],
+    ];
+    for args in commands {
+        let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+            .arg("--store")
+            .arg(&uri)
+            .args(args)
+            .output()
+            .expect("ciss runs");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&output).contains(&expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            !missing.parent().expect("parent").exists(),
+            "{args:?} created it"
+        );
+    }
+}
+
+#[test]
+fn quarantine_commands_reject_an_unknown_source() {
+    let workspace = Workspace::new();
+    let ingested = workspace.run(&["ingest", "--source", "sor", &workspace.feed("sor.jsonl")]);
+    assert!(ingested.status.success(), "{}", stderr(&ingested));
+    for command in ["list", "replay"] {
+        let output = workspace.run(&["quarantine", command, "--source", "nosuch"]);
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        assert!(
+            stderr(&output).contains("nosuch"),
+            "{command}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn replay_exits_2_while_records_still_fail() {
+    let workspace = Workspace::new();
+    let feed = workspace.path("sor-bad.jsonl");
+    std::fs::write(&feed, "{\"not\": \"a registrant\"}\n").expect("feed");
+    let ingested = workspace.run(&["ingest", "--source", "sor", feed.to_str().expect("path")]);
+    assert_eq!(ingested.status.code(), Some(2), "{}", stderr(&ingested));
+    let replayed = workspace.run(&["quarantine", "replay"]);
+    assert_eq!(replayed.status.code(), Some(2), "{}", stdout(&replayed));
+    assert!(
+        stdout(&replayed).contains("quarantined 1"),
+        "{}",
+        stdout(&replayed)
+    );
+}
+
+#[tokio::test]
+async fn ingest_resolves_files_stored_before_a_read_error() {
+    let workspace = Workspace::new();
+    let output = workspace.run(&[
+        "ingest",
+        "--source",
+        "dmv",
+        &workspace.feed("dmv.csv"),
+        "nosuch.csv",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(stdout(&output).contains("resolved"), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert_eq!(
+        message.matches("No such file or directory").count(),
+        1,
+        "the cause is printed once: {message}"
+    );
+    let store = SqliteStore::open(&workspace.path("ciss.db")).expect("store opens");
+    let counts = store.counts().await.expect("counts");
+    assert!(counts.mentions > 0, "the first file is stored: {counts:?}");
+    let unresolved = store.count_unresolved_mentions().await.expect("count");
+    assert_eq!(unresolved, 0, "every stored mention is resolved");
+}
+
+#[test]
+fn ingest_survives_a_closed_output_pipe() {
+    let workspace = Workspace::new();
+    let mut child = workspace
+        .command(&["ingest", "--source", "dmv", &workspace.feed("dmv.csv")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ciss starts");
+    drop(child.stdout.take());
+    let mut errors = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut errors)
+        .expect("stderr reads");
+    let status = child.wait().expect("ciss exits");
+    assert!(status.success(), "{status}: {errors}");
+    assert!(!errors.contains("panicked"), "{errors}");
+}
+
+#[test]
+fn evaluate_generated_uses_the_sources_setting() {
+    let workspace = Workspace::new();
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(workspace.dir.path())
+        .arg("--sources")
+        .arg("no-such-sources")
+        .args(["evaluate", "--generated", "feeds", "--out", "eval"])
+        .output()
+        .expect("ciss runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no-such-sources"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -1,0 +1,262 @@
+//! The HTTP layer on a small store: health reporting, request body limits,
+//! timeouts, query cost limits, and JSON errors for bad requests.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::http::Request;
+use ciss::api::{AppState, build_schema, router};
+use ciss::config::Settings;
+use ciss::generate::{GenerateConfig, generate};
+use ciss::graph::cypher::Secret;
+use ciss::graph::{GraphStore, SqliteStore};
+use ciss::ingest::mapping::SourceMapping;
+use ciss::ingest::{IngestOptions, ingest_file};
+use ciss::resolve::{default_resolver, resolve_store};
+use ciss::search::Search;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const TOKEN: &str = "a-test-token-of-32-characters-xx";
+
+struct Server {
+    _dir: tempfile::TempDir,
+    feeds: PathBuf,
+    store: Arc<dyn GraphStore>,
+    app: axum::Router,
+}
+
+fn sources_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources")
+}
+
+/// Builds a router over a store holding a small generated dmv feed, not yet resolved.
+async fn server() -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let feeds = dir.path().join("feeds");
+    let config = GenerateConfig {
+        people: 20,
+        seed: 11,
+        as_of: "2026-06-30".parse().expect("date"),
+        out_dir: feeds.clone(),
+        progress: false,
+    };
+    generate(&config).expect("feeds generate");
+
+    let store: Arc<dyn GraphStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    let mapping = SourceMapping::load(&sources_dir(), "dmv").expect("mapping");
+    ingest_file(
+        store.as_ref(),
+        &mapping,
+        &feeds.join("dmv.csv"),
+        &IngestOptions::default(),
+    )
+    .await
+    .expect("ingest");
+
+    let mut settings = Settings::load(None).expect("settings");
+    settings.sources_dir = sources_dir();
+    settings.ingest_token = Some(Secret::new(TOKEN));
+    settings.max_ingest_bytes = 1024 * 1024;
+    let app = router(AppState {
+        schema: build_schema(Search::new(Arc::clone(&store), settings.summary)),
+        store: Arc::clone(&store),
+        resolver: Arc::new(default_resolver()),
+        settings: Arc::new(settings),
+    });
+    Server {
+        _dir: dir,
+        feeds,
+        store,
+        app,
+    }
+}
+
+async fn send(app: &axum::Router, request: Request<Body>) -> (u16, Value) {
+    let response = app.clone().oneshot(request).await.expect("response");
+    let status = response.status().as_u16();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| json!({ "not_json": String::from_utf8_lossy(&bytes) }));
+    (status, body)
+}
+
+fn graphql_request(body: impl Into<Body>) -> Request<Body> {
+    Request::post("/graphql")
+        .header("content-type", "application/json")
+        .body(body.into())
+        .expect("request")
+}
+
+fn ingest_request(source: &str, authorization: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(format!("/ingest/{source}"))
+        .header("authorization", authorization)
+        .body(body.into())
+        .expect("request")
+}
+
+fn bearer() -> String {
+    format!("Bearer {TOKEN}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_reports_unresolved_mentions() {
+    let server = server().await;
+    let health = || {
+        Request::get("/healthz")
+            .body(Body::empty())
+            .expect("request")
+    };
+
+    let (status, before) = send(&server.app, health()).await;
+    assert_eq!(status, 200);
+    assert_eq!(before["status"], json!("degraded"), "{before}");
+    let unresolved = before["unresolved_mentions"].as_u64().unwrap_or(0);
+    assert!(unresolved > 0, "{before}");
+
+    resolve_store(server.store.as_ref(), &default_resolver())
+        .await
+        .expect("resolve");
+    let (_, after) = send(&server.app, health()).await;
+    assert_eq!(after["status"], json!("ok"), "{after}");
+    assert_eq!(after["unresolved_mentions"], json!(0), "{after}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_rejects_bad_bodies_as_json() {
+    let server = server().await;
+    let oversized = json!({ "query": format!("{{ __typename }} #{}", "x".repeat(300 * 1024)) });
+    let cases = [
+        (oversized.to_string(), 413, "request body is too large"),
+        (
+            "{\"query\": ".to_string(),
+            400,
+            "invalid graphql request body",
+        ),
+        ("[1, 2]".to_string(), 400, "invalid graphql request body"),
+    ];
+    for (body, expected_status, expected_message) in cases {
+        let (status, reply) = send(&server.app, graphql_request(body)).await;
+        assert_eq!(status, expected_status, "{reply}");
+        let message = reply["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(expected_message), "{reply}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_counts_typename_aliases() {
+    let server = server().await;
+    let aliases: String = (0..2_000).map(|n| format!("t{n}: __typename ")).collect();
+    let body = json!({ "query": format!("{{ {aliases} }}") }).to_string();
+    let (status, reply) = send(&server.app, graphql_request(body)).await;
+    let errors = &reply["errors"];
+    assert_eq!(status, 200, "{errors}");
+    assert_eq!(reply["data"], Value::Null, "{errors}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("more than 1000 selections"), "{errors}");
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn stalled_body_times_out() {
+    let server = server().await;
+    let (_sender, body) =
+        http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(1);
+    let (status, reply) = send(&server.app, graphql_request(Body::new(body))).await;
+    assert_eq!(status, 408, "{reply}");
+    let message = reply["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("request body timed out"), "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_client_errors_are_json() {
+    let server = server().await;
+    let dmv = std::fs::read_to_string(server.feeds.join("dmv.csv")).expect("feed");
+    let wrong_header = dmv.replacen("VIN", "VNI", 1);
+    let oversized = "x".repeat(2 * 1024 * 1024);
+    let cases = [
+        (String::new(), 400, "request body is empty"),
+        (
+            wrong_header,
+            422,
+            "request body is not a valid dmv feed: header lacks mapped columns VIN",
+        ),
+        (oversized, 413, "request body is too large"),
+    ];
+    for (body, expected_status, expected_message) in cases {
+        let (status, reply) = send(&server.app, ingest_request("dmv", &bearer(), body)).await;
+        assert_eq!(status, expected_status, "{reply}");
+        let message = reply["error"].as_str().unwrap_or_default();
+        assert!(message.starts_with(expected_message), "{reply}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_scheme_is_case_insensitive() {
+    let server = server().await;
+    let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");
+    let cases = [
+        (format!("bearer {TOKEN}"), 200),
+        (format!("BEARER {TOKEN}"), 200),
+        (format!("Basic {TOKEN}"), 401),
+        (format!("Bearer  {TOKEN}"), 401),
+        (TOKEN.to_string(), 401),
+    ];
+    for (authorization, expected_status) in cases {
+        let (status, reply) = send(
+            &server.app,
+            ingest_request("sor", &authorization, sor.clone()),
+        )
+        .await;
+        assert_eq!(status, expected_status, "{authorization}: {reply}");
+    }
+}
+
+/// An introspection query shaped like graphql-js `getIntrospectionQuery`,
+/// which the selection cap must allow. Its type references nest three levels,
+/// not eight, because the depth limit of 10 rejects the deeper form.
+const INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name }
+    mutationType { name }
+    subscriptionType { name }
+    types { ...FullType }
+    directives { name description isRepeatable locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue {
+  name description type { ...TypeRef } defaultValue
+}
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name } } }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_query_is_allowed() {
+    let server = server().await;
+    let body = json!({ "query": INTROSPECTION }).to_string();
+    let (status, reply) = send(&server.app, graphql_request(body)).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["errors"], Value::Null, "{}", reply["errors"]);
+    assert!(reply["data"]["__schema"]["types"].is_array());
+}
