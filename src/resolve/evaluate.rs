@@ -18,6 +18,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -127,52 +129,104 @@ pub fn febrl_task(name: &str, dir: &Path) -> Result<Task, EvaluateError> {
 /// in `sources_dir`, with the true person of every party from `truth.csv`.
 /// Records that fail their mapping are left out, as ingest would quarantine
 /// them.
+///
+/// One thread reads and parses each feed while rayon maps chunks of
+/// [`LOAD_CHUNK`] records, so parsing and mapping overlap.
 pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
-    let truth = read_truth(&dir.join("truth.csv"))?;
+    let started = Instant::now();
+    let mut truth = read_truth(&dir.join("truth.csv"))?;
+    tracing::debug!(
+        records = truth.len(),
+        load_ms = started.elapsed().as_millis() as u64,
+        "truth loaded"
+    );
     let mut set = LabelledSet::default();
     for source in crate::generate::SOURCES {
+        let started = Instant::now();
+        let before = set.mentions.len();
         let mapping = SourceMapping::load(sources_dir, source)?;
-        let extension = match mapping.format {
-            crate::ingest::mapping::Format::Csv => "csv",
-            crate::ingest::mapping::Format::Jsonl => "jsonl",
-        };
-        let path = dir.join(format!("{source}.{extension}"));
-        let file = std::fs::File::open(&path).map_err(|err| EvaluateError::Read {
-            path: path.clone(),
-            source: err,
-        })?;
-        let mut records = Vec::new();
-        let columns = mapping.paths();
-        read_records(mapping.format, file, &columns, &mut |raw: RawRecord| {
-            if let Ok(value) = raw.parsed
-                && let Ok(record) = map_record(&mapping, &value)
-            {
-                records.push(record);
-            }
-        })
-        .map_err(|err| EvaluateError::Read {
-            path: path.clone(),
-            source: err,
-        })?;
-        for record in records {
-            add_generated(&mut set, &truth, record);
-        }
+        load_feed(&dir.join(source), &mapping, &mut truth, &mut set)?;
+        tracing::debug!(
+            source,
+            mentions = set.mentions.len() - before,
+            load_ms = started.elapsed().as_millis() as u64,
+            "feed loaded"
+        );
     }
     Ok(set)
 }
 
+/// Records parsed before a chunk is handed to rayon for mapping.
+const LOAD_CHUNK: usize = 8_192;
+
+/// Loads one feed; `stem` is its path without the extension, which the mapping's format gives.
+fn load_feed(
+    stem: &Path,
+    mapping: &SourceMapping,
+    truth: &mut TruthRows,
+    set: &mut LabelledSet,
+) -> Result<(), EvaluateError> {
+    let extension = match mapping.format {
+        crate::ingest::mapping::Format::Csv => "csv",
+        crate::ingest::mapping::Format::Jsonl => "jsonl",
+    };
+    let path = stem.with_extension(extension);
+    let file = std::fs::File::open(&path).map_err(|err| EvaluateError::Read {
+        path: path.clone(),
+        source: err,
+    })?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Value>>(2);
+    let read = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let columns = mapping.paths();
+            let mut chunk = Vec::with_capacity(LOAD_CHUNK);
+            let result = read_records(mapping.format, file, &columns, &mut |raw: RawRecord| {
+                if let Ok(value) = raw.parsed {
+                    chunk.push(value);
+                }
+                if chunk.len() == LOAD_CHUNK {
+                    // A send fails only when the receiver is gone, which it is not until the loop below ends.
+                    let _ = sender.send(std::mem::take(&mut chunk));
+                }
+            });
+            let _ = sender.send(chunk);
+            result
+        });
+        for chunk in receiver {
+            let records: Vec<crate::model::CanonicalRecord> = chunk
+                .par_iter()
+                .filter_map(|value| map_record(mapping, value).ok())
+                .collect();
+            for record in records {
+                add_generated(set, truth, record);
+            }
+        }
+        reader.join()
+    });
+    match read {
+        Ok(result) => result.map_err(|err| EvaluateError::Read { path, source: err }),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
 /// True persons of each record version's parties, per role, in party order.
-type TruthRows = HashMap<(String, String, u32), Vec<(String, String)>>;
+type TruthRows = FxHashMap<(String, String, u32), Vec<(String, String)>>;
 
 fn read_truth(path: &Path) -> Result<TruthRows, EvaluateError> {
     let text = std::fs::read_to_string(path).map_err(|source| EvaluateError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut rows: TruthRows = HashMap::new();
+    let mut rows: TruthRows = FxHashMap::default();
     for line in text.lines().skip(1) {
-        let fields: Vec<&str> = line.split(',').collect();
-        let [source, record_id, version, role, person, ..] = fields.as_slice() else {
+        let mut fields = line.split(',');
+        let (Some(source), Some(record_id), Some(version), Some(role), Some(person)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
             continue;
         };
         let key = (
@@ -187,13 +241,20 @@ fn read_truth(path: &Path) -> Result<TruthRows, EvaluateError> {
     Ok(rows)
 }
 
-fn add_generated(set: &mut LabelledSet, truth: &TruthRows, record: crate::model::CanonicalRecord) {
+/// Adds a record's parties with their true persons; each record version's
+/// truth rows are taken out of `truth`, since a version is read once.
+fn add_generated(
+    set: &mut LabelledSet,
+    truth: &mut TruthRows,
+    record: crate::model::CanonicalRecord,
+) {
     let key = (
-        record.key.source.clone(),
-        record.key.record_id.clone(),
+        record.key.source,
+        record.key.record_id,
         record.key.version,
     );
-    let mut persons = truth.get(&key).cloned().unwrap_or_default();
+    let mut persons = truth.remove(&key).unwrap_or_default();
+    let (source, record_id, version) = key;
     for (index, party) in record.parties.into_iter().enumerate() {
         let Some(at) = persons
             .iter()
@@ -205,11 +266,8 @@ fn add_generated(set: &mut LabelledSet, truth: &TruthRows, record: crate::model:
         let id = set.mentions.len() as i64 + 1;
         set.mentions.push(Mention {
             id,
-            source: record.key.source.clone(),
-            record_id: format!(
-                "{}/{}/v{}/p{index}",
-                record.key.source, record.key.record_id, record.key.version
-            ),
+            source: source.clone(),
+            record_id: format!("{source}/{record_id}/v{version}/p{index}"),
             role: party.role,
             person: party.person,
         });
