@@ -248,11 +248,7 @@ fn add_generated(
     truth: &mut TruthRows,
     record: crate::model::CanonicalRecord,
 ) {
-    let key = (
-        record.key.source,
-        record.key.record_id,
-        record.key.version,
-    );
+    let key = (record.key.source, record.key.record_id, record.key.version);
     let mut persons = truth.remove(&key).unwrap_or_default();
     let (source, record_id, version) = key;
     for (index, party) in record.parties.into_iter().enumerate() {
@@ -566,9 +562,10 @@ pub struct EvaluationReport {
     pub mentions: usize,
     /// Records kept with a field dropped or a partial name or address.
     pub repaired: usize,
-    /// Candidate pairs scored.
+    /// Candidate pairs of distinct records scored.
     pub candidate_pairs: usize,
-    /// Share of true pairs among the candidate pairs.
+    /// Share of true pairs among the record pairs scored: the pairs behind
+    /// each candidate pair, and exact duplicates.
     pub blocking_recall: f64,
     /// Scored pairs at or above the match threshold against true pairs.
     pub pairwise: Scores,
@@ -596,17 +593,18 @@ pub fn evaluate(
     let across_only = resolver.config().across_sources_only;
     let actual = true_pair_count(set, across_only);
     let match_p = resolver.config().match_probability;
+    let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
     let mut found = 0;
     let mut predicted = 0;
     let mut predicted_true = 0;
-    for pair in &resolution.pairs {
-        let same = truth[pair.a] == truth[pair.b];
+    members.for_each_pair(&resolution, |a, b, probability| {
+        let same = truth[a] == truth[b];
         found += u64::from(same);
-        if pair.probability >= match_p {
+        if probability >= match_p {
             predicted += 1;
             predicted_true += u64::from(same);
         }
-    }
+    });
     let entities: Vec<i64> = resolution
         .clustering
         .assignment
@@ -677,7 +675,59 @@ pub fn cluster_scores(predicted: &[i64], truth: &[String]) -> Scores {
     )
 }
 
-/// Writes `pairs.csv` (id_l, id_r, match_probability for every scored pair)
+/// The mentions behind each distinct record of a resolution, in mention order.
+struct Members {
+    /// Start of each record's mentions in `mentions`; one entry more than records.
+    starts: Vec<usize>,
+    mentions: Vec<usize>,
+}
+
+impl Members {
+    fn new(record_of: &[u32], records: usize) -> Members {
+        let mut starts = vec![0usize; records + 1];
+        for record in record_of {
+            starts[*record as usize + 1] += 1;
+        }
+        for at in 1..starts.len() {
+            starts[at] += starts[at - 1];
+        }
+        let mut next = starts.clone();
+        let mut mentions = vec![0usize; record_of.len()];
+        for (mention, record) in record_of.iter().enumerate() {
+            mentions[next[*record as usize]] = mention;
+            next[*record as usize] += 1;
+        }
+        Members { starts, mentions }
+    }
+
+    fn of(&self, record: usize) -> &[usize] {
+        &self.mentions[self.starts[record]..self.starts[record + 1]]
+    }
+
+    /// Calls `visit` with every pair of mentions the resolution scored: the
+    /// mentions behind each candidate pair, then the copies within each
+    /// distinct record.
+    fn for_each_pair(&self, resolution: &Resolution, mut visit: impl FnMut(usize, usize, f64)) {
+        for pair in &resolution.pairs {
+            for a in self.of(pair.a) {
+                for b in self.of(pair.b) {
+                    visit(*a, *b, pair.probability);
+                }
+            }
+        }
+        for (record, probability) in resolution.copy_probability.iter().enumerate() {
+            let copies = self.of(record);
+            for (at, a) in copies.iter().enumerate() {
+                for b in &copies[at + 1..] {
+                    visit(*a, *b, *probability);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `pairs.csv` (id_l, id_r, match_probability for every scored pair of
+/// records, exact duplicates included)
 /// and `clusters.csv` (id, cluster_id for every record) into `dir`; ids are record ids.
 pub fn write_outputs(
     dir: &Path,
@@ -690,11 +740,15 @@ pub fn write_outputs(
     })?;
     let id = |index: usize| set.mentions[index].record_id.as_str();
     let pairs_path = dir.join("pairs.csv");
+    let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
     write_lines(&pairs_path, "id_l,id_r,match_probability", |out| {
-        for pair in &resolution.pairs {
-            writeln!(out, "{},{},{:.6}", id(pair.a), id(pair.b), pair.probability)?;
-        }
-        Ok(())
+        let mut result = Ok(());
+        members.for_each_pair(resolution, |a, b, probability| {
+            if result.is_ok() {
+                result = writeln!(out, "{},{},{:.6}", id(a), id(b), probability);
+            }
+        });
+        result
     })?;
     let clusters_path = dir.join("clusters.csv");
     write_lines(&clusters_path, "id,cluster_id", |out| {
