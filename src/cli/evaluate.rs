@@ -15,9 +15,7 @@ use crate::resolve::evaluate::{
     EvaluationReport, LabelledSet, cluster_scores, evaluate, febrl_task, load_generated,
     load_labelled, peak_memory_kib, write_outputs,
 };
-use crate::resolve::{
-    BlockingReport, ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver,
-};
+use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
 /// Where the labelled records come from.
 #[derive(Debug, Args)]
@@ -123,7 +121,7 @@ pub(super) fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let resolver = ProbabilisticResolver::new(config);
     let (resolution, report) = evaluate(&set, &resolver);
     write_outputs(&args.out, &set, &resolution)?;
-    print_blocking(&resolution.blocking);
+    print!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
     let t = &resolution.timings;
     println!(
@@ -167,28 +165,6 @@ fn print_baseline(set: &LabelledSet) {
         s.recall,
         s.f1,
         started.elapsed().as_secs_f64()
-    );
-}
-
-fn print_blocking(report: &BlockingReport) {
-    println!(
-        "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
-        "blocking rule", "blocks", "pairs", "new pairs", "capped", "largest"
-    );
-    for rule in &report.rules {
-        println!(
-            "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
-            rule.rule,
-            rule.blocks,
-            rule.pairs,
-            rule.new_pairs,
-            rule.capped_blocks,
-            rule.largest_block
-        );
-    }
-    println!(
-        "candidate pairs {} (blocks over {} mentions skipped)",
-        report.candidate_pairs, report.max_block_size
     );
 }
 

@@ -5,6 +5,7 @@
 //! larger than the configured cap is skipped and counted, so one very common
 //! key cannot make the pair count quadratic.
 
+use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use chrono::Datelike;
@@ -189,7 +190,9 @@ pub struct RuleStats {
     pub largest_block: usize,
 }
 
-/// Pairs per rule and in total, as `ciss resolve --explain-blocking` reports them.
+/// Pairs per rule and in total, as `ciss resolve --explain-blocking` reports
+/// them. Pairs are between distinct records: exact duplicate mentions are
+/// one record (see `Resolution::record_of`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BlockingReport {
     /// Per rule, in configured order.
@@ -200,7 +203,36 @@ pub struct BlockingReport {
     pub max_block_size: usize,
 }
 
-/// A candidate pair of mention indexes, the smaller first.
+impl fmt::Display for BlockingReport {
+    /// Writes one line per rule, then the distinct pairs over all rules.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
+            "blocking rule", "blocks", "pairs", "new pairs", "capped", "largest"
+        )?;
+        for rule in &self.rules {
+            writeln!(
+                f,
+                "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
+                rule.rule,
+                rule.blocks,
+                rule.pairs,
+                rule.new_pairs,
+                rule.capped_blocks,
+                rule.largest_block
+            )?;
+        }
+        writeln!(
+            f,
+            "candidate pairs {} after removing pairs found by more than one rule \
+             (blocks over {} records skipped)",
+            self.candidate_pairs, self.max_block_size
+        )
+    }
+}
+
+/// A candidate pair of record indexes, the smaller first.
 pub(crate) type Pair = (u32, u32);
 
 /// How pairs are restricted beyond the blocking keys.
@@ -240,6 +272,11 @@ pub(crate) fn candidate_pairs(
         report.rules.push(stats);
     }
     report.candidate_pairs = all.len();
+    tracing::debug!(
+        records = records.len(),
+        candidate_pairs = report.candidate_pairs,
+        "blocking finished"
+    );
     let pairs = all
         .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))
