@@ -358,7 +358,7 @@ fn blocking_report_counts_pairs_per_rule_and_overall() {
         (1, 1),
         "ANA and BEA share LEE and a DOB"
     );
-    assert_eq!(pairs("surname_initial_year"), (1, 1), "the two ANAs");
+    assert_eq!(pairs("surname_given_year"), (1, 1), "the two ANAs");
     assert_eq!(pairs("names_any_order_year"), (1, 0), "the two ANAs again");
     assert_eq!(pairs("given_dob"), (0, 0), "no given name shares a DOB");
     assert_eq!(report.candidate_pairs, 2, "distinct pairs over all rules");
@@ -367,7 +367,7 @@ fn blocking_report_counts_pairs_per_rule_and_overall() {
         surname_dob                   1          1          1        0        2
         given_dob                     0          0          0        0        0
         surname_phonetic_zip          0          0          0        0        0
-        surname_initial_year          1          1          1        0        2
+        surname_given_year            1          1          1        0        2
         names_any_order_year          1          1          0        0        2
         dob_zip                       0          0          0        0        0
         names_phonetic_zip            0          0          0        0        0

@@ -28,8 +28,10 @@ pub enum BlockingRule {
     /// The surname's Double Metaphone code, the given-name initial and the
     /// ZIP code; catches corrupted DOBs.
     SurnamePhoneticZip,
-    /// Surname, given-name initial and birth year.
-    SurnameInitialYear,
+    /// Surname, formal given name and birth year; catches a corrupted day or
+    /// month of birth after a move. An initial in place of the given name
+    /// made blocks of common surnames grow with the population.
+    SurnameGivenYear,
     /// Given name and surname in either order, with the birth year; catches swaps.
     NamesAnyOrderYear,
     /// Date of birth and ZIP code; catches typos in both names.
@@ -55,7 +57,7 @@ impl BlockingRule {
         BlockingRule::SurnameDob,
         BlockingRule::GivenDob,
         BlockingRule::SurnamePhoneticZip,
-        BlockingRule::SurnameInitialYear,
+        BlockingRule::SurnameGivenYear,
         BlockingRule::NamesAnyOrderYear,
         BlockingRule::DobZip,
         BlockingRule::NamesPhoneticZip,
@@ -71,7 +73,7 @@ impl BlockingRule {
             BlockingRule::SurnameDob => "surname_dob",
             BlockingRule::GivenDob => "given_dob",
             BlockingRule::SurnamePhoneticZip => "surname_phonetic_zip",
-            BlockingRule::SurnameInitialYear => "surname_initial_year",
+            BlockingRule::SurnameGivenYear => "surname_given_year",
             BlockingRule::NamesAnyOrderYear => "names_any_order_year",
             BlockingRule::DobZip => "dob_zip",
             BlockingRule::NamesPhoneticZip => "names_phonetic_zip",
@@ -101,9 +103,9 @@ impl BlockingRule {
                 !p.surname_phonetic.is_empty() && !p.zip.is_empty(),
                 || (&p.surname_phonetic, p.given_initial(), &p.zip),
             ),
-            BlockingRule::SurnameInitialYear => {
+            BlockingRule::SurnameGivenYear => {
                 push_if(out, !p.surname.is_empty() && year.is_some(), || {
-                    (&p.surname, p.given_initial(), year)
+                    (&p.surname, &p.given_formal, year)
                 })
             }
             BlockingRule::NamesAnyOrderYear => {
