@@ -13,7 +13,7 @@ use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::resolve::evaluate::{
     EvaluationReport, LabelledSet, cluster_scores, evaluate, febrl_task, load_generated,
-    load_labelled, peak_memory_kib, write_outputs,
+    load_labelled, peak_memory_kib, write_mentions, write_outputs,
 };
 use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
@@ -58,6 +58,10 @@ pub(super) struct EvaluateArgs {
     /// Also score the deterministic rule resolver on the same records, for comparison.
     #[arg(long)]
     baseline: bool,
+    /// Also write mentions.csv: every record's normalized facts and true
+    /// entity, the input `benches/peers/run.sh` gives the peer tools.
+    #[arg(long)]
+    write_mentions: bool,
 }
 
 /// Arguments of `ciss explain`.
@@ -118,6 +122,9 @@ fn log_loaded(set: &LabelledSet, started: Instant) {
 pub(super) fn run_evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (name, set, config) = load(&args.input)?;
+    if args.write_mentions {
+        write_mentions(&args.out, &set)?;
+    }
     let resolver = ProbabilisticResolver::new(config);
     let (resolution, report) = evaluate(&set, &resolver);
     write_outputs(&args.out, &set, &resolution)?;

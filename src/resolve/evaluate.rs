@@ -759,6 +759,58 @@ pub fn write_outputs(
     })
 }
 
+/// Writes `mentions.csv` into `dir`: every labelled mention's normalized
+/// person facts, one column each, with its true entity. Peer tools read it so
+/// they resolve exactly the records CISS resolves. Fields are not quoted: a
+/// comma inside a value is written as a space.
+pub fn write_mentions(dir: &Path, set: &LabelledSet) -> Result<(), EvaluateError> {
+    std::fs::create_dir_all(dir).map_err(|source| EvaluateError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path = dir.join("mentions.csv");
+    let header = "unique_id,source_dataset,given_name,surname,suffix,date_of_birth,sex,\
+                  street,city,zip,phone,state_id,fbi,licence,inmate,sor_id,truth";
+    write_lines(&path, header, |out| {
+        for (mention, truth) in set.mentions.iter().zip(&set.truth) {
+            let row = mention_row(mention, truth);
+            let fields: Vec<String> = row.iter().map(|f| f.replace(',', " ")).collect();
+            writeln!(out, "{}", fields.join(","))?;
+        }
+        Ok(())
+    })
+}
+
+fn mention_row(mention: &Mention, truth: &str) -> Vec<String> {
+    let person = &mention.person;
+    let text = |value: Option<&str>| value.unwrap_or_default().to_string();
+    let name = person.name.as_ref();
+    let address = person.address.as_ref();
+    let ids = &person.ids;
+    vec![
+        mention.record_id.clone(),
+        mention.source.clone(),
+        text(name.map(|n| n.given.as_str())),
+        text(name.map(|n| n.surname.as_str())),
+        text(name.and_then(|n| n.suffix.as_deref())),
+        person
+            .dob
+            .map(|d| d.date().format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        text(person.sex.map(|s| s.as_str())),
+        text(address.map(|a| a.street.as_str())),
+        text(address.map(|a| a.city.as_str())),
+        text(address.and_then(|a| a.zip.as_deref())),
+        text(person.phone.as_ref().map(|p| p.as_str())),
+        text(ids.state_id.as_deref()),
+        text(ids.fbi.as_deref()),
+        text(ids.licence.as_deref()),
+        text(ids.inmate.as_deref()),
+        text(ids.sor_id.as_deref()),
+        truth.to_string(),
+    ]
+}
+
 fn write_lines(
     path: &Path,
     header: &str,
