@@ -9,6 +9,7 @@ Usage: python peers.py FEBRL_DIR [TASK ...]
 
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -165,7 +166,12 @@ def run_splink_generated(frame):
     from splink import Linker, SettingsCreator, block_on
     from splink.backends.duckdb import DuckDBAPI
 
-    db_api = DuckDBAPI()
+    import duckdb
+
+    connection = duckdb.connect()
+    # DuckDB spills to a .tmp folder in the working directory by default.
+    connection.execute(f"SET temp_directory = '{tempfile.mkdtemp()}'")
+    db_api = DuckDBAPI(connection=connection)
     table = db_api.register(frame.drop(columns=["truth"]))
     settings = SettingsCreator(
         link_type="dedupe_only",
@@ -197,8 +203,10 @@ def run_splink_generated(frame):
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("date_of_birth")
     )
+    # Blocking on the surname alone, as for FEBRL, gives billions of pairs at
+    # this size; the full name keeps the training pairs to a few million.
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("surname")
+        block_on("given_name", "surname")
     )
     predictions = linker.inference.predict(threshold_match_probability=THRESHOLD)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
@@ -214,18 +222,13 @@ def run_recordlinkage_generated(frame):
     for columns in GENERATED_BLOCKING:
         indexer.block(columns)
     data = frame.set_index("unique_id").drop(columns=["truth"]).fillna("")
-    pairs = indexer.index(data)
-    # Blocking on a column also pairs records where it is empty on both sides;
-    # recordlinkage has no option to skip empty keys, so those pairs are dropped here.
-    left, right = data.loc[pairs.get_level_values(0)], data.loc[pairs.get_level_values(1)]
-    keep = pd.Series(False, index=pairs)
-    for columns in GENERATED_BLOCKING:
-        agree = pd.Series(True, index=pairs)
-        for column in columns:
-            values = left[column].values
-            agree &= (values != "") & (values == right[column].values)
-        keep |= agree
-    pairs = pairs[keep.values]
+    # Blocking on a column would also pair every two records where it is
+    # empty; a key unique to the record stands in for an empty value.
+    keys = data.copy()
+    for column in {c for columns in GENERATED_BLOCKING for c in columns}:
+        empty = keys[column] == ""
+        keys.loc[empty, column] = "missing " + keys.index[empty]
+    pairs = indexer.index(keys)
     compare = recordlinkage.Compare()
     for column in ("given_name", "surname", "street", "city"):
         compare.string(column, column, method="jarowinkler", threshold=0.85)
