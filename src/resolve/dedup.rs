@@ -3,8 +3,8 @@
 //!
 //! Across sources one person's facts are often repeated verbatim (a DMV
 //! registration names the same owner as the licence record). Comparing such
-//! copies with each other tells the model nothing it does not know, yet the
-//! pairs grow with the square of the copies. Blocking, comparison and
+//! copies with each other adds no evidence, yet the pairs grow with the
+//! square of the copies. Blocking, comparison and
 //! clustering therefore run on distinct records. Training weighs each
 //! distinct record by its number of copies, so the estimates are those of the
 //! mention-level data.
@@ -48,8 +48,8 @@ impl Distinct {
     }
 }
 
-/// Whether a record says enough that an exact copy of it is the same person:
-/// given name, surname and date of birth, or an identifier.
+/// Whether a record identifies a person well enough that an exact copy of it
+/// is the same person: given name, surname and date of birth, or an identifier.
 fn identifying(p: &Prepared) -> bool {
     let named = !p.given.is_empty() && !p.surname.is_empty() && p.dob.is_some();
     named || p.ids.iter().any(|id| !id.is_empty())
@@ -120,8 +120,8 @@ fn number_groups(prepared: Vec<Prepared>, of_mention: Vec<u32>, mut firsts: Vec<
     }
 }
 
-/// Hash of the comparison features of an identifying record; a record that
-/// is not identifying gets a key of its own from its position.
+/// Hashes the compared features of an identifying record. A record that is
+/// not identifying gets a key of its own from its position.
 fn group_key(p: &Prepared, index: usize) -> u64 {
     let mut hasher = FxHasher::default();
     if identifying(p) {
@@ -136,8 +136,8 @@ fn same_features(a: &Prepared, b: &Prepared) -> bool {
     features(a) == features(b)
 }
 
-/// Every compared feature of a record; the source and the derived forms are
-/// left out because equal names give equal derived forms.
+/// Returns every compared feature of a record. The source is left out, and so
+/// are the derived forms, because equal names give equal derived forms.
 #[allow(clippy::type_complexity)]
 fn features(
     p: &Prepared,
