@@ -18,7 +18,11 @@ use std::hash::{Hash, Hasher};
 use rayon::prelude::*;
 use rustc_hash::FxHasher;
 
-use super::prepare::Prepared;
+use chrono::NaiveDate;
+
+use super::prepare::{ID_SLOTS, Prepared, prepare_some};
+use crate::graph::Mention;
+use crate::model::Sex;
 
 /// Distinct records and the mentions each stands for.
 #[derive(Debug, Clone, Default)]
@@ -42,123 +46,162 @@ impl Distinct {
         }
     }
 
-    /// Number of mentions.
+    /// Returns the number of mentions.
     pub(crate) fn mentions(&self) -> usize {
         self.of_mention.len()
     }
 }
 
-/// Whether a record identifies a person well enough that an exact copy of it
-/// is the same person: given name, surname and date of birth, or an identifier.
-fn identifying(p: &Prepared) -> bool {
-    let named = !p.given.is_empty() && !p.surname.is_empty() && p.dob.is_some();
-    named || p.ids.iter().any(|id| !id.is_empty())
+/// The compared features of a record, borrowed. The source is left out, and
+/// so are the derived forms, because equal names give equal derived forms.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Features<'a> {
+    names: [&'a str; 3],
+    dob: Option<NaiveDate>,
+    sex: Option<Sex>,
+    address: [&'a str; 5],
+    ids: [&'a str; ID_SLOTS],
 }
 
-/// Groups identical identifying mentions. Mentions from different sources
-/// are grouped too: the source is not a comparison feature.
-pub(crate) fn collapse(prepared: Vec<Prepared>) -> Distinct {
-    let keys: Vec<(u64, u32)> = prepared
+impl Features<'_> {
+    /// Whether the record identifies a person well enough that an exact copy
+    /// of it is the same person: given name, surname and date of birth, or an
+    /// identifier.
+    fn identifying(&self) -> bool {
+        let [given, surname, _] = self.names;
+        let named = !given.is_empty() && !surname.is_empty() && self.dob.is_some();
+        named || self.ids.iter().any(|id| !id.is_empty())
+    }
+}
+
+/// A record whose compared features can be read before it is prepared.
+pub(crate) trait HasFeatures {
+    /// Returns the record's compared features.
+    fn features(&self) -> Features<'_>;
+}
+
+impl HasFeatures for Prepared {
+    fn features(&self) -> Features<'_> {
+        Features {
+            names: [&self.given, &self.surname, &self.suffix],
+            dob: self.dob,
+            sex: self.sex,
+            address: [&self.street, &self.unit, &self.city, &self.zip, &self.phone],
+            ids: self.ids.each_ref().map(String::as_str),
+        }
+    }
+}
+
+impl HasFeatures for Mention {
+    /// Reads the same values `prepare` copies into a [`Prepared`].
+    fn features(&self) -> Features<'_> {
+        let person = &self.person;
+        let name = person.name.as_ref();
+        let address = person.address.as_ref();
+        let ids = &person.ids;
+        Features {
+            names: [
+                name.map_or("", |n| n.given.as_str()),
+                name.map_or("", |n| n.surname.as_str()),
+                text(name.and_then(|n| n.suffix.as_ref())),
+            ],
+            dob: person.dob.map(|d| d.date()),
+            sex: person.sex.filter(|s| *s != Sex::Unknown),
+            address: [
+                address.map_or("", |a| a.street.as_str()),
+                text(address.and_then(|a| a.unit.as_ref())),
+                address.map_or("", |a| a.city.as_str()),
+                text(address.and_then(|a| a.zip.as_ref())),
+                person.phone.as_ref().map_or("", |p| p.as_str()),
+            ],
+            ids: [
+                text(ids.state_id.as_ref()),
+                text(ids.fbi.as_ref()),
+                text(ids.licence.as_ref()),
+                text(ids.inmate.as_ref()),
+                text(ids.sor_id.as_ref()),
+            ],
+        }
+    }
+}
+
+fn text(value: Option<&String>) -> &str {
+    value.map_or("", String::as_str)
+}
+
+/// Groups identical identifying mentions and prepares one record per group.
+/// Mentions from different sources are grouped too: the source is not a
+/// comparison feature. Only the first mention of each group is prepared.
+pub(crate) fn collapse(mentions: &[Mention]) -> Distinct {
+    let (of_mention, firsts) = group(mentions);
+    Distinct {
+        records: prepare_some(mentions, &firsts),
+        sizes: sizes(&of_mention, firsts.len()),
+        of_mention,
+    }
+}
+
+/// Returns the group of each item, numbered by first item, and the first
+/// item of each group.
+fn group<T: HasFeatures + Sync>(items: &[T]) -> (Vec<u32>, Vec<u32>) {
+    let mut keys: Vec<(u64, u32)> = items
         .par_iter()
         .enumerate()
-        .map(|(index, p)| (group_key(p, index), index as u32))
+        .map(|(index, item)| (group_key(&item.features(), index), index as u32))
         .collect();
-    let mut sorted = keys;
-    sorted.par_sort_unstable();
-    let mut of_mention = vec![u32::MAX; prepared.len()];
-    // First member of each group, in sorted-key order, renumbered below.
+    keys.par_sort_unstable();
+    let mut first_of = vec![u32::MAX; items.len()];
     let mut firsts: Vec<u32> = Vec::new();
-    for run in sorted.chunk_by(|x, y| x.0 == y.0) {
+    for run in keys.chunk_by(|x, y| x.0 == y.0) {
         let mut representatives: Vec<u32> = Vec::new();
         for (_, index) in run {
-            let found = representatives.iter().position(|r| {
-                identifying(&prepared[*r as usize])
-                    && same_features(&prepared[*r as usize], &prepared[*index as usize])
+            let features = items[*index as usize].features();
+            let found = representatives.iter().find(|r| {
+                let other = items[**r as usize].features();
+                other.identifying() && other == features
             });
-            let group = match found {
-                Some(at) => representatives[at],
+            let first = match found {
+                Some(first) => *first,
                 None => {
                     representatives.push(*index);
                     firsts.push(*index);
                     *index
                 }
             };
-            of_mention[*index as usize] = group;
+            first_of[*index as usize] = first;
         }
     }
-    number_groups(prepared, of_mention, firsts)
-}
-
-/// Numbers groups by their first mention and keeps one record per group.
-fn number_groups(prepared: Vec<Prepared>, of_mention: Vec<u32>, mut firsts: Vec<u32>) -> Distinct {
     firsts.par_sort_unstable();
-    let mut position = vec![u32::MAX; prepared.len()];
+    let mut position = vec![u32::MAX; items.len()];
     for (at, first) in firsts.iter().enumerate() {
         position[*first as usize] = at as u32;
     }
-    let of_mention: Vec<u32> = of_mention
-        .iter()
-        .map(|first| position[*first as usize])
-        .collect();
-    let mut sizes = vec![0u32; firsts.len()];
-    for record in &of_mention {
+    let of_item = first_of.iter().map(|f| position[*f as usize]).collect();
+    (of_item, firsts)
+}
+
+fn sizes(of_mention: &[u32], groups: usize) -> Vec<u32> {
+    let mut sizes = vec![0u32; groups];
+    for record in of_mention {
         sizes[*record as usize] += 1;
     }
-    let mut keep = vec![false; prepared.len()];
-    for first in &firsts {
-        keep[*first as usize] = true;
-    }
-    let records = prepared
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(p, kept)| kept.then_some(p))
-        .collect();
-    Distinct {
-        records,
-        sizes,
-        of_mention,
-    }
+    sizes
 }
 
 /// Hashes the compared features of an identifying record. A record that is
 /// not identifying gets a key of its own from its position.
-fn group_key(p: &Prepared, index: usize) -> u64 {
+fn group_key(features: &Features<'_>, index: usize) -> u64 {
     let mut hasher = FxHasher::default();
-    if identifying(p) {
-        features(p).hash(&mut hasher);
+    if features.identifying() {
+        features.hash(&mut hasher);
     } else {
         (u64::MAX, index).hash(&mut hasher);
     }
     hasher.finish()
 }
 
-fn same_features(a: &Prepared, b: &Prepared) -> bool {
-    features(a) == features(b)
-}
-
-/// Returns every compared feature of a record. The source is left out, and so
-/// are the derived forms, because equal names give equal derived forms.
-#[allow(clippy::type_complexity)]
-fn features(
-    p: &Prepared,
-) -> (
-    (&str, &str, &str),
-    (Option<chrono::NaiveDate>, Option<crate::model::Sex>),
-    (&str, &str, &str, &str, &str),
-    &[String],
-) {
-    (
-        (&p.given, &p.surname, &p.suffix),
-        (p.dob, p.sex),
-        (&p.street, &p.unit, &p.city, &p.zip, &p.phone),
-        &p.ids,
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use chrono::NaiveDate;
-
     use super::*;
 
     fn record(given: &str, surname: &str, dob: Option<&str>, licence: &str) -> Prepared {
@@ -181,11 +224,10 @@ mod tests {
             record("", "LEE", None, "L1234"),
             record("", "LEE", None, "L1234"),
         ];
-        let distinct = collapse(records);
-        assert_eq!(distinct.of_mention, vec![0, 1, 0, 2, 2]);
-        assert_eq!(distinct.sizes, vec![2, 1, 2]);
-        assert_eq!(distinct.records.len(), 3);
-        assert_eq!(distinct.records[1].dob, NaiveDate::from_ymd_opt(1980, 3, 5));
+        let (of_record, firsts) = group(&records);
+        assert_eq!(of_record, vec![0, 1, 0, 2, 2]);
+        assert_eq!(firsts, vec![0, 1, 3]);
+        assert_eq!(sizes(&of_record, firsts.len()), vec![2, 1, 2]);
     }
 
     #[test]
@@ -196,8 +238,48 @@ mod tests {
             record("", "LEE", Some("1980-03-04"), ""),
             record("", "LEE", Some("1980-03-04"), ""),
         ];
-        let distinct = collapse(records);
-        assert_eq!(distinct.of_mention, vec![0, 1, 2, 3]);
-        assert_eq!(distinct.sizes, vec![1, 1, 1, 1]);
+        let (of_record, firsts) = group(&records);
+        assert_eq!(of_record, vec![0, 1, 2, 3]);
+        assert_eq!(firsts, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn mention_and_prepared_features_agree() {
+        use crate::model::{Identifiers, PersonFacts, Role};
+        use crate::normalize::{Address, Dob, PersonName, Phone};
+        use crate::resolve::prepare::prepare_all;
+
+        let date = NaiveDate::from_ymd_opt(1971, 3, 4).expect("date");
+        let mention = Mention {
+            id: 1,
+            source: "dmv".into(),
+            record_id: "r1".into(),
+            role: Role::Subject,
+            person: PersonFacts {
+                name: PersonName::from_parts(Some("Pat"), None, Some("Tester"), Some("Jr")).ok(),
+                dob: Dob::new(date),
+                sex: Some(Sex::Unknown),
+                ids: Identifiers {
+                    state_id: Some("CT123".into()),
+                    licence: Some("L99".into()),
+                    ..Identifiers::default()
+                },
+                address: Address::from_parts(
+                    "12 Main Street",
+                    Some("Apt 3"),
+                    "Hartford",
+                    "CT",
+                    Some("06103"),
+                )
+                .ok(),
+                phone: Phone::parse("(860) 555-0142").ok(),
+            },
+        };
+        assert!(mention.person.name.is_some(), "fixture name parses");
+        assert!(mention.person.address.is_some(), "fixture address parses");
+        assert!(mention.person.phone.is_some(), "fixture phone parses");
+        let prepared = prepare_all(std::slice::from_ref(&mention)).remove(0);
+        assert!(mention.features().identifying());
+        assert_eq!(mention.features(), prepared.features());
     }
 }

@@ -211,7 +211,7 @@ impl ProbabilisticResolver {
     /// Returns the candidate pairs each blocking rule produces on `mentions`,
     /// counted between distinct records (see [`Resolution::record_of`]).
     pub fn blocking_report(&self, mentions: &[Mention]) -> BlockingReport {
-        let distinct = self.distinct(prepare_all(mentions));
+        let distinct = self.distinct(mentions);
         candidate_pairs(&distinct.records, self.scope()).1
     }
 
@@ -219,7 +219,7 @@ impl ProbabilisticResolver {
     /// trains (unless a model was given), scores and clusters.
     pub fn resolve(&self, mentions: &[Mention]) -> Resolution {
         let mut clock = Clock::start();
-        let distinct = self.distinct(prepare_all(mentions));
+        let distinct = self.distinct(mentions);
         let records = &distinct.records;
         let mut timings = StageTimings {
             prepare_ms: clock.lap(),
@@ -273,7 +273,7 @@ impl ProbabilisticResolver {
         if let Some(model) = &self.model {
             return Arc::clone(model);
         }
-        let distinct = self.distinct(prepare_all(mentions));
+        let distinct = self.distinct(mentions);
         let (pairs, _) = candidate_pairs(&distinct.records, self.scope());
         let comparisons = self.compare_pairs(&distinct.records, &pairs);
         let compared = Compared {
@@ -304,11 +304,11 @@ impl ProbabilisticResolver {
 
     /// Collapses exact duplicates, unless pairs are restricted by source:
     /// then two copies from one source must stay two records.
-    fn distinct(&self, prepared: Vec<Prepared>) -> Distinct {
+    fn distinct(&self, mentions: &[Mention]) -> Distinct {
         if self.config.across_sources_only || self.config.conflicts.one_per_source {
-            Distinct::each(prepared)
+            Distinct::each(prepare_all(mentions))
         } else {
-            collapse(prepared)
+            collapse(mentions)
         }
     }
 
