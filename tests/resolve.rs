@@ -331,3 +331,51 @@ fn explanation_lists_every_field_weight_and_the_thresholds() {
     "#]]
     .assert_eq(&explanation.to_string());
 }
+
+#[test]
+fn blocking_report_counts_pairs_per_rule_and_overall() {
+    let person = |given, dob| Person {
+        given,
+        surname: "LEE",
+        dob,
+        ..Person::default()
+    };
+    // The first two mentions are exact copies, so they are one record: the
+    // pairs counted are between three distinct records.
+    let mentions = vec![
+        mention(1, person("ANA", "1980-03-04")),
+        mention(2, person("ANA", "1980-03-04")),
+        mention(3, person("ANA", "1980-03-05")),
+        mention(4, person("BEA", "1980-03-04")),
+    ];
+    let report = default_resolver().blocking_report(&mentions);
+    let pairs = |rule: &str| {
+        let stats = report.rules.iter().find(|r| r.rule == rule).expect(rule);
+        (stats.pairs, stats.new_pairs)
+    };
+    assert_eq!(
+        pairs("surname_dob"),
+        (1, 1),
+        "ANA and BEA share LEE and a DOB"
+    );
+    assert_eq!(pairs("surname_given_year"), (1, 1), "the two ANAs");
+    assert_eq!(pairs("names_any_order_year"), (1, 0), "the two ANAs again");
+    assert_eq!(pairs("given_dob"), (0, 0), "no given name shares a DOB");
+    assert_eq!(report.candidate_pairs, 2, "distinct pairs over all rules");
+    expect![[r#"
+        blocking rule            blocks      pairs  new pairs   capped  largest
+        surname_dob                   1          1          1        0        2
+        given_dob                     0          0          0        0        0
+        surname_phonetic_zip          0          0          0        0        0
+        surname_given_year            1          1          1        0        2
+        names_any_order_year          1          1          0        0        2
+        dob_zip                       0          0          0        0        0
+        names_phonetic_zip            0          0          0        0        0
+        identifier                    0          0          0        0        0
+        identifier_typo               0          0          0        0        0
+        full_name                     0          0          0        0        0
+        phone                         0          0          0        0        0
+        candidate pairs 2 after removing pairs found by more than one rule (blocks over 500 records skipped)
+    "#]]
+    .assert_eq(&report.to_string());
+}

@@ -13,11 +13,9 @@ use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::resolve::evaluate::{
     EvaluationReport, LabelledSet, cluster_scores, evaluate, febrl_task, load_generated,
-    load_labelled, peak_memory_kib, write_outputs,
+    load_labelled, peak_memory_kib, write_mentions, write_outputs,
 };
-use crate::resolve::{
-    BlockingReport, ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver,
-};
+use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
 /// Where the labelled records come from.
 #[derive(Debug, Args)]
@@ -61,6 +59,10 @@ pub(super) struct EvaluateArgs {
     /// Also score the deterministic rule resolver on the same records, for comparison.
     #[arg(long)]
     baseline: bool,
+    /// Also write mentions.csv: every record's normalized facts and true
+    /// entity, the input `benches/peers/run.sh` gives the peer tools.
+    #[arg(long)]
+    write_mentions: bool,
 }
 
 /// Arguments of `ciss explain`.
@@ -125,10 +127,13 @@ fn log_loaded(set: &LabelledSet, started: Instant) {
 pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (name, set, config) = load(&args.input, sources_dir)?;
+    if args.write_mentions {
+        write_mentions(&args.out, &set)?;
+    }
     let resolver = ProbabilisticResolver::new(config);
     let (resolution, report) = evaluate(&set, &resolver);
     write_outputs(&args.out, &set, &resolution)?;
-    print_blocking(&resolution.blocking);
+    print!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
     let t = &resolution.timings;
     outln!(
@@ -176,34 +181,6 @@ fn print_baseline(set: &LabelledSet) {
         s.recall,
         s.f1,
         started.elapsed().as_secs_f64()
-    );
-}
-
-fn print_blocking(report: &BlockingReport) {
-    outln!(
-        "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
-        "blocking rule",
-        "blocks",
-        "pairs",
-        "new pairs",
-        "capped",
-        "largest"
-    );
-    for rule in &report.rules {
-        outln!(
-            "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
-            rule.rule,
-            rule.blocks,
-            rule.pairs,
-            rule.new_pairs,
-            rule.capped_blocks,
-            rule.largest_block
-        );
-    }
-    outln!(
-        "candidate pairs {} (blocks over {} mentions skipped)",
-        report.candidate_pairs,
-        report.max_block_size
     );
 }
 

@@ -62,7 +62,7 @@ enum Command {
     /// Exits with status 2 when any record was quarantined.
     Ingest(IngestArgs),
     /// Re-resolve every person mention in the store.
-    Resolve,
+    Resolve(ResolveArgs),
     /// List or replay quarantined records.
     #[command(subcommand)]
     Quarantine(QuarantineCommand),
@@ -80,6 +80,14 @@ enum Command {
     /// split records out of an entity, show the decision history.
     #[command(subcommand)]
     Review(review::ReviewCommand),
+}
+
+#[derive(Debug, Args)]
+struct ResolveArgs {
+    /// Print the candidate pairs each blocking rule produces, and the distinct
+    /// pairs over all rules, without resolving or writing anything.
+    #[arg(long)]
+    explain_blocking: bool,
 }
 
 #[derive(Debug, Args)]
@@ -222,9 +230,14 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Generate(args) => run_generate(args),
         Command::Ingest(args) => run_ingest(&settings, args).await,
-        Command::Resolve => {
+        Command::Resolve(args) => {
             let store = settings.open_store_with(OpenMode::Existing).await?;
-            print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
+            if args.explain_blocking {
+                let mentions = store.mentions().await?;
+                out!("{}", default_resolver().blocking_report(&mentions));
+            } else {
+                print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Quarantine(command) => run_quarantine(&settings, command).await,

@@ -5,6 +5,7 @@
 //! larger than the configured cap is skipped and counted, so one very common
 //! key cannot make the pair count quadratic.
 
+use std::fmt;
 use std::hash::{Hash, Hasher};
 
 use chrono::Datelike;
@@ -27,8 +28,10 @@ pub enum BlockingRule {
     /// The surname's Double Metaphone code, the given-name initial and the
     /// ZIP code; catches corrupted DOBs.
     SurnamePhoneticZip,
-    /// Surname, given-name initial and birth year.
-    SurnameInitialYear,
+    /// Surname, formal given name and birth year; catches a corrupted day or
+    /// month of birth after a move. An initial in place of the given name
+    /// made blocks of common surnames grow with the population.
+    SurnameGivenYear,
     /// Given name and surname in either order, with the birth year; catches swaps.
     NamesAnyOrderYear,
     /// Date of birth and ZIP code; catches typos in both names.
@@ -54,7 +57,7 @@ impl BlockingRule {
         BlockingRule::SurnameDob,
         BlockingRule::GivenDob,
         BlockingRule::SurnamePhoneticZip,
-        BlockingRule::SurnameInitialYear,
+        BlockingRule::SurnameGivenYear,
         BlockingRule::NamesAnyOrderYear,
         BlockingRule::DobZip,
         BlockingRule::NamesPhoneticZip,
@@ -70,7 +73,7 @@ impl BlockingRule {
             BlockingRule::SurnameDob => "surname_dob",
             BlockingRule::GivenDob => "given_dob",
             BlockingRule::SurnamePhoneticZip => "surname_phonetic_zip",
-            BlockingRule::SurnameInitialYear => "surname_initial_year",
+            BlockingRule::SurnameGivenYear => "surname_given_year",
             BlockingRule::NamesAnyOrderYear => "names_any_order_year",
             BlockingRule::DobZip => "dob_zip",
             BlockingRule::NamesPhoneticZip => "names_phonetic_zip",
@@ -100,9 +103,9 @@ impl BlockingRule {
                 !p.surname_phonetic.is_empty() && !p.zip.is_empty(),
                 || (&p.surname_phonetic, p.given_initial(), &p.zip),
             ),
-            BlockingRule::SurnameInitialYear => {
+            BlockingRule::SurnameGivenYear => {
                 push_if(out, !p.surname.is_empty() && year.is_some(), || {
-                    (&p.surname, p.given_initial(), year)
+                    (&p.surname, &p.given_formal, year)
                 })
             }
             BlockingRule::NamesAnyOrderYear => {
@@ -189,7 +192,9 @@ pub struct RuleStats {
     pub largest_block: usize,
 }
 
-/// Pairs per rule and in total, as `ciss resolve --explain-blocking` reports them.
+/// Pairs per rule and in total, as `ciss resolve --explain-blocking` reports
+/// them. Pairs are between distinct records: exact duplicate mentions are
+/// one record (see `Resolution::record_of`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BlockingReport {
     /// Per rule, in configured order.
@@ -200,7 +205,36 @@ pub struct BlockingReport {
     pub max_block_size: usize,
 }
 
-/// A candidate pair of mention indexes, the smaller first.
+impl fmt::Display for BlockingReport {
+    /// Writes one line per rule, then the distinct pairs over all rules.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
+            "blocking rule", "blocks", "pairs", "new pairs", "capped", "largest"
+        )?;
+        for rule in &self.rules {
+            writeln!(
+                f,
+                "{:<22} {:>8} {:>10} {:>10} {:>8} {:>8}",
+                rule.rule,
+                rule.blocks,
+                rule.pairs,
+                rule.new_pairs,
+                rule.capped_blocks,
+                rule.largest_block
+            )?;
+        }
+        writeln!(
+            f,
+            "candidate pairs {} after removing pairs found by more than one rule \
+             (blocks over {} records skipped)",
+            self.candidate_pairs, self.max_block_size
+        )
+    }
+}
+
+/// A candidate pair of record indexes, the smaller first.
 pub(crate) type Pair = (u32, u32);
 
 /// How pairs are restricted beyond the blocking keys.
@@ -240,6 +274,11 @@ pub(crate) fn candidate_pairs(
         report.rules.push(stats);
     }
     report.candidate_pairs = all.len();
+    tracing::debug!(
+        records = records.len(),
+        candidate_pairs = report.candidate_pairs,
+        "blocking finished"
+    );
     let pairs = all
         .into_iter()
         .map(|p| ((p >> 32) as u32, p as u32))

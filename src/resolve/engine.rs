@@ -1,6 +1,7 @@
 //! The probabilistic resolver: blocking, graded comparison, Fellegi–Sunter
 //! scoring trained on the data, and clustering that refuses hard conflicts.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,13 +9,14 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::block::{BlockingReport, BlockingRule, BlockingScope, candidate_pairs};
+use super::block::{BlockingReport, BlockingRule, BlockingScope, Pair, candidate_pairs};
 use super::cluster::{ClusterReport, Conflict, ConflictRules, Context, Link, cluster, conflict};
-use super::compare::{Thresholds, compare};
+use super::compare::{Comparison, Thresholds, compare};
+use super::dedup::{Distinct, collapse};
 use super::model::{FieldWeight, Model, probability, weight_of};
 use super::prepare::{Prepared, prepare_all, prepare_single};
 use super::review::ReviewLinks;
-use super::train::{TrainingReport, train};
+use super::train::{Compared, TrainingReport, train};
 use super::{Clustering, PossibleMatch, Resolver, assign_ids};
 use crate::graph::Mention;
 
@@ -117,12 +119,12 @@ impl fmt::Display for Decision {
     }
 }
 
-/// A scored candidate pair, by position in the mention slice.
+/// A scored candidate pair of distinct records (see [`Resolution::record_of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ScoredPair {
-    /// Position of the first mention.
+    /// Position of the first distinct record.
     pub a: usize,
-    /// Position of the second mention.
+    /// Position of the second distinct record.
     pub b: usize,
     /// Total match weight in bits.
     pub weight: f64,
@@ -146,12 +148,21 @@ pub struct StageTimings {
 }
 
 /// Everything a resolution run produced.
+///
+/// Mentions identical on every compared field (and identifying: given name,
+/// surname and DOB, or an identifier) are resolved as one distinct record.
+/// Pairs and blocking counts are between distinct records.
 #[derive(Debug, Clone)]
 pub struct Resolution {
     /// The entity of every mention.
     pub clustering: Clustering,
-    /// Every scored candidate pair.
+    /// Every scored candidate pair; `a` and `b` are distinct records.
     pub pairs: Vec<ScoredPair>,
+    /// The distinct record of each mention, by mention position.
+    pub record_of: Vec<u32>,
+    /// Match probability of two copies of each distinct record. Copies are
+    /// always linked; this is what the model says about them.
+    pub copy_probability: Vec<f64>,
     /// Pairs per blocking rule.
     pub blocking: BlockingReport,
     /// What training estimated; default when the model was given or untrained.
@@ -199,14 +210,15 @@ impl ProbabilisticResolver {
         &self.config
     }
 
-    /// Returns the candidate pairs each blocking rule produces on `mentions`.
+    /// Returns the candidate pairs each blocking rule produces on `mentions`,
+    /// counted between distinct records (see [`Resolution::record_of`]).
     pub fn blocking_report(&self, mentions: &[Mention]) -> BlockingReport {
-        let records = prepare_all(mentions);
-        candidate_pairs(&records, self.scope()).1
+        let distinct = self.distinct(mentions, &HashSet::new());
+        candidate_pairs(&distinct.records, self.scope()).1
     }
 
-    /// Resolves `mentions`: blocks, compares, trains (unless a model was
-    /// given), scores and clusters.
+    /// Resolves `mentions`: collapses exact duplicates, blocks, compares,
+    /// trains (unless a model was given), scores and clusters.
     pub fn resolve(&self, mentions: &[Mention]) -> Resolution {
         self.resolve_reviewed(mentions, &ReviewLinks::default())
     }
@@ -215,20 +227,22 @@ impl ProbabilisticResolver {
     /// honouring reviewers' decisions while clustering.
     pub fn resolve_reviewed(&self, mentions: &[Mention], review: &ReviewLinks) -> Resolution {
         let mut clock = Clock::start();
-        let records = prepare_all(mentions);
+        let distinct = self.distinct(mentions, &review.positions());
+        let records = &distinct.records;
         let mut timings = StageTimings {
             prepare_ms: clock.lap(),
             ..StageTimings::default()
         };
-        let (pairs, blocking) = candidate_pairs(&records, self.scope());
+        let (pairs, blocking) = candidate_pairs(records, self.scope());
         timings.block_ms = clock.lap();
-        let t = &self.config.thresholds;
-        let comparisons: Vec<_> = pairs
-            .par_iter()
-            .map(|(a, b)| compare(&records[*a as usize], &records[*b as usize], t))
-            .collect();
+        let comparisons = self.compare_pairs(records, &pairs);
         timings.compare_ms = clock.lap();
-        let (model, training) = self.model_for(&records, &comparisons);
+        let compared = Compared {
+            distinct: &distinct,
+            pairs: &pairs,
+            comparisons: &comparisons,
+        };
+        let (model, training) = self.model_for(&compared);
         timings.train_ms = clock.lap();
         let scored: Vec<ScoredPair> = pairs
             .par_iter()
@@ -243,12 +257,17 @@ impl ProbabilisticResolver {
                 }
             })
             .collect();
-        let (clustering, clusters) = self.cluster_scored(mentions, &records, &scored, review);
+        drop(comparisons);
+        drop(pairs);
+        let copy_probability = self.copy_probabilities(&distinct, &model);
+        let (clustering, clusters) = self.cluster_scored(mentions, &distinct, &scored, review);
         timings.cluster_ms = clock.lap();
         log_run(mentions.len(), &blocking, &clusters, &timings);
         Resolution {
             clustering,
             pairs: scored,
+            record_of: distinct.of_mention,
+            copy_probability,
             blocking,
             training,
             clusters,
@@ -262,14 +281,15 @@ impl ProbabilisticResolver {
         if let Some(model) = &self.model {
             return Arc::clone(model);
         }
-        let records = prepare_all(mentions);
-        let (pairs, _) = candidate_pairs(&records, self.scope());
-        let t = &self.config.thresholds;
-        let comparisons: Vec<_> = pairs
-            .par_iter()
-            .map(|(a, b)| compare(&records[*a as usize], &records[*b as usize], t))
-            .collect();
-        self.model_for(&records, &comparisons).0
+        let distinct = self.distinct(mentions, &HashSet::new());
+        let (pairs, _) = candidate_pairs(&distinct.records, self.scope());
+        let comparisons = self.compare_pairs(&distinct.records, &pairs);
+        let compared = Compared {
+            distinct: &distinct,
+            pairs: &pairs,
+            comparisons: &comparisons,
+        };
+        self.model_for(&compared).0
     }
 
     /// Explains the decision on two mentions with this resolver's model, or
@@ -290,19 +310,34 @@ impl ProbabilisticResolver {
         }
     }
 
-    fn model_for(
-        &self,
-        records: &[Prepared],
-        comparisons: &[super::compare::Comparison],
-    ) -> (Arc<Model>, TrainingReport) {
+    /// Collapses exact duplicates, unless pairs are restricted by source:
+    /// then two copies from one source must stay two records.
+    /// Groups identical mentions into records, except those in `alone`.
+    fn distinct(&self, mentions: &[Mention], alone: &HashSet<u32>) -> Distinct {
+        if self.config.across_sources_only || self.config.conflicts.one_per_source {
+            Distinct::each(prepare_all(mentions))
+        } else {
+            collapse(mentions, alone)
+        }
+    }
+
+    fn compare_pairs(&self, records: &[Prepared], pairs: &[Pair]) -> Vec<Comparison> {
+        let t = &self.config.thresholds;
+        pairs
+            .par_iter()
+            .map(|(a, b)| compare(&records[*a as usize], &records[*b as usize], t))
+            .collect()
+    }
+
+    fn model_for(&self, compared: &Compared<'_>) -> (Arc<Model>, TrainingReport) {
         if let Some(model) = &self.model {
             return (Arc::clone(model), TrainingReport::default());
         }
-        if records.len() < self.config.min_training_mentions {
+        if compared.distinct.mentions() < self.config.min_training_mentions {
             let model = Model::untrained(self.config.thresholds);
             return (Arc::new(model), TrainingReport::default());
         }
-        let (model, report) = train(records, comparisons, &self.config);
+        let (model, report) = train(compared, &self.config);
         tracing::debug!(
             sampled_pairs = report.sampled_pairs,
             patterns = report.patterns,
@@ -313,10 +348,35 @@ impl ProbabilisticResolver {
         (Arc::new(model), report)
     }
 
+    /// Match probability of two copies of each distinct record.
+    ///
+    /// Copies are linked whatever this says; the count of those under the
+    /// match threshold is logged so a model that would not link them shows.
+    fn copy_probabilities(&self, distinct: &Distinct, model: &Model) -> Vec<f64> {
+        let t = &self.config.thresholds;
+        let probabilities: Vec<f64> = distinct
+            .records
+            .par_iter()
+            .map(|p| probability(model.weight(p, &compare(p, p, t))))
+            .collect();
+        let unlikely = probabilities
+            .iter()
+            .zip(&distinct.sizes)
+            .filter(|(p, size)| **size > 1 && **p < self.config.match_probability)
+            .count();
+        if unlikely > 0 {
+            tracing::warn!(
+                records = unlikely,
+                "exact duplicates linked although their match probability is under the threshold"
+            );
+        }
+        probabilities
+    }
+
     fn cluster_scored(
         &self,
         mentions: &[Mention],
-        records: &[Prepared],
+        distinct: &Distinct,
         scored: &[ScoredPair],
         review: &ReviewLinks,
     ) -> (Clustering, ClusterReport) {
@@ -329,22 +389,30 @@ impl ProbabilisticResolver {
                 weight: p.weight,
             })
             .collect();
+        // Decisions name mentions; clustering joins records. Every mention a
+        // decision names is a record of its own (see `distinct`).
+        let review = review.renumbered(|m| distinct.of_mention[m as usize]);
         let ctx = Context {
-            records,
+            records: &distinct.records,
             rules: &self.config.conflicts,
             thresholds: &self.config.thresholds,
-            review,
+            review: &review,
         };
         let (roots, report) = cluster(&ctx, links);
+        let of_mention = &distinct.of_mention;
         let mut clustering = Clustering {
-            assignment: assign_ids(mentions, |index| roots[index] as usize),
+            assignment: assign_ids(mentions, |index| roots[of_mention[index] as usize] as usize),
             refused_links: report.refused,
-            possible_matches: possible_matches(mentions, scored, &self.config),
+            possible_matches: possible_matches(mentions, distinct, scored, &self.config),
             ..Clustering::default()
         };
         clustering
             .links_by_rule
             .insert("fellegi_sunter", report.joined);
+        clustering.links_by_rule.insert(
+            "exact_duplicate",
+            distinct.mentions() - distinct.records.len(),
+        );
         (clustering, report)
     }
 }
@@ -360,17 +428,24 @@ impl Resolver for ProbabilisticResolver {
 }
 
 /// The scored pairs between the possible-match and match thresholds, by mention id.
+/// Returns the possible matches among `scored` pairs of records, each named
+/// by the first mention of its record.
 fn possible_matches(
     mentions: &[Mention],
+    distinct: &Distinct,
     scored: &[ScoredPair],
     config: &ResolveConfig,
 ) -> Vec<PossibleMatch> {
+    let mut first = vec![usize::MAX; distinct.records.len()];
+    for (mention, record) in distinct.of_mention.iter().enumerate().rev() {
+        first[*record as usize] = mention;
+    }
     scored
         .iter()
         .filter(|p| config.decide(p.probability) == Decision::PossibleMatch)
         .map(|p| PossibleMatch {
-            a: mentions[p.a].id,
-            b: mentions[p.b].id,
+            a: mentions[first[p.a]].id,
+            b: mentions[first[p.b]].id,
             probability: p.probability,
         })
         .collect()

@@ -18,13 +18,17 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{ProbabilisticResolver, Resolution, ResolveConfig};
 use crate::graph::Mention;
 use crate::ingest::mapping::{FieldSpec, MappingError, PartyMapping, SourceMapping};
-use crate::ingest::{InputFields, RawRecord, map_record, read_records};
+use crate::ingest::{
+    InputFields, PendingRecord, RawRecord, map_record, read_records, split_records,
+};
 use crate::model::{PersonFacts, Role};
 use crate::normalize::{Address, PersonName, clean_token};
 
@@ -127,52 +131,105 @@ pub fn febrl_task(name: &str, dir: &Path) -> Result<Task, EvaluateError> {
 /// in `sources_dir`, with the true person of every party from `truth.csv`.
 /// Records that fail their mapping are left out, as ingest would quarantine
 /// them.
+///
+/// One thread reads and parses each feed while rayon maps chunks of
+/// [`LOAD_CHUNK`] records, so parsing and mapping overlap.
 pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
-    let truth = read_truth(&dir.join("truth.csv"))?;
+    let started = Instant::now();
+    let mut truth = read_truth(&dir.join("truth.csv"))?;
+    tracing::debug!(
+        records = truth.len(),
+        load_ms = started.elapsed().as_millis() as u64,
+        "truth loaded"
+    );
     let mut set = LabelledSet::default();
     for source in crate::generate::SOURCES {
+        let started = Instant::now();
+        let before = set.mentions.len();
         let mapping = SourceMapping::load(sources_dir, source)?;
-        let extension = match mapping.format {
-            crate::ingest::mapping::Format::Csv => "csv",
-            crate::ingest::mapping::Format::Jsonl => "jsonl",
-        };
-        let path = dir.join(format!("{source}.{extension}"));
-        let file = std::fs::File::open(&path).map_err(|err| EvaluateError::Read {
-            path: path.clone(),
-            source: err,
-        })?;
-        let mut records = Vec::new();
-        let columns = mapping.paths();
-        read_records(mapping.format, file, &columns, &mut |raw: RawRecord| {
-            if let Ok(value) = raw.parsed
-                && let Ok(record) = map_record(&mapping, &value)
-            {
-                records.push(record);
-            }
-        })
-        .map_err(|err| EvaluateError::Read {
-            path: path.clone(),
-            source: err,
-        })?;
-        for record in records {
-            add_generated(&mut set, &truth, record);
-        }
+        load_feed(&dir.join(source), &mapping, &mut truth, &mut set)?;
+        tracing::debug!(
+            source,
+            mentions = set.mentions.len() - before,
+            load_ms = started.elapsed().as_millis() as u64,
+            "feed loaded"
+        );
     }
     Ok(set)
 }
 
+/// Records parsed before a chunk is handed to rayon for mapping.
+const LOAD_CHUNK: usize = 8_192;
+
+/// Loads one feed; `stem` is its path without the extension, which the mapping's format gives.
+fn load_feed(
+    stem: &Path,
+    mapping: &SourceMapping,
+    truth: &mut TruthRows,
+    set: &mut LabelledSet,
+) -> Result<(), EvaluateError> {
+    let extension = match mapping.format {
+        crate::ingest::mapping::Format::Csv => "csv",
+        crate::ingest::mapping::Format::Jsonl => "jsonl",
+    };
+    let path = stem.with_extension(extension);
+    let file = std::fs::File::open(&path).map_err(|err| EvaluateError::Read {
+        path: path.clone(),
+        source: err,
+    })?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<PendingRecord>>(2);
+    let read = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let columns = mapping.paths();
+            let mut chunk = Vec::with_capacity(LOAD_CHUNK);
+            let result = split_records(mapping.format, file, &columns, &mut |pending| {
+                chunk.push(pending);
+                if chunk.len() == LOAD_CHUNK {
+                    // A send fails only when the receiver is gone, which it is not until the loop below ends.
+                    let _ = sender.send(std::mem::take(&mut chunk));
+                }
+            });
+            let _ = sender.send(chunk);
+            result
+        });
+        for chunk in receiver {
+            // Parsing and mapping run in parallel; unreadable records are skipped,
+            // as they carry no truth to score.
+            let records: Vec<crate::model::CanonicalRecord> = chunk
+                .into_par_iter()
+                .filter_map(|pending| pending.parse().parsed.ok())
+                .filter_map(|fields| map_record(mapping, &fields).ok())
+                .collect();
+            for record in records {
+                add_generated(set, truth, record);
+            }
+        }
+        reader.join()
+    });
+    match read {
+        Ok(result) => result.map_err(|err| EvaluateError::Read { path, source: err }),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
 /// True persons of each record version's parties, per role, in party order.
-type TruthRows = HashMap<(String, String, u32), Vec<(String, String)>>;
+type TruthRows = FxHashMap<(String, String, u32), Vec<(String, String)>>;
 
 fn read_truth(path: &Path) -> Result<TruthRows, EvaluateError> {
     let text = std::fs::read_to_string(path).map_err(|source| EvaluateError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut rows: TruthRows = HashMap::new();
+    let mut rows: TruthRows = FxHashMap::default();
     for line in text.lines().skip(1) {
-        let fields: Vec<&str> = line.split(',').collect();
-        let [source, record_id, version, role, person, ..] = fields.as_slice() else {
+        let mut fields = line.split(',');
+        let (Some(source), Some(record_id), Some(version), Some(role), Some(person)) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        ) else {
             continue;
         };
         let key = (
@@ -187,13 +244,16 @@ fn read_truth(path: &Path) -> Result<TruthRows, EvaluateError> {
     Ok(rows)
 }
 
-fn add_generated(set: &mut LabelledSet, truth: &TruthRows, record: crate::model::CanonicalRecord) {
-    let key = (
-        record.key.source.clone(),
-        record.key.record_id.clone(),
-        record.key.version,
-    );
-    let mut persons = truth.get(&key).cloned().unwrap_or_default();
+/// Adds a record's parties with their true persons; each record version's
+/// truth rows are taken out of `truth`, since a version is read once.
+fn add_generated(
+    set: &mut LabelledSet,
+    truth: &mut TruthRows,
+    record: crate::model::CanonicalRecord,
+) {
+    let key = (record.key.source, record.key.record_id, record.key.version);
+    let mut persons = truth.remove(&key).unwrap_or_default();
+    let (source, record_id, version) = key;
     for (index, party) in record.parties.into_iter().enumerate() {
         let Some(at) = persons
             .iter()
@@ -205,11 +265,8 @@ fn add_generated(set: &mut LabelledSet, truth: &TruthRows, record: crate::model:
         let id = set.mentions.len() as i64 + 1;
         set.mentions.push(Mention {
             id,
-            source: record.key.source.clone(),
-            record_id: format!(
-                "{}/{}/v{}/p{index}",
-                record.key.source, record.key.record_id, record.key.version
-            ),
+            source: source.clone(),
+            record_id: format!("{source}/{record_id}/v{version}/p{index}"),
             role: party.role,
             person: party.person,
         });
@@ -511,9 +568,10 @@ pub struct EvaluationReport {
     pub mentions: usize,
     /// Records kept with a field dropped or a partial name or address.
     pub repaired: usize,
-    /// Candidate pairs scored.
+    /// Candidate pairs of distinct records scored.
     pub candidate_pairs: usize,
-    /// Share of true pairs among the candidate pairs.
+    /// Share of true pairs among the record pairs scored: the pairs behind
+    /// each candidate pair, and exact duplicates.
     pub blocking_recall: f64,
     /// Scored pairs at or above the match threshold against true pairs.
     pub pairwise: Scores,
@@ -541,17 +599,18 @@ pub fn evaluate(
     let across_only = resolver.config().across_sources_only;
     let actual = true_pair_count(set, across_only);
     let match_p = resolver.config().match_probability;
+    let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
     let mut found = 0;
     let mut predicted = 0;
     let mut predicted_true = 0;
-    for pair in &resolution.pairs {
-        let same = truth[pair.a] == truth[pair.b];
+    members.for_each_pair(&resolution, |a, b, probability| {
+        let same = truth[a] == truth[b];
         found += u64::from(same);
-        if pair.probability >= match_p {
+        if probability >= match_p {
             predicted += 1;
             predicted_true += u64::from(same);
         }
-    }
+    });
     let entities: Vec<i64> = resolution
         .clustering
         .assignment
@@ -622,7 +681,59 @@ pub fn cluster_scores(predicted: &[i64], truth: &[String]) -> Scores {
     )
 }
 
-/// Writes `pairs.csv` (id_l, id_r, match_probability for every scored pair)
+/// The mentions behind each distinct record of a resolution, in mention order.
+struct Members {
+    /// Start of each record's mentions in `mentions`; one entry more than records.
+    starts: Vec<usize>,
+    mentions: Vec<usize>,
+}
+
+impl Members {
+    fn new(record_of: &[u32], records: usize) -> Members {
+        let mut starts = vec![0usize; records + 1];
+        for record in record_of {
+            starts[*record as usize + 1] += 1;
+        }
+        for at in 1..starts.len() {
+            starts[at] += starts[at - 1];
+        }
+        let mut next = starts.clone();
+        let mut mentions = vec![0usize; record_of.len()];
+        for (mention, record) in record_of.iter().enumerate() {
+            mentions[next[*record as usize]] = mention;
+            next[*record as usize] += 1;
+        }
+        Members { starts, mentions }
+    }
+
+    fn of(&self, record: usize) -> &[usize] {
+        &self.mentions[self.starts[record]..self.starts[record + 1]]
+    }
+
+    /// Calls `visit` with every pair of mentions the resolution scored: the
+    /// mentions behind each candidate pair, then the copies within each
+    /// distinct record.
+    fn for_each_pair(&self, resolution: &Resolution, mut visit: impl FnMut(usize, usize, f64)) {
+        for pair in &resolution.pairs {
+            for a in self.of(pair.a) {
+                for b in self.of(pair.b) {
+                    visit(*a, *b, pair.probability);
+                }
+            }
+        }
+        for (record, probability) in resolution.copy_probability.iter().enumerate() {
+            let copies = self.of(record);
+            for (at, a) in copies.iter().enumerate() {
+                for b in &copies[at + 1..] {
+                    visit(*a, *b, *probability);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `pairs.csv` (id_l, id_r, match_probability for every scored pair of
+/// records, exact duplicates included)
 /// and `clusters.csv` (id, cluster_id for every record) into `dir`; ids are record ids.
 pub fn write_outputs(
     dir: &Path,
@@ -635,11 +746,15 @@ pub fn write_outputs(
     })?;
     let id = |index: usize| set.mentions[index].record_id.as_str();
     let pairs_path = dir.join("pairs.csv");
+    let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
     write_lines(&pairs_path, "id_l,id_r,match_probability", |out| {
-        for pair in &resolution.pairs {
-            writeln!(out, "{},{},{:.6}", id(pair.a), id(pair.b), pair.probability)?;
-        }
-        Ok(())
+        let mut result = Ok(());
+        members.for_each_pair(resolution, |a, b, probability| {
+            if result.is_ok() {
+                result = writeln!(out, "{},{},{:.6}", id(a), id(b), probability);
+            }
+        });
+        result
     })?;
     let clusters_path = dir.join("clusters.csv");
     write_lines(&clusters_path, "id,cluster_id", |out| {
@@ -648,6 +763,58 @@ pub fn write_outputs(
         }
         Ok(())
     })
+}
+
+/// Writes `mentions.csv` into `dir`: every labelled mention's normalized
+/// person facts, one column each, with its true entity. Peer tools read it so
+/// they resolve exactly the records CISS resolves. Fields are not quoted: a
+/// comma inside a value is written as a space.
+pub fn write_mentions(dir: &Path, set: &LabelledSet) -> Result<(), EvaluateError> {
+    std::fs::create_dir_all(dir).map_err(|source| EvaluateError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path = dir.join("mentions.csv");
+    let header = "unique_id,source_dataset,given_name,surname,suffix,date_of_birth,sex,\
+                  street,city,zip,phone,state_id,fbi,licence,inmate,sor_id,truth";
+    write_lines(&path, header, |out| {
+        for (mention, truth) in set.mentions.iter().zip(&set.truth) {
+            let row = mention_row(mention, truth);
+            let fields: Vec<String> = row.iter().map(|f| f.replace(',', " ")).collect();
+            writeln!(out, "{}", fields.join(","))?;
+        }
+        Ok(())
+    })
+}
+
+fn mention_row(mention: &Mention, truth: &str) -> Vec<String> {
+    let person = &mention.person;
+    let text = |value: Option<&str>| value.unwrap_or_default().to_string();
+    let name = person.name.as_ref();
+    let address = person.address.as_ref();
+    let ids = &person.ids;
+    vec![
+        mention.record_id.clone(),
+        mention.source.clone(),
+        text(name.map(|n| n.given.as_str())),
+        text(name.map(|n| n.surname.as_str())),
+        text(name.and_then(|n| n.suffix.as_deref())),
+        person
+            .dob
+            .map(|d| d.date().format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        text(person.sex.map(|s| s.as_str())),
+        text(address.map(|a| a.street.as_str())),
+        text(address.map(|a| a.city.as_str())),
+        text(address.and_then(|a| a.zip.as_deref())),
+        text(person.phone.as_ref().map(|p| p.as_str())),
+        text(ids.state_id.as_deref()),
+        text(ids.fbi.as_deref()),
+        text(ids.licence.as_deref()),
+        text(ids.inmate.as_deref()),
+        text(ids.sor_id.as_deref()),
+        truth.to_string(),
+    ]
 }
 
 fn write_lines(

@@ -14,6 +14,7 @@
 mod block;
 mod cluster;
 mod compare;
+mod dedup;
 mod engine;
 pub mod evaluate;
 mod model;

@@ -57,10 +57,19 @@ impl Prepared {
 
 /// Prepares every mention, in parallel, with phonetic codes shared per distinct name.
 pub(crate) fn prepare_all(mentions: &[Mention]) -> Vec<Prepared> {
+    let all: Vec<u32> = (0..mentions.len() as u32).collect();
+    prepare_some(mentions, &all)
+}
+
+/// Prepares the mentions at `positions`, with source indexes numbered over all `mentions`.
+pub(crate) fn prepare_some(mentions: &[Mention], positions: &[u32]) -> Vec<Prepared> {
     let sources = source_indexes(mentions);
-    let mut prepared: Vec<Prepared> = mentions
+    let mut prepared: Vec<Prepared> = positions
         .par_iter()
-        .map(|m| prepare_one(m, sources[m.source.as_str()]))
+        .map(|at| {
+            let m = &mentions[*at as usize];
+            prepare_one(m, sources[m.source.as_str()])
+        })
         .collect();
     let codes = phonetic_codes(&prepared);
     prepared.par_iter_mut().for_each(|p| {

@@ -100,6 +100,35 @@ impl ReviewLinks {
         refused
     }
 
+    /// Returns every position a decision names.
+    pub(crate) fn positions(&self) -> std::collections::HashSet<u32> {
+        self.must
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .chain(self.cannot.keys().copied())
+            .collect()
+    }
+
+    /// Renumbers the positions through `map`, as when mentions are grouped
+    /// into records. Must-links inside one group are dropped, because the
+    /// group is one record already.
+    pub(crate) fn renumbered(&self, map: impl Fn(u32) -> u32) -> ReviewLinks {
+        let must = self
+            .must
+            .iter()
+            .map(|&(a, b)| (map(a), map(b)))
+            .filter(|(a, b)| a != b)
+            .collect();
+        let cannot: Vec<(u32, u32)> = self
+            .cannot
+            .iter()
+            .flat_map(|(&a, others)| others.iter().map(move |&b| (a, b)))
+            .filter(|(a, b)| a < b)
+            .map(|(a, b)| (map(a), map(b)))
+            .collect();
+        ReviewLinks::new(must, &cannot)
+    }
+
     /// The positions `x` must never share an entity with.
     pub(crate) fn cannot_of(&self, x: u32) -> &[u32] {
         self.cannot.get(&x).map(Vec::as_slice).unwrap_or(&[])

@@ -21,8 +21,10 @@ use rustc_hash::{FxHashMap, FxHasher};
 use serde::Serialize;
 
 use super::ResolveConfig;
+use super::block::Pair;
 use super::cluster::ConflictRules;
 use super::compare::{Comparison, FIELD_COUNT, FIELDS, Field, compare};
+use super::dedup::Distinct;
 use super::model::{Levels, Model, floor_levels, level_counts};
 use super::prepare::Prepared;
 
@@ -46,30 +48,43 @@ pub struct TrainingReport {
     pub prior: f64,
 }
 
-/// Trains a model on `records` using the compared candidate pairs.
-pub(crate) fn train(
-    records: &[Prepared],
-    comparisons: &[Comparison],
-    config: &ResolveConfig,
-) -> (Model, TrainingReport) {
+/// The compared candidate pairs of distinct records, as training reads them.
+pub(crate) struct Compared<'a> {
+    /// Distinct records, each standing for `sizes[i]` identical mentions.
+    pub(crate) distinct: &'a Distinct,
+    /// Candidate pairs, by position in `distinct.records`.
+    pub(crate) pairs: &'a [Pair],
+    /// Comparison of each candidate pair.
+    pub(crate) comparisons: &'a [Comparison],
+}
+
+/// Trains a model on the mentions behind `compared`, with each candidate pair
+/// counted once per pair of mentions it stands for.
+pub(crate) fn train(compared: &Compared<'_>, config: &ResolveConfig) -> (Model, TrainingReport) {
+    let distinct = compared.distinct;
     let mut model = Model::untrained(config.thresholds);
     let mut report = TrainingReport::default();
-    model.given_tf = term_frequencies(records, |p| &p.given);
-    model.surname_tf = term_frequencies(records, |p| &p.surname);
+    model.given_tf = term_frequencies(distinct, |p| &p.given);
+    model.surname_tf = term_frequencies(distinct, |p| &p.surname);
     model.tf_floor = config.tf_floor;
-    let (u, sampled) = estimate_u(records, config);
+    let (u, sampled) = estimate_u(distinct, config);
     report.sampled_pairs = sampled;
     model.u = u;
-    let patterns = count_patterns(comparisons, &config.conflicts);
+    let patterns = count_patterns(compared, config);
     report.patterns = patterns.len();
-    report.deterministic_pairs = comparisons.iter().filter(|c| deterministic(c)).count();
-    let start_share =
-        (report.deterministic_pairs as f64 / comparisons.len().max(1) as f64).clamp(0.01, 0.99);
+    let blocked: f64 = patterns.iter().map(|p| p.count).sum();
+    let deterministic_pairs: f64 = patterns
+        .iter()
+        .filter(|p| deterministic(&p.levels))
+        .map(|p| p.count)
+        .sum();
+    report.deterministic_pairs = deterministic_pairs as usize;
+    let start_share = (deterministic_pairs / blocked.max(1.0)).clamp(0.01, 0.99);
     let em = expectation_maximization(&patterns, &model, start_share, config.em_max_iterations);
     report.em_iterations = em.iterations;
     report.blocked_match_share = em.match_share;
     model.m = em.m;
-    let possible = possible_pairs(records, config.across_sources_only);
+    let possible = possible_pairs(distinct, config.across_sources_only);
     let estimated_matches = report.deterministic_pairs as f64 / config.deterministic_recall;
     model.prior = (estimated_matches.max(1.0) / possible.max(2.0)).clamp(1e-12, 0.5);
     report.prior = model.prior;
@@ -87,8 +102,8 @@ const ID_FIELDS: [Field; 5] = [
 
 /// Whether a pair passes a deterministic rule: an identifier agrees exactly, or
 /// given name, surname and DOB all agree exactly.
-fn deterministic(c: &Comparison) -> bool {
-    let exact = |field: Field| c.levels[field.index()] == 1;
+fn deterministic(levels: &[u8; FIELD_COUNT]) -> bool {
+    let exact = |field: Field| levels[field.index()] == 1;
     ID_FIELDS.into_iter().any(exact)
         || (exact(Field::Given) && exact(Field::Surname) && exact(Field::Dob))
 }
@@ -115,15 +130,15 @@ fn anchor(levels: &[u8; FIELD_COUNT], rules: &ConflictRules) -> Option<f64> {
     }
 }
 
-fn possible_pairs(records: &[Prepared], across_sources_only: bool) -> f64 {
-    let n = records.len() as f64;
+fn possible_pairs(distinct: &Distinct, across_sources_only: bool) -> f64 {
+    let n = distinct.mentions() as f64;
     let all = n * (n - 1.0) / 2.0;
     if !across_sources_only {
         return all;
     }
     let mut per_source: FxHashMap<u32, f64> = FxHashMap::default();
-    for p in records {
-        *per_source.entry(p.source).or_default() += 1.0;
+    for (p, size) in distinct.records.iter().zip(&distinct.sizes) {
+        *per_source.entry(p.source).or_default() += f64::from(*size);
     }
     all - per_source
         .values()
@@ -132,14 +147,14 @@ fn possible_pairs(records: &[Prepared], across_sources_only: bool) -> f64 {
 }
 
 fn term_frequencies(
-    records: &[Prepared],
+    distinct: &Distinct,
     value: impl Fn(&Prepared) -> &String,
 ) -> FxHashMap<String, f64> {
     let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
-    for p in records {
+    for (p, size) in distinct.records.iter().zip(&distinct.sizes) {
         let v = value(p);
         if !v.is_empty() {
-            *counts.entry(v.as_str()).or_default() += 1;
+            *counts.entry(v.as_str()).or_default() += size;
         }
     }
     let total: u32 = counts.values().sum();
@@ -151,15 +166,15 @@ fn term_frequencies(
 
 /// Estimates u-probabilities: closed form for the exact level, sampled random
 /// pairs for the others.
-fn estimate_u(records: &[Prepared], config: &ResolveConfig) -> (Vec<Levels>, usize) {
+fn estimate_u(distinct: &Distinct, config: &ResolveConfig) -> (Vec<Levels>, usize) {
     let counts = level_counts();
-    let sampled = sample_levels(records, config);
-    let total_sampled = sampled_pairs(records.len(), config.u_sample_pairs);
+    let sampled = sample_levels(distinct, config);
+    let total_sampled = sampled_pairs(distinct.mentions(), config.u_sample_pairs);
     let u = FIELDS
         .par_iter()
         .enumerate()
         .map(|(index, field)| {
-            let exact = exact_agreement(records, *field);
+            let exact = exact_agreement(distinct, *field);
             let observed = &sampled[index];
             let others: f64 = observed.iter().skip(2).sum::<f64>();
             let mut levels = vec![0.0; counts[index]];
@@ -181,10 +196,11 @@ fn sampled_pairs(records: usize, wanted: usize) -> usize {
     wanted.min(possible)
 }
 
-/// Level counts per field over random pairs.
-fn sample_levels(records: &[Prepared], config: &ResolveConfig) -> Vec<Vec<f64>> {
+/// Level counts per field over random pairs of mentions.
+fn sample_levels(distinct: &Distinct, config: &ResolveConfig) -> Vec<Vec<f64>> {
     let counts = level_counts();
-    let n = records.len();
+    let n = distinct.mentions();
+    let record = |mention: usize| &distinct.records[distinct.of_mention[mention] as usize];
     let wanted = sampled_pairs(n, config.u_sample_pairs);
     let chunks = 64usize;
     let per_chunk = wanted.div_ceil(chunks);
@@ -197,7 +213,7 @@ fn sample_levels(records: &[Prepared], config: &ResolveConfig) -> Vec<Vec<f64>> 
             let mut tally = empty();
             for _ in 0..per_chunk {
                 let (a, b) = (rng.gen_range(0..n), rng.gen_range(0..n));
-                let (ra, rb) = (&records[a], &records[b]);
+                let (ra, rb) = (record(a), record(b));
                 if a == b || (config.across_sources_only && ra.source == rb.source) {
                     continue;
                 }
@@ -219,11 +235,11 @@ fn sample_levels(records: &[Prepared], config: &ResolveConfig) -> Vec<Vec<f64>> 
 }
 
 /// Probability that two random mentions both carrying the field share its value.
-fn exact_agreement(records: &[Prepared], field: Field) -> f64 {
+fn exact_agreement(distinct: &Distinct, field: Field) -> f64 {
     let mut counts: FxHashMap<u64, u64> = FxHashMap::default();
-    for p in records {
+    for (p, size) in distinct.records.iter().zip(&distinct.sizes) {
         if let Some(key) = exact_key(p, field) {
-            *counts.entry(key).or_default() += 1;
+            *counts.entry(key).or_default() += u64::from(*size);
         }
     }
     let n: u64 = counts.values().sum();
@@ -269,11 +285,24 @@ struct Pattern {
     anchor: Option<f64>,
 }
 
-fn count_patterns(comparisons: &[Comparison], rules: &ConflictRules) -> Vec<Pattern> {
+/// Counts the comparison vectors of mention pairs: a candidate pair counts
+/// once per pair of mentions behind it, and the mentions behind one distinct
+/// record count as pairs of identical records.
+fn count_patterns(compared: &Compared<'_>, config: &ResolveConfig) -> Vec<Pattern> {
+    let distinct = compared.distinct;
+    let size = |record: u32| f64::from(distinct.sizes[record as usize]);
     let mut counts: FxHashMap<[u8; FIELD_COUNT], f64> = FxHashMap::default();
-    for c in comparisons {
-        *counts.entry(c.levels).or_default() += 1.0;
+    for ((a, b), c) in compared.pairs.iter().zip(compared.comparisons) {
+        *counts.entry(c.levels).or_default() += size(*a) * size(*b);
     }
+    for (p, copies) in distinct.records.iter().zip(&distinct.sizes) {
+        if *copies > 1 {
+            let c = compare(p, p, &config.thresholds);
+            let copies = f64::from(*copies);
+            *counts.entry(c.levels).or_default() += copies * (copies - 1.0) / 2.0;
+        }
+    }
+    let rules = &config.conflicts;
     let mut patterns: Vec<Pattern> = counts
         .into_iter()
         .map(|(levels, count)| Pattern {
@@ -408,9 +437,24 @@ mod tests {
             surname: s.to_string(),
             ..Prepared::default()
         };
-        let records = vec![mk("A"), mk("A"), mk("B"), mk("C")];
+        let distinct = Distinct::each(vec![mk("A"), mk("A"), mk("B"), mk("C")]);
         // 2 ordered pairs of 12 share the surname.
         let expected = 2.0 / 12.0;
-        assert!((exact_agreement(&records, Field::Surname) - expected).abs() < 1e-12);
+        assert!((exact_agreement(&distinct, Field::Surname) - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exact_agreement_counts_every_copy_of_a_distinct_record() {
+        let mk = |s: &str| Prepared {
+            surname: s.to_string(),
+            ..Prepared::default()
+        };
+        let distinct = Distinct {
+            records: vec![mk("A"), mk("B"), mk("C")],
+            sizes: vec![2, 1, 1],
+            of_mention: vec![0, 0, 1, 2],
+        };
+        let expected = 2.0 / 12.0;
+        assert!((exact_agreement(&distinct, Field::Surname) - expected).abs() < 1e-12);
     }
 }
