@@ -9,7 +9,9 @@ use ciss::ingest::mapping::SourceMapping;
 use ciss::model::{Identifiers, PersonFacts, Role, Sex};
 use ciss::normalize::{Address, Dob, PersonName};
 use ciss::resolve::evaluate::{evaluate, febrl_task, load_labelled};
-use ciss::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, default_resolver};
+use ciss::resolve::{
+    ProbabilisticResolver, ResolveConfig, Resolver, ReviewLinks, default_resolver,
+};
 use expect_test::expect;
 
 fn fixtures() -> PathBuf {
@@ -378,4 +380,37 @@ fn blocking_report_counts_pairs_per_rule_and_overall() {
         candidate pairs 2 after removing pairs found by more than one rule (blocks over 500 records skipped)
     "#]]
     .assert_eq(&report.to_string());
+}
+
+#[test]
+fn rejection_between_identical_copies_is_honoured() {
+    // Three identical copies: the engine would resolve them as one record.
+    let copy = |id| {
+        mention(
+            id,
+            Person {
+                given: "LENORA",
+                surname: "QUILLFEATHER",
+                dob: "1979-11-02",
+                street: "40 ELM ST",
+                state_id: Some("CT4040404"),
+                ..Person::default()
+            },
+        )
+    };
+    let mentions = [copy(1), copy(2), copy(3)];
+    let resolver = default_resolver();
+    let together = entity_of(&mentions, &resolver);
+    assert!(together.iter().all(|e| *e == together[0]), "{together:?}");
+
+    let split = ReviewLinks::new(Vec::new(), &[(0, 1), (0, 2)]);
+    let entities: Vec<i64> = resolver
+        .cluster_reviewed(&mentions, &split)
+        .assignment
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    assert_ne!(entities[0], entities[1], "{entities:?}");
+    assert_ne!(entities[0], entities[2], "{entities:?}");
+    assert_eq!(entities[1], entities[2], "the other copies stay together");
 }
