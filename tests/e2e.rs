@@ -255,8 +255,9 @@ async fn api_rejects_bad_input_and_abusive_queries() {
         "{bad_id}"
     );
 
-    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }";
-    let too_deep = graphql(&world.app, deep).await;
+    let nested = "ofType { ".repeat(12) + "name" + &" }".repeat(12);
+    let deep = format!("{{ __schema {{ types {{ fields {{ type {{ {nested} }} }} }} }} }}");
+    let too_deep = graphql(&world.app, &deep).await;
     assert!(
         too_deep["errors"][0]["message"]
             .as_str()

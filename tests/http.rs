@@ -220,8 +220,8 @@ async fn bearer_scheme_is_case_insensitive() {
 }
 
 /// An introspection query shaped like graphql-js `getIntrospectionQuery`,
-/// which the selection cap must allow. Its type references nest three levels,
-/// not eight, because the depth limit of 10 rejects the deeper form.
+/// which GraphiQL sends to load the schema, so the depth limit and the
+/// selection cap must both allow it.
 const INTROSPECTION: &str = r#"
 query IntrospectionQuery {
   __schema {
@@ -247,7 +247,8 @@ fragment InputValue on __InputValue {
 }
 fragment TypeRef on __Type {
   kind name
-  ofType { kind name ofType { kind name ofType { kind name } } }
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+    ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }
 "#;
 

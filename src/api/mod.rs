@@ -25,8 +25,10 @@ use crate::search::Search;
 /// The CISS GraphQL schema.
 pub type CissSchema = Schema<Query, MutationRoot, EmptySubscription>;
 
-/// Deepest query accepted; the deepest useful query (vehicle, owner, status item, fields) is 5.
-const MAX_DEPTH: usize = 10;
+/// Deepest query accepted. The deepest data query (vehicle, owner, status
+/// item, fields) is 5, but the introspection query that GraphiQL and other
+/// graphql-js clients send nests type references to depth 12.
+const MAX_DEPTH: usize = 15;
 /// Largest query complexity accepted, counted as one per field.
 const MAX_COMPLEXITY: usize = 500;
 /// Most selections accepted in one document, `__typename` and aliases
