@@ -335,6 +335,48 @@ fn registration(id: &str, issued: &str, owner: &str, dob: &str, plate: &str, vin
 }
 
 #[tokio::test]
+async fn maximum_end_date_means_no_end() {
+    let owner = "HOLLOWAY, MARGARET";
+    let feed = [
+        HEADER.to_string(),
+        format!(
+            "E1,1,01/15/2026,12/31/9999,A,\"{owner}\",03/04/1971,123456789,EE 1,{},KIA",
+            vin(11)
+        ),
+        format!(
+            "E2,1,01/15/2026,12/31/2999,A,\"{owner}\",03/04/1971,123456789,EE 2,{},KIA",
+            vin(12)
+        ),
+    ]
+    .join("\n");
+    let fixture = fixture(&feed);
+    let report = ingest(&fixture).await;
+    assert_eq!(report.inserted, 1, "{report:?}");
+    assert_eq!(report.quarantined, 1, "{report:?}");
+    let plate = ciss::normalize::Plate::parse("CT", "EE 1").expect("plate");
+    let stored = fixture
+        .store
+        .registrations_by_plate(&plate)
+        .await
+        .expect("lookup");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].record.end_date, None);
+    let entries = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("list");
+    assert_eq!(entries.len(), 1);
+    assert!(
+        entries[0]
+            .reason
+            .starts_with("EXPIRES: end date 2999-12-31 is after "),
+        "{}",
+        entries[0].reason
+    );
+}
+
+#[tokio::test]
 async fn implausible_values_are_quarantined_with_reasons() {
     let owner = "HOLLOWAY, MARGARET";
     let good_vin = vin(1);

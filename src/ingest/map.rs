@@ -42,7 +42,9 @@ fn max_chars(what: &str) -> usize {
 /// than a year ahead is a data-entry error.
 const MAX_RECORD_DATE_AHEAD: u32 = 12;
 /// Months after today that a record's end date may lie. Expiries and
-/// sentences run decades at most; `9999-12-31` and the like are errors.
+/// sentences run decades at most, so a date such as 2999-12-31 is an error.
+/// The maximum date 9999-12-31 is different: record systems write it for
+/// "no end", as for a lifetime registration, and it is read as no end date.
 const MAX_END_DATE_AHEAD: u32 = 100 * 12;
 
 /// One problem with one field of an input record.
@@ -100,7 +102,11 @@ impl FieldReader<'_> {
         let version = self.version(spec.version.as_ref());
         let kind = self.parsed(Some(&spec.kind), "kind", true, RecordKind::parse);
         let date = self.record_date(spec.date.as_ref(), "date", MAX_RECORD_DATE_AHEAD);
-        let end_date = self.record_date(spec.end_date.as_ref(), "end date", MAX_END_DATE_AHEAD);
+        let end_date = if self.is_open_end(spec.end_date.as_ref()) {
+            None
+        } else {
+            self.record_date(spec.end_date.as_ref(), "end date", MAX_END_DATE_AHEAD)
+        };
         if let (Some(start), Some(end)) = (date, end_date)
             && end < start
         {
@@ -326,6 +332,26 @@ impl FieldReader<'_> {
             .map_err(|reason| self.fail_at(spec, "dob", reason))
             .ok()
             .flatten()
+    }
+
+    /// Returns whether an end date field holds 9999-12-31, which means "no end".
+    fn is_open_end(&self, spec: Option<&FieldSpec>) -> bool {
+        let Some(rule) = spec.map(FieldSpec::rule) else {
+            return false;
+        };
+        let Some(raw) = rule
+            .path
+            .as_deref()
+            .and_then(|path| self.value.lookup(path))
+        else {
+            return false;
+        };
+        let format = rule
+            .format
+            .as_deref()
+            .or(self.mapping.date_format.as_deref())
+            .unwrap_or("%Y-%m-%d");
+        parse_date(&raw, format).ok() == NaiveDate::from_ymd_opt(9999, 12, 31)
     }
 
     /// Reads a record date, which must lie between [`EARLIEST_BIRTH_YEAR`] and
