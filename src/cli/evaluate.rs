@@ -133,7 +133,7 @@ pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Re
     let resolver = ProbabilisticResolver::new(config);
     let (resolution, report) = evaluate(&set, &resolver);
     write_outputs(&args.out, &set, &resolution)?;
-    print!("{}", resolution.blocking);
+    out!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
     let t = &resolution.timings;
     outln!(

@@ -108,7 +108,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
                     .await?,
             );
         }
-        ReviewCommand::Explain { a, b } => print!("{}", review.explain(&a, &b).await?),
+        ReviewCommand::Explain { a, b } => out!("{}", review.explain(&a, &b).await?),
         ReviewCommand::History => {
             let decisions = review.history().await?;
             for d in &decisions {
