@@ -849,6 +849,11 @@ async fn bulk_load_answers_like_a_normal_load() {
         .await
         .expect("ingest runs");
     store.end_bulk_load().await.expect("bulk ends");
+    let journal: String = rusqlite::Connection::open(store.path())
+        .expect("open")
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .expect("journal mode");
+    assert_eq!(journal, "wal", "the store is back in WAL mode");
     assert_eq!(report.inserted, 3);
     assert_eq!(report.quarantined, 4);
     let plate = ciss::normalize::Plate::parse("CT", "AB 1234").expect("plate");
@@ -920,4 +925,29 @@ async fn same_version_with_new_content_is_a_conflict() {
         .filter(|e| e.field.as_deref() == Some("version"))
         .collect();
     assert_eq!(still.len(), 2, "a replayed conflict stays open: {open:?}");
+}
+
+#[tokio::test]
+async fn bulk_load_with_another_reader_stays_in_wal() {
+    let fixture = fixture(&mixed_feed());
+    let reader = rusqlite::Connection::open(fixture.store.path()).expect("reader opens");
+    let records: i64 = reader
+        .query_row("SELECT COUNT(*) FROM records", [], |row| row.get(0))
+        .expect("reader reads");
+    assert_eq!(records, 0);
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    let store = fixture.store.as_ref();
+    store
+        .begin_bulk_load()
+        .await
+        .expect("bulk starts beside a reader");
+    let report = ingest_file(store, &mapping, &fixture.feed, &IngestOptions::default())
+        .await
+        .expect("ingest runs");
+    store.end_bulk_load().await.expect("bulk ends");
+    assert_eq!(report.inserted, 3);
+    let journal: String = reader
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .expect("journal mode");
+    assert_eq!(journal, "wal");
 }
