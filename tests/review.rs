@@ -500,8 +500,7 @@ async fn graphql_lists_the_queue_and_explains_a_pair() {
         &app,
         None,
         r#"{ reviewQueue { a { reference source recordId party } b { reference } probability queuedAt }
-             matchExplanation(a: "rms:M1", b: "rms:M2") { probability decision fields { field level weight } }
-             reviewDecisions { id } }"#,
+             matchExplanation(a: "rms:M1", b: "rms:M2") { probability decision fields { field level weight } } }"#,
     )
     .await;
     assert!(reply["errors"].is_null(), "{reply}");
@@ -523,7 +522,6 @@ async fn graphql_lists_the_queue_and_explains_a_pair() {
         data["matchExplanation"]["probability"], data["reviewQueue"][0]["probability"],
         "the explanation scores the pair as resolution did: {reply}"
     );
-    assert_eq!(data["reviewDecisions"], json!([]));
     let reply = graphql(
         &app,
         None,
@@ -531,6 +529,23 @@ async fn graphql_lists_the_queue_and_explains_a_pair() {
     )
     .await;
     assert_eq!(error_code(&reply), "BAD_USER_INPUT", "{reply}");
+}
+
+#[tokio::test]
+async fn graphql_decision_history_needs_the_review_token() {
+    let f = fixture().await;
+    let query = "{ reviewDecisions { id who reason } }";
+    let disabled = app(&f, None);
+    let reply = graphql(&disabled, None, query).await;
+    assert_eq!(error_code(&reply), "FORBIDDEN", "{reply}");
+    let enabled = app(&f, Some(TOKEN));
+    let reply = graphql(&enabled, None, query).await;
+    assert_eq!(error_code(&reply), "UNAUTHORIZED", "{reply}");
+    let reply = graphql(&enabled, Some("wrong-token-of-enough-length"), query).await;
+    assert_eq!(error_code(&reply), "UNAUTHORIZED", "{reply}");
+    let reply = graphql(&enabled, Some(TOKEN), query).await;
+    assert!(reply["errors"].is_null(), "{reply}");
+    assert_eq!(reply["data"]["reviewDecisions"], json!([]));
 }
 
 #[test]

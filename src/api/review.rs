@@ -229,16 +229,16 @@ pub(super) fn to_graphql_error(err: ReviewError) -> async_graphql::Error {
     }
 }
 
-/// Refuses the mutation unless the request carried the review token.
-fn authorize(ctx: &Context<'_>) -> async_graphql::Result<()> {
+/// Refuses the request unless it carried the review token.
+pub(super) fn authorize(ctx: &Context<'_>) -> async_graphql::Result<()> {
     match ctx.data_opt::<ReviewAccess>() {
         Some(ReviewAccess::Granted) => Ok(()),
         Some(ReviewAccess::Disabled) => Err(async_graphql::Error::new(
-            "review mutations are disabled; set CISS_REVIEW_TOKEN to enable them",
+            "review is disabled; set CISS_REVIEW_TOKEN to enable it",
         )
         .extend_with(|_, e| e.set("code", "FORBIDDEN"))),
         _ => {
-            tracing::warn!("review mutation rejected: missing or wrong bearer token");
+            tracing::warn!("review request rejected: missing or wrong bearer token");
             Err(async_graphql::Error::new("missing or invalid bearer token")
                 .extend_with(|_, e| e.set("code", "UNAUTHORIZED")))
         }
