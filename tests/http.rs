@@ -199,6 +199,30 @@ async fn ingest_client_errors_are_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_checks_the_token_before_the_body() {
+    let server = server().await;
+    let oversized = "x".repeat(2 * 1024 * 1024);
+    let (status, reply) = send(
+        &server.app,
+        ingest_request("dmv", "Bearer wrong", oversized),
+    )
+    .await;
+    assert_eq!(status, 401, "an oversized body is never read: {reply}");
+    // A body that never arrives: reading it first would wait for the 15 s
+    // body timeout, so an answer within 5 s shows the token came first.
+    let (_sender, body) =
+        http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(1);
+    let request = ingest_request("dmv", "Bearer wrong", Body::new(body));
+    let (status, reply) = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        send(&server.app, request),
+    )
+    .await
+    .expect("rejected without waiting for the body");
+    assert_eq!(status, 401, "a stalled body is never read: {reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_scheme_is_case_insensitive() {
     let server = server().await;
     let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");

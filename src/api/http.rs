@@ -10,7 +10,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -212,13 +212,14 @@ async fn healthz(State(state): State<AppState>) -> Response {
 async fn ingest(
     State(state): State<AppState>,
     Path(source): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: axum::extract::Request,
 ) -> Response {
-    if let Some(rejection) = reject_unauthorized(&state, &headers) {
+    if let Some(rejection) = reject_unauthorized(&state, request.headers()) {
         return rejection;
     }
-    let body = match body {
+    // The body is read only after the token check, so a caller without the
+    // token cannot make the server buffer a large body.
+    let body = match Bytes::from_request(request, &state).await {
         Ok(body) if body.is_empty() => {
             return error_response(StatusCode::BAD_REQUEST, "request body is empty".to_string());
         }
