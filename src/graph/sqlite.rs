@@ -688,21 +688,7 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<BatchOutcome, Stor
         write_record(tx, batch_id, batch.file.as_deref(), incoming, &mut outcome)?;
     }
     for entry in &batch.quarantined {
-        tx.prepare_cached(
-            "INSERT INTO quarantine (source, file, line, record_id, field, reason, raw, first_batch) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-             ON CONFLICT (source, raw) DO UPDATE SET reason = excluded.reason, field = excluded.field",
-        )?
-        .execute(params![
-            entry.source,
-            entry.file,
-            entry.line.map(|n| n as i64),
-            entry.record_id,
-            entry.field,
-            entry.reason,
-            entry.raw,
-            batch_id
-        ])?;
+        store_quarantine(tx, entry, batch_id, false)?;
     }
     tx.execute(
         "UPDATE batches SET inserted = ?2, duplicates = ?3, superseded = ?4, stale = ?5, quarantined = ?6 WHERE id = ?1",
@@ -812,11 +798,25 @@ fn stored_again(
         return Ok(());
     }
     let entry = QuarantineEntry::conflict(file, incoming);
+    store_quarantine(tx, &entry, batch_id, true)?;
+    outcome.quarantined += 1;
+    Ok(())
+}
+
+/// Stores a quarantine entry keyed by source and raw text. An entry
+/// quarantined again keeps its id and first batch and takes the new reason.
+/// With `reopen`, an entry that a replay has just closed is opened again.
+fn store_quarantine(
+    tx: &Transaction<'_>,
+    entry: &QuarantineEntry,
+    batch_id: i64,
+    reopen: bool,
+) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO quarantine (source, file, line, record_id, field, reason, raw, first_batch) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
          ON CONFLICT (source, raw) DO UPDATE SET reason = excluded.reason, field = excluded.field, \
-         replayed_batch = NULL",
+         replayed_batch = CASE WHEN ?9 THEN NULL ELSE replayed_batch END",
     )?
     .execute(params![
         entry.source,
@@ -826,9 +826,9 @@ fn stored_again(
         entry.field,
         entry.reason,
         entry.raw,
-        batch_id
+        batch_id,
+        reopen
     ])?;
-    outcome.quarantined += 1;
     Ok(())
 }
 

@@ -334,7 +334,7 @@ impl FieldReader<'_> {
             .flatten()
     }
 
-    /// Returns whether an end date field holds 9999-12-31, which means "no end".
+    /// Returns whether an end date field contains 9999-12-31, which means "no end".
     fn is_open_end(&self, spec: Option<&FieldSpec>) -> bool {
         let Some(rule) = spec.map(FieldSpec::rule) else {
             return false;
@@ -346,12 +346,7 @@ impl FieldReader<'_> {
         else {
             return false;
         };
-        let format = rule
-            .format
-            .as_deref()
-            .or(self.mapping.date_format.as_deref())
-            .unwrap_or("%Y-%m-%d");
-        parse_date(&raw, format).ok() == NaiveDate::from_ymd_opt(9999, 12, 31)
+        parse_date(&raw, &self.date_format(spec)).ok() == NaiveDate::from_ymd_opt(9999, 12, 31)
     }
 
     /// Reads a record date, which must lie between [`EARLIEST_BIRTH_YEAR`] and
@@ -397,11 +392,15 @@ impl FieldReader<'_> {
     }
 
     fn date(&mut self, spec: Option<&FieldSpec>, what: &str) -> Option<NaiveDate> {
-        let format = spec
-            .and_then(|s| s.rule().format.clone())
-            .or_else(|| self.mapping.date_format.clone())
-            .unwrap_or_else(|| "%Y-%m-%d".to_string());
+        let format = self.date_format(spec);
         self.normalized(spec, what, |raw| parse_date(raw, &format))
+    }
+
+    /// Returns the date format of `spec`: its own, else the mapping's, else ISO 8601.
+    fn date_format(&self, spec: Option<&FieldSpec>) -> String {
+        spec.and_then(|s| s.rule().format.clone())
+            .or_else(|| self.mapping.date_format.clone())
+            .unwrap_or_else(|| "%Y-%m-%d".to_string())
     }
 
     /// Reads a text field and parses it with `parse`, recording its error.
