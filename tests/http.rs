@@ -209,7 +209,7 @@ async fn ingest_checks_the_token_before_the_body() {
     .await;
     assert_eq!(status, 401, "an oversized body is never read: {reply}");
     // A body that never arrives: reading it first would wait for the 15 s
-    // body timeout, so an answer within 5 s shows the token came first.
+    // body timeout, so a response within 5 s shows the token was checked first.
     let (_sender, body) =
         http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(1);
     let request = ingest_request("dmv", "Bearer wrong", Body::new(body));

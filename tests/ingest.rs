@@ -335,7 +335,7 @@ fn registration(id: &str, issued: &str, owner: &str, dob: &str, plate: &str, vin
 }
 
 #[tokio::test]
-async fn maximum_end_date_means_no_end() {
+async fn end_date_9999_means_no_end() {
     let owner = "HOLLOWAY, MARGARET";
     let feed = [
         HEADER.to_string(),
@@ -350,9 +350,11 @@ async fn maximum_end_date_means_no_end() {
     ]
     .join("\n");
     let fixture = fixture(&feed);
+
     let report = ingest(&fixture).await;
     assert_eq!(report.inserted, 1, "{report:?}");
     assert_eq!(report.quarantined, 1, "{report:?}");
+
     let plate = ciss::normalize::Plate::parse("CT", "EE 1").expect("plate");
     let stored = fixture
         .store
@@ -361,6 +363,7 @@ async fn maximum_end_date_means_no_end() {
         .expect("lookup");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].record.end_date, None);
+
     let entries = fixture
         .store
         .quarantine(Some("regs"), false)

@@ -116,7 +116,7 @@ async fn graphql(
     GraphQLResponse::from(state.schema.execute(request).await).into_response()
 }
 
-/// Whether the request carries the configured review token.
+/// Returns the review access the request has, from its bearer token.
 fn review_access(state: &AppState, headers: &HeaderMap) -> ReviewAccess {
     let Some(expected) = &state.settings.review_token else {
         return ReviewAccess::Disabled;
@@ -129,7 +129,7 @@ fn review_access(state: &AppState, headers: &HeaderMap) -> ReviewAccess {
     }
 }
 
-/// The bearer token of the `Authorization` header, if any.
+/// Returns the bearer token of the `Authorization` header, if any.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)

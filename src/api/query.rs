@@ -100,7 +100,7 @@ impl QueryRoot {
         Ok(queue.iter().take(limit.min(500)).map(Into::into).collect())
     }
 
-    /// Every review decision, oldest first, with who, when and why. It names
+    /// Returns every review decision, oldest first, with who, when and why. It names
     /// reviewers and their reasons, so it needs the review token, as the
     /// review mutations do.
     async fn review_decisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Decision>> {

@@ -1,9 +1,9 @@
 //! Readers for CSV and JSON Lines that split the input into records, without
 //! stopping at the first bad line, and parse each record into its fields.
 //!
-//! Splitting is sequential and cheap; parsing a record (UTF-8 checks, JSON,
-//! building the raw text kept with the record) is done by [`PendingRecord::parse`],
-//! which the caller runs in parallel.
+//! Splitting is sequential and cheap. Parsing a record (UTF-8 checks, JSON,
+//! building the raw text kept with the record) is done by
+//! [`PendingRecord::parse`], which the caller runs in parallel.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};

@@ -427,9 +427,8 @@ impl Resolver for ProbabilisticResolver {
     }
 }
 
-/// The scored pairs between the possible-match and match thresholds, by mention id.
-/// Returns the possible matches among `scored` pairs of records, each named
-/// by the first mention of its record.
+/// Returns the scored pairs between the possible-match and match thresholds.
+/// `scored` pairs records, so each is named by the first mention of its record.
 fn possible_matches(
     mentions: &[Mention],
     distinct: &Distinct,

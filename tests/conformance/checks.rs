@@ -231,11 +231,15 @@ pub(crate) async fn check_idempotent_resend(store: Arc<dyn GraphStore>) -> Resul
     Ok(())
 }
 
+/// Checks that a re-sent version with different content is quarantined once,
+/// leaves the stored version alone, and that the stored content still counts
+/// as a duplicate.
 pub(crate) async fn check_conflicting_resend(store: Arc<dyn GraphStore>) -> Result<()> {
     store
         .apply_batch(Arc::new(fixtures::justice_batch()))
         .await?;
     let before = store.counts().await?;
+
     let mut changed = fixtures::justice_batch();
     changed.records.truncate(1);
     changed.records[0].record.status = Some(ciss::model::Status::Active);
@@ -243,39 +247,43 @@ pub(crate) async fn check_conflicting_resend(store: Arc<dyn GraphStore>) -> Resu
     let changed = Arc::new(changed);
     for attempt in 1..=2 {
         let outcome = store.apply_batch(Arc::clone(&changed)).await?;
-        ensure!(
-            outcome.quarantined == 1 && outcome.duplicates == 0 && outcome.inserted == 0,
-            "attempt {attempt}: {outcome:?}"
-        );
+        ensure!(outcome.quarantined == 1, "attempt {attempt}: {outcome:?}");
+        ensure!(outcome.duplicates == 0, "attempt {attempt}: {outcome:?}");
+        ensure!(outcome.inserted == 0, "attempt {attempt}: {outcome:?}");
     }
+
     let after = store.counts().await?;
     ensure!(after.records == before.records, "{before:?} -> {after:?}");
     ensure!(
         after.quarantined == before.quarantined + 1,
         "one open entry for both attempts: {before:?} -> {after:?}"
     );
+
     let entries = store.quarantine(Some("police"), false).await?;
     let conflict = entries
         .iter()
         .find(|e| e.field.as_deref() == Some("version"))
         .ok_or_else(|| anyhow::anyhow!("no conflict entry in {entries:?}"))?;
     ensure!(
-        conflict.record_id.as_deref() == Some("ARR-1") && conflict.line == Some(2),
+        conflict.record_id.as_deref() == Some("ARR-1"),
         "{conflict:?}"
     );
+    ensure!(conflict.line == Some(2), "{conflict:?}");
     ensure!(
         conflict.reason
             == "version 1 of record ARR-1 is already stored with different content; \
                 send the change as a higher version",
         "{conflict:?}"
     );
+
     let again = store
         .apply_batch(Arc::new(fixtures::justice_batch()))
         .await?;
     ensure!(
-        again.duplicates == 4 && again.quarantined == 0,
+        again.duplicates == 4,
         "the stored content is still a duplicate: {again:?}"
     );
+    ensure!(again.quarantined == 0, "{again:?}");
     Ok(())
 }
 
