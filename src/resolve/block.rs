@@ -85,7 +85,7 @@ impl BlockingRule {
     }
 
     /// Appends the keys of `p` under this rule to `out`.
-    fn keys(self, p: &Prepared, out: &mut Vec<u64>) {
+    pub(crate) fn keys(self, p: &Prepared, out: &mut Vec<u64>) {
         let year = p.dob.map(|d| d.year());
         match self {
             BlockingRule::SurnameDob => {

@@ -205,12 +205,18 @@ fn sizes(of_mention: &[u32], groups: usize) -> Vec<u32> {
 /// Hashes the compared features of an identifying record. A record that is
 /// not identifying gets a key of its own from its position.
 fn group_key(features: &Features<'_>, index: usize) -> u64 {
+    copy_key(features).unwrap_or_else(|| own_key(index))
+}
+
+/// Returns the hash exact copies of an identifying record share, or `None`
+/// when the record is not identifying and so never stands for copies.
+pub(crate) fn copy_key(features: &Features<'_>) -> Option<u64> {
     if !features.identifying() {
-        return own_key(index);
+        return None;
     }
     let mut hasher = FxHasher::default();
     features.hash(&mut hasher);
-    hasher.finish()
+    Some(hasher.finish())
 }
 
 /// A key of the item's own, from its position.

@@ -226,6 +226,16 @@ impl ProbabilisticResolver {
     /// Resolves `mentions` as [`ProbabilisticResolver::resolve`] does,
     /// honouring reviewers' decisions while clustering.
     pub fn resolve_reviewed(&self, mentions: &[Mention], review: &ReviewLinks) -> Resolution {
+        self.resolve_distinct(mentions, review).0
+    }
+
+    /// Resolves as [`ProbabilisticResolver::resolve_reviewed`] does and also
+    /// returns the distinct records the pairs and clusters are numbered by.
+    pub(crate) fn resolve_distinct(
+        &self,
+        mentions: &[Mention],
+        review: &ReviewLinks,
+    ) -> (Resolution, Distinct) {
         let mut clock = Clock::start();
         let distinct = self.distinct(mentions, &review.positions());
         let records = &distinct.records;
@@ -263,17 +273,18 @@ impl ProbabilisticResolver {
         let (clustering, clusters) = self.cluster_scored(mentions, &distinct, &scored, review);
         timings.cluster_ms = clock.lap();
         log_run(mentions.len(), &blocking, &clusters, &timings);
-        Resolution {
+        let resolution = Resolution {
             clustering,
             pairs: scored,
-            record_of: distinct.of_mention,
+            record_of: distinct.of_mention.clone(),
             copy_probability,
             blocking,
             training,
             clusters,
             model,
             timings,
-        }
+        };
+        (resolution, distinct)
     }
 
     /// Trains a model on `mentions` (or returns the fixed one).
@@ -302,7 +313,7 @@ impl ProbabilisticResolver {
         explain_with(&model, &self.config, a, b)
     }
 
-    fn scope(&self) -> BlockingScope<'_> {
+    pub(crate) fn scope(&self) -> BlockingScope<'_> {
         BlockingScope {
             rules: &self.config.blocking,
             max_block_size: self.config.max_block_size,
@@ -313,7 +324,7 @@ impl ProbabilisticResolver {
     /// Collapses exact duplicates, unless pairs are restricted by source:
     /// then two copies from one source must stay two records.
     /// Groups identical mentions into records, except those in `alone`.
-    fn distinct(&self, mentions: &[Mention], alone: &HashSet<u32>) -> Distinct {
+    pub(crate) fn distinct(&self, mentions: &[Mention], alone: &HashSet<u32>) -> Distinct {
         if self.config.across_sources_only || self.config.conflicts.one_per_source {
             Distinct::each(prepare_all(mentions))
         } else {

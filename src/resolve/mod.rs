@@ -17,6 +17,7 @@ mod compare;
 mod dedup;
 mod engine;
 pub mod evaluate;
+mod incremental;
 mod model;
 mod nicknames;
 mod prepare;
@@ -36,6 +37,7 @@ pub use engine::{
     Decision, Explanation, ProbabilisticResolver, Resolution, ResolveConfig, ScoredPair,
     StageTimings, default_resolver, explain_with,
 };
+pub use incremental::{IncrementalResolver, Placement, PlacementKind};
 pub use model::{FieldWeight, Model, probability, weight_of};
 pub use review::{RefPair, ReviewLinks, effective_pairs, queue_of};
 pub use rules::RuleResolver;

@@ -129,6 +129,37 @@ impl ReviewLinks {
         ReviewLinks::new(must, &cannot)
     }
 
+    /// Keeps the links whose two positions `local` maps, renumbered through
+    /// it, in the same order: the decisions that bear on one group of records.
+    pub(crate) fn within(&self, local: impl Fn(u32) -> Option<u32>) -> ReviewLinks {
+        let must = self
+            .must
+            .iter()
+            .filter_map(|&(a, b)| Some((local(a)?, local(b)?)))
+            .collect();
+        let cannot: Vec<(u32, u32)> = self
+            .cannot
+            .iter()
+            .flat_map(|(&a, others)| others.iter().map(move |&b| (a, b)))
+            .filter(|(a, b)| a < b)
+            .filter_map(|(a, b)| Some((local(a)?, local(b)?)))
+            .collect();
+        ReviewLinks::new(must, &cannot)
+    }
+
+    /// The positions `x` must share an entity with, directly.
+    pub(crate) fn must_of(&self, x: u32) -> impl Iterator<Item = u32> + '_ {
+        self.must.iter().filter_map(move |&(a, b)| {
+            if a == x {
+                Some(b)
+            } else if b == x {
+                Some(a)
+            } else {
+                None
+            }
+        })
+    }
+
     /// The positions `x` must never share an entity with.
     pub(crate) fn cannot_of(&self, x: u32) -> &[u32] {
         self.cannot.get(&x).map(Vec::as_slice).unwrap_or(&[])

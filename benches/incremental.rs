@@ -1,0 +1,121 @@
+//! Latency of incremental resolution: builds the resolved state from
+//! generated feeds less a held-out sample of mentions, then places the
+//! sample one mention at a time and prints the per-mention latency.
+//!
+//! Placing a mention changes the state, so a sampling harness that repeats
+//! one call does not fit; each held-out mention is placed once and timed.
+//!
+//! ```sh
+//! target/release/ciss generate --people 1000000 --seed 7 --out feeds1m
+//! CISS_BENCH_FEEDS=feeds1m cargo bench --bench incremental
+//! ```
+//!
+//! `CISS_BENCH_FEEDS` names a directory written by `ciss generate`; without
+//! it the bench generates 20,000 people into a temporary directory.
+//! `CISS_BENCH_HOLDOUT` sets the sample size (default 5,000).
+
+// A bench binary reports on standard output.
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use ciss::generate::{GenerateConfig, generate};
+use ciss::graph::Mention;
+use ciss::resolve::evaluate::load_generated;
+use ciss::resolve::{IncrementalResolver, ProbabilisticResolver, ResolveConfig, ReviewLinks};
+
+/// Splits off every n-th mention, up to `wanted` of them, so the held-out
+/// sample spreads over all sources and people.
+fn hold_out(mentions: Vec<Mention>, wanted: usize) -> (Vec<Mention>, Vec<Mention>) {
+    let stride = (mentions.len() / wanted.max(1)).max(2);
+    let mut stored = Vec::with_capacity(mentions.len());
+    let mut held = Vec::with_capacity(wanted);
+    for (at, mention) in mentions.into_iter().enumerate() {
+        if at % stride == stride - 1 && held.len() < wanted {
+            held.push(mention);
+        } else {
+            stored.push(mention);
+        }
+    }
+    (stored, held)
+}
+
+fn feeds() -> (PathBuf, Option<tempfile::TempDir>) {
+    if let Ok(dir) = std::env::var("CISS_BENCH_FEEDS") {
+        return (PathBuf::from(dir), None);
+    }
+    let temp = tempfile::tempdir().expect("temp dir");
+    let config = GenerateConfig {
+        people: 20_000,
+        seed: 7,
+        as_of: NaiveDate::from_ymd_opt(2025, 6, 1).expect("date"),
+        out_dir: temp.path().to_path_buf(),
+        progress: false,
+    };
+    generate(&config).expect("generation succeeds");
+    (temp.path().to_path_buf(), Some(temp))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at]
+}
+
+fn main() {
+    let holdout: usize = std::env::var("CISS_BENCH_HOLDOUT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
+    let (dir, _temp) = feeds();
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let started = Instant::now();
+    let set = load_generated(&dir, &sources).expect("feeds load");
+    let loaded = started.elapsed();
+    let (stored, held) = hold_out(set.mentions, holdout);
+
+    let started = Instant::now();
+    let config = ResolveConfig::default();
+    let model = ProbabilisticResolver::new(config.clone()).train(&stored);
+    let resolver = ProbabilisticResolver::with_model(config, Arc::clone(&model));
+    let (mut state, _) = IncrementalResolver::build(&resolver, &stored, &ReviewLinks::default());
+    let built = started.elapsed();
+    let base = state.records();
+
+    let mut times = Vec::with_capacity(held.len());
+    let mut kinds = std::collections::BTreeMap::new();
+    let mut compared = 0usize;
+    for mention in &held {
+        let started = Instant::now();
+        let placement = state.add(mention);
+        times.push(started.elapsed());
+        *kinds
+            .entry(format!("{:?}", placement.kind))
+            .or_insert(0usize) += 1;
+        compared += placement.compared;
+    }
+    times.sort_unstable();
+    println!(
+        "stored mentions {}, distinct records {}, held out {}",
+        stored.len(),
+        base,
+        held.len()
+    );
+    println!(
+        "load {:.1} s, train and build {:.1} s",
+        loaded.as_secs_f64(),
+        built.as_secs_f64()
+    );
+    println!("placements {kinds:?}, mean records compared {:.1}", {
+        compared as f64 / held.len().max(1) as f64
+    });
+    println!(
+        "add latency: p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
+        percentile(&times, 0.5),
+        percentile(&times, 0.9),
+        percentile(&times, 0.99),
+        times.last().copied().unwrap_or_default()
+    );
+}

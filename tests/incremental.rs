@@ -1,0 +1,257 @@
+//! Incremental resolution: placing mentions one at a time gives the entities
+//! a batch run gives on the same input with the same model, and each
+//! placement reports whether the mention started, joined or merged entities.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ciss::generate::{GenerateConfig, generate};
+use ciss::graph::Mention;
+use ciss::ingest::mapping::SourceMapping;
+use ciss::model::{Identifiers, PersonFacts, Role};
+use ciss::normalize::{Address, Dob, PersonName};
+use ciss::resolve::evaluate::{febrl_task, load_generated, load_labelled};
+use ciss::resolve::{
+    IncrementalResolver, PlacementKind, ProbabilisticResolver, ResolveConfig, ReviewLinks,
+};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Resolves all of `mentions` in batch and, separately, the first `split` in
+/// batch and the rest one at a time, both with one model trained on all of
+/// them. Returns each mention's entity from the batch run and from the
+/// incremental one, and how many placements of each kind there were.
+fn batch_and_incremental(
+    config: ResolveConfig,
+    mentions: &[Mention],
+    split: usize,
+) -> (Vec<i64>, Vec<i64>, HashMap<&'static str, usize>) {
+    let model = ProbabilisticResolver::new(config.clone()).train(mentions);
+    let resolver = ProbabilisticResolver::with_model(config, Arc::clone(&model));
+    let batch = resolver.resolve(mentions);
+    let capped: usize = batch.blocking.rules.iter().map(|r| r.capped_blocks).sum();
+    assert_eq!(capped, 0, "a capped block would make the two runs differ");
+    let batch_entities: Vec<i64> = batch.clustering.assignment.iter().map(|a| a.1).collect();
+
+    let (mut state, _) =
+        IncrementalResolver::build(&resolver, &mentions[..split], &ReviewLinks::default());
+    let mut kinds: HashMap<&'static str, usize> = HashMap::new();
+    for mention in &mentions[split..] {
+        let placement = state.add(mention);
+        *kinds.entry(kind_name(placement.kind)).or_default() += 1;
+    }
+    let incremental = mentions
+        .iter()
+        .map(|m| state.entity_of(m.id).expect("every mention placed"))
+        .collect();
+    (batch_entities, incremental, kinds)
+}
+
+fn kind_name(kind: PlacementKind) -> &'static str {
+    match kind {
+        PlacementKind::Copy => "copy",
+        PlacementKind::Started => "started",
+        PlacementKind::Joined => "joined",
+        PlacementKind::Merged => "merged",
+        PlacementKind::Known => "known",
+    }
+}
+
+/// Returns the positions whose entities differ, at most ten.
+fn differences(batch: &[i64], incremental: &[i64]) -> Vec<(usize, i64, i64)> {
+    batch
+        .iter()
+        .zip(incremental)
+        .enumerate()
+        .filter(|(_, (b, i))| b != i)
+        .map(|(at, (b, i))| (at, *b, *i))
+        .take(10)
+        .collect()
+}
+
+#[test]
+fn incremental_equals_batch_on_generated_feeds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = GenerateConfig {
+        people: 1_500,
+        seed: 11,
+        as_of: NaiveDate::from_ymd_opt(2025, 6, 1).expect("date"),
+        out_dir: dir.path().to_path_buf(),
+        progress: false,
+    };
+    generate(&config).expect("generation succeeds");
+    let set = load_generated(dir.path(), &root().join("fixtures/sources")).expect("load");
+    let split = set.mentions.len() / 2;
+    let (batch, incremental, kinds) =
+        batch_and_incremental(ResolveConfig::default(), &set.mentions, split);
+    assert_eq!(
+        differences(&batch, &incremental),
+        Vec::new(),
+        "(position, batch entity, incremental entity)"
+    );
+    for kind in ["copy", "started", "joined", "merged"] {
+        assert!(
+            kinds.get(kind).is_some_and(|n| *n > 0),
+            "no {kind}: {kinds:?}"
+        );
+    }
+}
+
+#[test]
+fn incremental_equals_batch_on_febrl3() {
+    let fixtures: PathBuf = root().join("fixtures/febrl");
+    let task = febrl_task("febrl3", &fixtures).expect("task");
+    let mapping = SourceMapping::load(&fixtures, "febrl").expect("mapping");
+    let set = load_labelled(&task.files, &mapping, "rec_id").expect("load");
+    let split = set.mentions.len() * 3 / 5;
+    let (batch, incremental, kinds) = batch_and_incremental(task.config, &set.mentions, split);
+    assert_eq!(
+        differences(&batch, &incremental),
+        Vec::new(),
+        "(position, batch entity, incremental entity)"
+    );
+    assert!(kinds.get("joined").is_some_and(|n| *n > 0), "{kinds:?}");
+}
+
+fn person(id: i64, given: &str, surname: &str, dob: &str, state_id: Option<&str>) -> Mention {
+    let date = NaiveDate::parse_from_str(dob, "%Y-%m-%d").expect("date");
+    Mention {
+        id,
+        source: if id % 2 == 0 { "dmv" } else { "rms" }.to_string(),
+        record_id: format!("r{id}"),
+        role: Role::Subject,
+        person: PersonFacts {
+            name: PersonName::from_parts(Some(given), None, Some(surname), None).ok(),
+            dob: Dob::new(date),
+            sex: None,
+            ids: Identifiers {
+                state_id: state_id.map(str::to_string),
+                ..Identifiers::default()
+            },
+            address: Address::from_parts("14 QUINCE LN", None, "MERIDEN", "CT", Some("06450")).ok(),
+            phone: None,
+        },
+    }
+}
+
+/// Returns `mention` at another address in another town.
+fn moved(mut mention: Mention) -> Mention {
+    mention.person.address = Address::from_parts(
+        "3 FERRY ST",
+        Some("APT 2"),
+        "NEW LONDON",
+        "CT",
+        Some("06320"),
+    )
+    .ok();
+    mention
+}
+
+/// Builds from `stored` with the untrained default model, which is what a
+/// handful of mentions gets.
+fn state_of(stored: &[Mention], review: &ReviewLinks) -> IncrementalResolver {
+    IncrementalResolver::build(
+        &ProbabilisticResolver::new(ResolveConfig::default()),
+        stored,
+        review,
+    )
+    .0
+}
+
+#[test]
+fn placement_starts_joins_and_copies() {
+    let stored = [person(1, "ROBERT", "VANTERPOOL", "1983-07-21", None)];
+    let mut state = state_of(&stored, &ReviewLinks::default());
+
+    let stranger = state.add(&person(2, "AUGUSTIN", "PELLETREAU", "1959-01-30", None));
+    assert_eq!(stranger.kind, PlacementKind::Started);
+    assert_eq!(stranger.entity, 2);
+    assert_eq!(stranger.reassigned, vec![(2, 2)]);
+
+    let nickname = state.add(&person(3, "BOBBY", "VANTERPOOL", "1983-07-21", None));
+    assert_eq!(nickname.kind, PlacementKind::Joined, "{nickname:?}");
+    assert_eq!(nickname.entity, 1);
+    assert_eq!(nickname.absorbed, vec![1]);
+    assert!(nickname.compared >= 1, "compared {}", nickname.compared);
+
+    let copy = state.add(&person(5, "BOBBY", "VANTERPOOL", "1983-07-21", None));
+    assert_eq!(copy.kind, PlacementKind::Copy);
+    assert_eq!(copy.entity, 1);
+    assert_eq!(copy.reassigned, vec![(5, 1)]);
+
+    let again = state.add(&person(5, "BOBBY", "VANTERPOOL", "1983-07-21", None));
+    assert_eq!(again.kind, PlacementKind::Known);
+    assert!(again.reassigned.is_empty());
+}
+
+#[test]
+fn placement_merges_entities_it_bridges() {
+    // One person twice: by nickname at a new address with day and month
+    // swapped, which alone does not link. A third mention shares the state
+    // id and the DOB with the first and the address with the second.
+    let stored = [
+        person(1, "ROBERT", "ABERNETHY", "1990-04-12", Some("CT7700112")),
+        moved(person(2, "BOBBY", "ABERNETHY", "1990-12-04", None)),
+    ];
+    let mut state = state_of(&stored, &ReviewLinks::default());
+    assert_ne!(state.entity_of(1), state.entity_of(2), "apart before");
+
+    let bridge = state.add(&moved(person(
+        3,
+        "ROBERT",
+        "ABERNETHY",
+        "1990-04-12",
+        Some("CT7700112"),
+    )));
+    assert_eq!(bridge.kind, PlacementKind::Merged, "{bridge:?}");
+    assert_eq!(bridge.absorbed, vec![1, 2]);
+    assert_eq!(bridge.entity, 1);
+    assert_eq!(bridge.reassigned, vec![(2, 1), (3, 1)]);
+    assert_eq!(state.entity_of(2), Some(1));
+}
+
+#[test]
+fn placement_refuses_conflicting_state_ids() {
+    let stored = [person(
+        1,
+        "EVANGELINE",
+        "MCCRORY",
+        "1975-05-05",
+        Some("CT1000001"),
+    )];
+    let mut state = state_of(&stored, &ReviewLinks::default());
+    let other = state.add(&person(
+        2,
+        "EVANGELINE",
+        "MCCRORY",
+        "1975-05-05",
+        Some("CT2000002"),
+    ));
+    assert_eq!(other.kind, PlacementKind::Started);
+    assert!(
+        other.links >= 1,
+        "scored as a match, refused by the conflict"
+    );
+    assert_eq!(state.entity_of(1), Some(1));
+}
+
+#[test]
+fn placement_honours_a_rejected_pair() {
+    // A reviewer said the two stored mentions are different people; a new
+    // mention that matches both may join one of them, never both.
+    let stored = [
+        person(1, "CORNELIUS", "WHITAKER", "1988-09-09", None),
+        person(2, "CORNELIUS", "WHITAKER", "1988-09-10", None),
+    ];
+    let review = ReviewLinks::new(Vec::new(), &[(0, 1)]);
+    let mut state = state_of(&stored, &review);
+    assert_ne!(state.entity_of(1), state.entity_of(2), "apart before");
+    let third = state.add(&person(3, "CORNELIUS", "WHITAKER", "1988-09-09", None));
+    assert!(third.links >= 2, "links to both: {}", third.links);
+    assert_ne!(state.entity_of(1), state.entity_of(2), "still apart");
+    assert_eq!(third.kind, PlacementKind::Joined);
+}
