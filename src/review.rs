@@ -17,8 +17,8 @@ use crate::graph::{
     StoredRecord, ordered_pair,
 };
 use crate::resolve::{
-    Explanation, Model, ProbabilisticResolver, RefPair, ResolveConfig, ResolveReport, Resolver,
-    ReviewLinks, effective_pairs, resolve_store,
+    Explanation, LiveReport, LiveResolution, Model, ProbabilisticResolver, RefPair, ResolveConfig,
+    ResolveReport, Resolver, ReviewLinks, effective_pairs, resolve_store,
 };
 
 /// Longest accepted reviewer name, in characters.
@@ -169,6 +169,14 @@ impl Review {
     pub async fn resolve(&self) -> Result<ResolveReport, ReviewError> {
         let _guard = DECIDING.lock().await;
         Ok(resolve_store(self.store.as_ref(), self.resolver.as_ref()).await?)
+    }
+
+    /// Resolves what was stored since the last call through `live`: one
+    /// mention at a time where its state allows, in batch otherwise. Never
+    /// runs at the same time as a decision of this process.
+    pub async fn resolve_live(&self, live: &LiveResolution) -> Result<LiveReport, ReviewError> {
+        let _guard = DECIDING.lock().await;
+        Ok(live.update(self.store.as_ref()).await?)
     }
 
     /// Returns the possible matches waiting for review, most probable first.

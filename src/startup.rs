@@ -8,7 +8,7 @@ use tokio::net::TcpListener;
 use crate::api::{AppState, build_schema, router};
 use crate::config::{ConfigError, OpenMode, Settings};
 use crate::graph::GraphStore;
-use crate::resolve::default_resolver;
+use crate::resolve::{LiveResolution, default_resolver};
 use crate::search::Search;
 
 /// Errors starting the service.
@@ -61,6 +61,7 @@ impl Application {
             schema: build_schema(search),
             store,
             resolver: Arc::new(default_resolver()),
+            live: Arc::new(LiveResolution::new(default_resolver())),
             settings: Arc::new(settings),
         };
         Ok(Application {

@@ -15,7 +15,7 @@ use ciss::generate::{GenerateConfig, generate};
 use ciss::graph::{GraphStore, SqliteStore};
 use ciss::ingest::mapping::{Format, SourceMapping};
 use ciss::ingest::{IngestOptions, ingest_file};
-use ciss::resolve::{default_resolver, resolve_store};
+use ciss::resolve::{LiveResolution, default_resolver, resolve_store};
 use ciss::search::Search;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -86,6 +86,7 @@ async fn world_on(people: usize, dir: tempfile::TempDir, store: Arc<dyn GraphSto
         schema: build_schema(search),
         store: Arc::clone(&store),
         resolver: Arc::new(default_resolver()),
+        live: Arc::new(LiveResolution::new(default_resolver())),
         settings: Arc::new(settings),
     };
     World {
@@ -317,6 +318,7 @@ async fn http_ingest_needs_a_token_and_a_valid_source() {
         schema: build_schema(Search::new(Arc::clone(&world.store), settings.summary)),
         store: Arc::clone(&world.store),
         resolver: Arc::new(default_resolver()),
+        live: Arc::new(LiveResolution::new(default_resolver())),
         settings: Arc::new(settings),
     });
 

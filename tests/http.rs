@@ -13,7 +13,7 @@ use ciss::graph::cypher::Secret;
 use ciss::graph::{GraphStore, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
 use ciss::ingest::{IngestOptions, ingest_file};
-use ciss::resolve::{default_resolver, resolve_store};
+use ciss::resolve::{LiveResolution, default_resolver, resolve_store};
 use ciss::search::Search;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -65,6 +65,7 @@ async fn server() -> Server {
         schema: build_schema(Search::new(Arc::clone(&store), settings.summary)),
         store: Arc::clone(&store),
         resolver: Arc::new(default_resolver()),
+        live: Arc::new(LiveResolution::new(default_resolver())),
         settings: Arc::new(settings),
     });
     Server {

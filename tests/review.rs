@@ -14,7 +14,7 @@ use ciss::graph::{
 };
 use ciss::model::{CanonicalRecord, Party, PersonFacts, RecordKey, RecordKind, Role};
 use ciss::normalize::{Address, Dob, NameStyle, PersonName};
-use ciss::resolve::{default_resolver, resolve_store};
+use ciss::resolve::{LiveResolution, default_resolver, resolve_store};
 use ciss::review::{Review, ReviewError};
 use ciss::search::Search;
 use http_body_util::BodyExt;
@@ -392,6 +392,7 @@ fn app(f: &Fixture, token: Option<&str>) -> axum::Router {
         schema: build_schema(Search::new(Arc::clone(&f.store), settings.summary)),
         store: Arc::clone(&f.store),
         resolver: Arc::new(default_resolver()),
+        live: Arc::new(LiveResolution::new(default_resolver())),
         settings: Arc::new(settings),
     })
 }

@@ -23,7 +23,7 @@ use crate::config::Settings;
 use crate::graph::GraphStore;
 use crate::ingest::mapping::{MappingError, SourceMapping};
 use crate::ingest::{IngestError, IngestOptions, ingest_reader};
-use crate::resolve::Resolver;
+use crate::resolve::{LiveResolution, Resolver};
 use crate::review::Review;
 
 /// Largest accepted GraphQL request body; real queries are a few kilobytes.
@@ -44,8 +44,10 @@ pub struct AppState {
     pub schema: CissSchema,
     /// The store, for ingestion.
     pub store: Arc<dyn GraphStore>,
-    /// The resolver run after each ingested request.
+    /// The resolver run after each review decision.
     pub resolver: Arc<dyn Resolver>,
+    /// Resolution kept current after each ingested request.
+    pub live: Arc<LiveResolution>,
     /// Settings.
     pub settings: Arc<Settings>,
 }
@@ -264,7 +266,7 @@ async fn ingest(
         Err(err) => return ingest_error_response(&source, err),
     };
     let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
-    if let Err(err) = review.resolve().await {
+    if let Err(err) = review.resolve_live(&state.live).await {
         tracing::error!(error = %err, "resolution after ingest failed");
     }
     Json(serde_json::json!({

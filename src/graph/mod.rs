@@ -385,6 +385,53 @@ pub trait GraphStore: Send + Sync {
     /// [`GraphStore::mentions`].
     async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError>;
 
+    /// Returns the mentions with ids above `after`, in id order, each with
+    /// its party position and currency, so incremental resolution reads only
+    /// what arrived since its last run. The default reads every mention.
+    async fn mentions_after(
+        &self,
+        after: MentionId,
+    ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+        let mentions = self.mentions().await?;
+        let parties = self.mention_parties().await?;
+        let mut newer = Vec::new();
+        for (mention, party) in mentions.into_iter().zip(parties) {
+            if mention.id != party.mention {
+                return Err(StoreError::Corrupt {
+                    id: mention.id,
+                    reason: format!("mention list and party list differ at {}", party.mention),
+                });
+            }
+            if mention.id > after {
+                newer.push((mention, party));
+            }
+        }
+        Ok(newer)
+    }
+
+    /// Returns the party reference and currency of each listed mention that
+    /// exists, in id order. The default reads every mention.
+    async fn mention_refs(
+        &self,
+        ids: &[MentionId],
+    ) -> Result<Vec<(MentionId, PartyRef, bool)>, StoreError> {
+        let wanted: std::collections::HashSet<MentionId> = ids.iter().copied().collect();
+        let mentions = self.mentions().await?;
+        let parties = self.mention_parties().await?;
+        Ok(mentions
+            .into_iter()
+            .zip(parties)
+            .filter(|(m, p)| m.id == p.mention && wanted.contains(&m.id))
+            .map(|(m, p)| {
+                (
+                    m.id,
+                    PartyRef::new(m.source, m.record_id, p.party),
+                    p.current,
+                )
+            })
+            .collect())
+    }
+
     /// Replaces the review queue with `pairs` (each ordered, `a` < `b`). A
     /// pair already queued keeps its `queued_at` and takes the new
     /// probability; pairs not listed leave the queue.

@@ -436,6 +436,46 @@ impl GraphStore for SqliteStore {
         .await
     }
 
+    async fn mentions_after(
+        &self,
+        after: MentionId,
+    ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+        self.read(move |conn| load_mentions_after(conn, after))
+            .await
+    }
+
+    async fn mention_refs(
+        &self,
+        ids: &[MentionId],
+    ) -> Result<Vec<(MentionId, PartyRef, bool)>, StoreError> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT r.source, r.record_id, m.idx, r.current FROM mentions m \
+                 JOIN records r ON r.id = m.record WHERE m.id = ?1",
+            )?;
+            let mut refs = Vec::with_capacity(ids.len());
+            for id in ids {
+                let row = stmt
+                    .query_row([id], |row| {
+                        let party: u32 = row.get(2)?;
+                        let reference = PartyRef::new(
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            party + 1,
+                        );
+                        Ok((id, reference, row.get::<_, bool>(3)?))
+                    })
+                    .optional()?;
+                refs.extend(row);
+            }
+            Ok(refs)
+        })
+        .await
+    }
+
     async fn refresh_review_queue(&self, pairs: &[QueuedPair]) -> Result<(), StoreError> {
         let pairs = pairs.to_vec();
         self.write(move |conn| {
@@ -1046,24 +1086,53 @@ fn load_mentions(conn: &Connection) -> Result<Vec<Mention>, StoreError> {
     let mut rows = stmt.query([])?;
     let mut mentions = Vec::new();
     while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let role: String = row.get(3)?;
-        let person: String = row.get(4)?;
-        let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
-            id,
-            reason: format!("unknown role {role:?}"),
-        })?;
-        let person = serde_json::from_str(&person).map_err(|err| StoreError::Corrupt {
-            id,
-            reason: err.to_string(),
-        })?;
-        mentions.push(Mention {
-            id,
-            source: row.get(1)?,
-            record_id: row.get(2)?,
-            role,
-            person,
-        });
+        mentions.push(mention_row(row)?);
     }
     Ok(mentions)
+}
+
+/// Reads the mentions with ids above `after`, with party position and currency.
+fn load_mentions_after(
+    conn: &Connection,
+    after: MentionId,
+) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, r.source, r.record_id, m.role, m.person, m.idx, r.current \
+         FROM mentions m JOIN records r ON r.id = m.record WHERE m.id > ?1 ORDER BY m.id",
+    )?;
+    let mut rows = stmt.query([after])?;
+    let mut mentions = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mention = mention_row(row)?;
+        let party = MentionParty {
+            mention: mention.id,
+            party: row.get::<_, u32>(5)? + 1,
+            current: row.get(6)?,
+        };
+        mentions.push((mention, party));
+    }
+    Ok(mentions)
+}
+
+/// Decodes a row whose first five columns are id, source, record id, role
+/// and the person facts as JSON.
+fn mention_row(row: &rusqlite::Row<'_>) -> Result<Mention, StoreError> {
+    let id: i64 = row.get(0)?;
+    let role: String = row.get(3)?;
+    let person: String = row.get(4)?;
+    let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
+        id,
+        reason: format!("unknown role {role:?}"),
+    })?;
+    let person = serde_json::from_str(&person).map_err(|err| StoreError::Corrupt {
+        id,
+        reason: err.to_string(),
+    })?;
+    Ok(Mention {
+        id,
+        source: row.get(1)?,
+        record_id: row.get(2)?,
+        role,
+        person,
+    })
 }

@@ -10,6 +10,10 @@
 //! clustering that refuses hard conflicts. [`RuleResolver`] is the earlier
 //! deterministic resolver, kept as a baseline. [`evaluate`] scores a resolver
 //! against labelled data such as the FEBRL benchmark.
+//!
+//! [`IncrementalResolver`] places one new mention among entities a batch run
+//! formed, and [`LiveResolution`] keeps one over a store, so the server
+//! resolves each ingested request without re-reading the store.
 
 mod block;
 mod cluster;
@@ -18,6 +22,7 @@ mod dedup;
 mod engine;
 pub mod evaluate;
 mod incremental;
+mod live;
 mod model;
 mod nicknames;
 mod prepare;
@@ -38,12 +43,15 @@ pub use engine::{
     StageTimings, default_resolver, explain_with,
 };
 pub use incremental::{IncrementalResolver, Placement, PlacementKind};
+pub use live::{BatchReason, LiveReport, LiveResolution};
 pub use model::{FieldWeight, Model, probability, weight_of};
 pub use review::{RefPair, ReviewLinks, effective_pairs, queue_of};
 pub use rules::RuleResolver;
 pub use train::TrainingReport;
 
-use crate::graph::{EntityId, GraphStore, Mention, MentionId, PartyRef, StoreError};
+use crate::graph::{
+    EntityId, GraphStore, Mention, MentionId, PartyRef, ReviewDecision, StoreError,
+};
 
 /// A candidate pair scored between the non-match and match thresholds: not
 /// linked, but worth a reviewer's look.
@@ -128,33 +136,74 @@ pub async fn resolve_store(
     resolver: &dyn Resolver,
 ) -> Result<ResolveReport, StoreError> {
     let started = Instant::now();
-    let mentions = store.mentions().await?;
-    let decisions = store.decisions().await?;
-    let (refs, current) = party_refs(store, &mentions).await?;
-    let review = ReviewLinks::from_decisions(&decisions, &refs);
-    let clustering = resolver.cluster_reviewed(&mentions, &review);
-    store.assign_entities(&clustering.assignment).await?;
-    let queue = queue_of(&clustering, &refs, &current, &decisions, chrono::Utc::now());
-    store.refresh_review_queue(&queue).await?;
-    let report = ResolveReport {
-        mentions: mentions.len(),
-        entities: clustering.entity_count(),
-        links_by_rule: clustering.links_by_rule,
-        refused_links: clustering.refused_links,
-        decisions: decisions.len(),
-        queued: queue.len(),
-        duration_ms: started.elapsed().as_millis() as u64,
-    };
-    tracing::info!(
-        mentions = report.mentions,
-        entities = report.entities,
-        refused_links = report.refused_links,
-        decisions = report.decisions,
-        queued = report.queued,
-        duration_ms = report.duration_ms,
-        "resolution finished"
-    );
-    Ok(report)
+    let input = StoreInput::read(store).await?;
+    let clustering = resolver.cluster_reviewed(&input.mentions, &input.review);
+    input.write(store, &clustering, started).await
+}
+
+/// What a batch run over a whole store reads: every mention, every decision,
+/// each mention's party reference and currency, and the decisions as links
+/// between mention positions.
+pub(crate) struct StoreInput {
+    pub(crate) mentions: Vec<Mention>,
+    pub(crate) decisions: Vec<ReviewDecision>,
+    pub(crate) refs: Vec<PartyRef>,
+    pub(crate) current: Vec<bool>,
+    pub(crate) review: ReviewLinks,
+}
+
+impl StoreInput {
+    pub(crate) async fn read(store: &dyn GraphStore) -> Result<StoreInput, StoreError> {
+        let mentions = store.mentions().await?;
+        let decisions = store.decisions().await?;
+        let (refs, current) = party_refs(store, &mentions).await?;
+        let review = ReviewLinks::from_decisions(&decisions, &refs);
+        Ok(StoreInput {
+            mentions,
+            decisions,
+            refs,
+            current,
+            review,
+        })
+    }
+
+    /// Writes the entity of every mention and refreshes the review queue
+    /// with the run's possible matches, then reports and logs the run.
+    pub(crate) async fn write(
+        &self,
+        store: &dyn GraphStore,
+        clustering: &Clustering,
+        started: Instant,
+    ) -> Result<ResolveReport, StoreError> {
+        store.assign_entities(&clustering.assignment).await?;
+        let queue = queue_of(
+            clustering,
+            &self.refs,
+            &self.current,
+            &self.decisions,
+            chrono::Utc::now(),
+        );
+        store.refresh_review_queue(&queue).await?;
+        let report = ResolveReport {
+            mentions: self.mentions.len(),
+            entities: clustering.entity_count(),
+            links_by_rule: clustering.links_by_rule.clone(),
+            refused_links: clustering.refused_links,
+            decisions: self.decisions.len(),
+            queued: queue.len(),
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
+        tracing::info!(
+            mentions = report.mentions,
+            entities = report.entities,
+            refused_links = report.refused_links,
+            decisions = report.decisions,
+            queued = report.queued,
+            duration_ms = report.duration_ms,
+            "resolution finished"
+        );
+        Ok(report)
+    }
 }
 
 /// Returns the party reference of each mention, and whether its record

@@ -141,6 +141,62 @@ impl fmt::Debug for CypherStore {
 }
 
 impl CypherStore {
+    /// Returns the mentions with ids above `after`, in id order, a page at a time.
+    async fn mentions_from(&self, mut after: MentionId) -> Result<Vec<Mention>, StoreError> {
+        let rows = self.read(cypher!("max_mention_id")).await?;
+        let Some(max_id) = rows
+            .first()
+            .and_then(|row| row.get("id"))
+            .and_then(Value::as_i64)
+        else {
+            return Ok(Vec::new());
+        };
+        let mut all = Vec::new();
+        while after < max_id {
+            let page = self
+                .read(
+                    cypher!("mentions_page")
+                        .param("after", after)
+                        .param("span", MENTION_PAGE),
+                )
+                .await?;
+            for row in &page {
+                all.push(mention(row)?);
+            }
+            after += MENTION_PAGE as i64;
+        }
+        Ok(all)
+    }
+
+    /// Returns the party position and currency of the mentions with ids
+    /// above `after`, in id order, a page at a time.
+    async fn mention_parties_from(
+        &self,
+        mut after: MentionId,
+    ) -> Result<Vec<MentionParty>, StoreError> {
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .read(
+                    cypher!("mention_parties_page")
+                        .param("after", after)
+                        .param("limit", MENTION_PAGE),
+                )
+                .await?;
+            for row in &page {
+                all.push(MentionParty {
+                    mention: int(row, "id")?,
+                    party: int(row, "idx")? as u32 + 1,
+                    current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
+                });
+            }
+            match all.last() {
+                Some(last) if page.len() == MENTION_PAGE => after = last.mention,
+                _ => return Ok(all),
+            }
+        }
+    }
+
     /// Opens the store over `transport`, creating missing indexes and constraints.
     pub async fn open(transport: Arc<dyn CypherTransport>) -> Result<CypherStore, StoreError> {
         for index in INDEXES {
@@ -595,30 +651,26 @@ impl GraphStore for CypherStore {
     }
 
     async fn mentions(&self) -> Result<Vec<Mention>, StoreError> {
-        let rows = self.read(cypher!("max_mention_id")).await?;
-        let Some(max_id) = rows
-            .first()
-            .and_then(|row| row.get("id"))
-            .and_then(Value::as_i64)
-        else {
-            return Ok(Vec::new());
-        };
-        let mut all = Vec::new();
-        let mut after = 0i64;
-        while after < max_id {
-            let page = self
-                .read(
-                    cypher!("mentions_page")
-                        .param("after", after)
-                        .param("span", MENTION_PAGE),
-                )
-                .await?;
-            for row in &page {
-                all.push(mention(row)?);
+        self.mentions_from(0).await
+    }
+
+    async fn mentions_after(
+        &self,
+        after: MentionId,
+    ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+        let mentions = self.mentions_from(after).await?;
+        let parties = self.mention_parties_from(after).await?;
+        let mut pairs = Vec::with_capacity(mentions.len());
+        for (mention, party) in mentions.into_iter().zip(parties) {
+            if mention.id != party.mention {
+                return Err(StoreError::Corrupt {
+                    id: mention.id,
+                    reason: format!("mention list and party list differ at {}", party.mention),
+                });
             }
-            after += MENTION_PAGE as i64;
+            pairs.push((mention, party));
         }
-        Ok(all)
+        Ok(pairs)
     }
 
     async fn assign_entities(
@@ -781,28 +833,7 @@ impl GraphStore for CypherStore {
     }
 
     async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
-        let mut all = Vec::new();
-        let mut after = 0i64;
-        loop {
-            let page = self
-                .read(
-                    cypher!("mention_parties_page")
-                        .param("after", after)
-                        .param("limit", MENTION_PAGE),
-                )
-                .await?;
-            for row in &page {
-                all.push(MentionParty {
-                    mention: int(row, "id")?,
-                    party: int(row, "idx")? as u32 + 1,
-                    current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
-                });
-            }
-            match all.last() {
-                Some(last) if page.len() == MENTION_PAGE => after = last.mention,
-                _ => return Ok(all),
-            }
-        }
+        self.mention_parties_from(0).await
     }
 
     async fn refresh_review_queue(&self, pairs: &[QueuedPair]) -> Result<(), StoreError> {
