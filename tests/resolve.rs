@@ -29,12 +29,14 @@ fn febrl(task: &str) -> (f64, f64) {
 
 #[test]
 fn febrl_accuracy_stays_above_its_floor() {
-    // Floors sit a little under what the engine reaches, so a regression fails.
+    // The F1 floors are the targets the engine must beat, a little under
+    // what it reaches (0.99900, 0.99922, 0.99977, 0.99970), so a
+    // regression fails.
     let floors = [
-        ("febrl1", 0.997, 0.995),
-        ("febrl2", 0.996, 0.99),
-        ("febrl3", 0.997, 0.99),
-        ("febrl4", 0.998, 0.998),
+        ("febrl1", 0.998, 0.995),
+        ("febrl2", 0.999, 0.99),
+        ("febrl3", 0.999, 0.99),
+        ("febrl4", 0.9995, 0.999),
     ];
     for (task, f1_floor, recall_floor) in floors {
         let (f1, recall) = febrl(task);

@@ -59,6 +59,10 @@ pub(super) struct EvaluateArgs {
     /// Also score the deterministic rule resolver on the same records, for comparison.
     #[arg(long)]
     baseline: bool,
+    /// Match probability at or above which a pair is linked (default 0.95,
+    /// the setting resolution uses); published FEBRL figures use 0.5.
+    #[arg(long, value_parser = parse_probability)]
+    match_probability: Option<f64>,
     /// Also write mentions.csv: every record's normalized facts and true
     /// entity, the input `benches/peers/run.sh` gives the peer tools.
     #[arg(long)]
@@ -126,7 +130,11 @@ fn log_loaded(set: &LabelledSet, started: Instant) {
 /// Runs `ciss evaluate`.
 pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (name, set, config) = load(&args.input, sources_dir)?;
+    let (name, set, mut config) = load(&args.input, sources_dir)?;
+    if let Some(p) = args.match_probability {
+        config.match_probability = p;
+        config.possible_match_probability = config.possible_match_probability.min(p);
+    }
     if args.write_mentions {
         write_mentions(&args.out, &set)?;
     }
@@ -220,4 +228,16 @@ fn print_report(name: &str, report: &EvaluationReport, wall_s: f64) {
         report.resolve_ms / 1000.0,
         wall_s
     );
+}
+
+/// Parses a probability strictly between 0 and 1.
+fn parse_probability(text: &str) -> Result<f64, String> {
+    let p: f64 = text
+        .parse()
+        .map_err(|_| format!("invalid probability {text:?}: not a number"))?;
+    if p > 0.0 && p < 1.0 {
+        Ok(p)
+    } else {
+        Err(format!("invalid probability {p}: must be between 0 and 1"))
+    }
 }

@@ -115,11 +115,14 @@ pub fn febrl_task(name: &str, dir: &Path) -> Result<Task, EvaluateError> {
         ),
         _ => return Err(EvaluateError::UnknownTask(name.to_string())),
     };
-    // FEBRL makes some duplicates by replacing the given name and the
-    // identifier outright while keeping surname, address and DOB: in CISS that
-    // is the signature of twins, which the default rules keep apart. FEBRL's
-    // truth calls them one person, so its tasks turn that rule off.
+    // FEBRL's generator corrupts each field of a duplicate on its own: it
+    // replaces the given name, the identifier or the whole date of birth
+    // while keeping the rest. Its people have no relatives, so the two
+    // conflict rules aimed at family members (twins differ in given name,
+    // parent and child in DOB) only ever fire on such corruptions there, and
+    // its tasks turn them off. Generated feeds and the service keep both.
     config.conflicts.distinct_given_names = false;
+    config.conflicts.dob_years_apart = None;
     Ok(Task {
         name: name.to_string(),
         files,
