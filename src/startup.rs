@@ -2,7 +2,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
 use crate::api::{AppState, build_schema, router};
@@ -28,11 +33,16 @@ pub enum StartupError {
     },
 }
 
+/// How long a client may take to send a request's headers before its
+/// connection is closed. Without it, idle half-open connections pile up.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// A bound, ready-to-run service.
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     address: SocketAddr,
+    header_read_timeout: Duration,
 }
 
 impl Application {
@@ -68,6 +78,7 @@ impl Application {
             listener,
             router: router(state),
             address,
+            header_read_timeout: HEADER_READ_TIMEOUT,
         })
     }
 
@@ -76,12 +87,60 @@ impl Application {
         self.address
     }
 
+    /// Sets how long a client may take to send its request headers
+    /// (default [`HEADER_READ_TIMEOUT`]).
+    pub fn with_header_read_timeout(mut self, timeout: Duration) -> Application {
+        self.header_read_timeout = timeout;
+        self
+    }
+
     /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then lets in-flight requests finish.
+    ///
+    /// The accept loop is written here, not left to `axum::serve`, because
+    /// that gives no way to bound the time a client takes to send its
+    /// headers; hyper's connection builder does, given a timer.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
         tracing::info!(address = %self.address, "serving");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let mut builder = ConnectionBuilder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout);
+        let connections = GracefulShutdown::new();
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            let stream = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(err) => {
+                        // Running out of file descriptors ends one accept,
+                        // not the service; the pause lets connections close.
+                        tracing::warn!(error = %err, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let service = TowerToHyperService::new(self.router.clone());
+            let connection = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let connection = connections.watch(connection);
+            tokio::spawn(async move {
+                if let Err(err) = connection.await {
+                    tracing::debug!(error = %err, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        connections.shutdown().await;
+        Ok(())
     }
 }
 

@@ -79,11 +79,18 @@ fn reading_commands_reject_a_missing_store() {
         "store not found: {} (run `ciss ingest` or `ciss demo` first)",
         missing.display()
     );
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 9] = [
         &["serve", "--listen", "127.0.0.1:0"],
         &["quarantine", "list"],
         &["quarantine", "replay"],
         &["resolve"],
+        &["resolve", "--explain-blocking"],
+        &["review", "list"],
+        &["review", "history"],
+        &["review", "explain", "dmv:A", "dmv:B"],
+        &[
+            "review", "reject", "dmv:A", "dmv:B", "--by", "analyst", "--reason", "test",
+        ],
     ];
     for args in commands {
         let output = Command::new(env!("CARGO_BIN_EXE_ciss"))

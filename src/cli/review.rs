@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 
 use super::{print_resolve, printable};
-use crate::config::Settings;
+use crate::config::{OpenMode, Settings};
 use crate::resolve::default_resolver;
 use crate::review::{DecisionOutcome, Review};
 
@@ -71,7 +71,9 @@ pub(super) enum ReviewCommand {
 
 /// Runs `ciss review`.
 pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::Result<ExitCode> {
-    let store = settings.open_store().await?;
+    // Review reads and decides on stored records, so a mistyped store path
+    // is an error rather than a new, empty store.
+    let store = settings.open_store_with(OpenMode::Existing).await?;
     let review = Review::new(store, Arc::new(default_resolver()));
     match command {
         ReviewCommand::List { limit } => {

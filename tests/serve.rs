@@ -1,0 +1,87 @@
+//! The served application on a real loopback socket: requests are answered,
+//! a client that never finishes its headers is disconnected, and a stop
+//! signal ends the accept loop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ciss::config::Settings;
+use ciss::graph::{GraphStore, SqliteStore};
+use ciss::startup::Application;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+struct Running {
+    _dir: tempfile::TempDir,
+    address: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves an empty store on a free loopback port with a short header timeout.
+async fn serve() -> Running {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn GraphStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    let mut settings = Settings::load(None).expect("settings");
+    settings.listen = "127.0.0.1:0".to_string();
+    let app = Application::with_store(settings, store)
+        .await
+        .expect("application")
+        .with_header_read_timeout(Duration::from_millis(300));
+    let address = app.address();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    Running {
+        _dir: dir,
+        address,
+        stop,
+        served,
+    }
+}
+
+/// Sends `request` and reads until the server closes the connection.
+async fn exchange(address: std::net::SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(address).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut reply = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut reply))
+        .await
+        .expect("the server closes the connection")
+        .expect("read");
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_health_check_answers() {
+    let running = serve().await;
+    let reply = exchange(
+        running.address,
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.contains("\"status\":\"ok\""), "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unfinished_headers_close_the_connection() {
+    let running = serve().await;
+    // The blank line that ends the headers never comes.
+    let reply = exchange(running.address, "GET /healthz HTTP/1.1\r\nHost: x\r\n").await;
+    assert!(!reply.contains("200 OK"), "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_signal_ends_serving() {
+    let running = serve().await;
+    running.stop.send(()).expect("server is running");
+    let result = tokio::time::timeout(Duration::from_secs(10), running.served)
+        .await
+        .expect("serving ends")
+        .expect("task joins");
+    assert!(result.is_ok(), "{result:?}");
+    assert!(TcpStream::connect(running.address).await.is_err());
+}
