@@ -652,6 +652,40 @@ async fn association_queries_reject_bad_input() {
             "{query}: {response}"
         );
     }
+    let messages = [
+        (
+            r#"{ caseTimeline(personId: "1", limit: -5) { truncated } }"#,
+            "invalid limit -5: must be at least 1",
+        ),
+        (
+            r#"{ associations(personId: "1", depth: -1) { truncated } }"#,
+            "invalid depth -1: must be at least 1",
+        ),
+        (
+            r#"{ associations(personId: "1", maxNodes: -3) { truncated } }"#,
+            "invalid maxNodes -3: must be at least 1",
+        ),
+        (
+            r#"{ person(id: "99999999999999999999999") { id } }"#,
+            "invalid person id \"99999999999999999999999\": out of range",
+        ),
+        (
+            r#"{ person(id: "12a") { id } }"#,
+            "invalid person id \"12a\": expected a number",
+        ),
+        (
+            r#"{ reviewQueue(limit: 0) { probability } }"#,
+            "invalid limit 0: must be at least 1",
+        ),
+    ];
+    for (query, message) in messages {
+        let response = graphql(&world.app, query).await;
+        assert_eq!(
+            response["errors"][0]["message"],
+            json!(message),
+            "{query}: {response}"
+        );
+    }
     let unknown = graphql(
         &world.app,
         r#"{ associations(personId: "424242") { truncated } caseTimeline(personId: "424242") { truncated } }"#,

@@ -3,6 +3,7 @@
 //! event names the record behind it (source, agency, record id, date).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::IntErrorKind;
 
 use async_graphql::{
     ComplexObject, Context, Enum, ErrorExtensions, ID, InputObject, Object, SimpleObject,
@@ -212,12 +213,14 @@ impl AssociationQuery {
         &self,
         ctx: &Context<'_>,
         person_id: ID,
-        #[graphql(default = 1)] depth: u8,
+        #[graphql(default = 1)] depth: i64,
         kinds: Option<Vec<AssociationKind>>,
         record_kinds: Option<Vec<String>>,
-        max_nodes: Option<usize>,
+        max_nodes: Option<i64>,
     ) -> async_graphql::Result<Option<AssociationGraph>> {
         let entity = parse_person_id(&person_id)?;
+        let depth = u8::try_from(positive("depth", depth)?).unwrap_or(u8::MAX);
+        let max_nodes = max_nodes.map(|n| positive("maxNodes", n)).transpose()?;
         let filter = AssocFilter {
             edge_kinds: kinds.into_iter().flatten().map(Into::into).collect(),
             record_kinds: parse_record_kinds(record_kinds)?,
@@ -257,9 +260,10 @@ impl AssociationQuery {
         ctx: &Context<'_>,
         person_id: ID,
         filter: Option<TimelineFilterInput>,
-        limit: Option<usize>,
+        limit: Option<i64>,
     ) -> async_graphql::Result<Option<CaseTimeline>> {
         let entity = parse_person_id(&person_id)?;
+        let limit = limit.map(|n| positive("limit", n)).transpose()?;
         let filter = filter.unwrap_or_default();
         let filter = TimelineFilter {
             case_number: filter.case_number,
@@ -278,13 +282,22 @@ fn bad_input(message: String) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
 }
 
-fn parse_person_id(id: &ID) -> async_graphql::Result<EntityId> {
-    id.parse::<EntityId>().map_err(|_| {
-        bad_input(format!(
-            "invalid person id {:?}: expected a number",
-            id.as_str()
-        ))
+pub(super) fn parse_person_id(id: &ID) -> async_graphql::Result<EntityId> {
+    id.parse::<EntityId>().map_err(|err| {
+        let reason = match err.kind() {
+            IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => "out of range",
+            _ => "expected a number",
+        };
+        bad_input(format!("invalid person id {:?}: {reason}", id.as_str()))
     })
+}
+
+/// Checks a count argument is at least 1; the search checks its upper bound.
+pub(super) fn positive(what: &str, value: i64) -> async_graphql::Result<usize> {
+    usize::try_from(value)
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| bad_input(format!("invalid {what} {value}: must be at least 1")))
 }
 
 fn parse_record_kinds(kinds: Option<Vec<String>>) -> async_graphql::Result<BTreeSet<RecordKind>> {

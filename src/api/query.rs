@@ -36,13 +36,7 @@ impl QueryRoot {
         id: ID,
         as_of: Option<NaiveDate>,
     ) -> async_graphql::Result<Option<Person>> {
-        let Ok(entity) = id.parse::<i64>() else {
-            let error = async_graphql::Error::new(format!(
-                "invalid person id {:?}: expected a number",
-                id.as_str()
-            ));
-            return Err(error.extend_with(|_, e| e.set("code", "BAD_USER_INPUT")));
-        };
+        let entity = super::assoc::parse_person_id(&id)?;
         let profile = search(ctx)
             .person(entity, as_of.unwrap_or_else(today))
             .await;
@@ -91,8 +85,9 @@ impl QueryRoot {
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] limit: usize,
+        #[graphql(default = 50)] limit: i64,
     ) -> async_graphql::Result<Vec<ReviewPair>> {
+        let limit = super::assoc::positive("limit", limit)?;
         let queue = review(ctx)?
             .queue()
             .await

@@ -489,7 +489,7 @@ fn printable(text: &str) -> String {
 
 fn print_resolve(report: &ResolveReport) {
     outln!(
-        "resolved {} mentions into {} people in {} ms ({} review decisions honoured, {} possible matches queued)",
+        "resolved {} mentions into {} entities in {} ms ({} review decisions honoured, {} possible matches queued)",
         report.mentions,
         report.entities,
         report.duration_ms,
