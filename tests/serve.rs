@@ -1,11 +1,13 @@
 //! The served application on a real loopback socket: requests are answered,
-//! a client that never finishes its headers is disconnected, and a stop
-//! signal ends the accept loop.
+//! a wrong token gets a 401 that names the scheme, a client that never
+//! finishes its headers is disconnected, and a stop signal ends the accept
+//! loop.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use ciss::config::Settings;
+use ciss::graph::cypher::Secret;
 use ciss::graph::{GraphStore, SqliteStore};
 use ciss::startup::Application;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -18,13 +20,17 @@ struct Running {
     served: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-/// Serves an empty store on a free loopback port with a short header timeout.
+const TOKEN: &str = "a-test-token-of-32-characters-xx";
+
+/// Serves an empty store on a free loopback port with a short header
+/// timeout and HTTP ingestion on.
 async fn serve() -> Running {
     let dir = tempfile::tempdir().expect("temp dir");
     let store: Arc<dyn GraphStore> =
         Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
     let mut settings = Settings::load(None).expect("settings");
     settings.listen = "127.0.0.1:0".to_string();
+    settings.ingest_token = Some(Secret::new(TOKEN));
     let app = Application::with_store(settings, store)
         .await
         .expect("application")
@@ -64,6 +70,24 @@ async fn served_health_check_answers() {
     .await;
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert!(reply.contains("\"status\":\"ok\""), "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_token_names_the_bearer_scheme() {
+    let running = serve().await;
+    let reply = exchange(
+        running.address,
+        "POST /ingest/dmv HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer wrong\r\n\
+         Content-Length: 2\r\nConnection: close\r\n\r\nxx",
+    )
+    .await
+    .to_lowercase();
+    assert!(reply.starts_with("http/1.1 401"), "{reply}");
+    assert!(
+        reply.contains("www-authenticate: bearer realm=\"ciss ingest\""),
+        "{reply}"
+    );
+    assert!(!reply.contains(TOKEN), "{reply}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
@@ -317,10 +317,16 @@ fn reject_unauthorized(state: &AppState, headers: &HeaderMap) -> Option<Response
         Some(token) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => None,
         _ => {
             tracing::warn!("ingest request rejected: missing or wrong bearer token");
-            Some(error_response(
+            let mut response = error_response(
                 StatusCode::UNAUTHORIZED,
                 "missing or invalid bearer token".to_string(),
-            ))
+            );
+            // RFC 7235 requires a 401 to name the scheme it expects.
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"ciss ingest\""),
+            );
+            Some(response)
         }
     }
 }
