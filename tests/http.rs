@@ -200,6 +200,39 @@ async fn ingest_client_errors_are_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_quarantines_a_non_utf8_line() {
+    let server = server().await;
+    let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");
+    let lines: Vec<&str> = sor.lines().collect();
+    assert!(lines.len() >= 3, "the feed has a middle line");
+    let mut body = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let mut bytes = line.as_bytes().to_vec();
+        if index == 1 {
+            let at = line.find("\"family\":\"").expect("family name") + 10;
+            bytes.insert(at, 0xE9);
+        }
+        body.extend_from_slice(&bytes);
+        body.push(b'\n');
+    }
+
+    let (status, reply) = send(&server.app, ingest_request("sor", &bearer(), body)).await;
+
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["received"], lines.len(), "{reply}");
+    assert_eq!(reply["accepted"], lines.len() - 1, "{reply}");
+    assert_eq!(reply["quarantined"], 1, "{reply}");
+    let error = &reply["errors"][0];
+    assert_eq!(error["line"], 2, "{reply}");
+    assert_eq!(error["field"], "registrant.family", "{reply}");
+    let reason = error["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("registrant.family: invalid utf-8 at byte "),
+        "{reply}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_checks_the_token_before_the_body() {
     let server = server().await;
     let oversized = "x".repeat(2 * 1024 * 1024);

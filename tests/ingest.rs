@@ -65,11 +65,21 @@ fn fixture(feed: &str) -> Fixture {
 }
 
 fn fixture_bytes(feed: &[u8]) -> Fixture {
+    fixture_with(MAPPING, "regs.csv", feed)
+}
+
+/// Builds a fixture whose `regs` source reads JSON Lines with the same fields.
+fn fixture_jsonl(feed: &[u8]) -> Fixture {
+    let mapping = MAPPING.replace("format = \"csv\"", "format = \"jsonl\"");
+    fixture_with(&mapping, "regs.jsonl", feed)
+}
+
+fn fixture_with(mapping: &str, feed_name: &str, feed: &[u8]) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let sources = dir.path().join("sources");
     std::fs::create_dir_all(&sources).expect("sources dir");
-    std::fs::write(sources.join("regs.toml"), MAPPING).expect("mapping");
-    let path = dir.path().join("regs.csv");
+    std::fs::write(sources.join("regs.toml"), mapping).expect("mapping");
+    let path = dir.path().join(feed_name);
     std::fs::write(&path, feed).expect("feed");
     let store = Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
     Fixture {
@@ -269,6 +279,95 @@ async fn invalid_utf8_is_quarantined_and_never_replayed() {
     assert_eq!(
         replay.quarantined, 1,
         "bytes broken at the source stay quarantined"
+    );
+}
+
+/// Returns one registration as a JSON line with the fields of [`HEADER`].
+fn registration_json(id: &str, owner: &str, plate: &str, serial: u32) -> String {
+    serde_json::json!({
+        "REG_ID": id,
+        "REV": "1",
+        "ISSUED": "01/15/2026",
+        "EXPIRES": "01/15/2027",
+        "STATUS": "A",
+        "OWNER": owner,
+        "DOB": "03/04/1971",
+        "PLATE": plate,
+        "VIN": vin(serial),
+        "MAKE": "TOYOTA",
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn jsonl_invalid_utf8_line_is_quarantined() {
+    let mut feed = Vec::new();
+    feed.extend_from_slice(registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1).as_bytes());
+    feed.extend_from_slice(b"\r\n");
+    // Line 2 is Latin-1: "RENÉE" with É as the single byte 0xC9.
+    let line2 = registration_json("J2", "VOSS, RENEE", "AB 2", 2);
+    let at = line2.find("RENEE").expect("owner") + 3;
+    let mut line2 = line2.into_bytes();
+    line2[at] = 0xC9;
+    feed.extend_from_slice(&line2);
+    feed.push(b'\n');
+    feed.extend_from_slice(registration_json("J3", "ODUYA, BENJAMIN", "AB 3", 3).as_bytes());
+    feed.push(b'\n');
+    feed.extend_from_slice(registration_json("J4", "ABARA, NIA", "AB 4", 4).as_bytes());
+    let fixture = fixture_jsonl(&feed);
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.received, 4);
+    assert_eq!(report.inserted, 3, "the lines after the bad one are stored");
+    assert_eq!(report.quarantined, 1);
+    assert!(report.reconciles(), "{report:?}");
+    let entries = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(entry.line, Some(2));
+    assert_eq!(entry.record_id.as_deref(), Some("J2"), "the id is intact");
+    assert_eq!(entry.field.as_deref(), Some("OWNER"));
+    assert_eq!(
+        entry.reason,
+        format!("OWNER: invalid utf-8 at byte {} of the line (0xc9)", at + 1)
+    );
+    assert!(entry.raw.contains("REN\\xc9E"), "{}", entry.raw);
+
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping");
+    let replay = replay_quarantine(fixture.store.as_ref(), &mapping, &IngestOptions::default())
+        .await
+        .expect("replay");
+    assert_eq!(replay.quarantined, 1, "a broken byte is never replayed");
+}
+
+#[tokio::test]
+async fn jsonl_utf16_input_is_rejected_whole() {
+    let text = registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1);
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let fixture = fixture_jsonl(&utf16);
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+
+    let err = ingest_file(
+        fixture.store.as_ref(),
+        &mapping,
+        &fixture.feed,
+        &IngestOptions::default(),
+    )
+    .await
+    .expect_err("a UTF-16 file is rejected");
+
+    assert!(
+        err.to_string()
+            .ends_with("line 1 is not UTF-8 text (a UTF-16 export?); save the file as UTF-8"),
+        "{err}"
     );
 }
 

@@ -293,6 +293,7 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
             raw: entry.raw.clone(),
             parsed,
             salvaged: None,
+            failed_field: None,
         };
         match validate(mapping, entry.file.as_deref(), raw) {
             Validated::Accepted(incoming) => {
@@ -357,7 +358,11 @@ fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRe
 /// Maps one raw record, or explains why it goes to quarantine.
 fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Validated {
     let (record_id, field, reason) = match &raw.parsed {
-        Err(reason) => (salvaged_record_id(mapping, &raw), None, reason.clone()),
+        Err(reason) => (
+            salvaged_record_id(mapping, &raw),
+            raw.failed_field.clone(),
+            reason.clone(),
+        ),
         Ok(value) => match map_record(mapping, value) {
             Ok(record) => {
                 return Validated::Accepted(IncomingRecord {

@@ -3,7 +3,8 @@
 //!
 //! Splitting is sequential and cheap. Parsing a record (UTF-8 checks, JSON,
 //! building the raw text kept with the record) is done by
-//! [`PendingRecord::parse`], which the caller runs in parallel.
+//! [`PendingRecord::parse`], which the caller runs in parallel. A record with
+//! invalid UTF-8 fails alone, with its line and field, in either format.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -28,6 +29,9 @@ pub struct RawRecord {
     /// row with invalid UTF-8, bad bytes as U+FFFD). Used only to name the
     /// record in its quarantine entry, never to store it.
     pub salvaged: Option<InputFields>,
+    /// For a record that could not be parsed, the field at fault when one can
+    /// be named: a CSV column, a JSON path, or `line` for the line as a whole.
+    pub failed_field: Option<String>,
 }
 
 /// The fields of one parsed input record, looked up by the paths a mapping names.
@@ -124,8 +128,8 @@ pub enum PendingRecord {
     Json {
         /// 1-based line number.
         line: u64,
-        /// The line's text.
-        text: String,
+        /// The line's bytes without its line ending, not yet checked as UTF-8.
+        bytes: Vec<u8>,
     },
     /// A record that could not even be split out of the input.
     Unreadable(RawRecord),
@@ -145,7 +149,7 @@ impl PendingRecord {
     pub fn parse(self) -> RawRecord {
         match self {
             PendingRecord::Csv { header, row } => csv_row(header, row),
-            PendingRecord::Json { line, text } => json_line(line, text),
+            PendingRecord::Json { line, bytes } => json_line(line, bytes),
             PendingRecord::Unreadable(raw) => raw,
         }
     }
@@ -178,22 +182,53 @@ pub fn split_records<R: Read>(
     }
 }
 
+/// Splits JSON Lines at `\n`, dropping a `\r` before it as `BufRead::lines`
+/// does. Lines are kept as bytes, so a line that is not UTF-8 becomes one
+/// quarantined record instead of an I/O error that ends the input.
 fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::io::Result<()> {
-    let reader = BufReader::with_capacity(1 << 20, input);
-    for (index, line) in reader.lines().enumerate() {
-        let text = line?;
-        if text.trim().is_empty() {
+    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let mut line = 0u64;
+    loop {
+        let mut bytes = Vec::new();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
+            return Ok(());
+        }
+        line += 1;
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+        }
+        if line == 1 {
+            check_first_jsonl_line(&bytes)?;
+        }
+        if bytes.trim_ascii().is_empty() {
             continue;
         }
-        sink(PendingRecord::Json {
-            line: index as u64 + 1,
-            text,
-        });
+        sink(PendingRecord::Json { line, bytes });
+    }
+}
+
+/// Rejects JSON Lines input that is UTF-16 (a byte-order mark or NUL bytes on
+/// line 1). Every line of such a file would be quarantined, so one error for
+/// the whole input is clearer.
+fn check_first_jsonl_line(bytes: &[u8]) -> std::io::Result<()> {
+    let utf16_bom = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if utf16_bom || bytes.contains(&0) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "line 1 is not UTF-8 text (a UTF-16 export?); save the file as UTF-8",
+        ));
     }
     Ok(())
 }
 
-fn json_line(line: u64, text: String) -> RawRecord {
+fn json_line(line: u64, bytes: Vec<u8>) -> RawRecord {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => return invalid_utf8_json_line(line, err),
+    };
     let parsed = match serde_json::from_str::<Value>(&text) {
         Ok(value @ Value::Object(_)) => Ok(InputFields::Json(value)),
         Ok(_) => Err("expected a JSON object".to_string()),
@@ -204,7 +239,75 @@ fn json_line(line: u64, text: String) -> RawRecord {
         raw: text,
         parsed,
         salvaged: None,
+        failed_field: None,
     }
+}
+
+/// Builds the record for a JSON line that is not valid UTF-8. The reason names
+/// the JSON path of the first string with a bad byte (or `line`), the byte's
+/// position in the line and its value. The raw text shows each bad byte as
+/// `\xHH`, which keeps its value for audit and is not valid JSON, so replay
+/// cannot accept the record: it stays quarantined until the source sends it
+/// again.
+fn invalid_utf8_json_line(line: u64, err: std::string::FromUtf8Error) -> RawRecord {
+    let position = err.utf8_error().valid_up_to();
+    let bytes = err.into_bytes();
+    let salvaged = serde_json::from_str::<Value>(&String::from_utf8_lossy(&bytes))
+        .ok()
+        .filter(Value::is_object);
+    // A U+FFFD that the source sent as valid UTF-8 earlier in the line would
+    // be named instead, but the byte position in the reason stays exact.
+    let field = salvaged
+        .as_ref()
+        .and_then(|value| path_of_replacement(value, ""))
+        .unwrap_or_else(|| "line".to_string());
+    let reason = format!(
+        "{field}: invalid utf-8 at byte {} of the line (0x{:02x})",
+        position + 1,
+        bytes[position]
+    );
+    RawRecord {
+        line,
+        raw: escape_invalid_bytes(&bytes),
+        parsed: Err(reason),
+        salvaged: salvaged.map(InputFields::Json),
+        failed_field: Some(field),
+    }
+}
+
+/// Returns the dotted path of the first string under `value` that contains
+/// U+FFFD, the character a lossy decoding puts in place of invalid bytes.
+fn path_of_replacement(value: &Value, prefix: &str) -> Option<String> {
+    let join = |step: &str| {
+        if prefix.is_empty() {
+            step.to_string()
+        } else {
+            format!("{prefix}.{step}")
+        }
+    };
+    match value {
+        Value::String(text) => text.contains('\u{fffd}').then(|| prefix.to_string()),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(key, item)| path_of_replacement(item, &join(key))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| path_of_replacement(item, &join(&index.to_string()))),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
+/// Returns `bytes` as text with each byte of an invalid UTF-8 sequence written `\xHH`.
+fn escape_invalid_bytes(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            text.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    text
 }
 
 fn split_csv<R: Read>(
@@ -258,6 +361,7 @@ fn split_csv<R: Read>(
                         raw: format!("unreadable csv at line {line}"),
                         parsed: Err(format!("malformed csv: {err}")),
                         salvaged: None,
+                        failed_field: None,
                     }));
                 }
             },
@@ -304,6 +408,7 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
                 row.len()
             )),
             salvaged: None,
+            failed_field: None,
         };
     }
     // The conversion checks UTF-8 and keeps the row's single buffer.
@@ -313,6 +418,7 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
             raw: raw_json(&header.names, &values),
             parsed: Ok(InputFields::Csv { header, values }),
             salvaged: None,
+            failed_field: None,
         },
         Err(err) => {
             let column = err.utf8_error().field();
@@ -325,6 +431,7 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
                 line,
                 raw: lossy_text(&row),
                 parsed: Err(format!("{}: invalid utf-8", header.names[column])),
+                failed_field: Some(header.names[column].clone()),
                 salvaged: Some(InputFields::Csv {
                     header,
                     values: csv::StringRecord::from(salvaged),
@@ -425,5 +532,28 @@ mod tests {
         let records = read_all(Format::Csv, "ID,NOTE\n1,\n");
         let value = records[0].parsed.clone().unwrap().into_json();
         assert_eq!(value, serde_json::json!({"ID": "1", "NOTE": ""}));
+    }
+
+    #[test]
+    fn jsonl_line_endings_and_bad_bytes() {
+        let input: &[u8] = b"{\"a\":\"x\"}\r\n\n{\"a\":\"\xe9\"}\nnot json \xff\n{\"a\":1}";
+        let mut records = Vec::new();
+        read_records(Format::Jsonl, input, &[], &mut |r| records.push(r)).unwrap();
+
+        let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1, 3, 4, 5], "blank line 2 is skipped");
+        assert_eq!(records[0].raw, r#"{"a":"x"}"#, "\\r\\n is stripped");
+        assert_eq!(
+            records[1].parsed.as_ref().unwrap_err(),
+            "a: invalid utf-8 at byte 7 of the line (0xe9)"
+        );
+        assert_eq!(records[1].failed_field.as_deref(), Some("a"));
+        assert_eq!(records[1].raw, r#"{"a":"\xe9"}"#);
+        assert_eq!(
+            records[2].parsed.as_ref().unwrap_err(),
+            "line: invalid utf-8 at byte 10 of the line (0xff)"
+        );
+        assert_eq!(records[2].failed_field.as_deref(), Some("line"));
+        assert!(records[3].parsed.is_ok());
     }
 }
