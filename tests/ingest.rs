@@ -990,6 +990,20 @@ async fn same_version_with_new_content_is_a_conflict() {
     assert_eq!(report.duplicates, 0);
     assert_eq!(report.quarantined, 2, "R1 and the second R9");
     assert!(report.reconciles(), "{report:?}");
+    let sampled: Vec<(Option<u64>, Option<&str>, Option<&str>)> = report
+        .sample_errors
+        .iter()
+        .map(|e| (e.line, e.record_id.as_deref(), e.field.as_deref()))
+        .collect();
+    assert_eq!(
+        sampled,
+        [
+            (Some(2), Some("R1"), Some("version")),
+            (Some(4), Some("R9"), Some("version")),
+        ],
+        "the report names the conflicts it counts"
+    );
+    assert_eq!(report.omitted_errors(), 0);
     let entries = store.quarantine(Some("regs"), false).await.expect("list");
     let conflicts: Vec<_> = entries
         .iter()

@@ -110,8 +110,8 @@ pub struct Batch {
     pub replayed: Vec<i64>,
 }
 
-/// Counts of what storing a batch changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// Counts of what storing a batch changed, with the conflicts the store found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BatchOutcome {
     /// Store id of the batch.
     pub batch_id: i64,
@@ -123,8 +123,13 @@ pub struct BatchOutcome {
     pub superseded: usize,
     /// Versions older than the stored current one: kept, but not current.
     pub stale: usize,
-    /// Quarantine entries in the batch (new or already quarantined before).
+    /// Quarantine entries in the batch (new or already quarantined before),
+    /// including `conflicts`.
     pub quarantined: usize,
+    /// Records quarantined by the store because their version is already
+    /// stored with different content ([`QuarantineEntry::conflict`]). Only the
+    /// store can find them, so the batch's own `quarantined` list lacks them.
+    pub conflicts: Vec<QuarantineEntry>,
 }
 
 /// A record version as stored, with the entity of each party.

@@ -840,6 +840,7 @@ fn stored_again(
     let entry = QuarantineEntry::conflict(file, incoming);
     store_quarantine(tx, &entry, batch_id, true)?;
     outcome.quarantined += 1;
+    outcome.conflicts.push(entry);
     Ok(())
 }
 

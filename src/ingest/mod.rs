@@ -62,7 +62,8 @@ pub struct IngestReport {
     pub quarantined: usize,
     /// Committed batches.
     pub batches: usize,
-    /// The first quarantine entries of the run, for display.
+    /// The first quarantine entries of the run, for display: validation
+    /// failures and version conflicts, in input order within each batch.
     pub sample_errors: Vec<QuarantineEntry>,
 }
 
@@ -89,9 +90,20 @@ impl IngestReport {
         self.received +=
             outcome.inserted + outcome.duplicates + outcome.stale + outcome.quarantined;
         self.batches += 1;
+        // Validation failures and the store's conflicts are listed together in
+        // input order, so a sample names the first quarantined lines, whichever
+        // step found them.
+        let mut errors: Vec<&QuarantineEntry> =
+            batch_errors.iter().chain(&outcome.conflicts).collect();
+        errors.sort_by_key(|entry| entry.line);
         let room = SAMPLE_ERRORS.saturating_sub(self.sample_errors.len());
         self.sample_errors
-            .extend(batch_errors.iter().take(room).cloned());
+            .extend(errors.into_iter().take(room).cloned());
+    }
+
+    /// Quarantined records that `sample_errors` leaves out.
+    pub fn omitted_errors(&self) -> usize {
+        self.quarantined.saturating_sub(self.sample_errors.len())
     }
 }
 

@@ -384,8 +384,14 @@ impl CypherStore {
         let mut statements = record_statements(batch, &plan, &ids, batch_id, &token)?;
         statements.extend(tail_statements(batch, &plan, &ids, batch_id, &token));
         self.transport.run_all(statements).await?;
+        let conflicts = plan
+            .conflicts
+            .iter()
+            .map(|index| QuarantineEntry::conflict(batch.file.as_deref(), &batch.records[*index]))
+            .collect();
         Ok(BatchOutcome {
             batch_id,
+            conflicts,
             ..plan.outcome
         })
     }
