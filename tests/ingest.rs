@@ -282,6 +282,44 @@ async fn invalid_utf8_is_quarantined_and_never_replayed() {
     );
 }
 
+#[tokio::test]
+async fn unterminated_quote_keeps_later_lines() {
+    let feed = [
+        HEADER.to_string(),
+        format!("R1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET A\",03/04/1971,123456789,AB 1234,{},TOYOTA", vin(1)),
+        format!("R2,1,02/01/2026,02/01/2027,A,\"PRZYBYLSKI, TOMASZ,11/30/1988,223456789,CT-77,{},FORD", vin(3)),
+        format!("R3,1,03/04/2026,03/04/2027,A,\"VOSS, ERIKA\",01/02/1965,423456789,VV 6,{},SUBARU", vin(5)),
+        format!("R4,1,04/01/2026,04/01/2027,A,\"ODUYA, BENJAMIN\",09/09/1979,523456789,OB 7,{},MAZDA", vin(6)),
+    ]
+    .join("\n");
+    let fixture = fixture(&feed);
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.received, 4, "every data line is counted");
+    assert_eq!(
+        report.inserted, 3,
+        "the lines after the bad quote are stored"
+    );
+    assert_eq!(report.quarantined, 1);
+    assert!(report.reconciles(), "{report:?}");
+    let entries = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(entry.line, Some(3));
+    assert_eq!(entry.record_id.as_deref(), Some("R2"));
+    assert_eq!(entry.field.as_deref(), Some("OWNER"));
+    assert_eq!(
+        entry.reason,
+        "malformed csv: unterminated quote in OWNER; line 4 was read as its value, \
+         so it is read again as a record"
+    );
+}
+
 /// Returns one registration as a JSON line with the fields of [`HEADER`].
 fn registration_json(id: &str, owner: &str, plate: &str, serial: u32) -> String {
     serde_json::json!({

@@ -8,6 +8,7 @@
 
 mod map;
 pub mod mapping;
+mod quote;
 mod read;
 
 use std::io::Read;
