@@ -105,6 +105,10 @@ pub struct Batch {
     pub records: Vec<IncomingRecord>,
     /// Records that failed validation.
     pub quarantined: Vec<QuarantineEntry>,
+    /// The record version of each entry in `quarantined`, by position, when
+    /// it could be read. A missing or `None` version counts as unknown, and
+    /// any later accepted copy of the record resolves such an entry.
+    pub quarantined_versions: Vec<Option<u32>>,
     /// Quarantine entries this batch replays; they are marked replayed once the
     /// batch commits.
     pub replayed: Vec<i64>,
@@ -339,7 +343,9 @@ pub trait GraphStore: Send + Sync {
         value: &str,
     ) -> Result<Vec<EntityId>, StoreError>;
 
-    /// Returns quarantine entries, optionally for one source, optionally with replayed ones.
+    /// Returns quarantine entries, optionally for one source. Only open entries
+    /// are returned unless `include_replayed` is set, which adds the entries
+    /// closed by a replay or resolved by a later accepted copy of their record.
     async fn quarantine(
         &self,
         source: Option<&str>,

@@ -315,7 +315,10 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
                     batch.replayed.push(id);
                 }
             }
-            Validated::Quarantined(failed) => batch.quarantined.push(failed),
+            Validated::Quarantined(failed, version) => {
+                batch.quarantined.push(failed);
+                batch.quarantined_versions.push(version);
+            }
         }
     }
     batch
@@ -342,10 +345,11 @@ async fn apply_with_retry(
     }
 }
 
-/// The outcome of validating one record.
+/// The outcome of validating one record. A quarantined record keeps its
+/// version when it could be read.
 enum Validated {
     Accepted(IncomingRecord),
-    Quarantined(QuarantineEntry),
+    Quarantined(QuarantineEntry, Option<u32>),
 }
 
 fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRecord>) -> Batch {
@@ -362,7 +366,10 @@ fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRe
     for result in results {
         match result {
             Validated::Accepted(record) => batch.records.push(record),
-            Validated::Quarantined(entry) => batch.quarantined.push(entry),
+            Validated::Quarantined(entry, version) => {
+                batch.quarantined.push(entry);
+                batch.quarantined_versions.push(version);
+            }
         }
     }
     batch
@@ -370,6 +377,7 @@ fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRe
 
 /// Maps one raw record, or explains why it goes to quarantine.
 fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Validated {
+    let version = readable_version(mapping, raw.parsed.as_ref().ok().or(raw.salvaged.as_ref()));
     let (record_id, field, reason) = match &raw.parsed {
         Err(reason) => (
             salvaged_record_id(mapping, &raw),
@@ -399,7 +407,7 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
             }
         },
     };
-    Validated::Quarantined(QuarantineEntry {
+    let entry = QuarantineEntry {
         id: None,
         source: mapping.name.clone(),
         file: file.map(str::to_string),
@@ -408,7 +416,27 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
         field,
         reason,
         raw: raw.raw,
-    })
+    };
+    Validated::Quarantined(entry, version)
+}
+
+/// Returns the version of a record that failed validation, read as
+/// `map_record` reads it (version 1 when the mapping or the record has
+/// none), or `None` when it is not a valid version.
+fn readable_version(mapping: &SourceMapping, fields: Option<&InputFields>) -> Option<u32> {
+    let Some(spec) = mapping.record.version.as_ref() else {
+        return Some(1);
+    };
+    let rule = spec.rule();
+    let text = match (&rule.value, &rule.path) {
+        (Some(value), _) => Some(value.trim().to_string()),
+        (None, Some(path)) => fields?.lookup(path),
+        (None, None) => None,
+    };
+    match text {
+        None => Some(1),
+        Some(text) => text.parse::<u32>().ok().filter(|version| *version >= 1),
+    }
 }
 
 /// Returns the record id of a record that could not be parsed, when its id
