@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ciss::graph::{GraphStore, SqliteStore};
+use ciss::graph::cypher::FalkorTransport;
+use ciss::graph::{CypherStore, GraphStore, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
 use ciss::ingest::{IngestOptions, IngestReport, ingest_file, ingest_reader, replay_quarantine};
 use ciss::normalize::vin_check_digit;
@@ -1081,134 +1082,175 @@ async fn same_version_with_new_content_is_a_conflict() {
     assert_eq!(still.len(), 2, "a replayed conflict stays open: {open:?}");
 }
 
-/// Ingests `rows` (CSV lines after [`HEADER`]) from a new file next to the fixture's feed.
-async fn ingest_rows(fixture: &Fixture, name: &str, rows: &[String]) -> IngestReport {
+/// Ingests `rows` (CSV lines after [`HEADER`]) into `store` from a new file
+/// next to the fixture's feed.
+async fn ingest_rows(
+    fixture: &Fixture,
+    store: &dyn GraphStore,
+    name: &str,
+    rows: &[String],
+) -> IngestReport {
     let path = fixture.feed.with_file_name(name);
     std::fs::write(&path, format!("{HEADER}\n{}\n", rows.join("\n"))).expect("feed");
+    ingest_path(fixture, store, &path).await
+}
+
+async fn ingest_path(fixture: &Fixture, store: &dyn GraphStore, path: &Path) -> IngestReport {
     let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
-    ingest_file(
-        fixture.store.as_ref(),
-        &mapping,
-        &path,
-        &IngestOptions::default(),
-    )
-    .await
-    .expect("ingest runs")
+    ingest_file(store, &mapping, path, &IngestOptions::default())
+        .await
+        .expect("ingest runs")
 }
 
 /// Returns the record ids of the open quarantine entries, in id order.
-async fn open_record_ids(fixture: &Fixture) -> Vec<Option<String>> {
-    let entries = fixture
-        .store
+async fn open_record_ids(store: &dyn GraphStore) -> Vec<Option<String>> {
+    let entries = store
         .quarantine(Some("regs"), false)
         .await
         .expect("quarantine");
     entries.into_iter().map(|e| e.record_id).collect()
 }
 
+/// Runs `check` on the fixture's SQLite store, then on FalkorDB in a graph of
+/// its own when `CISS_TEST_FALKOR_URI` (`falkor://HOST:PORT`) is set.
+async fn on_every_store<F>(check: F)
+where
+    F: AsyncFn(&Fixture, &dyn GraphStore),
+{
+    let fixture = fixture(&mixed_feed());
+    check(&fixture, fixture.store.as_ref()).await;
+
+    let Ok(uri) = std::env::var("CISS_TEST_FALKOR_URI") else {
+        eprintln!("skipping the falkordb run: CISS_TEST_FALKOR_URI is not set");
+        return;
+    };
+    let address = uri.trim_start_matches("falkor://").trim_end_matches('/');
+    let graph = format!(
+        "ciss-ingest-test-{}-{}",
+        std::process::id(),
+        fixture_serial()
+    );
+    let transport = Arc::new(
+        FalkorTransport::connect(address, &graph)
+            .await
+            .expect("falkordb connects"),
+    );
+    let store = CypherStore::open(transport.clone())
+        .await
+        .expect("falkordb store opens");
+    check(&fixture, &store).await;
+    transport.delete_graph().await.expect("test graph deleted");
+}
+
+fn fixture_serial() -> usize {
+    static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    SERIAL.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+}
+
 #[tokio::test]
 async fn corrected_copy_resolves_quarantine() {
-    let fixture = fixture(&mixed_feed());
-    ingest(&fixture).await;
-    let before = open_record_ids(&fixture).await;
-    assert!(before.contains(&Some("R5".to_string())), "{before:?}");
-    assert!(before.contains(&Some("R6".to_string())), "{before:?}");
+    on_every_store(async |fixture: &Fixture, store: &dyn GraphStore| {
+        ingest_path(fixture, store, &fixture.feed).await;
+        let before = open_record_ids(store).await;
+        assert!(before.contains(&Some("R5".to_string())), "{before:?}");
+        assert!(before.contains(&Some("R6".to_string())), "{before:?}");
 
-    let corrected = format!(
-        "R5,1,03/03/2026,03/03/2027,A,\"QUINTERO, ALMA\",07/08/1990,323456789,ZZ 5,{},KIA",
-        vin(7)
-    );
-    let report = ingest_rows(&fixture, "corrected.csv", &[corrected]).await;
-    assert_eq!(report.inserted, 1);
+        let corrected = format!(
+            "R5,1,03/03/2026,03/03/2027,A,\"QUINTERO, ALMA\",07/08/1990,323456789,ZZ 5,{},KIA",
+            vin(7)
+        );
+        let report = ingest_rows(fixture, store, "corrected.csv", &[corrected]).await;
+        assert_eq!(report.inserted, 1);
 
-    let open = open_record_ids(&fixture).await;
-    assert!(!open.contains(&Some("R5".to_string())), "{open:?}");
-    assert!(
-        open.contains(&Some("R6".to_string())),
-        "R6 is not corrected"
-    );
-    assert_eq!(open.len(), before.len() - 1);
-    let all = fixture
-        .store
-        .quarantine(Some("regs"), true)
-        .await
-        .expect("quarantine");
-    assert_eq!(
-        all.len(),
-        before.len(),
-        "the resolved entry is kept for audit"
-    );
-    let counts = fixture.store.counts().await.expect("counts");
-    assert_eq!(counts.quarantined, open.len() as u64);
+        let open = open_record_ids(store).await;
+        assert!(!open.contains(&Some("R5".to_string())), "{open:?}");
+        assert!(
+            open.contains(&Some("R6".to_string())),
+            "R6 is not corrected"
+        );
+        assert_eq!(open.len(), before.len() - 1);
+        let all = store
+            .quarantine(Some("regs"), true)
+            .await
+            .expect("quarantine");
+        assert_eq!(
+            all.len(),
+            before.len(),
+            "the resolved entry is kept for audit"
+        );
+        let counts = store.counts().await.expect("counts");
+        assert_eq!(counts.quarantined, open.len() as u64);
 
-    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping");
-    let replay = replay_quarantine(fixture.store.as_ref(), &mapping, &IngestOptions::default())
-        .await
-        .expect("replay");
-    assert_eq!(
-        replay.received,
-        open.len(),
-        "a resolved entry is not replayed"
-    );
+        let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping");
+        let replay = replay_quarantine(store, &mapping, &IngestOptions::default())
+            .await
+            .expect("replay");
+        assert_eq!(
+            replay.received,
+            open.len(),
+            "a resolved entry is not replayed"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn older_copy_leaves_quarantine_open() {
-    let fixture = fixture(&mixed_feed());
-    ingest(&fixture).await;
-    let row = |version: u32, dob: &str| {
-        format!(
-            "R8,{version},05/01/2026,05/01/2027,A,\"ABARA, NIA\",{dob},623456789,NA 8,{},FIAT",
-            vin(8)
-        )
-    };
-    let bad = ingest_rows(&fixture, "bad.csv", &[row(3, "13/45/1992")]).await;
-    assert_eq!(bad.quarantined, 1, "{bad:?}");
+    on_every_store(async |fixture: &Fixture, store: &dyn GraphStore| {
+        ingest_path(fixture, store, &fixture.feed).await;
+        let row = |version: u32, dob: &str| {
+            format!(
+                "R8,{version},05/01/2026,05/01/2027,A,\"ABARA, NIA\",{dob},623456789,NA 8,{},FIAT",
+                vin(8)
+            )
+        };
+        let bad = ingest_rows(fixture, store, "bad.csv", &[row(3, "13/45/1992")]).await;
+        assert_eq!(bad.quarantined, 1, "{bad:?}");
 
-    let older = ingest_rows(&fixture, "older.csv", &[row(2, "02/02/1992")]).await;
-    assert_eq!(older.inserted, 1);
-    let open = open_record_ids(&fixture).await;
-    assert!(
-        open.contains(&Some("R8".to_string())),
-        "version 2 does not correct version 3: {open:?}"
-    );
+        let older = ingest_rows(fixture, store, "older.csv", &[row(2, "02/02/1992")]).await;
+        assert_eq!(older.inserted, 1);
+        let open = open_record_ids(store).await;
+        assert!(
+            open.contains(&Some("R8".to_string())),
+            "version 2 does not correct version 3: {open:?}"
+        );
 
-    let fixed = ingest_rows(&fixture, "fixed.csv", &[row(3, "02/02/1992")]).await;
-    assert_eq!(fixed.inserted, 1);
-    let open = open_record_ids(&fixture).await;
-    assert!(!open.contains(&Some("R8".to_string())), "{open:?}");
+        let fixed = ingest_rows(fixture, store, "fixed.csv", &[row(3, "02/02/1992")]).await;
+        assert_eq!(fixed.inserted, 1);
+        let open = open_record_ids(store).await;
+        assert!(!open.contains(&Some("R8".to_string())), "{open:?}");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn higher_version_resolves_a_conflict() {
-    let fixture = fixture(&mixed_feed());
-    ingest(&fixture).await;
-    let row = |version: u32, plate: &str| {
-        format!(
-            "R1,{version},01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET A\",03/04/1971,123456789,{plate},{},TOYOTA",
-            vin(1)
-        )
-    };
-    let conflict = ingest_rows(&fixture, "conflict.csv", &[row(1, "ZZ 4321")]).await;
-    assert_eq!(conflict.quarantined, 1, "{conflict:?}");
-    assert!(
-        open_record_ids(&fixture)
-            .await
-            .contains(&Some("R1".to_string()))
-    );
+    on_every_store(async |fixture: &Fixture, store: &dyn GraphStore| {
+        ingest_path(fixture, store, &fixture.feed).await;
+        let row = |version: u32, plate: &str| {
+            format!(
+                "R1,{version},01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET A\",03/04/1971,123456789,{plate},{},TOYOTA",
+                vin(1)
+            )
+        };
+        let conflict = ingest_rows(fixture, store, "conflict.csv", &[row(1, "ZZ 4321")]).await;
+        assert_eq!(conflict.quarantined, 1, "{conflict:?}");
+        assert!(open_record_ids(store).await.contains(&Some("R1".to_string())));
 
-    let changed = ingest_rows(&fixture, "changed.csv", &[row(2, "ZZ 4321")]).await;
-    assert_eq!(changed.inserted, 1);
-    let open = open_record_ids(&fixture).await;
-    assert!(!open.contains(&Some("R1".to_string())), "{open:?}");
+        let changed = ingest_rows(fixture, store, "changed.csv", &[row(2, "ZZ 4321")]).await;
+        assert_eq!(changed.inserted, 1);
+        let open = open_record_ids(store).await;
+        assert!(!open.contains(&Some("R1".to_string())), "{open:?}");
 
-    let again = ingest_rows(&fixture, "conflict-again.csv", &[row(1, "ZZ 4321")]).await;
-    assert_eq!(again.quarantined, 1, "{again:?}");
-    let open = open_record_ids(&fixture).await;
-    assert!(
-        open.contains(&Some("R1".to_string())),
-        "a rejected copy sent again is open again: {open:?}"
-    );
+        let again = ingest_rows(fixture, store, "conflict-again.csv", &[row(1, "ZZ 4321")]).await;
+        assert_eq!(again.quarantined, 1, "{again:?}");
+        let open = open_record_ids(store).await;
+        assert!(
+            open.contains(&Some("R1".to_string())),
+            "a rejected copy sent again is open again: {open:?}"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
