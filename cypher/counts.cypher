@@ -10,6 +10,6 @@ WITH records, current_records, mentions, entities, count(v) AS vehicles
 OPTIONAL MATCH (b:Batch)
 WITH records, current_records, mentions, entities, vehicles, count(b) AS batches
 OPTIONAL MATCH (q:Quarantine)
-WHERE q.replayed_batch IS NULL
+WHERE q.replayed_batch IS NULL AND q.resolved_batch IS NULL
 RETURN records, current_records, mentions, entities, vehicles, batches,
   count(q) AS quarantined

@@ -200,6 +200,74 @@ async fn ingest_client_errors_are_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_quarantines_a_non_utf8_line() {
+    let server = server().await;
+    let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");
+    let lines: Vec<&str> = sor.lines().collect();
+    assert!(lines.len() >= 3, "the feed has a middle line");
+    let mut body = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        let mut bytes = line.as_bytes().to_vec();
+        if index == 1 {
+            let at = line.find("\"family\":\"").expect("family name") + 10;
+            bytes.insert(at, 0xE9);
+        }
+        body.extend_from_slice(&bytes);
+        body.push(b'\n');
+    }
+
+    let (status, reply) = send(&server.app, ingest_request("sor", &bearer(), body)).await;
+
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["received"], lines.len(), "{reply}");
+    assert_eq!(reply["accepted"], lines.len() - 1, "{reply}");
+    assert_eq!(reply["quarantined"], 1, "{reply}");
+    let error = &reply["errors"][0];
+    assert_eq!(error["line"], 2, "{reply}");
+    assert_eq!(error["field"], "registrant.family", "{reply}");
+    let reason = error["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("registrant.family: invalid utf-8 at byte "),
+        "{reply}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_errors_list_version_conflicts() {
+    let server = server().await;
+    let dmv = std::fs::read_to_string(server.feeds.join("dmv.csv")).expect("feed");
+    let lines: Vec<&str> = dmv.lines().collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    // The first record comes back under its stored version with a new expiry
+    // date, and the second with a status code the mapping does not know.
+    let mut changed: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    changed[column("EXPIR_DT")] = "01-01-2040".to_string();
+    let mut invalid: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+    invalid[column("STATUS_CD")] = "Q".to_string();
+    let body = [lines[0].to_string(), changed.join(","), invalid.join(",")].join("\n");
+
+    let (status, reply) = send(&server.app, ingest_request("dmv", &bearer(), body)).await;
+
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["quarantined"], 2, "{reply}");
+    assert_eq!(reply["omitted_errors"], 0, "{reply}");
+    let errors = reply["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 2, "{reply}");
+    let conflict = &errors[0];
+    assert_eq!(conflict["line"], 2, "{reply}");
+    assert_eq!(conflict["record_id"], changed[column("TXN_ID")], "{reply}");
+    assert_eq!(conflict["field"], "version", "{reply}");
+    let reason = conflict["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("is already stored with different content"),
+        "{reply}"
+    );
+    assert_eq!(errors[1]["line"], 3, "{reply}");
+    assert_eq!(errors[1]["field"], "STATUS_CD", "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_checks_the_token_before_the_body() {
     let server = server().await;
     let oversized = "x".repeat(2 * 1024 * 1024);

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ciss::graph::{GraphStore, SqliteStore};
+use ciss::graph::cypher::FalkorTransport;
+use ciss::graph::{CypherStore, GraphStore, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
 use ciss::ingest::{IngestOptions, IngestReport, ingest_file, ingest_reader, replay_quarantine};
 use ciss::normalize::vin_check_digit;
@@ -65,11 +66,21 @@ fn fixture(feed: &str) -> Fixture {
 }
 
 fn fixture_bytes(feed: &[u8]) -> Fixture {
+    fixture_with(MAPPING, "regs.csv", feed)
+}
+
+/// Builds a fixture whose `regs` source reads JSON Lines with the same fields.
+fn fixture_jsonl(feed: &[u8]) -> Fixture {
+    let mapping = MAPPING.replace("format = \"csv\"", "format = \"jsonl\"");
+    fixture_with(&mapping, "regs.jsonl", feed)
+}
+
+fn fixture_with(mapping: &str, feed_name: &str, feed: &[u8]) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let sources = dir.path().join("sources");
     std::fs::create_dir_all(&sources).expect("sources dir");
-    std::fs::write(sources.join("regs.toml"), MAPPING).expect("mapping");
-    let path = dir.path().join("regs.csv");
+    std::fs::write(sources.join("regs.toml"), mapping).expect("mapping");
+    let path = dir.path().join(feed_name);
     std::fs::write(&path, feed).expect("feed");
     let store = Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
     Fixture {
@@ -269,6 +280,133 @@ async fn invalid_utf8_is_quarantined_and_never_replayed() {
     assert_eq!(
         replay.quarantined, 1,
         "bytes broken at the source stay quarantined"
+    );
+}
+
+#[tokio::test]
+async fn unterminated_quote_keeps_later_lines() {
+    let feed = [
+        HEADER.to_string(),
+        format!("R1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET A\",03/04/1971,123456789,AB 1234,{},TOYOTA", vin(1)),
+        format!("R2,1,02/01/2026,02/01/2027,A,\"PRZYBYLSKI, TOMASZ,11/30/1988,223456789,CT-77,{},FORD", vin(3)),
+        format!("R3,1,03/04/2026,03/04/2027,A,\"VOSS, ERIKA\",01/02/1965,423456789,VV 6,{},SUBARU", vin(5)),
+        format!("R4,1,04/01/2026,04/01/2027,A,\"ODUYA, BENJAMIN\",09/09/1979,523456789,OB 7,{},MAZDA", vin(6)),
+    ]
+    .join("\n");
+    let fixture = fixture(&feed);
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.received, 4, "every data line is counted");
+    assert_eq!(
+        report.inserted, 3,
+        "the lines after the bad quote are stored"
+    );
+    assert_eq!(report.quarantined, 1);
+    assert!(report.reconciles(), "{report:?}");
+    let entries = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(entry.line, Some(3));
+    assert_eq!(entry.record_id.as_deref(), Some("R2"));
+    assert_eq!(entry.field.as_deref(), Some("OWNER"));
+    assert_eq!(
+        entry.reason,
+        "malformed csv: unterminated quote in OWNER; line 4 was read as its value, \
+         so it is read again as a record"
+    );
+}
+
+/// Returns one registration as a JSON line with the fields of [`HEADER`].
+fn registration_json(id: &str, owner: &str, plate: &str, serial: u32) -> String {
+    serde_json::json!({
+        "REG_ID": id,
+        "REV": "1",
+        "ISSUED": "01/15/2026",
+        "EXPIRES": "01/15/2027",
+        "STATUS": "A",
+        "OWNER": owner,
+        "DOB": "03/04/1971",
+        "PLATE": plate,
+        "VIN": vin(serial),
+        "MAKE": "TOYOTA",
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn jsonl_invalid_utf8_line_is_quarantined() {
+    let mut feed = Vec::new();
+    feed.extend_from_slice(registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1).as_bytes());
+    feed.extend_from_slice(b"\r\n");
+    // Line 2 is Latin-1: "RENÉE" with É as the single byte 0xC9.
+    let line2 = registration_json("J2", "VOSS, RENEE", "AB 2", 2);
+    let at = line2.find("RENEE").expect("owner") + 3;
+    let mut line2 = line2.into_bytes();
+    line2[at] = 0xC9;
+    feed.extend_from_slice(&line2);
+    feed.push(b'\n');
+    feed.extend_from_slice(registration_json("J3", "ODUYA, BENJAMIN", "AB 3", 3).as_bytes());
+    feed.push(b'\n');
+    feed.extend_from_slice(registration_json("J4", "ABARA, NIA", "AB 4", 4).as_bytes());
+    let fixture = fixture_jsonl(&feed);
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.received, 4);
+    assert_eq!(report.inserted, 3, "the lines after the bad one are stored");
+    assert_eq!(report.quarantined, 1);
+    assert!(report.reconciles(), "{report:?}");
+    let entries = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(entry.line, Some(2));
+    assert_eq!(entry.record_id.as_deref(), Some("J2"), "the id is intact");
+    assert_eq!(entry.field.as_deref(), Some("OWNER"));
+    assert_eq!(
+        entry.reason,
+        format!("OWNER: invalid utf-8 at byte {} of the line (0xc9)", at + 1)
+    );
+    assert!(entry.raw.contains("REN\\xc9E"), "{}", entry.raw);
+
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping");
+    let replay = replay_quarantine(fixture.store.as_ref(), &mapping, &IngestOptions::default())
+        .await
+        .expect("replay");
+    assert_eq!(replay.quarantined, 1, "a broken byte is never replayed");
+}
+
+#[tokio::test]
+async fn jsonl_utf16_input_is_rejected_whole() {
+    let text = registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1);
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let fixture = fixture_jsonl(&utf16);
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+
+    let err = ingest_file(
+        fixture.store.as_ref(),
+        &mapping,
+        &fixture.feed,
+        &IngestOptions::default(),
+    )
+    .await
+    .expect_err("a UTF-16 file is rejected");
+
+    assert!(
+        err.to_string()
+            .ends_with("line 1 is not UTF-8 text (a UTF-16 export?); save the file as UTF-8"),
+        "{err}"
     );
 }
 
@@ -891,6 +1029,20 @@ async fn same_version_with_new_content_is_a_conflict() {
     assert_eq!(report.duplicates, 0);
     assert_eq!(report.quarantined, 2, "R1 and the second R9");
     assert!(report.reconciles(), "{report:?}");
+    let sampled: Vec<(Option<u64>, Option<&str>, Option<&str>)> = report
+        .sample_errors
+        .iter()
+        .map(|e| (e.line, e.record_id.as_deref(), e.field.as_deref()))
+        .collect();
+    assert_eq!(
+        sampled,
+        [
+            (Some(2), Some("R1"), Some("version")),
+            (Some(4), Some("R9"), Some("version")),
+        ],
+        "the report names the conflicts it counts"
+    );
+    assert_eq!(report.omitted_errors(), 0);
     let entries = store.quarantine(Some("regs"), false).await.expect("list");
     let conflicts: Vec<_> = entries
         .iter()
@@ -928,6 +1080,177 @@ async fn same_version_with_new_content_is_a_conflict() {
         .filter(|e| e.field.as_deref() == Some("version"))
         .collect();
     assert_eq!(still.len(), 2, "a replayed conflict stays open: {open:?}");
+}
+
+/// Ingests `rows` (CSV lines after [`HEADER`]) into `store` from a new file
+/// next to the fixture's feed.
+async fn ingest_rows(
+    fixture: &Fixture,
+    store: &dyn GraphStore,
+    name: &str,
+    rows: &[String],
+) -> IngestReport {
+    let path = fixture.feed.with_file_name(name);
+    std::fs::write(&path, format!("{HEADER}\n{}\n", rows.join("\n"))).expect("feed");
+    ingest_path(fixture, store, &path).await
+}
+
+async fn ingest_path(fixture: &Fixture, store: &dyn GraphStore, path: &Path) -> IngestReport {
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    ingest_file(store, &mapping, path, &IngestOptions::default())
+        .await
+        .expect("ingest runs")
+}
+
+/// Returns the record ids of the open quarantine entries, in id order.
+async fn open_record_ids(store: &dyn GraphStore) -> Vec<Option<String>> {
+    let entries = store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine");
+    entries.into_iter().map(|e| e.record_id).collect()
+}
+
+/// Runs `check` on the fixture's SQLite store, then on FalkorDB in a graph of
+/// its own when `CISS_TEST_FALKOR_URI` (`falkor://HOST:PORT`) is set.
+async fn on_every_store<F>(check: F)
+where
+    F: AsyncFn(&Fixture, &dyn GraphStore),
+{
+    let fixture = fixture(&mixed_feed());
+    check(&fixture, fixture.store.as_ref()).await;
+
+    let Ok(uri) = std::env::var("CISS_TEST_FALKOR_URI") else {
+        eprintln!("skipping the falkordb run: CISS_TEST_FALKOR_URI is not set");
+        return;
+    };
+    let address = uri.trim_start_matches("falkor://").trim_end_matches('/');
+    let graph = format!(
+        "ciss-ingest-test-{}-{}",
+        std::process::id(),
+        fixture_serial()
+    );
+    let transport = Arc::new(
+        FalkorTransport::connect(address, &graph)
+            .await
+            .expect("falkordb connects"),
+    );
+    let store = CypherStore::open(transport.clone())
+        .await
+        .expect("falkordb store opens");
+    check(&fixture, &store).await;
+    transport.delete_graph().await.expect("test graph deleted");
+}
+
+fn fixture_serial() -> usize {
+    static SERIAL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    SERIAL.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn corrected_copy_resolves_quarantine() {
+    on_every_store(async |fixture: &Fixture, store: &dyn GraphStore| {
+        ingest_path(fixture, store, &fixture.feed).await;
+        let before = open_record_ids(store).await;
+        assert!(before.contains(&Some("R5".to_string())), "{before:?}");
+        assert!(before.contains(&Some("R6".to_string())), "{before:?}");
+
+        let corrected = format!(
+            "R5,1,03/03/2026,03/03/2027,A,\"QUINTERO, ALMA\",07/08/1990,323456789,ZZ 5,{},KIA",
+            vin(7)
+        );
+        let report = ingest_rows(fixture, store, "corrected.csv", &[corrected]).await;
+        assert_eq!(report.inserted, 1);
+
+        let open = open_record_ids(store).await;
+        assert!(!open.contains(&Some("R5".to_string())), "{open:?}");
+        assert!(
+            open.contains(&Some("R6".to_string())),
+            "R6 is not corrected"
+        );
+        assert_eq!(open.len(), before.len() - 1);
+        let all = store
+            .quarantine(Some("regs"), true)
+            .await
+            .expect("quarantine");
+        assert_eq!(
+            all.len(),
+            before.len(),
+            "the resolved entry is kept for audit"
+        );
+        let counts = store.counts().await.expect("counts");
+        assert_eq!(counts.quarantined, open.len() as u64);
+
+        let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping");
+        let replay = replay_quarantine(store, &mapping, &IngestOptions::default())
+            .await
+            .expect("replay");
+        assert_eq!(
+            replay.received,
+            open.len(),
+            "a resolved entry is not replayed"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn older_copy_leaves_quarantine_open() {
+    on_every_store(async |fixture: &Fixture, store: &dyn GraphStore| {
+        ingest_path(fixture, store, &fixture.feed).await;
+        let row = |version: u32, dob: &str| {
+            format!(
+                "R8,{version},05/01/2026,05/01/2027,A,\"ABARA, NIA\",{dob},623456789,NA 8,{},FIAT",
+                vin(8)
+            )
+        };
+        let bad = ingest_rows(fixture, store, "bad.csv", &[row(3, "13/45/1992")]).await;
+        assert_eq!(bad.quarantined, 1, "{bad:?}");
+
+        let older = ingest_rows(fixture, store, "older.csv", &[row(2, "02/02/1992")]).await;
+        assert_eq!(older.inserted, 1);
+        let open = open_record_ids(store).await;
+        assert!(
+            open.contains(&Some("R8".to_string())),
+            "version 2 does not correct version 3: {open:?}"
+        );
+
+        let fixed = ingest_rows(fixture, store, "fixed.csv", &[row(3, "02/02/1992")]).await;
+        assert_eq!(fixed.inserted, 1);
+        let open = open_record_ids(store).await;
+        assert!(!open.contains(&Some("R8".to_string())), "{open:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn higher_version_resolves_a_conflict() {
+    on_every_store(async |fixture: &Fixture, store: &dyn GraphStore| {
+        ingest_path(fixture, store, &fixture.feed).await;
+        let row = |version: u32, plate: &str| {
+            format!(
+                "R1,{version},01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET A\",03/04/1971,123456789,{plate},{},TOYOTA",
+                vin(1)
+            )
+        };
+        let conflict = ingest_rows(fixture, store, "conflict.csv", &[row(1, "ZZ 4321")]).await;
+        assert_eq!(conflict.quarantined, 1, "{conflict:?}");
+        assert!(open_record_ids(store).await.contains(&Some("R1".to_string())));
+
+        let changed = ingest_rows(fixture, store, "changed.csv", &[row(2, "ZZ 4321")]).await;
+        assert_eq!(changed.inserted, 1);
+        let open = open_record_ids(store).await;
+        assert!(!open.contains(&Some("R1".to_string())), "{open:?}");
+
+        let again = ingest_rows(fixture, store, "conflict-again.csv", &[row(1, "ZZ 4321")]).await;
+        assert_eq!(again.quarantined, 1, "{again:?}");
+        let open = open_record_ids(store).await;
+        assert!(
+            open.contains(&Some("R1".to_string())),
+            "a rejected copy sent again is open again: {open:?}"
+        );
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -210,7 +210,9 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 /// Ingests a request body of records in the source's own format (JSON Lines or
-/// CSV), then re-resolves, and returns the reconciled counts.
+/// CSV), then re-resolves, and returns the reconciled counts. `errors` lists
+/// the first quarantined records, version conflicts included, and
+/// `omitted_errors` counts the rest.
 async fn ingest(
     State(state): State<AppState>,
     Path(source): Path<String>,
@@ -284,6 +286,7 @@ async fn ingest(
             "field": e.field,
             "reason": e.reason,
         })).collect::<Vec<_>>(),
+        "omitted_errors": report.omitted_errors(),
     }))
     .into_response()
 }

@@ -451,10 +451,10 @@ fn print_ingest(file: &Path, report: &IngestReport) {
     for entry in &report.sample_errors {
         outln!("  quarantined: {}", describe_entry(entry));
     }
-    if report.quarantined > report.sample_errors.len() {
+    if report.omitted_errors() > 0 {
         outln!(
             "  ... {} more; see `ciss quarantine list`",
-            report.quarantined - report.sample_errors.len()
+            report.omitted_errors()
         );
     }
 }

@@ -105,13 +105,17 @@ pub struct Batch {
     pub records: Vec<IncomingRecord>,
     /// Records that failed validation.
     pub quarantined: Vec<QuarantineEntry>,
+    /// The record version of each entry in `quarantined`, by position, when
+    /// it could be read. A missing or `None` version counts as unknown, and
+    /// any later accepted copy of the record resolves such an entry.
+    pub quarantined_versions: Vec<Option<u32>>,
     /// Quarantine entries this batch replays; they are marked replayed once the
     /// batch commits.
     pub replayed: Vec<i64>,
 }
 
-/// Counts of what storing a batch changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// Counts of what storing a batch changed, with the conflicts the store found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BatchOutcome {
     /// Store id of the batch.
     pub batch_id: i64,
@@ -123,8 +127,13 @@ pub struct BatchOutcome {
     pub superseded: usize,
     /// Versions older than the stored current one: kept, but not current.
     pub stale: usize,
-    /// Quarantine entries in the batch (new or already quarantined before).
+    /// Quarantine entries in the batch (new or already quarantined before),
+    /// including `conflicts`.
     pub quarantined: usize,
+    /// Records quarantined by the store because their version is already
+    /// stored with different content ([`QuarantineEntry::conflict`]). Only the
+    /// store can find them, so the batch's own `quarantined` list lacks them.
+    pub conflicts: Vec<QuarantineEntry>,
 }
 
 /// A record version as stored, with the entity of each party.
@@ -334,7 +343,9 @@ pub trait GraphStore: Send + Sync {
         value: &str,
     ) -> Result<Vec<EntityId>, StoreError>;
 
-    /// Returns quarantine entries, optionally for one source, optionally with replayed ones.
+    /// Returns quarantine entries, optionally for one source. Only open entries
+    /// are returned unless `include_replayed` is set, which adds the entries
+    /// closed by a replay or resolved by a later accepted copy of their record.
     async fn quarantine(
         &self,
         source: Option<&str>,

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// Schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE sources (
@@ -133,6 +133,15 @@ CREATE TABLE review_decisions (
 );
 "#;
 
+/// Version 4: a quarantine entry keeps the version of its record, when it
+/// could be read, and `resolved_batch`, the batch that stored an accepted copy
+/// of the record with that version or a higher one. A resolved entry is kept
+/// for audit but is no longer open.
+const SCHEMA_V4: &str = r#"
+ALTER TABLE quarantine ADD COLUMN version INTEGER;
+ALTER TABLE quarantine ADD COLUMN resolved_batch INTEGER;
+"#;
+
 /// The secondary indexes of the current schema, as name and indexed part.
 /// A bulk load drops them and builds them again at its end, because one sort
 /// per index is far cheaper than keeping every index up to date row by row.
@@ -198,18 +207,32 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     match version {
         0 => {
             conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }
         1 => {
             upgrade_to_v2(conn)?;
-            upgrade_to_v3(conn)
+            upgrade_to_v3(conn)?;
+            upgrade_to_v4(conn)
         }
-        2 => upgrade_to_v3(conn),
+        2 => {
+            upgrade_to_v3(conn)?;
+            upgrade_to_v4(conn)
+        }
+        3 => upgrade_to_v4(conn),
         SCHEMA_VERSION => Ok(()),
         newer => Err(MigrateError::TooNew { found: newer }),
     }
+}
+
+/// Adds the quarantine version and resolution columns. Existing entries get
+/// no version, so any later accepted copy of their record resolves them.
+fn upgrade_to_v4(conn: &mut Connection) -> Result<(), MigrateError> {
+    conn.execute_batch(&format!(
+        "BEGIN; {SCHEMA_V4} PRAGMA user_version = 4; COMMIT;"
+    ))?;
+    Ok(())
 }
 
 /// Adds the review tables, empty.
@@ -348,6 +371,33 @@ mod tests {
             row.get::<_, i64>(0)
         })
         .expect("v3 table");
+    }
+
+    #[test]
+    fn a_version_3_database_gains_quarantine_columns() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(&format!(
+            "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} PRAGMA user_version = 3;"
+        ))
+        .expect("v3 schema");
+        conn.execute(
+            "INSERT INTO quarantine (source, reason, raw, first_batch) VALUES ('rms', 'bad', '{}', 1)",
+            [],
+        )
+        .expect("row");
+
+        migrate(&mut conn).expect("upgrade");
+
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        let (version, resolved): (Option<i64>, Option<i64>) = conn
+            .query_row(
+                "SELECT version, resolved_batch FROM quarantine",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("new columns");
+        assert_eq!(version, None);
+        assert_eq!(resolved, None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! serves queries concurrently, which WAL allows. Every call runs on tokio's
 //! blocking pool so a slow query never stalls the async runtime.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -324,7 +325,8 @@ impl GraphStore for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, source, file, line, record_id, field, reason, raw FROM quarantine \
-                 WHERE (?1 IS NULL OR source = ?1) AND (?2 OR replayed_batch IS NULL) ORDER BY id",
+                 WHERE (?1 IS NULL OR source = ?1) \
+                 AND (?2 OR (replayed_batch IS NULL AND resolved_batch IS NULL)) ORDER BY id",
             )?;
             let rows = stmt.query_map(params![source, include_replayed], |row| {
                 Ok(QuarantineEntry {
@@ -355,7 +357,9 @@ impl GraphStore for SqliteStore {
                 entities: count("SELECT COUNT(DISTINCT entity) FROM mentions WHERE entity IS NOT NULL")?,
                 vehicles: count("SELECT COUNT(DISTINCT COALESCE(vin, plate_state || ' ' || plate_number)) FROM vehicles")?,
                 batches: count("SELECT COUNT(*) FROM batches")?,
-                quarantined: count("SELECT COUNT(*) FROM quarantine WHERE replayed_batch IS NULL")?,
+                quarantined: count(
+                    "SELECT COUNT(*) FROM quarantine WHERE replayed_batch IS NULL AND resolved_batch IS NULL",
+                )?,
             })
         })
         .await
@@ -724,12 +728,28 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<BatchOutcome, Stor
         tx.prepare_cached("UPDATE quarantine SET replayed_batch = ?2 WHERE id = ?1")?
             .execute(params![id, batch_id])?;
     }
+    // The highest accepted version of each record id in the batch.
+    let mut accepted: HashMap<&str, u32> = HashMap::new();
     for incoming in &batch.records {
-        write_record(tx, batch_id, batch.file.as_deref(), incoming, &mut outcome)?;
+        if write_record(tx, batch_id, batch.file.as_deref(), incoming, &mut outcome)? {
+            let key = &incoming.record.key;
+            let highest = accepted
+                .entry(key.record_id.as_str())
+                .or_insert(key.version);
+            *highest = (*highest).max(key.version);
+        }
     }
-    for entry in &batch.quarantined {
-        store_quarantine(tx, entry, batch_id, false)?;
+    for (index, entry) in batch.quarantined.iter().enumerate() {
+        let version = batch.quarantined_versions.get(index).copied().flatten();
+        store_quarantine(tx, entry, version, batch_id, false)?;
     }
+    let quarantined_now: HashSet<&str> = batch
+        .quarantined
+        .iter()
+        .chain(&outcome.conflicts)
+        .map(|entry| entry.raw.as_str())
+        .collect();
+    resolve_quarantine(tx, &batch.source, batch_id, &accepted, &quarantined_now)?;
     tx.execute(
         "UPDATE batches SET inserted = ?2, duplicates = ?3, superseded = ?4, stale = ?5, quarantined = ?6 WHERE id = ?1",
         params![
@@ -744,13 +764,15 @@ fn write_batch(tx: &Transaction<'_>, batch: &Batch) -> Result<BatchOutcome, Stor
     Ok(outcome)
 }
 
+/// Writes one record and returns whether it was accepted (inserted, stale or
+/// duplicate) rather than quarantined as a conflict.
 fn write_record(
     tx: &Transaction<'_>,
     batch_id: i64,
     file: Option<&str>,
     incoming: &super::IncomingRecord,
     outcome: &mut BatchOutcome,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let record = &incoming.record;
     let key = &record.key;
     let newest: Option<(i64, u32)> = tx
@@ -816,14 +838,16 @@ fn write_record(
         outcome.stale += 1;
     }
     let row_id = tx.last_insert_rowid();
-    write_parts(tx, row_id, record)
+    write_parts(tx, row_id, record)?;
+    Ok(true)
 }
 
 /// Handles a record version that is already stored as row `id`. The same
 /// content is a harmless re-send, counted as a duplicate. Different content
 /// under the same version is a conflict: the stored version stays, and the
 /// new one goes to quarantine, because silently keeping either would lose a
-/// correction or hide a source's mistake.
+/// correction or hide a source's mistake. Returns whether the record was
+/// accepted as a duplicate.
 fn stored_again(
     tx: &Transaction<'_>,
     batch_id: i64,
@@ -831,31 +855,37 @@ fn stored_again(
     id: i64,
     incoming: &super::IncomingRecord,
     outcome: &mut BatchOutcome,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let stored = load_record(tx, id)?;
     if stored.record == incoming.record {
         outcome.duplicates += 1;
-        return Ok(());
+        return Ok(true);
     }
     let entry = QuarantineEntry::conflict(file, incoming);
-    store_quarantine(tx, &entry, batch_id, true)?;
+    let version = Some(incoming.record.key.version);
+    store_quarantine(tx, &entry, version, batch_id, true)?;
     outcome.quarantined += 1;
-    Ok(())
+    outcome.conflicts.push(entry);
+    Ok(false)
 }
 
-/// Stores a quarantine entry keyed by source and raw text. An entry
-/// quarantined again keeps its id and first batch and takes the new reason.
-/// With `reopen`, an entry that a replay has just closed is opened again.
+/// Stores a quarantine entry keyed by source and raw text, with its record's
+/// version when known. An entry quarantined again keeps its id and first
+/// batch, takes the new reason and is no longer resolved, because the source
+/// has sent the rejected copy again. With `reopen`, an entry that a replay
+/// has just closed is opened again.
 fn store_quarantine(
     tx: &Transaction<'_>,
     entry: &QuarantineEntry,
+    version: Option<u32>,
     batch_id: i64,
     reopen: bool,
 ) -> Result<(), StoreError> {
     tx.prepare_cached(
-        "INSERT INTO quarantine (source, file, line, record_id, field, reason, raw, first_batch) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+        "INSERT INTO quarantine (source, file, line, record_id, field, reason, raw, first_batch, version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10) \
          ON CONFLICT (source, raw) DO UPDATE SET reason = excluded.reason, field = excluded.field, \
+         version = excluded.version, resolved_batch = NULL, \
          replayed_batch = CASE WHEN ?9 THEN NULL ELSE replayed_batch END",
     )?
     .execute(params![
@@ -867,8 +897,53 @@ fn store_quarantine(
         entry.reason,
         entry.raw,
         batch_id,
-        reopen
+        reopen,
+        version
     ])?;
+    Ok(())
+}
+
+/// Marks resolved, by `batch_id`, the open quarantine entries of `source`
+/// whose record the batch accepted (`accepted`: record id to its highest
+/// accepted version) at the entry's version or a higher one. Entries with no
+/// known version are resolved by any version. Entries whose raw text the
+/// batch quarantined again (`quarantined_now`) stay open.
+///
+/// It reads the id, record id and version of every open entry of the source
+/// once per batch, so its cost grows with the open quarantine, not the store.
+fn resolve_quarantine(
+    tx: &Transaction<'_>,
+    source: &str,
+    batch_id: i64,
+    accepted: &HashMap<&str, u32>,
+    quarantined_now: &HashSet<&str>,
+) -> Result<(), StoreError> {
+    if accepted.is_empty() {
+        return Ok(());
+    }
+    let open: Vec<(i64, String, Option<u32>)> = tx
+        .prepare_cached(
+            "SELECT id, record_id, version FROM quarantine WHERE source = ?1 \
+             AND record_id IS NOT NULL AND replayed_batch IS NULL AND resolved_batch IS NULL",
+        )?
+        .query_map([source], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, record_id, version) in open {
+        let Some(highest) = accepted.get(record_id.as_str()) else {
+            continue;
+        };
+        if version.is_some_and(|version| version > *highest) {
+            continue;
+        }
+        let raw: String = tx
+            .prepare_cached("SELECT raw FROM quarantine WHERE id = ?1")?
+            .query_row([id], |row| row.get(0))?;
+        if quarantined_now.contains(raw.as_str()) {
+            continue;
+        }
+        tx.prepare_cached("UPDATE quarantine SET resolved_batch = ?2 WHERE id = ?1")?
+            .execute(params![id, batch_id])?;
+    }
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 
 mod map;
 pub mod mapping;
+mod quote;
 mod read;
 
 use std::io::Read;
@@ -62,7 +63,8 @@ pub struct IngestReport {
     pub quarantined: usize,
     /// Committed batches.
     pub batches: usize,
-    /// The first quarantine entries of the run, for display.
+    /// The first quarantine entries of the run, for display: validation
+    /// failures and version conflicts, in input order within each batch.
     pub sample_errors: Vec<QuarantineEntry>,
 }
 
@@ -89,9 +91,20 @@ impl IngestReport {
         self.received +=
             outcome.inserted + outcome.duplicates + outcome.stale + outcome.quarantined;
         self.batches += 1;
+        // Validation failures and the store's conflicts are listed together in
+        // input order, so a sample names the first quarantined lines, whichever
+        // step found them.
+        let mut errors: Vec<&QuarantineEntry> =
+            batch_errors.iter().chain(&outcome.conflicts).collect();
+        errors.sort_by_key(|entry| entry.line);
         let room = SAMPLE_ERRORS.saturating_sub(self.sample_errors.len());
         self.sample_errors
-            .extend(batch_errors.iter().take(room).cloned());
+            .extend(errors.into_iter().take(room).cloned());
+    }
+
+    /// Quarantined records that `sample_errors` leaves out.
+    pub fn omitted_errors(&self) -> usize {
+        self.quarantined.saturating_sub(self.sample_errors.len())
     }
 }
 
@@ -293,6 +306,7 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
             raw: entry.raw.clone(),
             parsed,
             salvaged: None,
+            failed_field: None,
         };
         match validate(mapping, entry.file.as_deref(), raw) {
             Validated::Accepted(incoming) => {
@@ -301,7 +315,10 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
                     batch.replayed.push(id);
                 }
             }
-            Validated::Quarantined(failed) => batch.quarantined.push(failed),
+            Validated::Quarantined(failed, version) => {
+                batch.quarantined.push(failed);
+                batch.quarantined_versions.push(version);
+            }
         }
     }
     batch
@@ -328,10 +345,11 @@ async fn apply_with_retry(
     }
 }
 
-/// The outcome of validating one record.
+/// The outcome of validating one record. A quarantined record keeps its
+/// version when it could be read.
 enum Validated {
     Accepted(IncomingRecord),
-    Quarantined(QuarantineEntry),
+    Quarantined(QuarantineEntry, Option<u32>),
 }
 
 fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRecord>) -> Batch {
@@ -348,7 +366,10 @@ fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRe
     for result in results {
         match result {
             Validated::Accepted(record) => batch.records.push(record),
-            Validated::Quarantined(entry) => batch.quarantined.push(entry),
+            Validated::Quarantined(entry, version) => {
+                batch.quarantined.push(entry);
+                batch.quarantined_versions.push(version);
+            }
         }
     }
     batch
@@ -356,8 +377,13 @@ fn build_batch(mapping: &SourceMapping, file: Option<&str>, chunk: Vec<PendingRe
 
 /// Maps one raw record, or explains why it goes to quarantine.
 fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Validated {
+    let version = readable_version(mapping, raw.parsed.as_ref().ok().or(raw.salvaged.as_ref()));
     let (record_id, field, reason) = match &raw.parsed {
-        Err(reason) => (salvaged_record_id(mapping, &raw), None, reason.clone()),
+        Err(reason) => (
+            salvaged_record_id(mapping, &raw),
+            raw.failed_field.clone(),
+            reason.clone(),
+        ),
         Ok(value) => match map_record(mapping, value) {
             Ok(record) => {
                 return Validated::Accepted(IncomingRecord {
@@ -381,7 +407,7 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
             }
         },
     };
-    Validated::Quarantined(QuarantineEntry {
+    let entry = QuarantineEntry {
         id: None,
         source: mapping.name.clone(),
         file: file.map(str::to_string),
@@ -390,7 +416,27 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
         field,
         reason,
         raw: raw.raw,
-    })
+    };
+    Validated::Quarantined(entry, version)
+}
+
+/// Returns the version of a record that failed validation, read as
+/// `map_record` reads it (version 1 when the mapping or the record has
+/// none), or `None` when it is not a valid version.
+fn readable_version(mapping: &SourceMapping, fields: Option<&InputFields>) -> Option<u32> {
+    let Some(spec) = mapping.record.version.as_ref() else {
+        return Some(1);
+    };
+    let rule = spec.rule();
+    let text = match (&rule.value, &rule.path) {
+        (Some(value), _) => Some(value.trim().to_string()),
+        (None, Some(path)) => fields?.lookup(path),
+        (None, None) => None,
+    };
+    match text {
+        None => Some(1),
+        Some(text) => text.parse::<u32>().ok().filter(|version| *version >= 1),
+    }
 }
 
 /// Returns the record id of a record that could not be parsed, when its id

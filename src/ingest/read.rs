@@ -3,7 +3,8 @@
 //!
 //! Splitting is sequential and cheap. Parsing a record (UTF-8 checks, JSON,
 //! building the raw text kept with the record) is done by
-//! [`PendingRecord::parse`], which the caller runs in parallel.
+//! [`PendingRecord::parse`], which the caller runs in parallel. A record with
+//! invalid UTF-8 fails alone, with its line and field, in either format.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
@@ -13,6 +14,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
 use super::mapping::Format;
+use super::quote::{self, RawCopy};
 
 /// One input record before mapping.
 #[derive(Debug, Clone)]
@@ -28,6 +30,9 @@ pub struct RawRecord {
     /// row with invalid UTF-8, bad bytes as U+FFFD). Used only to name the
     /// record in its quarantine entry, never to store it.
     pub salvaged: Option<InputFields>,
+    /// For a record that could not be parsed, the field at fault when one can
+    /// be named: a CSV column, a JSON path, or `line` for the line as a whole.
+    pub failed_field: Option<String>,
 }
 
 /// The fields of one parsed input record, looked up by the paths a mapping names.
@@ -124,8 +129,8 @@ pub enum PendingRecord {
     Json {
         /// 1-based line number.
         line: u64,
-        /// The line's text.
-        text: String,
+        /// The line's bytes without its line ending, not yet checked as UTF-8.
+        bytes: Vec<u8>,
     },
     /// A record that could not even be split out of the input.
     Unreadable(RawRecord),
@@ -145,7 +150,7 @@ impl PendingRecord {
     pub fn parse(self) -> RawRecord {
         match self {
             PendingRecord::Csv { header, row } => csv_row(header, row),
-            PendingRecord::Json { line, text } => json_line(line, text),
+            PendingRecord::Json { line, bytes } => json_line(line, bytes),
             PendingRecord::Unreadable(raw) => raw,
         }
     }
@@ -178,22 +183,53 @@ pub fn split_records<R: Read>(
     }
 }
 
+/// Splits JSON Lines at `\n`, dropping a `\r` before it as `BufRead::lines`
+/// does. Lines are kept as bytes, so a line that is not UTF-8 becomes one
+/// quarantined record instead of an I/O error that ends the input.
 fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::io::Result<()> {
-    let reader = BufReader::with_capacity(1 << 20, input);
-    for (index, line) in reader.lines().enumerate() {
-        let text = line?;
-        if text.trim().is_empty() {
+    let mut reader = BufReader::with_capacity(1 << 20, input);
+    let mut line = 0u64;
+    loop {
+        let mut bytes = Vec::new();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
+            return Ok(());
+        }
+        line += 1;
+        if bytes.last() == Some(&b'\n') {
+            bytes.pop();
+            if bytes.last() == Some(&b'\r') {
+                bytes.pop();
+            }
+        }
+        if line == 1 {
+            check_first_jsonl_line(&bytes)?;
+        }
+        if bytes.trim_ascii().is_empty() {
             continue;
         }
-        sink(PendingRecord::Json {
-            line: index as u64 + 1,
-            text,
-        });
+        sink(PendingRecord::Json { line, bytes });
+    }
+}
+
+/// Rejects JSON Lines input that is UTF-16 (a byte-order mark or NUL bytes on
+/// line 1). Every line of such a file would be quarantined, so one error for
+/// the whole input is clearer.
+fn check_first_jsonl_line(bytes: &[u8]) -> std::io::Result<()> {
+    let utf16_bom = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if utf16_bom || bytes.contains(&0) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "line 1 is not UTF-8 text (a UTF-16 export?); save the file as UTF-8",
+        ));
     }
     Ok(())
 }
 
-fn json_line(line: u64, text: String) -> RawRecord {
+fn json_line(line: u64, bytes: Vec<u8>) -> RawRecord {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => return invalid_utf8_json_line(line, err),
+    };
     let parsed = match serde_json::from_str::<Value>(&text) {
         Ok(value @ Value::Object(_)) => Ok(InputFields::Json(value)),
         Ok(_) => Err("expected a JSON object".to_string()),
@@ -204,7 +240,75 @@ fn json_line(line: u64, text: String) -> RawRecord {
         raw: text,
         parsed,
         salvaged: None,
+        failed_field: None,
     }
+}
+
+/// Builds the record for a JSON line that is not valid UTF-8. The reason names
+/// the JSON path of the first string with a bad byte (or `line`), the byte's
+/// position in the line and its value. The raw text shows each bad byte as
+/// `\xHH`, which keeps its value for audit and is not valid JSON, so replay
+/// cannot accept the record: it stays quarantined until the source sends it
+/// again.
+fn invalid_utf8_json_line(line: u64, err: std::string::FromUtf8Error) -> RawRecord {
+    let position = err.utf8_error().valid_up_to();
+    let bytes = err.into_bytes();
+    let salvaged = serde_json::from_str::<Value>(&String::from_utf8_lossy(&bytes))
+        .ok()
+        .filter(Value::is_object);
+    // A U+FFFD that the source sent as valid UTF-8 earlier in the line would
+    // be named instead, but the byte position in the reason stays exact.
+    let field = salvaged
+        .as_ref()
+        .and_then(|value| path_of_replacement(value, ""))
+        .unwrap_or_else(|| "line".to_string());
+    let reason = format!(
+        "{field}: invalid utf-8 at byte {} of the line (0x{:02x})",
+        position + 1,
+        bytes[position]
+    );
+    RawRecord {
+        line,
+        raw: escape_invalid_bytes(&bytes),
+        parsed: Err(reason),
+        salvaged: salvaged.map(InputFields::Json),
+        failed_field: Some(field),
+    }
+}
+
+/// Returns the dotted path of the first string under `value` that contains
+/// U+FFFD, the character a lossy decoding puts in place of invalid bytes.
+fn path_of_replacement(value: &Value, prefix: &str) -> Option<String> {
+    let join = |step: &str| {
+        if prefix.is_empty() {
+            step.to_string()
+        } else {
+            format!("{prefix}.{step}")
+        }
+    };
+    match value {
+        Value::String(text) => text.contains('\u{fffd}').then(|| prefix.to_string()),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(key, item)| path_of_replacement(item, &join(key))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| path_of_replacement(item, &join(&index.to_string()))),
+        Value::Null | Value::Bool(_) | Value::Number(_) => None,
+    }
+}
+
+/// Returns `bytes` as text with each byte of an invalid UTF-8 sequence written `\xHH`.
+fn escape_invalid_bytes(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            text.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    text
 }
 
 fn split_csv<R: Read>(
@@ -214,7 +318,7 @@ fn split_csv<R: Read>(
 ) -> std::io::Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(BufReader::with_capacity(1 << 20, input));
+        .from_reader(RawCopy::new(BufReader::with_capacity(1 << 20, input)));
     let headers = reader.byte_headers().map_err(csv_to_io)?;
     check_header(headers)?;
     let names: Vec<String> = headers
@@ -245,24 +349,195 @@ fn split_csv<R: Read>(
         let mut row = csv::ByteRecord::new();
         match reader.read_byte_record(&mut row) {
             Ok(false) => return Ok(()),
-            Ok(true) => sink(PendingRecord::Csv {
-                header: Arc::clone(&header),
-                row,
-            }),
+            Ok(true) => {
+                let start = row.position().cloned().unwrap_or_else(csv::Position::new);
+                let end = reader.position().byte();
+                let copy = reader.get_mut();
+                let text = copy.region(start.byte(), end);
+                emit_csv_record(&header, row, &start, text, sink);
+                copy.discard_before(end);
+            }
             Err(err) => match err.kind() {
                 csv::ErrorKind::Io(_) => return Err(csv_to_io(err)),
-                _ => {
-                    let line = err.position().map_or(0, |p| p.line());
-                    sink(PendingRecord::Unreadable(RawRecord {
-                        line,
-                        raw: format!("unreadable csv at line {line}"),
-                        parsed: Err(format!("malformed csv: {err}")),
-                        salvaged: None,
-                    }));
-                }
+                _ => sink(unreadable_csv(&err, 0)),
             },
         }
     }
+}
+
+fn unreadable_csv(err: &csv::Error, line_offset: u64) -> PendingRecord {
+    let line = err.position().map_or(0, |p| p.line()) + line_offset;
+    PendingRecord::Unreadable(RawRecord {
+        line,
+        raw: format!("unreadable csv at line {line}"),
+        parsed: Err(format!("malformed csv: {err}")),
+        salvaged: None,
+        failed_field: None,
+    })
+}
+
+/// Sends one record the csv reader returned, starting at `start`, whose input
+/// text is `text`. A record that an unterminated quote ran into later lines
+/// is split: its first line is quarantined and the lines after it are read
+/// again as records. Quarantining them as one value would hide valid records
+/// and leave them out of the counts.
+fn emit_csv_record(
+    header: &Arc<CsvHeader>,
+    mut row: csv::ByteRecord,
+    start: &csv::Position,
+    text: &[u8],
+    sink: &mut dyn FnMut(PendingRecord),
+) {
+    let (text, position) = record_start(text, start);
+    let body = trim_line_end(text);
+    match quote::runaway_column(body, header.names.len(), row.len()) {
+        None => {
+            row.set_position(Some(position));
+            sink(PendingRecord::Csv {
+                header: Arc::clone(header),
+                row,
+            });
+        }
+        Some(column) => {
+            let first_len = quarantine_first_line(header, body, position.line(), column, sink);
+            reread_csv_lines(header, &text[first_len..], position.line(), sink);
+        }
+    }
+}
+
+/// Quarantines the first line of `body`, a record that the unterminated quote
+/// in `column` ran into later lines, and returns that line's length in bytes.
+fn quarantine_first_line(
+    header: &Arc<CsvHeader>,
+    body: &[u8],
+    line: u64,
+    column: usize,
+    sink: &mut dyn FnMut(PendingRecord),
+) -> usize {
+    let first_len = body
+        .iter()
+        .position(|b| *b == b'\n' || *b == b'\r')
+        .unwrap_or(body.len());
+    let first = &body[..first_len];
+    let last_line = line + body.iter().filter(|b| **b == b'\n').count() as u64;
+    let column_name = header.names.get(column).cloned().unwrap_or_default();
+    let swallowed = if last_line == line + 1 {
+        format!("line {last_line} was read as its value, so it is read again as a record")
+    } else {
+        format!(
+            "lines {} to {last_line} were read as its value, so they are read again \
+             as their own records",
+            line + 1
+        )
+    };
+    let reason = format!("malformed csv: unterminated quote in {column_name}; {swallowed}");
+    sink(PendingRecord::Unreadable(RawRecord {
+        line,
+        raw: String::from_utf8_lossy(first).into_owned(),
+        parsed: Err(reason),
+        salvaged: salvage_line(header, first),
+        failed_field: Some(column_name),
+    }));
+    first_len
+}
+
+/// Reads again, as records, the lines that an unterminated quote ran into.
+/// `text` starts with the line break that ends line `line`. After each
+/// further unterminated quote in it, reading starts again at the line after
+/// that quote's line, so every valid line is kept.
+fn reread_csv_lines(
+    header: &Arc<CsvHeader>,
+    text: &[u8],
+    line: u64,
+    sink: &mut dyn FnMut(PendingRecord),
+) {
+    let mut offset = 0;
+    let mut line = line;
+    'restart: while offset < text.len() {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(&text[offset..]);
+        loop {
+            let mut row = csv::ByteRecord::new();
+            match reader.read_byte_record(&mut row) {
+                Ok(false) => return,
+                Ok(true) => {
+                    let local = row.position().cloned().unwrap_or_else(csv::Position::new);
+                    let start = offset + local.byte() as usize;
+                    let end = offset + reader.position().byte() as usize;
+                    // The reader counts lines from 1 at `text[offset]`, the
+                    // line break that ends line `line`.
+                    let mut absolute = local.clone();
+                    absolute.set_line(line - 1 + local.line());
+                    absolute.set_byte(0);
+                    let (record, position) = record_start(&text[start..end], &absolute);
+                    let body = trim_line_end(record);
+                    let width = header.names.len();
+                    if let Some(column) = quote::runaway_column(body, width, row.len()) {
+                        let first_len =
+                            quarantine_first_line(header, body, position.line(), column, sink);
+                        offset = end - record.len() + first_len;
+                        line = position.line();
+                        continue 'restart;
+                    }
+                    row.set_position(Some(position));
+                    sink(PendingRecord::Csv {
+                        header: Arc::clone(header),
+                        row,
+                    });
+                }
+                Err(err) => sink(unreadable_csv(&err, line - 1)),
+            }
+        }
+    }
+}
+
+/// Skips the line breaks that the csv reader counts as the start of a record
+/// (after a `\r\n` it points at the `\n`), so the position names the line
+/// where the record's text begins.
+fn record_start<'a>(text: &'a [u8], start: &csv::Position) -> (&'a [u8], csv::Position) {
+    let mut position = start.clone();
+    let mut skipped = 0;
+    for &byte in text {
+        match byte {
+            b'\n' => {
+                position.set_line(position.line() + 1);
+            }
+            b'\r' => {}
+            _ => break,
+        }
+        skipped += 1;
+    }
+    position.set_byte(start.byte() + skipped as u64);
+    (&text[skipped..], position)
+}
+
+fn trim_line_end(text: &[u8]) -> &[u8] {
+    let mut end = text.len();
+    while end > 0 && matches!(text[end - 1], b'\n' | b'\r') {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Reads the fields of one line cut off by an unterminated quote, so its
+/// quarantine entry can name the record when the id comes before the quote.
+fn salvage_line(header: &Arc<CsvHeader>, line: &[u8]) -> Option<InputFields> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(line);
+    let mut row = csv::ByteRecord::new();
+    reader.read_byte_record(&mut row).ok()?;
+    let values: Vec<String> = row
+        .iter()
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect();
+    Some(InputFields::Csv {
+        header: Arc::clone(header),
+        values: csv::StringRecord::from(values),
+    })
 }
 
 /// Rejects a CSV file whose first line is not a header: an empty file, or one
@@ -304,6 +579,7 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
                 row.len()
             )),
             salvaged: None,
+            failed_field: None,
         };
     }
     // The conversion checks UTF-8 and keeps the row's single buffer.
@@ -313,6 +589,7 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
             raw: raw_json(&header.names, &values),
             parsed: Ok(InputFields::Csv { header, values }),
             salvaged: None,
+            failed_field: None,
         },
         Err(err) => {
             let column = err.utf8_error().field();
@@ -325,6 +602,7 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
                 line,
                 raw: lossy_text(&row),
                 parsed: Err(format!("{}: invalid utf-8", header.names[column])),
+                failed_field: Some(header.names[column].clone()),
                 salvaged: Some(InputFields::Csv {
                     header,
                     values: csv::StringRecord::from(salvaged),
@@ -425,5 +703,88 @@ mod tests {
         let records = read_all(Format::Csv, "ID,NOTE\n1,\n");
         let value = records[0].parsed.clone().unwrap().into_json();
         assert_eq!(value, serde_json::json!({"ID": "1", "NOTE": ""}));
+    }
+
+    #[test]
+    fn jsonl_line_endings_and_bad_bytes() {
+        let input: &[u8] = b"{\"a\":\"x\"}\r\n\n{\"a\":\"\xe9\"}\nnot json \xff\n{\"a\":1}";
+        let mut records = Vec::new();
+        read_records(Format::Jsonl, input, &[], &mut |r| records.push(r)).unwrap();
+
+        let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1, 3, 4, 5], "blank line 2 is skipped");
+        assert_eq!(records[0].raw, r#"{"a":"x"}"#, "\\r\\n is stripped");
+        assert_eq!(
+            records[1].parsed.as_ref().unwrap_err(),
+            "a: invalid utf-8 at byte 7 of the line (0xe9)"
+        );
+        assert_eq!(records[1].failed_field.as_deref(), Some("a"));
+        assert_eq!(records[1].raw, r#"{"a":"\xe9"}"#);
+        assert_eq!(
+            records[2].parsed.as_ref().unwrap_err(),
+            "line: invalid utf-8 at byte 10 of the line (0xff)"
+        );
+        assert_eq!(records[2].failed_field.as_deref(), Some("line"));
+        assert!(records[3].parsed.is_ok());
+    }
+
+    fn lines_and_reasons(input: &str) -> Vec<(u64, Result<String, String>)> {
+        read_all(Format::Csv, input)
+            .into_iter()
+            .map(|r| {
+                let parsed = r
+                    .parsed
+                    .map(|fields| fields.lookup("A").unwrap_or_default());
+                (r.line, parsed)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn csv_unterminated_quote_rereads_lines() {
+        let input = "A,B,C\n1,x,y\n2,\"open,y\n3,a,b\n4,\"q\",c\n5,d,e\n6,\"two\nlines\",z\n";
+        let records = lines_and_reasons(input);
+
+        let lines: Vec<u64> = records.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [2, 3, 4, 5, 6, 7]);
+        assert_eq!(
+            records[1].1,
+            Err(
+                "malformed csv: unterminated quote in B; lines 4 to 5 were read as its value, \
+                 so they are read again as their own records"
+                    .to_string()
+            )
+        );
+        let ids: Vec<&str> = records
+            .iter()
+            .filter_map(|(_, parsed)| parsed.as_deref().ok())
+            .collect();
+        assert_eq!(ids, ["1", "3", "4", "5", "6"]);
+    }
+
+    #[test]
+    fn csv_quoted_line_break_is_kept() {
+        let records = read_all(Format::Csv, "A,B,C\n6,\"two\nlines\",z\n7,e,f\n");
+        assert_eq!(records.len(), 2);
+        let fields = records[0].parsed.as_ref().unwrap();
+        assert_eq!(fields.lookup("B").as_deref(), Some("two\nlines"));
+        assert_eq!(records[1].line, 4);
+    }
+
+    #[test]
+    fn csv_quote_open_to_end_of_input() {
+        let records = lines_and_reasons("A,B,C\n1,\"x,y\n2,\"a,b\n3,c,d");
+        let lines: Vec<u64> = records.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [2, 3, 4]);
+        assert!(records[0].1.is_err(), "{records:?}");
+        assert!(records[1].1.is_err(), "{records:?}");
+        assert_eq!(records[2].1.as_deref(), Ok("3"));
+    }
+
+    #[test]
+    fn csv_crlf_lines_are_numbered() {
+        let records = read_all(Format::Csv, "A,B\r\n1,x\r\n\r\n2,y\r\n");
+        let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 4]);
     }
 }

@@ -20,7 +20,7 @@ mod neo4j;
 mod plan;
 mod transport;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,6 +67,7 @@ const INDEXES: &[IndexSpec] = &[
     index("Plate", "key", Uniqueness::ByWrites),
     index("Quarantine", "qkey", Uniqueness::ByWrites),
     index("Quarantine", "id", Uniqueness::ByWrites),
+    index("Quarantine", "record_id", Uniqueness::No),
     index("Batch", "id", Uniqueness::ByWrites),
     index("Batch", "token", Uniqueness::No),
     index("Counter", "name", Uniqueness::ByWrites),
@@ -384,8 +385,14 @@ impl CypherStore {
         let mut statements = record_statements(batch, &plan, &ids, batch_id, &token)?;
         statements.extend(tail_statements(batch, &plan, &ids, batch_id, &token));
         self.transport.run_all(statements).await?;
+        let conflicts = plan
+            .conflicts
+            .iter()
+            .map(|index| QuarantineEntry::conflict(batch.file.as_deref(), &batch.records[*index]))
+            .collect();
         Ok(BatchOutcome {
             batch_id,
+            conflicts,
             ..plan.outcome
         })
     }
@@ -458,7 +465,8 @@ fn entity_pages(
     pages
 }
 
-/// The quarantine, replay and commit-marker statements; the marker comes last.
+/// The quarantine, replay, quarantine resolution and commit-marker
+/// statements; the marker comes last.
 fn tail_statements(
     batch: &Batch,
     plan: &plan::Plan,
@@ -484,29 +492,46 @@ fn tail_statements(
     // Conflicts get ids after the new validation failures; an entry that is
     // already stored keeps its own id and leaves the allocated one unused.
     let conflicts = plan.conflicts.iter().enumerate().map(|(offset, index)| {
-        let entry = QuarantineEntry::conflict(batch.file.as_deref(), &batch.records[*index]);
+        let incoming = &batch.records[*index];
+        let entry = QuarantineEntry::conflict(batch.file.as_deref(), incoming);
         let id = first_q + (plan.new_quarantine.len() + offset) as i64;
-        (entry, Some(id), true)
+        (entry, Some(incoming.record.key.version), Some(id), true)
     });
-    let failures = batch
-        .quarantined
+    let failures = batch.quarantined.iter().enumerate().map(|(index, e)| {
+        let version = batch.quarantined_versions.get(index).copied().flatten();
+        (e.clone(), version, new_ids.get(&index).copied(), false)
+    });
+    let entries: Vec<(QuarantineEntry, Option<u32>, Option<i64>, bool)> =
+        failures.chain(conflicts).collect();
+    let quarantined_now: Vec<String> = entries
         .iter()
-        .enumerate()
-        .map(|(index, e)| (e.clone(), new_ids.get(&index).copied(), false));
-    let entries: Vec<Value> = failures
-        .chain(conflicts)
-        .map(|(e, id, reopen)| {
+        .map(|(e, ..)| plan::qkey(&e.source, &e.raw))
+        .collect();
+    let params: Vec<Value> = entries
+        .into_iter()
+        .map(|(e, version, id, reopen)| {
             json!({
                 "qkey": plan::qkey(&e.source, &e.raw), "id": id,
                 "source": e.source, "file": e.file, "line": e.line, "record_id": e.record_id,
                 "field": e.field, "reason": e.reason, "raw": e.raw, "reopen": reopen,
+                "version": version,
             })
         })
         .collect();
-    for chunk in entries.chunks(WRITE_CHUNK) {
+    for chunk in params.chunks(WRITE_CHUNK) {
         statements.push(
             cypher!("write_quarantine")
                 .param("entries", chunk)
+                .param("batch_id", batch_id),
+        );
+    }
+    let accepted = accepted_versions(batch, plan);
+    for chunk in accepted.chunks(WRITE_CHUNK) {
+        statements.push(
+            cypher!("resolve_quarantine")
+                .param("accepted", chunk)
+                .param("source", &batch.source)
+                .param("quarantined_now", &quarantined_now)
                 .param("batch_id", batch_id),
         );
     }
@@ -529,6 +554,26 @@ fn tail_statements(
             .param("quarantined", o.quarantined),
     );
     statements
+}
+
+/// Returns the `$accepted` rows of `resolve_quarantine.cypher`: each record
+/// id the batch accepted (every record but the conflicts) with its highest
+/// accepted version.
+fn accepted_versions(batch: &Batch, plan: &plan::Plan) -> Vec<Value> {
+    let conflicts: HashSet<usize> = plan.conflicts.iter().copied().collect();
+    let mut highest: BTreeMap<&str, u32> = BTreeMap::new();
+    for (index, incoming) in batch.records.iter().enumerate() {
+        if conflicts.contains(&index) {
+            continue;
+        }
+        let key = &incoming.record.key;
+        let version = highest.entry(key.record_id.as_str()).or_insert(key.version);
+        *version = (*version).max(key.version);
+    }
+    highest
+        .into_iter()
+        .map(|(record_id, version)| json!({ "record_id": record_id, "version": version }))
+        .collect()
 }
 
 fn corrupt(what: &str, row: &Row) -> StoreError {
