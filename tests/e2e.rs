@@ -355,6 +355,70 @@ async fn http_ingest_needs_a_token_and_a_valid_source() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_ingest_places_new_records_incrementally() {
+    let world = world(300).await;
+    let token = "a-test-token-of-32-characters-xx";
+    let mut settings = Settings::load(None).expect("settings");
+    settings.sources_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    settings.ingest_token = Some(ciss::graph::cypher::Secret::new(token));
+    let app = router(AppState {
+        schema: build_schema(Search::new(Arc::clone(&world.store), settings.summary)),
+        store: Arc::clone(&world.store),
+        resolver: Arc::new(default_resolver()),
+        live: Arc::new(LiveResolution::new(default_resolver())),
+        settings: Arc::new(settings),
+    });
+    let feed = std::fs::read_to_string(world.feeds.join("sor.jsonl")).expect("feed");
+    let first_line = feed.lines().next().expect("a registry entry");
+
+    // The first request builds the server's resolution state in batch.
+    let (status, reply) = post_ingest(&app, "/ingest/sor", Some(token), feed.clone()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["resolution"]["mode"], json!("batch"), "{reply}");
+    assert_eq!(reply["resolution"]["reason"], json!("no_state"), "{reply}");
+
+    // A new entry for a registered person is placed in that person's entity.
+    let mut entry: Value = serde_json::from_str(first_line).expect("json");
+    let registrant = entry["registrant"]["state_id"]
+        .as_str()
+        .expect("state id")
+        .to_string();
+    let before = person_ids_by_state_id(&app, &registrant).await;
+    assert_eq!(before.len(), 1, "one person holds {registrant}: {before:?}");
+    entry["entry_id"] = json!("E-NEW-1");
+    entry["entry_type"] = json!("COMPLIANCE");
+    let (status, reply) = post_ingest(&app, "/ingest/sor", Some(token), entry.to_string()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["inserted"], json!(1), "{reply}");
+    assert_eq!(reply["resolution"]["mode"], json!("incremental"), "{reply}");
+    assert_eq!(reply["resolution"]["placed"], json!(1), "{reply}");
+    assert_eq!(reply["resolution"]["joined"], json!(1), "{reply}");
+    let after = person_ids_by_state_id(&app, &registrant).await;
+    assert_eq!(after, before, "the new entry joined the registrant");
+    let unresolved = world
+        .store
+        .count_unresolved_mentions()
+        .await
+        .expect("count");
+    assert_eq!(unresolved, 0);
+}
+
+/// Returns the person ids that carry state id `value`.
+async fn person_ids_by_state_id(app: &axum::Router, value: &str) -> Vec<String> {
+    let query = format!(
+        r#"{{ personsByIdentifier(kind: STATE_ID, value: "{value}") {{ id recordCount }} }}"#
+    );
+    let response = graphql(app, &query).await;
+    let people = response["data"]["personsByIdentifier"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"));
+    people
+        .iter()
+        .map(|p| p["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_graphiql_respond() {
     let world = world(50).await;
     for (path, needle) in [("/healthz", "\"status\":\"ok\""), ("/graphiql", "graphiql")] {

@@ -23,7 +23,7 @@ use crate::config::Settings;
 use crate::graph::GraphStore;
 use crate::ingest::mapping::{MappingError, SourceMapping};
 use crate::ingest::{IngestError, IngestOptions, ingest_reader};
-use crate::resolve::{LiveResolution, Resolver};
+use crate::resolve::{LiveReport, LiveResolution, Resolver};
 use crate::review::Review;
 
 /// Largest accepted GraphQL request body; real queries are a few kilobytes.
@@ -268,9 +268,15 @@ async fn ingest(
         Err(err) => return ingest_error_response(&source, err),
     };
     let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
-    if let Err(err) = review.resolve_live(&state.live).await {
-        tracing::error!(error = %err, "resolution after ingest failed");
-    }
+    let resolution = match review.resolve_live(&state.live).await {
+        Ok(live) => resolution_json(&live),
+        Err(err) => {
+            tracing::error!(error = %err, "resolution after ingest failed");
+            serde_json::json!({
+                "error": "resolution failed; the records are stored, and the next request or `ciss resolve` resolves them",
+            })
+        }
+    };
     Json(serde_json::json!({
         "source": report.source,
         "received": report.received,
@@ -287,8 +293,28 @@ async fn ingest(
             "reason": e.reason,
         })).collect::<Vec<_>>(),
         "omitted_errors": report.omitted_errors(),
+        "resolution": resolution,
     }))
     .into_response()
+}
+
+/// Describes how the request's records were resolved: placed one at a time
+/// (`incremental`), or by a run over the whole store (`batch`) and why.
+fn resolution_json(live: &LiveReport) -> serde_json::Value {
+    let (mode, reason) = match &live.batch {
+        Some((reason, _)) => ("batch", serde_json::to_value(reason).ok()),
+        None => ("incremental", None),
+    };
+    serde_json::json!({
+        "mode": mode,
+        "reason": reason,
+        "placed": live.placed,
+        "started": live.started,
+        "joined": live.joined,
+        "merged": live.merged,
+        "queued": live.queued,
+        "duration_ms": live.duration_ms,
+    })
 }
 
 /// Maps an ingest failure to a response. A body that cannot be read as the
