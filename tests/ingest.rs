@@ -440,6 +440,40 @@ async fn address_errors_name_the_column_at_fault() {
 }
 
 #[tokio::test]
+async fn plate_errors_name_the_column_at_fault() {
+    let mapping = MAPPING.replace(
+        "plate = \"PLATE\"",
+        "plate = \"PLATE\"\nplate_state = \"PLATE_ST\"",
+    );
+    let feed = format!(
+        "{HEADER},PLATE_ST\n\
+         R1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,AB 1234,{},TOYOTA,QQ\n\
+         R2,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,AB#1234,{},TOYOTA,CT",
+        vin(1),
+        vin(2)
+    );
+    let fixture = fixture(&feed);
+    std::fs::write(fixture.sources.join("regs.toml"), mapping).expect("mapping");
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.quarantined, 2);
+    let entries = fixture
+        .store
+        .quarantine(None, false)
+        .await
+        .expect("quarantine");
+    let field_of = |id: &str| {
+        entries
+            .iter()
+            .find(|e| e.record_id.as_deref() == Some(id))
+            .and_then(|e| e.field.clone())
+    };
+    assert_eq!(field_of("R1").as_deref(), Some("PLATE_ST"), "{entries:?}");
+    assert_eq!(field_of("R2").as_deref(), Some("PLATE"), "{entries:?}");
+}
+
+#[tokio::test]
 async fn impossible_dates_are_quarantined() {
     let feed = [
         HEADER.to_string(),

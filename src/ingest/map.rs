@@ -275,7 +275,17 @@ impl FieldReader<'_> {
                     .text(spec.plate_state.as_ref(), "plate state", false)
                     .unwrap_or_else(|| "CT".to_string());
                 Plate::parse(&state, &number)
-                    .map_err(|err| self.fail_at(spec.plate.as_ref(), "plate", err.to_string()))
+                    .map_err(|err| {
+                        // Name the column at fault: the state or the number.
+                        let (column, label) = match &err {
+                            NormalizeError::Invalid {
+                                what: "plate state",
+                                ..
+                            } => (spec.plate_state.as_ref(), "plate state"),
+                            _ => (spec.plate.as_ref(), "plate"),
+                        };
+                        self.fail_at(column, label, err.to_string())
+                    })
                     .ok()
             });
         let year = self.normalized(spec.year.as_ref(), "year", parse_year);
