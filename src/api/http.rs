@@ -115,7 +115,30 @@ async fn graphql(
     let access = review_access(&state, &headers);
     let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
     let request = request.data(access).data(review);
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    let mut response = state.schema.execute(request).await;
+    for error in &mut response.errors {
+        error.message = lowercase_message(&error.message);
+    }
+    GraphQLResponse::from(response).into_response()
+}
+
+/// Puts a message in the service's style: a lowercase first letter and no
+/// closing full stop. async-graphql writes its own parse and limit errors
+/// as sentences ("Query is too complex."); CISS's errors are already in
+/// this style and pass through unchanged.
+fn lowercase_message(message: &str) -> String {
+    let trimmed = message.strip_suffix('.').unwrap_or(message);
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        // Keep acronyms such as "JSON" or a type name such as "Int" as they are.
+        Some(first) if first.is_uppercase() && chars.next().is_some_and(char::is_lowercase) => {
+            first
+                .to_lowercase()
+                .chain(trimmed.chars().skip(1))
+                .collect()
+        }
+        _ => trimmed.to_string(),
+    }
 }
 
 /// Returns the review access the request has, from its bearer token.
@@ -375,4 +398,26 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 fn error_response(status: StatusCode, message: String) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lowercase_message;
+
+    #[test]
+    fn messages_take_the_service_style() {
+        let cases = [
+            ("Query is too complex.", "query is too complex"),
+            ("Query is nested too deep.", "query is nested too deep"),
+            (
+                "invalid limit -5: must be at least 1",
+                "invalid limit -5: must be at least 1",
+            ),
+            ("JSON body expected", "JSON body expected"),
+            ("", ""),
+        ];
+        for (message, expected) in cases {
+            assert_eq!(lowercase_message(message), expected, "{message:?}");
+        }
+    }
 }
