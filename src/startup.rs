@@ -101,9 +101,9 @@ impl Application {
 
     /// Serves until `stop` completes, then lets in-flight requests finish.
     ///
-    /// The accept loop is written here, not left to `axum::serve`, because
-    /// that gives no way to bound the time a client takes to send its
-    /// headers; hyper's connection builder does, given a timer.
+    /// The accept loop is written here because `axum::serve` cannot bound
+    /// the time a client takes to send its headers. Hyper's connection
+    /// builder can, given a timer.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> std::io::Result<()> {
         tracing::info!(address = %self.address, "serving");
         let mut builder = ConnectionBuilder::new(TokioExecutor::new());

@@ -141,7 +141,7 @@ pub async fn resolve_store(
     input.write(store, &clustering, started).await
 }
 
-/// What a batch run over a whole store reads: every mention, every decision,
+/// The input of a batch run over a whole store: every mention, every decision,
 /// each mention's party reference and currency, and the decisions as links
 /// between mention positions.
 pub(crate) struct StoreInput {
