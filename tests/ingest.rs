@@ -281,6 +281,16 @@ async fn invalid_utf8_is_quarantined_and_never_replayed() {
         replay.quarantined, 1,
         "bytes broken at the source stay quarantined"
     );
+    let after = fixture
+        .store
+        .quarantine(None, false)
+        .await
+        .expect("quarantine");
+    assert_eq!(
+        after[0].reason, "OWNER: invalid utf-8",
+        "replay keeps the reason"
+    );
+    assert_eq!(after[0].field.as_deref(), Some("OWNER"));
 }
 
 #[tokio::test]

@@ -292,19 +292,22 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
         ..Batch::default()
     };
     for entry in entries {
-        let parsed = serde_json::from_str::<serde_json::Value>(&entry.raw)
-            .map_err(|err| format!("malformed json: {err}"))
-            .and_then(|value| {
-                if value.is_object() {
-                    Ok(InputFields::Json(value))
-                } else {
-                    Err("expected a JSON object".to_string())
-                }
-            });
+        // A record is kept as a JSON object of its fields once it could be
+        // read. Text that is not one (a malformed CSV row, a line with bytes
+        // that are not UTF-8) cannot be mapped again: it keeps its original
+        // reason, and only the source sending the record again fixes it.
+        let Some(fields) = serde_json::from_str::<serde_json::Value>(&entry.raw)
+            .ok()
+            .filter(serde_json::Value::is_object)
+        else {
+            batch.quarantined.push(entry.clone());
+            batch.quarantined_versions.push(None);
+            continue;
+        };
         let raw = RawRecord {
             line: entry.line.unwrap_or(0),
             raw: entry.raw.clone(),
-            parsed,
+            parsed: Ok(InputFields::Json(fields)),
             salvaged: None,
             failed_field: None,
         };
