@@ -208,3 +208,23 @@ fn evaluate_generated_uses_the_sources_setting() {
         stderr(&output)
     );
 }
+
+#[test]
+fn finished_command_leaves_one_database_file() {
+    let workspace = Workspace::new();
+    let feed = workspace.feed("dmv.csv");
+    let ingested = workspace.run(&["ingest", &feed]);
+    assert!(ingested.status.success(), "{}", stderr(&ingested));
+
+    let wal = workspace.path("ciss.db-wal");
+    assert!(!wal.exists(), "the write-ahead log is folded in at exit");
+    // The database file alone, copied without its log, holds every record.
+    let copy = workspace.path("copy.db");
+    std::fs::copy(workspace.path("ciss.db"), &copy).expect("copy");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let counts = runtime.block_on(async {
+        let store = SqliteStore::open(&copy).expect("copy opens");
+        store.counts().await.expect("counts")
+    });
+    assert!(counts.records > 0, "{counts:?}");
+}

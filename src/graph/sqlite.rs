@@ -32,8 +32,12 @@ pub struct SqliteStore {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    // Fields drop in order, so the read-only connections close before the
+    // writer. The last connection to close checkpoints the write-ahead log
+    // into the database file and deletes it, and a read-only connection
+    // cannot, so closing the writer last leaves a complete `ciss.db`.
     readers: Mutex<Vec<Connection>>,
+    writer: Mutex<Connection>,
 }
 
 impl std::fmt::Debug for SqliteStore {
