@@ -147,6 +147,11 @@ async fn bad_records_are_quarantined_with_precise_errors() {
         by_line(4).reason,
         "malformed csv: expected 11 fields, found 5"
     );
+    assert_eq!(
+        by_line(4).record_id.as_deref(),
+        Some("R3"),
+        "the id column before the damage still names the record"
+    );
     assert_eq!(by_line(5).record_id.as_deref(), Some("R4"));
     assert_eq!(by_line(5).reason, "OWNER: missing required party");
     assert_eq!(by_line(6).record_id.as_deref(), Some("R5"));

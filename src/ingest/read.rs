@@ -570,6 +570,13 @@ fn check_header(headers: &csv::ByteRecord) -> std::io::Result<()> {
 fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
     let line = row.position().map_or(0, |p| p.line());
     if row.len() != header.names.len() {
+        // The columns before the first missing or extra one are usually in
+        // place, so they still name the record (its id) in the quarantine.
+        let salvaged: Vec<String> = row
+            .iter()
+            .take(header.names.len())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
         return RawRecord {
             line,
             raw: lossy_text(&row),
@@ -578,7 +585,10 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
                 header.names.len(),
                 row.len()
             )),
-            salvaged: None,
+            salvaged: Some(InputFields::Csv {
+                header,
+                values: csv::StringRecord::from(salvaged),
+            }),
             failed_field: None,
         };
     }
