@@ -1,7 +1,9 @@
-// One page of mention ids with their party position and whether their
-// record version is current, after the given id.
-MATCH (m:Mention)-[:IN]->(r:Record)
-WHERE m.id > $after
+// The party position of each mention with an id in ($after, $after + $span],
+// and whether its record version is current, in id order. Paging by id range
+// keeps each page an index range scan, as for the mentions themselves.
+MATCH (m:Mention)
+WHERE m.id > $after AND m.id <= $after + $span
+WITH m
+MATCH (m)-[:IN]->(r:Record)
 RETURN m.id AS id, m.idx AS idx, r.current AS current
 ORDER BY id
-LIMIT $limit

@@ -144,12 +144,7 @@ impl fmt::Debug for CypherStore {
 impl CypherStore {
     /// Returns the mentions with ids above `after`, in id order, a page at a time.
     async fn mentions_from(&self, mut after: MentionId) -> Result<Vec<Mention>, StoreError> {
-        let rows = self.read(cypher!("max_mention_id")).await?;
-        let Some(max_id) = rows
-            .first()
-            .and_then(|row| row.get("id"))
-            .and_then(Value::as_i64)
-        else {
+        let Some(max_id) = self.max_mention_id().await? else {
             return Ok(Vec::new());
         };
         let mut all = Vec::new();
@@ -170,18 +165,21 @@ impl CypherStore {
     }
 
     /// Returns the party position and currency of the mentions with ids
-    /// above `after`, in id order, a page at a time.
+    /// above `after`, in id order, a page of ids at a time.
     async fn mention_parties_from(
         &self,
         mut after: MentionId,
     ) -> Result<Vec<MentionParty>, StoreError> {
+        let Some(max_id) = self.max_mention_id().await? else {
+            return Ok(Vec::new());
+        };
         let mut all = Vec::new();
-        loop {
+        while after < max_id {
             let page = self
                 .read(
                     cypher!("mention_parties_page")
                         .param("after", after)
-                        .param("limit", MENTION_PAGE),
+                        .param("span", MENTION_PAGE),
                 )
                 .await?;
             for row in &page {
@@ -191,11 +189,18 @@ impl CypherStore {
                     current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
                 });
             }
-            match all.last() {
-                Some(last) if page.len() == MENTION_PAGE => after = last.mention,
-                _ => return Ok(all),
-            }
+            after += MENTION_PAGE as i64;
         }
+        Ok(all)
+    }
+
+    /// Returns the largest mention id, or `None` when there are no mentions.
+    async fn max_mention_id(&self) -> Result<Option<MentionId>, StoreError> {
+        let rows = self.read(cypher!("max_mention_id")).await?;
+        Ok(rows
+            .first()
+            .and_then(|row| row.get("id"))
+            .and_then(Value::as_i64))
     }
 
     /// Opens the store over `transport`, creating missing indexes and constraints.
