@@ -400,6 +400,29 @@ async fn jsonl_invalid_utf8_line_is_quarantined() {
 }
 
 #[tokio::test]
+async fn csv_sent_as_jsonl_is_rejected_whole() {
+    let fixture = fixture_jsonl(format!("\n{HEADER}\nR1,1,01/15/2026").as_bytes());
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+
+    let err = ingest_file(
+        fixture.store.as_ref(),
+        &mapping,
+        &fixture.feed,
+        &IngestOptions::default(),
+    )
+    .await
+    .expect_err("a CSV file is rejected");
+
+    assert!(
+        err.to_string()
+            .ends_with("line 2 is not a JSON object (a CSV file?); each line must hold one object"),
+        "{err}"
+    );
+    let counts = fixture.store.counts().await.expect("counts");
+    assert_eq!(counts.records, 0);
+}
+
+#[tokio::test]
 async fn jsonl_utf16_input_is_rejected_whole() {
     let text = registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1);
     let utf16: Vec<u8> = [0xFF, 0xFE]

@@ -189,6 +189,7 @@ pub fn split_records<R: Read>(
 fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut line = 0u64;
+    let mut seen_record = false;
     loop {
         let mut bytes = Vec::new();
         if reader.read_until(b'\n', &mut bytes)? == 0 {
@@ -207,8 +208,27 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
         if bytes.trim_ascii().is_empty() {
             continue;
         }
+        if !seen_record {
+            check_first_jsonl_record(line, &bytes)?;
+            seen_record = true;
+        }
         sink(PendingRecord::Json { line, bytes });
     }
+}
+
+/// Rejects JSON Lines input whose first record is not even the start of a
+/// JSON object, such as a CSV file sent to a JSON Lines source: every line
+/// of it would be quarantined, so one error for the whole input is clearer.
+/// A first record that starts as an object but is malformed is quarantined
+/// alone, like any other.
+fn check_first_jsonl_record(line: u64, bytes: &[u8]) -> std::io::Result<()> {
+    if bytes.trim_ascii_start().starts_with(b"{") {
+        return Ok(());
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("line {line} is not a JSON object (a CSV file?); each line must hold one object"),
+    ))
 }
 
 /// Rejects JSON Lines input that is UTF-16 (a byte-order mark or NUL bytes on
