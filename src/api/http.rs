@@ -14,6 +14,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use subtle::ConstantTimeEq;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
@@ -393,7 +394,7 @@ fn bearer_token(value: &str) -> Option<&str> {
 /// Compares two byte strings in time that depends only on their lengths, so
 /// response timing does not reveal how much of a token matched.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bool::from(a.ct_eq(b))
 }
 
 fn error_response(status: StatusCode, message: String) -> Response {
