@@ -300,6 +300,20 @@ async fn post_ingest(
     )
 }
 
+/// Builds a router over the world's store with HTTP ingestion on under `token`.
+fn app_with_ingest_token(world: &World, token: &str) -> axum::Router {
+    let mut settings = Settings::load(None).expect("settings");
+    settings.sources_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    settings.ingest_token = Some(ciss::graph::cypher::Secret::new(token));
+    router(AppState {
+        schema: build_schema(Search::new(Arc::clone(&world.store), settings.summary)),
+        store: Arc::clone(&world.store),
+        resolver: Arc::new(default_resolver()),
+        live: Arc::new(LiveResolution::new(default_resolver())),
+        settings: Arc::new(settings),
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_ingest_needs_a_token_and_a_valid_source() {
     let world = world(50).await;
@@ -309,16 +323,7 @@ async fn http_ingest_needs_a_token_and_a_valid_source() {
     let (status, _) = post_ingest(&world.app, "/ingest/sor", None, body.clone()).await;
     assert_eq!(status, 403, "ingestion is off without a configured token");
 
-    let mut settings = Settings::load(None).expect("settings");
-    settings.sources_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
-    settings.ingest_token = Some(ciss::graph::cypher::Secret::new(token));
-    let app = router(AppState {
-        schema: build_schema(Search::new(Arc::clone(&world.store), settings.summary)),
-        store: Arc::clone(&world.store),
-        resolver: Arc::new(default_resolver()),
-        live: Arc::new(LiveResolution::new(default_resolver())),
-        settings: Arc::new(settings),
-    });
+    let app = app_with_ingest_token(&world, token);
 
     let (status, _) = post_ingest(
         &app,
@@ -356,16 +361,7 @@ async fn http_ingest_needs_a_token_and_a_valid_source() {
 async fn http_ingest_places_new_records_incrementally() {
     let world = world(300).await;
     let token = "a-test-token-of-32-characters-xx";
-    let mut settings = Settings::load(None).expect("settings");
-    settings.sources_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
-    settings.ingest_token = Some(ciss::graph::cypher::Secret::new(token));
-    let app = router(AppState {
-        schema: build_schema(Search::new(Arc::clone(&world.store), settings.summary)),
-        store: Arc::clone(&world.store),
-        resolver: Arc::new(default_resolver()),
-        live: Arc::new(LiveResolution::new(default_resolver())),
-        settings: Arc::new(settings),
-    });
+    let app = app_with_ingest_token(&world, token);
     let feed = std::fs::read_to_string(world.feeds.join("sor.jsonl")).expect("feed");
     let first_line = feed.lines().next().expect("a registry entry");
 

@@ -28,6 +28,26 @@ use crate::model::PersonFacts;
 use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, PersonName, Plate};
 
+/// Pairs each mention with its party entry, both in id order, as
+/// [`GraphStore::mentions`] and [`GraphStore::mention_parties`] return them.
+/// Entries that a concurrent ingest added to the later list only are left out.
+pub(crate) fn pair_parties(
+    mentions: Vec<Mention>,
+    parties: Vec<MentionParty>,
+) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+    let mut pairs = Vec::with_capacity(mentions.len());
+    for (mention, party) in mentions.into_iter().zip(parties) {
+        if mention.id != party.mention {
+            return Err(StoreError::Corrupt {
+                id: mention.id,
+                reason: format!("mention list and party list differ at {}", party.mention),
+            });
+        }
+        pairs.push((mention, party));
+    }
+    Ok(pairs)
+}
+
 /// Id of a derived person entity: the smallest mention id in its cluster, so it
 /// stays the same across re-resolution while that mention stays in the cluster.
 pub type EntityId = i64;
@@ -405,19 +425,9 @@ pub trait GraphStore: Send + Sync {
     ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
         let mentions = self.mentions().await?;
         let parties = self.mention_parties().await?;
-        let mut newer = Vec::new();
-        for (mention, party) in mentions.into_iter().zip(parties) {
-            if mention.id != party.mention {
-                return Err(StoreError::Corrupt {
-                    id: mention.id,
-                    reason: format!("mention list and party list differ at {}", party.mention),
-                });
-            }
-            if mention.id > after {
-                newer.push((mention, party));
-            }
-        }
-        Ok(newer)
+        let mut pairs = pair_parties(mentions, parties)?;
+        pairs.retain(|(mention, _)| mention.id > after);
+        Ok(pairs)
     }
 
     /// Returns the party reference and currency of each listed mention that
@@ -426,13 +436,12 @@ pub trait GraphStore: Send + Sync {
         &self,
         ids: &[MentionId],
     ) -> Result<Vec<(MentionId, PartyRef, bool)>, StoreError> {
-        let wanted: std::collections::HashSet<MentionId> = ids.iter().copied().collect();
+        let requested: std::collections::HashSet<MentionId> = ids.iter().copied().collect();
         let mentions = self.mentions().await?;
         let parties = self.mention_parties().await?;
-        Ok(mentions
+        Ok(pair_parties(mentions, parties)?
             .into_iter()
-            .zip(parties)
-            .filter(|(m, p)| m.id == p.mention && wanted.contains(&m.id))
+            .filter(|(m, _)| requested.contains(&m.id))
             .map(|(m, p)| {
                 (
                     m.id,

@@ -142,52 +142,49 @@ impl fmt::Debug for CypherStore {
 }
 
 impl CypherStore {
-    /// Returns the mentions with ids above `after`, in id order, a page at a time.
-    async fn mentions_from(&self, mut after: MentionId) -> Result<Vec<Mention>, StoreError> {
-        let Some(max_id) = self.max_mention_id().await? else {
-            return Ok(Vec::new());
-        };
-        let mut all = Vec::new();
-        while after < max_id {
-            let page = self
-                .read(
-                    cypher!("mentions_page")
-                        .param("after", after)
-                        .param("span", MENTION_PAGE),
-                )
-                .await?;
-            for row in &page {
-                all.push(mention(row)?);
-            }
-            after += MENTION_PAGE as i64;
-        }
-        Ok(all)
+    /// Returns the mentions with ids above `after`, in id order.
+    async fn mentions_from(&self, after: MentionId) -> Result<Vec<Mention>, StoreError> {
+        self.read_mention_pages(cypher!("mentions_page"), after, mention)
+            .await
     }
 
     /// Returns the party position and currency of the mentions with ids
-    /// above `after`, in id order, a page of ids at a time.
+    /// above `after`, in id order.
     async fn mention_parties_from(
         &self,
-        mut after: MentionId,
+        after: MentionId,
     ) -> Result<Vec<MentionParty>, StoreError> {
+        self.read_mention_pages(cypher!("mention_parties_page"), after, |row| {
+            Ok(MentionParty {
+                mention: int(row, "id")?,
+                party: int(row, "idx")? as u32 + 1,
+                current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
+            })
+        })
+        .await
+    }
+
+    /// Runs `page`, which takes `$after` and `$span`, over every range of
+    /// [`MENTION_PAGE`] mention ids above `after` and decodes each row. Id
+    /// ranges keep each page an index range scan, where `ORDER BY` with
+    /// `LIMIT` would sort every remaining mention on each page.
+    async fn read_mention_pages<T>(
+        &self,
+        page: Statement,
+        mut after: MentionId,
+        decode: impl Fn(&Row) -> Result<T, StoreError>,
+    ) -> Result<Vec<T>, StoreError> {
         let Some(max_id) = self.max_mention_id().await? else {
             return Ok(Vec::new());
         };
         let mut all = Vec::new();
         while after < max_id {
-            let page = self
-                .read(
-                    cypher!("mention_parties_page")
-                        .param("after", after)
-                        .param("span", MENTION_PAGE),
-                )
-                .await?;
-            for row in &page {
-                all.push(MentionParty {
-                    mention: int(row, "id")?,
-                    party: int(row, "idx")? as u32 + 1,
-                    current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
-                });
+            let statement = page
+                .clone()
+                .param("after", after)
+                .param("span", MENTION_PAGE);
+            for row in &self.read(statement).await? {
+                all.push(decode(row)?);
             }
             after += MENTION_PAGE as i64;
         }
@@ -710,17 +707,7 @@ impl GraphStore for CypherStore {
     ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
         let mentions = self.mentions_from(after).await?;
         let parties = self.mention_parties_from(after).await?;
-        let mut pairs = Vec::with_capacity(mentions.len());
-        for (mention, party) in mentions.into_iter().zip(parties) {
-            if mention.id != party.mention {
-                return Err(StoreError::Corrupt {
-                    id: mention.id,
-                    reason: format!("mention list and party list differ at {}", party.mention),
-                });
-            }
-            pairs.push((mention, party));
-        }
-        Ok(pairs)
+        super::pair_parties(mentions, parties)
     }
 
     async fn assign_entities(
