@@ -29,20 +29,20 @@ use ciss::resolve::{
     IncrementalResolver, PlacementKind, ProbabilisticResolver, ResolveConfig, ReviewLinks,
 };
 
-/// Splits off every n-th mention, up to `wanted` of them, so the held-out
+/// Splits off every n-th mention, up to `count` of them, so the held-out
 /// sample spreads over all sources and people.
-fn hold_out(mentions: Vec<Mention>, wanted: usize) -> (Vec<Mention>, Vec<Mention>) {
-    let stride = (mentions.len() / wanted.max(1)).max(2);
+fn hold_out(mentions: Vec<Mention>, count: usize) -> (Vec<Mention>, Vec<Mention>) {
+    let stride = (mentions.len() / count.max(1)).max(2);
     let mut stored = Vec::with_capacity(mentions.len());
-    let mut held = Vec::with_capacity(wanted);
+    let mut sample = Vec::with_capacity(count);
     for (at, mention) in mentions.into_iter().enumerate() {
-        if at % stride == stride - 1 && held.len() < wanted {
-            held.push(mention);
+        if at % stride == stride - 1 && sample.len() < count {
+            sample.push(mention);
         } else {
             stored.push(mention);
         }
     }
-    (stored, held)
+    (stored, sample)
 }
 
 fn feeds() -> (PathBuf, Option<tempfile::TempDir>) {
@@ -76,7 +76,7 @@ fn main() {
     let started = Instant::now();
     let set = load_generated(&dir, &sources).expect("feeds load");
     let loaded = started.elapsed();
-    let (stored, held) = hold_out(set.mentions, holdout);
+    let (stored, sample) = hold_out(set.mentions, holdout);
 
     let started = Instant::now();
     let config = ResolveConfig::default();
@@ -86,11 +86,11 @@ fn main() {
     let built = started.elapsed();
     let base = state.records();
 
-    let mut times = Vec::with_capacity(held.len());
-    let mut compared_times = Vec::with_capacity(held.len());
+    let mut times = Vec::with_capacity(sample.len());
+    let mut compared_times = Vec::with_capacity(sample.len());
     let mut kinds = std::collections::BTreeMap::new();
     let mut compared = 0usize;
-    for mention in &held {
+    for mention in &sample {
         let started = Instant::now();
         let placement = state.add(mention);
         let took = started.elapsed();
@@ -109,7 +109,7 @@ fn main() {
         "stored mentions {}, distinct records {}, held out {}",
         stored.len(),
         base,
-        held.len()
+        sample.len()
     );
     println!(
         "load {:.1} s, train and build {:.1} s",
@@ -117,7 +117,7 @@ fn main() {
         built.as_secs_f64()
     );
     println!("placements {kinds:?}, mean records compared {:.1}", {
-        compared as f64 / held.len().max(1) as f64
+        compared as f64 / sample.len().max(1) as f64
     });
     report("add latency, all placements", &times);
     report("add latency, exact copies left out", &compared_times);

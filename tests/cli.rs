@@ -218,7 +218,7 @@ fn finished_command_leaves_one_database_file() {
 
     let wal = workspace.path("ciss.db-wal");
     assert!(!wal.exists(), "the write-ahead log is folded in at exit");
-    // The database file alone, copied without its log, holds every record.
+    // The database file alone, copied without its log, contains every record.
     let copy = workspace.path("copy.db");
     std::fs::copy(workspace.path("ciss.db"), &copy).expect("copy");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");

@@ -241,7 +241,7 @@ fn placement_refuses_conflicting_state_ids() {
 
 #[test]
 fn placement_honours_a_rejected_pair() {
-    // A reviewer said the two stored mentions are different people; a new
+    // A reviewer rejected the two stored mentions as different people; a new
     // mention that matches both may join one of them, never both.
     let stored = [
         person(1, "CORNELIUS", "WHITAKER", "1988-09-09", None),

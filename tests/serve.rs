@@ -1,4 +1,4 @@
-//! The served application on a real loopback socket: requests are answered,
+//! The served application on a real loopback socket: requests get replies,
 //! a wrong token gets a 401 that names the scheme, a client that never
 //! finishes its headers is disconnected, and a stop signal ends the accept
 //! loop.

@@ -216,10 +216,10 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
     }
 }
 
-/// Rejects JSON Lines input whose first record is not even the start of a
-/// JSON object, such as a CSV file sent to a JSON Lines source: every line
-/// of it would be quarantined, so one error for the whole input is clearer.
-/// A first record that starts as an object but is malformed is quarantined
+/// Rejects JSON Lines input whose first record does not start a JSON
+/// object, such as a CSV file sent to a JSON Lines source. Every line of it
+/// would be quarantined, so one error for the whole input is clearer. A
+/// first record that starts as an object but is malformed is quarantined
 /// alone, like any other.
 fn check_first_jsonl_record(line: u64, bytes: &[u8]) -> std::io::Result<()> {
     if bytes.trim_ascii_start().starts_with(b"{") {

@@ -10,7 +10,7 @@
 //! belongs to is clustered again with the batch clustering, so the result is
 //! the one a batch run over all mentions with the same model would give.
 //!
-//! That equivalence holds because best-first clustering treats each
+//! The two agree because best-first clustering treats each
 //! component of the link graph on its own: links in other components never
 //! change who joins whom in this one. Two exceptions are left: a block that
 //! grows past the size cap keeps the pairs it gave while it was smaller,
@@ -33,7 +33,7 @@ use super::review::ReviewLinks;
 use super::{Clustering, PossibleMatch};
 use crate::graph::{EntityId, Mention, MentionId};
 
-/// Where a new mention went.
+/// The kind of change placing a mention made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlacementKind {
     /// The mention is an exact copy of a stored record and shares its entity.
@@ -76,7 +76,7 @@ pub struct IncrementalResolver {
     model: Arc<Model>,
     /// Whether identical mentions share one record, as in the batch run.
     collapse_copies: bool,
-    /// Index of each source name, as [`Prepared::source`] holds it.
+    /// Index of each source name, as stored in [`Prepared::source`].
     sources: FxHashMap<String, u32>,
     records: Vec<Prepared>,
     /// Mentions each record stands for.
@@ -204,8 +204,9 @@ impl IncrementalResolver {
     }
 
     /// Fills the key index and the copy index from the batch run's records.
-    /// `named` holds the records a reviewer's decision names: each stands for
-    /// one mention and takes in no copies, or the decision would cover them too.
+    /// `named` contains the records a reviewer's decision names. Each keeps
+    /// its one mention and takes in no copies, since the decision would
+    /// cover them too.
     fn index_all(&mut self, named: &HashSet<u32>) {
         let mut keys = Vec::new();
         for (position, record) in self.records.iter().enumerate() {

@@ -1,10 +1,10 @@
 //! Resolution kept current over a store as records arrive.
 //!
-//! A [`LiveResolution`] holds an [`IncrementalResolver`] built by one batch
+//! A [`LiveResolution`] keeps an [`IncrementalResolver`] built by one batch
 //! run over the store. Each update reads only the mentions stored since the
 //! last one, places them, writes the entities that changed and queues the new
 //! possible matches. It falls back to a batch run, and keeps the state that
-//! run builds, whenever the held state could no longer stand for the store:
+//! run builds, whenever the kept state no longer matches the store:
 //!
 //! - on the first update;
 //! - when the number of reviewers' decisions changed, since a decision can
@@ -15,7 +15,10 @@
 //!   read, so the model is trained again on the data as it now is.
 //!
 //! If writing to the store fails, the state is dropped and the next update
-//! runs in batch, so the store and the state never drift apart.
+//! runs in batch, so a failed write does not leave the two apart.
+//!
+//! NOTE: a `ciss resolve` run by another process is not seen until this
+//! state's next batch run, so placements meanwhile build on the older entities.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
@@ -36,7 +39,7 @@ use crate::graph::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchReason {
-    /// No state was held yet, or the last update failed.
+    /// No state was kept yet, or the last update failed.
     NoState,
     /// Reviewers' decisions were added since the state was built.
     Decisions,
@@ -71,7 +74,7 @@ pub struct LiveReport {
 /// The state one batch run built, and what it has taken in since.
 struct LiveState {
     incremental: IncrementalResolver,
-    /// Largest mention id held.
+    /// Largest mention id in the state.
     last_mention: MentionId,
     /// Decisions the state honours.
     decisions: usize,
@@ -104,12 +107,12 @@ impl LiveResolution {
     }
 
     /// Resolves the mentions stored since the last update, one at a time
-    /// where the held state allows and in batch otherwise. Callers
+    /// where the kept state allows and in batch otherwise. Callers
     /// serialize this with reviewers' decisions.
     pub async fn update(&self, store: &dyn GraphStore) -> Result<LiveReport, StoreError> {
         let started = Instant::now();
         let mut guard = self.state.lock().await;
-        let result = self.update_held(store, &mut guard, started).await;
+        let result = self.update_kept(store, &mut guard, started).await;
         if result.is_err() {
             *guard = None;
         }
@@ -131,22 +134,22 @@ impl LiveResolution {
         Ok(report)
     }
 
-    async fn update_held(
+    async fn update_kept(
         &self,
         store: &dyn GraphStore,
-        held: &mut Option<LiveState>,
+        slot: &mut Option<LiveState>,
         started: Instant,
     ) -> Result<LiveReport, StoreError> {
         let decisions = store.decisions().await?;
-        let state = match held.as_mut() {
+        let state = match slot.as_mut() {
             None => {
                 return self
-                    .rebuild(store, held, BatchReason::NoState, started)
+                    .rebuild(store, slot, BatchReason::NoState, started)
                     .await;
             }
             Some(state) if state.decisions != decisions.len() => {
                 return self
-                    .rebuild(store, held, BatchReason::Decisions, started)
+                    .rebuild(store, slot, BatchReason::Decisions, started)
                     .await;
             }
             Some(state) => state,
@@ -160,12 +163,12 @@ impl LiveResolution {
         }
         if (state.placed + new.len()) * 10 > state.built_with {
             return self
-                .rebuild(store, held, BatchReason::Growth, started)
+                .rebuild(store, slot, BatchReason::Growth, started)
                 .await;
         }
         if named_by_decision(&new, &decisions) {
             return self
-                .rebuild(store, held, BatchReason::Decided, started)
+                .rebuild(store, slot, BatchReason::Decided, started)
                 .await;
         }
 
@@ -199,16 +202,16 @@ impl LiveResolution {
     async fn rebuild(
         &self,
         store: &dyn GraphStore,
-        held: &mut Option<LiveState>,
+        slot: &mut Option<LiveState>,
         reason: BatchReason,
         started: Instant,
     ) -> Result<LiveReport, StoreError> {
-        *held = None;
+        *slot = None;
         let input = StoreInput::read(store).await?;
         let (incremental, clustering) =
             IncrementalResolver::build(&self.resolver, &input.mentions, &input.review);
         let batch = input.write(store, &clustering, started).await?;
-        *held = Some(LiveState {
+        *slot = Some(LiveState {
             incremental,
             last_mention: input.mentions.iter().map(|m| m.id).max().unwrap_or(0),
             decisions: input.decisions.len(),
