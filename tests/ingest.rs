@@ -1025,9 +1025,11 @@ fn killed_bulk_ingest_gets_its_indexes_back() {
 
     let mut child = run();
     wait_for_batches(&db, 3);
-    assert!(
-        index_names(&db).is_empty(),
-        "a bulk load drops the secondary indexes"
+    // The three indexes whose keys only grow stay; the others are dropped.
+    assert_eq!(
+        index_names(&db),
+        ["mentions_entity", "mentions_record", "vehicles_record"],
+        "a bulk load drops the secondary indexes with keys in random order"
     );
     child.kill().expect("kill");
     child.wait().expect("reaped");

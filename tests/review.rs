@@ -66,10 +66,9 @@ fn batch(records: Vec<CanonicalRecord>) -> Arc<Batch> {
         records: records
             .into_iter()
             .enumerate()
-            .map(|(i, record)| IncomingRecord {
-                raw: record.key.record_id.clone(),
-                record,
-                line: Some(i as u64 + 1),
+            .map(|(i, record)| {
+                let raw = record.key.record_id.clone();
+                IncomingRecord::new(record, raw, Some(i as u64 + 1)).expect("record encodes")
             })
             .collect(),
         ..Batch::default()

@@ -64,6 +64,40 @@ pub struct IncomingRecord {
     pub raw: String,
     /// Line number in the input file, when it came from a file.
     pub line: Option<u64>,
+    /// Each party's facts as JSON, in party order, which is how both stores
+    /// keep them. [`IncomingRecord::new`] encodes them on the thread that
+    /// maps the record, so the store's single writer does not have to; the
+    /// record is not changed after that.
+    party_json: Vec<String>,
+}
+
+impl IncomingRecord {
+    /// Wraps a mapped record with its raw text and line, encoding its parties.
+    pub fn new(
+        record: CanonicalRecord,
+        raw: String,
+        line: Option<u64>,
+    ) -> Result<IncomingRecord, serde_json::Error> {
+        let party_json = record
+            .parties
+            .iter()
+            .map(|party| serde_json::to_string(&party.person))
+            .collect::<Result<_, _>>()?;
+        Ok(IncomingRecord {
+            record,
+            raw,
+            line,
+            party_json,
+        })
+    }
+
+    /// Each party of the record with its facts as JSON, in party order.
+    pub fn parties_with_json(&self) -> impl Iterator<Item = (&crate::model::Party, &str)> {
+        self.record
+            .parties
+            .iter()
+            .zip(self.party_json.iter().map(String::as_str))
+    }
 }
 
 /// A record that failed validation, with the reason.

@@ -388,13 +388,14 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
             reason.clone(),
         ),
         Ok(value) => match map_record(mapping, value) {
-            Ok(record) => {
-                return Validated::Accepted(IncomingRecord {
-                    record,
-                    raw: raw.raw,
-                    line: Some(raw.line),
-                });
-            }
+            Ok(record) => match IncomingRecord::new(record, raw.raw.clone(), Some(raw.line)) {
+                Ok(incoming) => return Validated::Accepted(incoming),
+                Err(err) => (
+                    None,
+                    None,
+                    format!("cannot encode the mapped record: {err}"),
+                ),
+            },
             Err(failure) => {
                 let fields: Vec<&str> = failure.errors.iter().map(|e| e.field.as_str()).collect();
                 let reasons: Vec<String> = failure

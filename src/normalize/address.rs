@@ -1,5 +1,8 @@
 //! US postal addresses with USPS street-suffix, directional and unit abbreviations.
 
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{NormalizeError, clean_token};
@@ -216,8 +219,20 @@ fn lookup(table: &[(&str, &'static str)], token: &str) -> Option<&'static str> {
         .map(|(_, canon)| *canon)
 }
 
+/// [`STREET_SUFFIXES`] keyed by both spellings, built once: a scan of its
+/// 130-odd entries for every street word showed up in ingest profiles. The
+/// first entry naming a spelling wins, as in [`lookup`].
+static STREET_SUFFIX_INDEX: LazyLock<FxHashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    let mut index = FxHashMap::default();
+    for &(raw, canon) in STREET_SUFFIXES {
+        index.entry(raw).or_insert(canon);
+        index.entry(canon).or_insert(canon);
+    }
+    index
+});
+
 fn street_suffix(token: &str) -> Option<&'static str> {
-    lookup(STREET_SUFFIXES, token)
+    STREET_SUFFIX_INDEX.get(token).copied()
 }
 
 fn directional(token: &str) -> Option<&'static str> {
@@ -825,5 +840,20 @@ mod tests {
         check(b.key(), a.key().as_str());
         check(a.display(), "12 N MAIN ST APT 3, HARTFORD, CT 06103");
         check(b.display(), "12 N MAIN ST APT 3, HARTFORD, CT");
+    }
+
+    #[test]
+    fn street_suffix_index_agrees_with_the_table() {
+        let spellings = STREET_SUFFIXES
+            .iter()
+            .flat_map(|&(raw, canon)| [raw, canon])
+            .chain(["MAIN", "", "STREETS"]);
+        for spelling in spellings {
+            assert_eq!(
+                street_suffix(spelling),
+                lookup(STREET_SUFFIXES, spelling),
+                "{spelling}"
+            );
+        }
     }
 }

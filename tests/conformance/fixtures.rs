@@ -93,10 +93,9 @@ pub(crate) fn batch(source: &str, agency: &str, records: Vec<CanonicalRecord>) -
         records: records
             .into_iter()
             .enumerate()
-            .map(|(i, record)| IncomingRecord {
-                raw: format!("{}|{}|{}", record.key.record_id, record.key.version, i),
-                record,
-                line: Some(i as u64 + 2),
+            .map(|(i, record)| {
+                let raw = format!("{}|{}|{}", record.key.record_id, record.key.version, i);
+                IncomingRecord::new(record, raw, Some(i as u64 + 2)).expect("record encodes")
             })
             .collect(),
         ..Batch::default()

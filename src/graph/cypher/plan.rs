@@ -255,7 +255,7 @@ pub(super) fn record_param(
         reason: err.to_string(),
     };
     let mut mentions = Vec::with_capacity(record.parties.len());
-    for (idx, party) in record.parties.iter().enumerate() {
+    for (idx, (party, person_json)) in incoming.parties_with_json().enumerate() {
         let person = &party.person;
         let surname_parts: BTreeSet<&str> = person
             .name
@@ -268,7 +268,7 @@ pub(super) fn record_param(
             "role": party.role.as_str(),
             "given": person.name.as_ref().map(|n| n.given.clone()),
             "dob": person.dob.map(|d| d.date().to_string()),
-            "person": serde_json::to_string(person).map_err(corrupt)?,
+            "person": person_json,
             "surname_parts": surname_parts,
             "identifiers": identifier_keys(person),
             "addresses": person.address.iter().map(|a| a.key()).collect::<Vec<_>>(),
@@ -325,27 +325,24 @@ mod tests {
     use crate::model::{RecordKey, RecordKind};
 
     fn incoming(record_id: &str, version: u32) -> IncomingRecord {
-        IncomingRecord {
-            record: CanonicalRecord {
-                key: RecordKey {
-                    source: "s".into(),
-                    record_id: record_id.into(),
-                    version,
-                },
-                kind: RecordKind::Arrest,
-                date: None,
-                end_date: None,
-                status: None,
-                case_number: None,
-                description: None,
-                town: None,
-                parties: Vec::new(),
-                vehicles: Vec::new(),
-                properties: Vec::new(),
+        let record = CanonicalRecord {
+            key: RecordKey {
+                source: "s".into(),
+                record_id: record_id.into(),
+                version,
             },
-            raw: format!("{record_id},{version}"),
-            line: None,
-        }
+            kind: RecordKind::Arrest,
+            date: None,
+            end_date: None,
+            status: None,
+            case_number: None,
+            description: None,
+            town: None,
+            parties: Vec::new(),
+            vehicles: Vec::new(),
+            properties: Vec::new(),
+        };
+        IncomingRecord::new(record, format!("{record_id},{version}"), None).expect("record encodes")
     }
 
     fn batch(records: Vec<IncomingRecord>) -> Batch {
