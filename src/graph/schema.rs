@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// Schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 4;
+pub(crate) const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE sources (
@@ -142,6 +142,17 @@ ALTER TABLE quarantine ADD COLUMN version INTEGER;
 ALTER TABLE quarantine ADD COLUMN resolved_batch INTEGER;
 "#;
 
+/// Version 5: a mention's address key is a column of the mention instead of
+/// a row of its own, which saves the writer one row per mention. Keys move
+/// over, then the version 2 table and its index go.
+const SCHEMA_V5: &str = r#"
+ALTER TABLE mentions ADD COLUMN address_key TEXT;
+UPDATE mentions SET address_key = (SELECT a.key FROM mention_addresses a WHERE a.mention = mentions.id)
+    WHERE id IN (SELECT mention FROM mention_addresses);
+DROP TABLE mention_addresses;
+CREATE INDEX mentions_address ON mentions (address_key) WHERE address_key IS NOT NULL;
+"#;
+
 /// The secondary indexes of the current schema, as name and indexed part.
 /// A bulk load drops most of them and builds them again at its end, because
 /// one sort per index is far cheaper than keeping an index with keys in random
@@ -172,7 +183,10 @@ pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
     ("vehicles_vin", "vehicles (vin) WHERE vin IS NOT NULL"),
     ("vehicles_record", "vehicles (record)"),
     ("properties_serial", "properties (serial)"),
-    ("mention_addresses_key", "mention_addresses (key)"),
+    (
+        "mentions_address",
+        "mentions (address_key) WHERE address_key IS NOT NULL",
+    ),
 ];
 
 /// Builds every missing secondary index, for example after a bulk load that
@@ -216,23 +230,37 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     match version {
         0 => {
             conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))?;
             Ok(())
         }
         1 => {
             upgrade_to_v2(conn)?;
             upgrade_to_v3(conn)?;
-            upgrade_to_v4(conn)
+            upgrade_to_v4(conn)?;
+            upgrade_to_v5(conn)
         }
         2 => {
             upgrade_to_v3(conn)?;
-            upgrade_to_v4(conn)
+            upgrade_to_v4(conn)?;
+            upgrade_to_v5(conn)
         }
-        3 => upgrade_to_v4(conn),
+        3 => {
+            upgrade_to_v4(conn)?;
+            upgrade_to_v5(conn)
+        }
+        4 => upgrade_to_v5(conn),
         SCHEMA_VERSION => Ok(()),
         newer => Err(MigrateError::TooNew { found: newer }),
     }
+}
+
+/// Moves mention address keys into the mentions table.
+fn upgrade_to_v5(conn: &mut Connection) -> Result<(), MigrateError> {
+    conn.execute_batch(&format!(
+        "BEGIN; {SCHEMA_V5} PRAGMA user_version = 5; COMMIT;"
+    ))?;
+    Ok(())
 }
 
 /// Adds the quarantine version and resolution columns. Existing entries get
@@ -377,14 +405,53 @@ mod tests {
             .expect("v1 schema");
         migrate(&mut conn).expect("upgrade");
         assert_eq!(version(&conn), SCHEMA_VERSION);
-        conn.query_row("SELECT COUNT(*) FROM mention_addresses", [], |row| {
-            row.get::<_, i64>(0)
-        })
-        .expect("v2 table");
+        conn.query_row(
+            "SELECT COUNT(*) FROM mentions WHERE address_key IS NOT NULL",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .expect("v5 column");
         conn.query_row("SELECT COUNT(*) FROM review_decisions", [], |row| {
             row.get::<_, i64>(0)
         })
         .expect("v3 table");
+    }
+
+    #[test]
+    fn a_version_4_database_moves_address_keys_into_mentions() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(&format!(
+            "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} PRAGMA user_version = 4; \
+             PRAGMA foreign_keys = OFF; \
+             INSERT INTO mentions (id, record, idx, role, person) VALUES (7, 1, 0, 'owner', '{{}}'), \
+             (8, 1, 1, 'owner', '{{}}'); \
+             INSERT INTO mention_addresses (mention, key) VALUES (7, '12 MAIN ST|HARTFORD|CT|');"
+        ))
+        .expect("v4 schema");
+
+        migrate(&mut conn).expect("upgrade");
+
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        let mut stmt = conn
+            .prepare("SELECT id, address_key FROM mentions ORDER BY id")
+            .expect("column");
+        let keys: Vec<(i64, Option<String>)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            keys,
+            [(7, Some("12 MAIN ST|HARTFORD|CT|".to_string())), (8, None)]
+        );
+        let old_table: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'mention_addresses'",
+                [],
+                |row| row.get(0),
+            )
+            .expect("schema");
+        assert_eq!(old_table, 0);
     }
 
     #[test]

@@ -15,6 +15,9 @@ pub fn parse_date(raw: &str, format: &str) -> Result<NaiveDate, NormalizeError> 
     if trimmed.is_empty() {
         return Err(NormalizeError::Empty { what: "date" });
     }
+    if let Some(date) = parse_fixed_width(trimmed, format) {
+        return Ok(date);
+    }
     let date = NaiveDate::parse_from_str(trimmed, format).map_err(|err| {
         let reason = if !same_layout(trimmed, format) {
             format!("does not match the expected format {format}")
@@ -33,6 +36,31 @@ pub fn parse_date(raw: &str, format: &str) -> Result<NaiveDate, NormalizeError> 
         ));
     }
     Ok(date)
+}
+
+/// Reads a valid date written exactly in one of the three layouts sources use
+/// most (`%Y-%m-%d`, `%m/%d/%Y`, `%Y%m%d`, with two-digit month and day), or
+/// returns `None` and leaves every other input, and every error, to chrono.
+/// chrono parses its pattern again on each call, which made date parsing a
+/// tenth of the mapping time in ingest profiles; this path reads ten bytes.
+fn parse_fixed_width(raw: &str, format: &str) -> Option<NaiveDate> {
+    let b = raw.as_bytes();
+    let (year, month, day) = match format {
+        "%Y-%m-%d" if b.len() == 10 && b[4] == b'-' && b[7] == b'-' => {
+            (&b[0..4], &b[5..7], &b[8..10])
+        }
+        "%m/%d/%Y" if b.len() == 10 && b[2] == b'/' && b[5] == b'/' => {
+            (&b[6..10], &b[0..2], &b[3..5])
+        }
+        "%Y%m%d" if b.len() == 8 => (&b[0..4], &b[4..6], &b[6..8]),
+        _ => return None,
+    };
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |value, &c| {
+            c.is_ascii_digit().then(|| value * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(number(year)? as i32, number(month)?, number(day)?)
 }
 
 /// Returns whether `raw` has the separators of `format` in the same order and
@@ -272,5 +300,36 @@ mod tests {
         check(dob("9999-12-31"), "unknown");
         check(dob("1879-12-31"), "unknown");
         check(dob("2101-01-01"), "unknown");
+    }
+
+    proptest::proptest! {
+        /// The fixed-width path agrees with chrono wherever it answers.
+        #[test]
+        fn fixed_width_agrees_with_chrono(
+            raw in "[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4}|[0-9/ -]{6,11}",
+            format in proptest::sample::select(vec!["%Y-%m-%d", US, COMPACT]),
+        ) {
+            if let Some(date) = parse_fixed_width(&raw, format) {
+                proptest::prop_assert_eq!(Some(date), NaiveDate::parse_from_str(&raw, format).ok());
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_width_reads_only_exact_layouts() {
+        let cases = [
+            ("1990-03-15", "%Y-%m-%d", Some("1990-03-15")),
+            ("03/15/1990", US, Some("1990-03-15")),
+            ("19900315", COMPACT, Some("1990-03-15")),
+            ("3/15/1990", US, None),
+            ("02/30/1990", US, None),
+            ("1990-3-15", "%Y-%m-%d", None),
+            ("1990031", COMPACT, None),
+            ("15.03.1990", "%d.%m.%Y", None),
+        ];
+        for (raw, format, expected) in cases {
+            let got = parse_fixed_width(raw, format).map(|d| d.to_string());
+            assert_eq!(got.as_deref(), expected, "{raw} as {format}");
+        }
     }
 }

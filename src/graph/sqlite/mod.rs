@@ -708,9 +708,9 @@ fn record_ids_around(
         ),
         NodeRef::Address(key) => collect(
             &format!(
-                "SELECT DISTINCT r.id, r.date, r.source, r.record_id FROM mention_addresses a \
-                      JOIN mentions m ON m.id = a.mention JOIN records r ON r.id = m.record \
-                      WHERE a.key = ?1 AND r.current = 1 {AROUND_ORDER}"
+                "SELECT DISTINCT r.id, r.date, r.source, r.record_id FROM mentions m \
+                      JOIN records r ON r.id = m.record \
+                      WHERE m.address_key = ?1 AND r.current = 1 {AROUND_ORDER}"
             ),
             key,
         ),

@@ -1,8 +1,8 @@
 //! Writes one batch of records into the SQLite store, inside the caller's
 //! transaction.
 //!
-//! A record costs about six statements (its row, its mentions, their name and
-//! address keys, its vehicles and properties), so the statements are prepared
+//! A record costs about five statements (its row, its mentions, their name
+//! keys, its vehicles and properties), so the statements are prepared
 //! once per batch rather than looked up in the connection's cache per row.
 //! During a bulk load, [`KnownKeys`] remembers which records the store holds,
 //! so a record that is certainly new skips the lookup of its current version.
@@ -160,7 +160,6 @@ struct RecordWriter<'t> {
     record: CachedStatement<'t>,
     mention: CachedStatement<'t>,
     name_key: CachedStatement<'t>,
-    address: CachedStatement<'t>,
     vehicle: CachedStatement<'t>,
     property: CachedStatement<'t>,
 }
@@ -184,14 +183,12 @@ impl<'t> RecordWriter<'t> {
                  ON CONFLICT (source, record_id, version) DO NOTHING",
             )?,
             mention: tx.prepare_cached(
-                "INSERT INTO mentions (record, idx, role, state_id, fbi, licence, inmate, sor_id, person) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO mentions (record, idx, role, state_id, fbi, licence, inmate, sor_id, person, address_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?,
             name_key: tx.prepare_cached(
                 "INSERT INTO name_keys (surname_part, given, dob, mention) VALUES (?1, ?2, ?3, ?4)",
             )?,
-            address: tx
-                .prepare_cached("INSERT INTO mention_addresses (mention, key) VALUES (?1, ?2)")?,
             vehicle: tx.prepare_cached(
                 "INSERT INTO vehicles (record, idx, plate_state, plate_number, vin) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?,
@@ -278,7 +275,7 @@ impl<'t> RecordWriter<'t> {
         Ok(true)
     }
 
-    /// Writes the mention, name-key, address, vehicle and property rows of
+    /// Writes the mention, name-key, vehicle and property rows of
     /// the record stored as row `row_id`.
     fn write_parts(&mut self, row_id: i64, incoming: &IncomingRecord) -> Result<(), StoreError> {
         let record = &incoming.record;
@@ -293,12 +290,10 @@ impl<'t> RecordWriter<'t> {
                 ids.licence,
                 ids.inmate,
                 ids.sor_id,
-                person
+                person,
+                party.person.address.as_ref().map(|a| a.key())
             ])?;
             let mention = self.tx.last_insert_rowid();
-            if let Some(address) = &party.person.address {
-                self.address.execute(params![mention, address.key()])?;
-            }
             if let Some(name) = &party.person.name {
                 let dob = party.person.dob.map(|d| d.date().to_string());
                 let parts: BTreeSet<&str> = std::iter::once(name.surname.as_str())
