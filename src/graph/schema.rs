@@ -209,8 +209,8 @@ pub(crate) fn ensure_indexes(conn: &Connection) -> Result<usize, rusqlite::Error
 
 /// The secondary indexes a bulk load keeps. Their keys arrive in ascending
 /// order (the row id of the new record, or the null entity of a mention not
-/// yet resolved), so each new entry lands on the same last page and costs
-/// little, while a rebuild would scan the whole table again.
+/// yet resolved), so each new entry lands on the same page and costs little.
+/// A rebuild would scan the whole table again.
 const KEPT_DURING_BULK_LOAD: &[&str] = &["mentions_record", "mentions_entity", "vehicles_record"];
 
 /// Drops the secondary indexes a bulk load rebuilds at its end.

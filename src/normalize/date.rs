@@ -42,7 +42,7 @@ pub fn parse_date(raw: &str, format: &str) -> Result<NaiveDate, NormalizeError> 
 /// most (`%Y-%m-%d`, `%m/%d/%Y`, `%Y%m%d`, with two-digit month and day), or
 /// returns `None` and leaves every other input, and every error, to chrono.
 /// chrono parses its pattern again on each call, which made date parsing a
-/// tenth of the mapping time in ingest profiles; this path reads ten bytes.
+/// tenth of the mapping time in ingest profiles. This path reads ten bytes.
 fn parse_fixed_width(raw: &str, format: &str) -> Option<NaiveDate> {
     let b = raw.as_bytes();
     let (year, month, day) = match format {
@@ -303,7 +303,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The fixed-width path agrees with chrono wherever it answers.
+        /// The fixed-width path agrees with chrono wherever it returns a date.
         #[test]
         fn fixed_width_agrees_with_chrono(
             raw in "[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4}|[0-9/ -]{6,11}",

@@ -24,7 +24,7 @@ pub(crate) async fn make_store() -> Option<TestStore> {
 
 crate::all_conformance_tests!();
 
-/// The counts that describe what one batch did, without its store id.
+/// Returns the counts of what one batch did, without its store id.
 fn tally(outcome: &ciss::graph::BatchOutcome) -> [usize; 5] {
     [
         outcome.inserted,
@@ -74,8 +74,8 @@ async fn bulk_load_sees_records_another_connection_wrote() {
     let other = SqliteStore::open(&path).expect("opens");
     let bulk = SqliteStore::open(&path).expect("opens");
     bulk.begin_bulk_load().await.expect("bulk load starts");
-    // The bulk writer read the (empty) key set before this batch arrived
-    // through another connection; the renewal must still find the stored
+    // The bulk writer read the empty key set before this batch arrived
+    // through another connection. The renewal must still find the stored
     // registration and supersede it instead of adding a second current one.
     other
         .apply_batch(Arc::new(crate::fixtures::dmv_batch()))

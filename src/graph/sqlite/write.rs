@@ -19,8 +19,8 @@ use crate::model::CanonicalRecord;
 
 /// Hashes of the `(source, record_id)` keys of every stored record, kept by
 /// the writer during a bulk load. A key whose hash is absent is certainly
-/// not stored, so its record needs no lookup; a present hash (a stored key,
-/// or rarely a collision) falls back to the lookup. The set only grows, and
+/// not stored, so its record needs no lookup. A present hash (a stored key,
+/// or rarely a collision) means the record is looked up as before. The set only grows, and
 /// a key left over from a rolled-back batch only costs that lookup.
 ///
 /// The set is only valid while no other connection writes: it records the
@@ -67,14 +67,14 @@ impl KnownKeys {
         self.hashes.len()
     }
 
-    /// Whether no other connection has committed since the keys were read.
-    /// Called inside a write transaction, which keeps other writers out.
+    /// Checks that no other connection has committed since the keys were
+    /// read. Call it inside a write transaction, which keeps other writers out.
     pub(super) fn is_current(&self, conn: &Connection) -> Result<bool, StoreError> {
         Ok(data_version(conn)? == self.data_version)
     }
 }
 
-/// SQLite's count of commits by other connections, as this connection sees it.
+/// Returns SQLite's `data_version`, which changes when another connection commits.
 fn data_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
 }
