@@ -154,6 +154,23 @@ impl PendingRecord {
             PendingRecord::Unreadable(raw) => raw,
         }
     }
+
+    /// Parses the record into its fields as [`PendingRecord::parse`] does,
+    /// without building the raw text, for callers that do not store records.
+    pub fn parse_fields(self) -> Result<InputFields, String> {
+        match self {
+            PendingRecord::Csv { header, row } if row.len() == header.names.len() => {
+                match csv::StringRecord::from_byte_record(row) {
+                    Ok(values) => Ok(InputFields::Csv { header, values }),
+                    Err(err) => Err(format!(
+                        "{}: invalid utf-8",
+                        header.names[err.utf8_error().field()]
+                    )),
+                }
+            }
+            other => other.parse().parsed,
+        }
+    }
 }
 
 /// Reads and parses all records of `format` from `input`, calling `sink` for each in order.

@@ -11,7 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::nicknames::canonical_given;
 use crate::graph::Mention;
-use crate::model::Sex;
+use crate::model::{PersonFacts, Sex};
 
 /// Number of identifier slots in [`Prepared::ids`].
 pub(crate) const ID_SLOTS: usize = 5;
@@ -68,20 +68,26 @@ pub(crate) fn prepare_some(mentions: &[Mention], positions: &[u32]) -> Vec<Prepa
         .par_iter()
         .map(|at| {
             let m = &mentions[*at as usize];
-            prepare_one(m, sources[m.source.as_str()])
+            prepare_person(&m.person, sources[m.source.as_str()])
         })
         .collect();
-    let codes = phonetic_codes(&prepared);
+    add_phonetic_codes(&mut prepared);
+    prepared
+}
+
+/// Fills in the phonetic codes of prepared records, computing each distinct
+/// name's code once.
+pub(crate) fn add_phonetic_codes(prepared: &mut [Prepared]) {
+    let codes = phonetic_codes(prepared);
     prepared.par_iter_mut().for_each(|p| {
         p.given_phonetic = codes.get(p.given.as_str()).cloned().unwrap_or_default();
         p.surname_phonetic = codes.get(p.surname.as_str()).cloned().unwrap_or_default();
     });
-    prepared
 }
 
 /// Prepares one mention with its phonetic codes, for scoring a single pair.
 pub(crate) fn prepare_single(mention: &Mention, source: u32) -> Prepared {
-    let mut prepared = prepare_one(mention, source);
+    let mut prepared = prepare_person(&mention.person, source);
     prepared.given_phonetic = phonetic(&prepared.given);
     prepared.surname_phonetic = phonetic(&prepared.surname);
     prepared
@@ -118,8 +124,8 @@ fn phonetic(name: &str) -> String {
     DoubleMetaphone::default().encode(&letters)
 }
 
-fn prepare_one(mention: &Mention, source: u32) -> Prepared {
-    let person = &mention.person;
+/// Prepares one person's facts without phonetic codes; `source` is the index of its source.
+pub(crate) fn prepare_person(person: &PersonFacts, source: u32) -> Prepared {
     let mut prepared = Prepared {
         source,
         dob: person.dob.map(|d| d.date()),
