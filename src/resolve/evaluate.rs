@@ -584,9 +584,10 @@ impl Members {
     /// distinct record.
     fn for_each_pair(&self, resolution: &Resolution, mut visit: impl FnMut(usize, usize, f64)) {
         for pair in &resolution.pairs {
-            for a in self.of(pair.a) {
-                for b in self.of(pair.b) {
-                    visit(*a, *b, pair.probability);
+            let probability = pair.probability();
+            for a in self.of(pair.a as usize) {
+                for b in self.of(pair.b as usize) {
+                    visit(*a, *b, probability);
                 }
             }
         }

@@ -36,9 +36,9 @@ pub fn write_outputs(
             let pairs = &resolution.pairs;
             write_parallel(out, pairs.len(), |at, text| {
                 let pair = &pairs[at];
-                let lefts = members.of(pair.a);
-                let rights = members.of(pair.b);
-                write_pairs(text, set, lefts, rights, pair.probability);
+                let lefts = members.of(pair.a as usize);
+                let rights = members.of(pair.b as usize);
+                write_pairs(text, set, lefts, rights, pair.probability());
             })?;
             let copies = &resolution.copy_probability;
             write_parallel(out, copies.len(), |record, text| {
