@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
+use compact_str::CompactString;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
@@ -89,7 +90,7 @@ impl HasFeatures for Prepared {
             dob: self.dob,
             sex: self.sex,
             address: [&self.street, &self.unit, &self.city, &self.zip, &self.phone],
-            ids: self.ids.each_ref().map(String::as_str),
+            ids: self.ids.each_ref().map(CompactString::as_str),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! read them. Phonetic codes are computed once per distinct name.
 
 use chrono::{Datelike, NaiveDate};
+use compact_str::CompactString;
 use rayon::prelude::*;
 use rphonetic::{DoubleMetaphone, Encoder};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -17,28 +18,30 @@ use crate::model::{PersonFacts, Sex};
 pub(crate) const ID_SLOTS: usize = 5;
 
 /// Comparison features of one mention. Empty strings mean "not recorded".
+/// Text is kept in `CompactString`s, which store up to 24 bytes inline, so
+/// most records need no heap allocation beyond the struct itself.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Prepared {
     /// Index of the mention's source among all sources seen.
     pub(crate) source: u32,
-    pub(crate) given: String,
+    pub(crate) given: CompactString,
     /// Formal form of the given name (ROBERT for BOB).
-    pub(crate) given_formal: String,
-    pub(crate) given_phonetic: String,
-    pub(crate) surname: String,
-    pub(crate) surname_phonetic: String,
+    pub(crate) given_formal: CompactString,
+    pub(crate) given_phonetic: CompactString,
+    pub(crate) surname: CompactString,
+    pub(crate) surname_phonetic: CompactString,
     /// Parts of a multi-part or hyphenated surname; empty for one-part surnames.
-    pub(crate) surname_parts: Vec<String>,
-    pub(crate) suffix: String,
+    pub(crate) surname_parts: Vec<CompactString>,
+    pub(crate) suffix: CompactString,
     pub(crate) dob: Option<NaiveDate>,
     pub(crate) sex: Option<Sex>,
-    pub(crate) street: String,
-    pub(crate) unit: String,
-    pub(crate) city: String,
-    pub(crate) zip: String,
-    pub(crate) phone: String,
+    pub(crate) street: CompactString,
+    pub(crate) unit: CompactString,
+    pub(crate) city: CompactString,
+    pub(crate) zip: CompactString,
+    pub(crate) phone: CompactString,
     /// State id, FBI number, licence, inmate number, registry id.
-    pub(crate) ids: [String; ID_SLOTS],
+    pub(crate) ids: [CompactString; ID_SLOTS],
 }
 
 impl Prepared {
@@ -102,7 +105,7 @@ fn source_indexes(mentions: &[Mention]) -> FxHashMap<&str, u32> {
     indexes
 }
 
-fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, String> {
+fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, CompactString> {
     let names: FxHashSet<&str> = prepared
         .iter()
         .flat_map(|p| [p.given.as_str(), p.surname.as_str()])
@@ -116,12 +119,12 @@ fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, String> {
 }
 
 /// Double Metaphone primary code of a name, without spaces or hyphens.
-fn phonetic(name: &str) -> String {
+fn phonetic(name: &str) -> CompactString {
     if name.is_empty() {
-        return String::new();
+        return CompactString::default();
     }
     let letters: String = name.chars().filter(char::is_ascii_alphabetic).collect();
-    DoubleMetaphone::default().encode(&letters)
+    DoubleMetaphone::default().encode(&letters).into()
 }
 
 /// Prepares one person's facts without phonetic codes; `source` is the index of its source.
@@ -133,25 +136,24 @@ pub(crate) fn prepare_person(person: &PersonFacts, source: u32) -> Prepared {
         phone: person
             .phone
             .as_ref()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default(),
+            .map_or_else(CompactString::default, |p| p.as_str().into()),
         ..Prepared::default()
     };
     if let Some(name) = &person.name {
-        prepared.given = name.given.clone();
-        prepared.given_formal = canonical_given(&name.given).to_string();
-        prepared.surname = name.surname.clone();
-        let parts: Vec<String> = name.surname_parts().map(str::to_string).collect();
+        prepared.given = name.given.as_str().into();
+        prepared.given_formal = canonical_given(&name.given).into();
+        prepared.surname = name.surname.as_str().into();
+        let parts: Vec<CompactString> = name.surname_parts().map(CompactString::from).collect();
         if parts.len() > 1 {
             prepared.surname_parts = parts;
         }
-        prepared.suffix = name.suffix.clone().unwrap_or_default();
+        prepared.suffix = compact(name.suffix.as_ref());
     }
     if let Some(address) = &person.address {
-        prepared.street = address.street.clone();
-        prepared.unit = address.unit.clone().unwrap_or_default();
-        prepared.city = address.city.clone();
-        prepared.zip = address.zip.clone().unwrap_or_default();
+        prepared.street = address.street.as_str().into();
+        prepared.unit = compact(address.unit.as_ref());
+        prepared.city = address.city.as_str().into();
+        prepared.zip = compact(address.zip.as_ref());
     }
     let ids = &person.ids;
     for (slot, value) in [
@@ -164,7 +166,11 @@ pub(crate) fn prepare_person(person: &PersonFacts, source: u32) -> Prepared {
     .into_iter()
     .enumerate()
     {
-        prepared.ids[slot] = value.clone().unwrap_or_default();
+        prepared.ids[slot] = compact(value.as_ref());
     }
     prepared
+}
+
+fn compact(value: Option<&String>) -> CompactString {
+    value.map_or_else(CompactString::default, |v| v.as_str().into())
 }
