@@ -6,7 +6,7 @@
 //! [`PendingRecord::parse`], which the caller runs in parallel. A record with
 //! invalid UTF-8 fails alone, with its line and field, in either format.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 
@@ -101,12 +101,12 @@ fn json_text(value: &Value, path: &str) -> Option<String> {
 #[derive(Debug)]
 pub struct CsvHeader {
     names: Vec<String>,
-    positions: HashMap<String, usize>,
+    positions: FxHashMap<String, usize>,
 }
 
 impl CsvHeader {
     fn new(names: Vec<String>) -> CsvHeader {
-        let mut positions = HashMap::with_capacity(names.len());
+        let mut positions = FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
         for (index, name) in names.iter().enumerate() {
             // The first of two equally named columns wins, as a JSON object would keep one.
             positions.entry(name.clone()).or_insert(index);
