@@ -93,11 +93,11 @@ fn write_pairs(
 }
 
 /// Items formatted by one parallel task.
-const FORMAT_CHUNK: usize = 4_096;
+const FORMAT_CHUNK: usize = 1_024;
 
 /// Chunks formatted before their text is written, which bounds the text held
 /// in memory.
-const FORMAT_BATCH: usize = 64;
+const FORMAT_BATCH: usize = 32;
 
 /// Writes the lines `format` appends for items `0..count`, in order, formatting
 /// chunks of items in parallel.
