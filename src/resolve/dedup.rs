@@ -224,6 +224,15 @@ impl DistinctBuilder {
         self.distinct.records.extend(prepared);
     }
 
+    /// Reserves room for `mentions` more mentions and as many records. The
+    /// records' vector is then never moved while it grows; room reserved but
+    /// not used is address space only, since no page of it is ever written.
+    pub(crate) fn reserve(&mut self, mentions: usize) {
+        self.distinct.records.reserve_exact(mentions);
+        self.distinct.sizes.reserve_exact(mentions);
+        self.distinct.of_mention.reserve_exact(mentions);
+    }
+
     /// Returns the first record with copy key `key` for which `same` holds.
     fn find(&self, key: u64, same: impl Fn(u32) -> bool) -> Option<u32> {
         let first = *self.by_key.get(&key)?;

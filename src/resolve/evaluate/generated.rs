@@ -56,6 +56,8 @@ pub fn load_generated_prepared(
 ) -> Result<PreparedSet, EvaluateError> {
     let mut truth = read_truth(&dir.join("truth.csv"))?;
     let mut builder = PreparedSetBuilder::new(collapse);
+    // Each mention has a truth row, so their number bounds the mentions.
+    builder.reserve(truth.rows.values().map(Vec::len).sum());
     load_feeds(dir, sources_dir, &mut |records| {
         let Some(source) = records.first().map(|r| r.key.source.clone()) else {
             return;

@@ -92,6 +92,13 @@ impl PreparedSetBuilder {
         }
     }
 
+    /// Reserves room for `mentions` more mentions, an upper bound such as
+    /// the number of truth rows, so that the largest vectors never move.
+    pub(super) fn reserve(&mut self, mentions: usize) {
+        self.distinct.reserve(mentions);
+        self.truth.reserve_exact(mentions);
+    }
+
     /// Records the id and true entity number of the next mention; its person
     /// follows in [`PreparedSetBuilder::add_persons`].
     pub(super) fn push_mention(&mut self, record_id: &str, truth: u32) {
