@@ -16,6 +16,7 @@
 mod generated;
 mod output;
 mod prepared;
+mod truth;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -1,14 +1,13 @@
 //! Loading of feeds written by `ciss generate`, with the true person of every
 //! party from the feeds' `truth.csv`.
 
-use std::io::BufRead;
 use std::path::Path;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use super::prepared::{PreparedSet, PreparedSetBuilder};
+use super::truth::{Truth, read_truth};
 use super::{EvaluateError, LabelledSet};
 use crate::graph::Mention;
 use crate::ingest::mapping::{Format, SourceMapping};
@@ -37,7 +36,7 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
                     role: party.party.role,
                     person: party.party.person,
                 });
-                set.truth.push(truth.persons[party.person as usize].clone());
+                set.truth.push(truth.person_id(party.person).to_string());
             }
         }
     })?;
@@ -57,7 +56,7 @@ pub fn load_generated_prepared(
     let mut truth = read_truth(&dir.join("truth.csv"))?;
     let mut builder = PreparedSetBuilder::new(collapse);
     // Each mention has a truth row, so their number bounds the mentions.
-    builder.reserve(truth.rows.values().map(Vec::len).sum());
+    builder.reserve(truth.rows());
     load_feeds(dir, sources_dir, &mut |records| {
         let Some(source) = records.first().map(|r| r.key.source.clone()) else {
             return;
@@ -151,114 +150,6 @@ fn load_feed(
     }
 }
 
-/// The rows of `truth.csv`, with every true person numbered once.
-struct Truth {
-    /// True persons of each record version's parties, per role in party
-    /// order, as (role, person number).
-    rows: FxHashMap<TruthKey, Vec<(u32, u32)>>,
-    /// Source numbers.
-    sources: Names,
-    /// Role names, by number.
-    roles: Vec<String>,
-    /// True person ids, by number.
-    persons: Vec<String>,
-}
-
-/// A record version in `truth.csv`: source number, record id and version.
-type TruthKey = (u32, Box<str>, u32);
-
-/// Reads `truth.csv` line by line; lines with fewer than five fields are skipped.
-fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
-    let started = Instant::now();
-    let read_error = |source| EvaluateError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut rows = FxHashMap::default();
-    let mut numbers = Numbering::default();
-    let mut line = String::new();
-    let mut header = true;
-    while reader.read_line(&mut line).map_err(read_error)? > 0 {
-        if !std::mem::take(&mut header) {
-            add_truth_row(&mut rows, &mut numbers, line.trim_end_matches(['\n', '\r']));
-        }
-        line.clear();
-    }
-    let truth = Truth {
-        rows,
-        sources: numbers.sources,
-        roles: numbers.roles.into_names(),
-        persons: numbers.persons.into_names(),
-    };
-    tracing::debug!(
-        records = truth.rows.len(),
-        load_ms = started.elapsed().as_millis() as u64,
-        "truth loaded"
-    );
-    Ok(truth)
-}
-
-/// Numbers given to the sources, roles and persons of `truth.csv`.
-#[derive(Default)]
-struct Numbering {
-    sources: Names,
-    roles: Names,
-    persons: Names,
-}
-
-fn add_truth_row(
-    rows: &mut FxHashMap<TruthKey, Vec<(u32, u32)>>,
-    numbers: &mut Numbering,
-    line: &str,
-) {
-    let mut fields = line.split(',');
-    let (Some(source), Some(record_id), Some(version), Some(role), Some(person)) = (
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-        fields.next(),
-    ) else {
-        return;
-    };
-    let key = (
-        numbers.sources.number(source),
-        Box::from(record_id),
-        version.parse().unwrap_or(1),
-    );
-    let row = (numbers.roles.number(role), numbers.persons.number(person));
-    rows.entry(key).or_default().push(row);
-}
-
-/// Distinct names numbered in order of first appearance.
-#[derive(Default)]
-struct Names {
-    numbers: FxHashMap<String, u32>,
-    names: Vec<String>,
-}
-
-impl Names {
-    fn number(&mut self, name: &str) -> u32 {
-        if let Some(number) = self.numbers.get(name) {
-            return *number;
-        }
-        let number = self.names.len() as u32;
-        self.numbers.insert(name.to_string(), number);
-        self.names.push(name.to_string());
-        number
-    }
-
-    fn find(&self, name: &str) -> Option<u32> {
-        self.numbers.get(name).copied()
-    }
-
-    fn into_names(self) -> Vec<String> {
-        self.names
-    }
-}
-
 /// The source, id and version of a mapped record.
 struct LabelledKey {
     source: String,
@@ -291,20 +182,13 @@ fn labelled_parties(
     record: CanonicalRecord,
 ) -> (LabelledKey, Vec<LabelledParty>) {
     let key = record.key;
-    let mut persons = truth
-        .sources
-        .find(&key.source)
-        .and_then(|source| {
-            let row_key: TruthKey = (source, Box::from(key.record_id.as_str()), key.version);
-            truth.rows.remove(&row_key)
-        })
-        .unwrap_or_default();
+    let mut persons = truth.take(&key.source, &key.record_id, key.version);
     let mut labelled = Vec::new();
     for (index, party) in record.parties.into_iter().enumerate() {
         let role = party.role.as_str();
         let Some(at) = persons
             .iter()
-            .position(|(r, _)| truth.roles[*r as usize] == role)
+            .position(|(r, _)| truth.role_name(*r) == role)
         else {
             continue;
         };
