@@ -224,9 +224,9 @@ impl DistinctBuilder {
         self.distinct.records.extend(prepared);
     }
 
-    /// Reserves room for `mentions` more mentions and as many records. The
-    /// records' vector is then never moved while it grows; room reserved but
-    /// not used is address space only, since no page of it is ever written.
+    /// Reserves room for `mentions` more mentions and as many records, so
+    /// the records' vector does not move while it grows as long as no more
+    /// mentions follow. Room that is never written takes no resident memory.
     pub(crate) fn reserve(&mut self, mentions: usize) {
         self.distinct.records.reserve_exact(mentions);
         self.distinct.sizes.reserve_exact(mentions);
