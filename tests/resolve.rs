@@ -1,14 +1,20 @@
-//! Resolution: FEBRL accuracy floors, and the cases a wrong merge or a missed
-//! merge would hurt most (twins, father and son, conflicting chains).
+//! Resolution: FEBRL accuracy floors, the same scores and output files when
+//! generated feeds are loaded without keeping their mentions, and the cases a
+//! wrong merge or a missed merge would hurt most (twins, father and son,
+//! conflicting chains).
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use ciss::generate::{GenerateConfig, generate};
 use ciss::graph::Mention;
 use ciss::ingest::mapping::SourceMapping;
 use ciss::model::{Identifiers, PersonFacts, Role, Sex};
 use ciss::normalize::{Address, Dob, PersonName};
-use ciss::resolve::evaluate::{evaluate, febrl_task, load_labelled};
+use ciss::resolve::evaluate::{
+    PreparedSet, evaluate, evaluate_prepared, febrl_task, load_generated, load_generated_prepared,
+    load_labelled, write_outputs,
+};
 use ciss::resolve::{
     ProbabilisticResolver, ResolveConfig, Resolver, ReviewLinks, default_resolver,
 };
@@ -48,6 +54,45 @@ fn febrl_accuracy_stays_above_its_floor() {
             recall >= recall_floor,
             "{task}: blocking recall {recall:.5} under {recall_floor}"
         );
+    }
+}
+
+#[test]
+fn generated_feeds_score_alike_loaded_lean() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let feeds = dir.path().join("feeds");
+    let config = GenerateConfig {
+        people: 1_500,
+        seed: 11,
+        as_of: NaiveDate::from_ymd_opt(2025, 6, 1).expect("date"),
+        out_dir: feeds.clone(),
+        progress: false,
+    };
+    generate(&config).expect("generation succeeds");
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let resolver = default_resolver();
+
+    let labelled = load_generated(&feeds, &sources).expect("load mentions");
+    let full = PreparedSet::from_labelled(&labelled, &resolver);
+    let lean = load_generated_prepared(&feeds, &sources, resolver.collapses_copies())
+        .expect("load prepared");
+    assert_eq!(lean.mentions(), labelled.mentions.len());
+
+    let (full_resolution, mut full_report) = evaluate_prepared(&full, &resolver);
+    let (lean_resolution, mut lean_report) = evaluate_prepared(&lean, &resolver);
+    full_report.resolve_ms = 0.0;
+    lean_report.resolve_ms = 0.0;
+    assert_eq!(lean_report, full_report);
+    assert!(full_report.candidate_pairs > 0, "no pairs scored");
+
+    let (full_dir, lean_dir) = (dir.path().join("full"), dir.path().join("lean"));
+    write_outputs(&full_dir, &full, &full_resolution).expect("write full");
+    write_outputs(&lean_dir, &lean, &lean_resolution).expect("write lean");
+    for file in ["pairs.csv", "clusters.csv"] {
+        let full_text = std::fs::read(full_dir.join(file)).expect("read full");
+        let lean_text = std::fs::read(lean_dir.join(file)).expect("read lean");
+        assert!(full_text.len() > 100, "{file} is nearly empty");
+        assert!(full_text == lean_text, "{file} differs");
     }
 }
 

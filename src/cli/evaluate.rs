@@ -12,8 +12,9 @@ use clap::Args;
 use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::resolve::evaluate::{
-    EvaluationReport, LabelledSet, cluster_scores, evaluate, febrl_task, load_generated,
-    load_labelled, peak_memory_kib, write_mentions, write_outputs,
+    EvaluationReport, LabelledSet, PreparedSet, cluster_scores, evaluate_prepared, febrl_task,
+    load_generated, load_generated_prepared, load_labelled, peak_memory_kib, write_mentions,
+    write_outputs,
 };
 use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
@@ -130,16 +131,11 @@ fn log_loaded(set: &LabelledSet, started: Instant) {
 /// Runs `ciss evaluate`.
 pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (name, set, mut config) = load(&args.input, sources_dir)?;
-    if let Some(p) = args.match_probability {
-        config.match_probability = p;
-        config.possible_match_probability = config.possible_match_probability.min(p);
+    let (name, labelled, set, resolver) = load_for_evaluation(&args, sources_dir)?;
+    if let (true, Some(labelled)) = (args.write_mentions, &labelled) {
+        write_mentions(&args.out, labelled)?;
     }
-    if args.write_mentions {
-        write_mentions(&args.out, &set)?;
-    }
-    let resolver = ProbabilisticResolver::new(config);
-    let (resolution, report) = evaluate(&set, &resolver);
+    let (resolution, report) = evaluate_prepared(&set, &resolver);
     write_outputs(&args.out, &set, &resolution)?;
     out!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
@@ -155,11 +151,50 @@ pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Re
     for (conflict, count) in &resolution.clusters.refused_by_conflict {
         outln!("refused for conflicting {conflict}: {count}");
     }
-    if args.baseline {
-        print_baseline(&set);
+    if let (true, Some(labelled)) = (args.baseline, &labelled) {
+        print_baseline(labelled);
     }
     outln!("wrote {}/pairs.csv and clusters.csv", args.out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the records `ciss evaluate` scores, with the resolver that scores
+/// them. Generated feeds are loaded straight into a [`PreparedSet`], so their
+/// mentions are never all in memory, unless the baseline or `mentions.csv`
+/// needs the mentions themselves.
+fn load_for_evaluation(
+    args: &EvaluateArgs,
+    sources_dir: &Path,
+) -> anyhow::Result<(
+    String,
+    Option<LabelledSet>,
+    PreparedSet,
+    ProbabilisticResolver,
+)> {
+    let with_probability = |mut config: ResolveConfig| {
+        if let Some(p) = args.match_probability {
+            config.match_probability = p;
+            config.possible_match_probability = config.possible_match_probability.min(p);
+        }
+        ProbabilisticResolver::new(config)
+    };
+    let input = &args.input;
+    if let (Some(dir), false) = (&input.generated, args.baseline || args.write_mentions) {
+        let started = Instant::now();
+        let resolver = with_probability(ResolveConfig::default());
+        let mappings = input.mappings.as_deref().unwrap_or(sources_dir);
+        let set = load_generated_prepared(dir, mappings, resolver.collapses_copies())?;
+        tracing::info!(
+            mentions = set.mentions(),
+            load_ms = started.elapsed().as_millis() as u64,
+            "labelled records loaded"
+        );
+        return Ok(("generated".to_string(), None, set, resolver));
+    }
+    let (name, labelled, config) = load(input, sources_dir)?;
+    let resolver = with_probability(config);
+    let set = PreparedSet::from_labelled(&labelled, &resolver);
+    Ok((name, Some(labelled), set, resolver))
 }
 
 /// Runs `ciss explain`: trains on the records, then explains one pair.

@@ -6,7 +6,7 @@
 //! [`PendingRecord::parse`], which the caller runs in parallel. A record with
 //! invalid UTF-8 fails alone, with its line and field, in either format.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 
@@ -101,12 +101,12 @@ fn json_text(value: &Value, path: &str) -> Option<String> {
 #[derive(Debug)]
 pub struct CsvHeader {
     names: Vec<String>,
-    positions: HashMap<String, usize>,
+    positions: FxHashMap<String, usize>,
 }
 
 impl CsvHeader {
     fn new(names: Vec<String>) -> CsvHeader {
-        let mut positions = HashMap::with_capacity(names.len());
+        let mut positions = FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
         for (index, name) in names.iter().enumerate() {
             // The first of two equally named columns wins, as a JSON object would keep one.
             positions.entry(name.clone()).or_insert(index);
@@ -152,6 +152,23 @@ impl PendingRecord {
             PendingRecord::Csv { header, row } => csv_row(header, row),
             PendingRecord::Json { line, bytes } => json_line(line, bytes),
             PendingRecord::Unreadable(raw) => raw,
+        }
+    }
+
+    /// Parses the record into its fields as [`PendingRecord::parse`] does,
+    /// without building the raw text, for callers that do not store records.
+    pub fn parse_fields(self) -> Result<InputFields, String> {
+        match self {
+            PendingRecord::Csv { header, row } if row.len() == header.names.len() => {
+                match csv::StringRecord::from_byte_record(row) {
+                    Ok(values) => Ok(InputFields::Csv { header, values }),
+                    Err(err) => Err(format!(
+                        "{}: invalid utf-8",
+                        header.names[err.utf8_error().field()]
+                    )),
+                }
+            }
+            other => other.parse().parsed,
         }
     }
 }

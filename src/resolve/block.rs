@@ -5,6 +5,7 @@
 //! larger than the configured cap is skipped and counted, so one very common
 //! key cannot make the pair count quadratic.
 
+use compact_str::CompactString;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -158,7 +159,7 @@ fn surname_keys(p: &Prepared) -> impl Iterator<Item = &str> {
     let whole = (!p.surname.is_empty()).then_some(p.surname.as_str());
     whole
         .into_iter()
-        .chain(p.surname_parts.iter().map(String::as_str))
+        .chain(p.surname_parts.iter().map(CompactString::as_str))
 }
 
 fn push(out: &mut Vec<u64>, key: impl Hash) {

@@ -6,6 +6,7 @@
 //! swapped between two records still agree.
 
 use chrono::Datelike;
+use compact_str::CompactString;
 use serde::Serialize;
 use strsim::jaro_winkler;
 
@@ -207,7 +208,7 @@ struct NameView<'a> {
     text: &'a str,
     formal: &'a str,
     phonetic: &'a str,
-    parts: &'a [String],
+    parts: &'a [CompactString],
 }
 
 fn given_view(p: &Prepared) -> NameView<'_> {
@@ -314,9 +315,9 @@ fn shares_part(a: &NameView<'_>, b: &NameView<'_>) -> bool {
     if a.parts.is_empty() && b.parts.is_empty() {
         return false;
     }
-    let parts = |v: &NameView<'_>| -> Vec<String> {
+    let parts = |v: &NameView<'_>| -> Vec<CompactString> {
         if v.parts.is_empty() {
-            vec![v.text.to_string()]
+            vec![CompactString::from(v.text)]
         } else {
             v.parts.to_vec()
         }
@@ -537,8 +538,8 @@ mod tests {
         for (a, b, expected) in cases {
             let mut pa = person("ANA", "LEE", "");
             let mut pb = pa.clone();
-            pa.ids[2] = a.to_string();
-            pb.ids[2] = b.to_string();
+            pa.ids[2] = a.into();
+            pb.ids[2] = b.into();
             assert_eq!(level(Field::Licence, &pa, &pb), expected, "{a} / {b}");
         }
     }

@@ -14,16 +14,18 @@
 //! common name stay separate records.
 
 use std::collections::HashSet;
+use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
+use compact_str::CompactString;
 use rayon::prelude::*;
-use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap, FxHasher};
 
 use chrono::NaiveDate;
 
-use super::prepare::{ID_SLOTS, Prepared, prepare_some};
+use super::prepare::{ID_SLOTS, Prepared, add_phonetic_codes, prepare_person, prepare_some};
 use crate::graph::Mention;
-use crate::model::Sex;
+use crate::model::{PersonFacts, Sex};
 
 /// Distinct records and the mentions each stands for.
 #[derive(Debug, Clone, Default)]
@@ -88,32 +90,37 @@ impl HasFeatures for Prepared {
             dob: self.dob,
             sex: self.sex,
             address: [&self.street, &self.unit, &self.city, &self.zip, &self.phone],
-            ids: self.ids.each_ref().map(String::as_str),
+            ids: self.ids.each_ref().map(CompactString::as_str),
         }
     }
 }
 
 impl HasFeatures for Mention {
+    fn features(&self) -> Features<'_> {
+        self.person.features()
+    }
+}
+
+impl HasFeatures for PersonFacts {
     /// Reads the same values `prepare` copies into a [`Prepared`].
     fn features(&self) -> Features<'_> {
-        let person = &self.person;
-        let name = person.name.as_ref();
-        let address = person.address.as_ref();
-        let ids = &person.ids;
+        let name = self.name.as_ref();
+        let address = self.address.as_ref();
+        let ids = &self.ids;
         Features {
             names: [
                 name.map_or("", |n| n.given.as_str()),
                 name.map_or("", |n| n.surname.as_str()),
                 text(name.and_then(|n| n.suffix.as_ref())),
             ],
-            dob: person.dob.map(|d| d.date()),
-            sex: person.sex.filter(|s| *s != Sex::Unknown),
+            dob: self.dob.map(|d| d.date()),
+            sex: self.sex.filter(|s| *s != Sex::Unknown),
             address: [
                 address.map_or("", |a| a.street.as_str()),
                 text(address.and_then(|a| a.unit.as_ref())),
                 address.map_or("", |a| a.city.as_str()),
                 text(address.and_then(|a| a.zip.as_ref())),
-                person.phone.as_ref().map_or("", |p| p.as_str()),
+                self.phone.as_ref().map_or("", |p| p.as_str()),
             ],
             ids: [
                 text(ids.state_id.as_ref()),
@@ -142,6 +149,121 @@ pub(crate) fn collapse(mentions: &[Mention], alone: &HashSet<u32>) -> Distinct {
         records: prepare_some(mentions, &firsts),
         sizes: sizes(&of_mention, firsts.len()),
         of_mention,
+    }
+}
+
+/// Groups mentions into distinct records as they arrive, so that only one
+/// prepared record per group is kept and the mentions themselves need not be.
+/// Fed the same mentions in the same order, it builds the records, sizes and
+/// positions that [`collapse`] builds with no mention kept alone, or those of
+/// [`Distinct::each`] when copies are not collapsed.
+#[derive(Debug, Default)]
+pub(crate) struct DistinctBuilder {
+    distinct: Distinct,
+    collapse: bool,
+    /// The first record with each copy key.
+    by_key: FxHashMap<u64, u32>,
+    /// Further records whose features differ but whose copy key is equal.
+    collided: FxHashMap<u64, Vec<u32>>,
+    /// Index of each source, numbered in order of first mention.
+    sources: FxHashMap<String, u32>,
+}
+
+impl DistinctBuilder {
+    /// Starts an empty builder; `collapse` sets whether exact copies become one record.
+    pub(crate) fn new(collapse: bool) -> DistinctBuilder {
+        DistinctBuilder {
+            collapse,
+            ..DistinctBuilder::default()
+        }
+    }
+
+    /// Adds the persons of consecutive mentions from `source`, in input order.
+    pub(crate) fn add(&mut self, source: &str, persons: &[PersonFacts]) {
+        let next = self.sources.len() as u32;
+        let source = *self.sources.entry(source.to_string()).or_insert(next);
+        let keys: Vec<Option<u64>> = if self.collapse {
+            persons
+                .par_iter()
+                .map(|p| copy_key(&p.features()))
+                .collect()
+        } else {
+            vec![None; persons.len()]
+        };
+        let base = self.distinct.records.len() as u32;
+        // Positions in `persons` of the mentions that start a record.
+        let mut firsts: Vec<usize> = Vec::new();
+        for (at, key) in keys.into_iter().enumerate() {
+            let found = key.and_then(|key| {
+                let features = persons[at].features();
+                self.find(key, |record| {
+                    if record < base {
+                        self.distinct.records[record as usize].features() == features
+                    } else {
+                        persons[firsts[(record - base) as usize]].features() == features
+                    }
+                })
+            });
+            let record = match found {
+                Some(record) => record,
+                None => {
+                    let record = base + firsts.len() as u32;
+                    firsts.push(at);
+                    self.insert(key, record);
+                    self.distinct.sizes.push(0);
+                    record
+                }
+            };
+            self.distinct.sizes[record as usize] += 1;
+            self.distinct.of_mention.push(record);
+        }
+        let prepared: Vec<Prepared> = firsts
+            .par_iter()
+            .map(|at| prepare_person(&persons[*at], source))
+            .collect();
+        self.distinct.records.extend(prepared);
+    }
+
+    /// Reserves room for `mentions` more mentions and as many records, so
+    /// the records' vector does not move while it grows as long as no more
+    /// mentions follow. Room that is never written takes no resident memory.
+    pub(crate) fn reserve(&mut self, mentions: usize) {
+        self.distinct.records.reserve_exact(mentions);
+        self.distinct.sizes.reserve_exact(mentions);
+        self.distinct.of_mention.reserve_exact(mentions);
+    }
+
+    /// Returns the first record with copy key `key` for which `same` holds.
+    fn find(&self, key: u64, same: impl Fn(u32) -> bool) -> Option<u32> {
+        let first = *self.by_key.get(&key)?;
+        if same(first) {
+            return Some(first);
+        }
+        let more = self.collided.get(&key)?;
+        more.iter().copied().find(|record| same(*record))
+    }
+
+    fn insert(&mut self, key: Option<u64>, record: u32) {
+        let Some(key) = key else {
+            return;
+        };
+        match self.by_key.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(record);
+            }
+            Entry::Occupied(_) => self.collided.entry(key).or_default().push(record),
+        }
+    }
+
+    /// Returns the distinct records with their phonetic codes filled in.
+    pub(crate) fn finish(mut self) -> Distinct {
+        add_phonetic_codes(&mut self.distinct.records);
+        self.distinct
+    }
+
+    /// Returns the number of mentions added so far.
+    pub(crate) fn mentions(&self) -> usize {
+        self.distinct.of_mention.len()
     }
 }
 
@@ -267,6 +389,54 @@ mod tests {
         let (of_record, firsts) = group(&records, &HashSet::new());
         assert_eq!(of_record, vec![0, 1, 2, 3]);
         assert_eq!(firsts, vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn builder_groups_as_collapse_does() {
+        use crate::model::{PersonFacts, Role};
+        use crate::normalize::{Dob, PersonName};
+
+        let person = |given: &str, year: i32| PersonFacts {
+            name: PersonName::from_parts(Some(given), None, Some("Tester"), None).ok(),
+            dob: Dob::new(NaiveDate::from_ymd_opt(year, 1, 2).expect("date")),
+            ..PersonFacts::default()
+        };
+        let unnamed = PersonFacts::default();
+        let persons = [
+            person("Ana", 1980),
+            person("Ben", 1981),
+            person("Ana", 1980),
+            unnamed.clone(),
+            person("Ben", 1981),
+            unnamed,
+            person("Ana", 1980),
+        ];
+        let mentions: Vec<Mention> = persons
+            .iter()
+            .enumerate()
+            .map(|(at, person)| Mention {
+                id: at as i64 + 1,
+                source: if at < 3 { "dmv" } else { "rms" }.into(),
+                record_id: format!("r{at}"),
+                role: Role::Subject,
+                person: person.clone(),
+            })
+            .collect();
+        let expected = collapse(&mentions, &HashSet::new());
+        let mut builder = DistinctBuilder::new(true);
+        builder.add("dmv", &persons[..3]);
+        builder.add("rms", &persons[3..]);
+        let built = builder.finish();
+        assert_eq!(built.of_mention, vec![0, 1, 0, 2, 1, 3, 0]);
+        assert_eq!(built.of_mention, expected.of_mention);
+        assert_eq!(built.sizes, expected.sizes);
+        let sources: Vec<u32> = built.records.iter().map(|r| r.source).collect();
+        assert_eq!(sources, vec![0, 0, 1, 1]);
+        for (left, right) in built.records.iter().zip(&expected.records) {
+            assert_eq!(left.features(), right.features());
+            assert_eq!(left.source, right.source);
+            assert_eq!(left.surname_phonetic, right.surname_phonetic);
+        }
     }
 
     #[test]

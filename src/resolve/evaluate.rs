@@ -13,22 +13,26 @@
 //! Cluster scores count pairs: a pair of records is a true positive when the
 //! resolver put them in one entity and the truth does too.
 
-use std::collections::HashMap;
-use std::io::Write;
+mod generated;
+mod output;
+mod prepared;
+mod truth;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{ProbabilisticResolver, Resolution, ResolveConfig};
-use crate::graph::Mention;
+pub use generated::{load_generated, load_generated_prepared};
+pub use output::{write_mentions, write_outputs};
+pub use prepared::PreparedSet;
+
+use super::{ProbabilisticResolver, Resolution, ResolveConfig, ReviewLinks};
+use crate::graph::{Mention, MentionId};
 use crate::ingest::mapping::{FieldSpec, MappingError, PartyMapping, SourceMapping};
-use crate::ingest::{
-    InputFields, PendingRecord, RawRecord, map_record, read_records, split_records,
-};
+use crate::ingest::{InputFields, RawRecord, map_record, read_records};
 use crate::model::{PersonFacts, Role};
 use crate::normalize::{Address, PersonName, clean_token};
 
@@ -128,153 +132,6 @@ pub fn febrl_task(name: &str, dir: &Path) -> Result<Task, EvaluateError> {
         files,
         config,
     })
-}
-
-/// Reads feeds written by `ciss generate` in `dir`, each through its mapping
-/// in `sources_dir`, with the true person of every party from `truth.csv`.
-/// Records that fail their mapping are left out, as ingest would quarantine
-/// them.
-///
-/// One thread reads and parses each feed while rayon maps chunks of
-/// [`LOAD_CHUNK`] records, so parsing and mapping overlap.
-pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
-    let started = Instant::now();
-    let mut truth = read_truth(&dir.join("truth.csv"))?;
-    tracing::debug!(
-        records = truth.len(),
-        load_ms = started.elapsed().as_millis() as u64,
-        "truth loaded"
-    );
-    let mut set = LabelledSet::default();
-    for source in crate::generate::SOURCES {
-        let started = Instant::now();
-        let before = set.mentions.len();
-        let mapping = SourceMapping::load(sources_dir, source)?;
-        load_feed(&dir.join(source), &mapping, &mut truth, &mut set)?;
-        tracing::debug!(
-            source,
-            mentions = set.mentions.len() - before,
-            load_ms = started.elapsed().as_millis() as u64,
-            "feed loaded"
-        );
-    }
-    Ok(set)
-}
-
-/// Records parsed before a chunk is handed to rayon for mapping.
-const LOAD_CHUNK: usize = 8_192;
-
-/// Loads one feed; `stem` is its path without the extension, which the mapping's format gives.
-fn load_feed(
-    stem: &Path,
-    mapping: &SourceMapping,
-    truth: &mut TruthRows,
-    set: &mut LabelledSet,
-) -> Result<(), EvaluateError> {
-    let extension = match mapping.format {
-        crate::ingest::mapping::Format::Csv => "csv",
-        crate::ingest::mapping::Format::Jsonl => "jsonl",
-    };
-    let path = stem.with_extension(extension);
-    let file = std::fs::File::open(&path).map_err(|err| EvaluateError::Read {
-        path: path.clone(),
-        source: err,
-    })?;
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<PendingRecord>>(2);
-    let read = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let columns = mapping.paths();
-            let mut chunk = Vec::with_capacity(LOAD_CHUNK);
-            let result = split_records(mapping.format, file, &columns, &mut |pending| {
-                chunk.push(pending);
-                if chunk.len() == LOAD_CHUNK {
-                    // A send fails only when the receiver is gone, which it is not until the loop below ends.
-                    let _ = sender.send(std::mem::take(&mut chunk));
-                }
-            });
-            let _ = sender.send(chunk);
-            result
-        });
-        for chunk in receiver {
-            // Parsing and mapping run in parallel; unreadable records are skipped,
-            // as they carry no truth to score.
-            let records: Vec<crate::model::CanonicalRecord> = chunk
-                .into_par_iter()
-                .filter_map(|pending| pending.parse().parsed.ok())
-                .filter_map(|fields| map_record(mapping, &fields).ok())
-                .collect();
-            for record in records {
-                add_generated(set, truth, record);
-            }
-        }
-        reader.join()
-    });
-    match read {
-        Ok(result) => result.map_err(|err| EvaluateError::Read { path, source: err }),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
-}
-
-/// True persons of each record version's parties, per role, in party order.
-type TruthRows = FxHashMap<(String, String, u32), Vec<(String, String)>>;
-
-fn read_truth(path: &Path) -> Result<TruthRows, EvaluateError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EvaluateError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut rows: TruthRows = FxHashMap::default();
-    for line in text.lines().skip(1) {
-        let mut fields = line.split(',');
-        let (Some(source), Some(record_id), Some(version), Some(role), Some(person)) = (
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-            fields.next(),
-        ) else {
-            continue;
-        };
-        let key = (
-            source.to_string(),
-            record_id.to_string(),
-            version.parse().unwrap_or(1),
-        );
-        rows.entry(key)
-            .or_default()
-            .push((role.to_string(), person.to_string()));
-    }
-    Ok(rows)
-}
-
-/// Adds a record's parties with their true persons; each record version's
-/// truth rows are taken out of `truth`, since a version is read once.
-fn add_generated(
-    set: &mut LabelledSet,
-    truth: &mut TruthRows,
-    record: crate::model::CanonicalRecord,
-) {
-    let key = (record.key.source, record.key.record_id, record.key.version);
-    let mut persons = truth.remove(&key).unwrap_or_default();
-    let (source, record_id, version) = key;
-    for (index, party) in record.parties.into_iter().enumerate() {
-        let Some(at) = persons
-            .iter()
-            .position(|(role, _)| role == party.role.as_str())
-        else {
-            continue;
-        };
-        let (_, person) = persons.remove(at);
-        let id = set.mentions.len() as i64 + 1;
-        set.mentions.push(Mention {
-            id,
-            source: source.clone(),
-            record_id: format!("{source}/{record_id}/v{version}/p{index}"),
-            role: party.role,
-            person: party.person,
-        });
-        set.truth.push(person);
-    }
 }
 
 /// Returns the entity a truth value names: `N` for a FEBRL id `rec-N-…`, else the value.
@@ -595,12 +452,24 @@ pub fn evaluate(
     set: &LabelledSet,
     resolver: &ProbabilisticResolver,
 ) -> (Resolution, EvaluationReport) {
+    evaluate_prepared(&PreparedSet::from_labelled(set, resolver), resolver)
+}
+
+/// Resolves a prepared set and scores the result. The set must have been
+/// grouped as `resolver` groups mentions ([`PreparedSet::from_labelled`] or
+/// [`load_generated_prepared`] with `resolver.collapses_copies()`).
+pub fn evaluate_prepared(
+    set: &PreparedSet,
+    resolver: &ProbabilisticResolver,
+) -> (Resolution, EvaluationReport) {
     let started = Instant::now();
-    let resolution = resolver.resolve(&set.mentions);
-    let resolve_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let ids: Vec<MentionId> = (1..=set.mentions() as MentionId).collect();
+    let mut resolution = resolver.resolve_records(&ids, &set.distinct, &ReviewLinks::default());
+    resolution.timings.prepare_ms = set.prepare_ms;
+    let resolve_ms = set.prepare_ms + started.elapsed().as_secs_f64() * 1000.0;
     let truth = &set.truth;
     let across_only = resolver.config().across_sources_only;
-    let actual = true_pair_count(set, across_only);
+    let actual = true_pair_count(truth, &set.sources, across_only);
     let match_p = resolver.config().match_probability;
     let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
     let mut found = 0;
@@ -621,7 +490,7 @@ pub fn evaluate(
         .map(|(_, e)| *e)
         .collect();
     let report = EvaluationReport {
-        mentions: set.mentions.len(),
+        mentions: set.mentions(),
         repaired: set.repaired,
         candidate_pairs: resolution.pairs.len(),
         blocking_recall: if actual == 0 {
@@ -632,7 +501,7 @@ pub fn evaluate(
         pairwise: Scores::new(predicted_true, predicted, actual),
         clusters: cluster_scores(&entities, truth),
         entities: distinct(&entities),
-        true_entities: distinct(truth),
+        true_entities: set.true_entities(),
         refused_links: resolution.clusters.refused,
         resolve_ms,
     };
@@ -640,23 +509,21 @@ pub fn evaluate(
 }
 
 fn distinct<T: std::hash::Hash + Eq>(values: &[T]) -> usize {
-    values
-        .iter()
-        .collect::<std::collections::HashSet<_>>()
-        .len()
+    values.iter().collect::<FxHashSet<_>>().len()
 }
 
 fn pairs_in(n: u64) -> u64 {
     n * n.saturating_sub(1) / 2
 }
 
-/// True pairs, leaving out pairs within one source when only cross-source pairs are formed.
-fn true_pair_count(set: &LabelledSet, across_sources_only: bool) -> u64 {
-    let mut groups: HashMap<&str, u64> = HashMap::new();
-    let mut within: HashMap<(&str, &str), u64> = HashMap::new();
-    for (mention, truth) in set.mentions.iter().zip(&set.truth) {
-        *groups.entry(truth).or_default() += 1;
-        *within.entry((truth, &mention.source)).or_default() += 1;
+/// True pairs, leaving out pairs within one source when only cross-source
+/// pairs are formed; `truth` and `sources` are numbered per mention.
+fn true_pair_count(truth: &[u32], sources: &[u32], across_sources_only: bool) -> u64 {
+    let mut groups: FxHashMap<u32, u64> = FxHashMap::default();
+    let mut within: FxHashMap<(u32, u32), u64> = FxHashMap::default();
+    for (truth, source) in truth.iter().zip(sources) {
+        *groups.entry(*truth).or_default() += 1;
+        *within.entry((*truth, *source)).or_default() += 1;
     }
     let all: u64 = groups.values().map(|n| pairs_in(*n)).sum();
     if across_sources_only {
@@ -667,10 +534,10 @@ fn true_pair_count(set: &LabelledSet, across_sources_only: bool) -> u64 {
 }
 
 /// Pair-counting precision, recall and F1 of a clustering against the truth.
-pub fn cluster_scores(predicted: &[i64], truth: &[String]) -> Scores {
-    let mut cells: HashMap<(i64, &str), u64> = HashMap::new();
-    let mut by_predicted: HashMap<i64, u64> = HashMap::new();
-    let mut by_truth: HashMap<&str, u64> = HashMap::new();
+pub fn cluster_scores<T: std::hash::Hash + Eq>(predicted: &[i64], truth: &[T]) -> Scores {
+    let mut cells: FxHashMap<(i64, &T), u64> = FxHashMap::default();
+    let mut by_predicted: FxHashMap<i64, u64> = FxHashMap::default();
+    let mut by_truth: FxHashMap<&T, u64> = FxHashMap::default();
     for (p, t) in predicted.iter().zip(truth) {
         *cells.entry((*p, t)).or_default() += 1;
         *by_predicted.entry(*p).or_default() += 1;
@@ -685,14 +552,14 @@ pub fn cluster_scores(predicted: &[i64], truth: &[String]) -> Scores {
 }
 
 /// The mentions behind each distinct record of a resolution, in mention order.
-struct Members {
+pub(super) struct Members {
     /// Start of each record's mentions in `mentions`; one entry more than records.
     starts: Vec<usize>,
     mentions: Vec<usize>,
 }
 
 impl Members {
-    fn new(record_of: &[u32], records: usize) -> Members {
+    pub(super) fn new(record_of: &[u32], records: usize) -> Members {
         let mut starts = vec![0usize; records + 1];
         for record in record_of {
             starts[*record as usize + 1] += 1;
@@ -709,7 +576,7 @@ impl Members {
         Members { starts, mentions }
     }
 
-    fn of(&self, record: usize) -> &[usize] {
+    pub(super) fn of(&self, record: usize) -> &[usize] {
         &self.mentions[self.starts[record]..self.starts[record + 1]]
     }
 
@@ -718,9 +585,10 @@ impl Members {
     /// distinct record.
     fn for_each_pair(&self, resolution: &Resolution, mut visit: impl FnMut(usize, usize, f64)) {
         for pair in &resolution.pairs {
-            for a in self.of(pair.a) {
-                for b in self.of(pair.b) {
-                    visit(*a, *b, pair.probability);
+            let probability = pair.probability();
+            for a in self.of(pair.a as usize) {
+                for b in self.of(pair.b as usize) {
+                    visit(*a, *b, probability);
                 }
             }
         }
@@ -733,108 +601,6 @@ impl Members {
             }
         }
     }
-}
-
-/// Writes `pairs.csv` (id_l, id_r, match_probability for every scored pair of
-/// records, exact duplicates included)
-/// and `clusters.csv` (id, cluster_id for every record) into `dir`; ids are record ids.
-pub fn write_outputs(
-    dir: &Path,
-    set: &LabelledSet,
-    resolution: &Resolution,
-) -> Result<(), EvaluateError> {
-    std::fs::create_dir_all(dir).map_err(|source| EvaluateError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let id = |index: usize| set.mentions[index].record_id.as_str();
-    let pairs_path = dir.join("pairs.csv");
-    let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
-    write_lines(&pairs_path, "id_l,id_r,match_probability", |out| {
-        let mut result = Ok(());
-        members.for_each_pair(resolution, |a, b, probability| {
-            if result.is_ok() {
-                result = writeln!(out, "{},{},{:.6}", id(a), id(b), probability);
-            }
-        });
-        result
-    })?;
-    let clusters_path = dir.join("clusters.csv");
-    write_lines(&clusters_path, "id,cluster_id", |out| {
-        for (index, (_, entity)) in resolution.clustering.assignment.iter().enumerate() {
-            writeln!(out, "{},{}", id(index), entity)?;
-        }
-        Ok(())
-    })
-}
-
-/// Writes `mentions.csv` into `dir`: every labelled mention's normalized
-/// person facts, one column each, with its true entity. Peer tools read it so
-/// they resolve exactly the records CISS resolves. Fields are not quoted: a
-/// comma inside a value is written as a space.
-pub fn write_mentions(dir: &Path, set: &LabelledSet) -> Result<(), EvaluateError> {
-    std::fs::create_dir_all(dir).map_err(|source| EvaluateError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let path = dir.join("mentions.csv");
-    let header = "unique_id,source_dataset,given_name,surname,suffix,date_of_birth,sex,\
-                  street,city,zip,phone,state_id,fbi,licence,inmate,sor_id,truth";
-    write_lines(&path, header, |out| {
-        for (mention, truth) in set.mentions.iter().zip(&set.truth) {
-            let row = mention_row(mention, truth);
-            let fields: Vec<String> = row.iter().map(|f| f.replace(',', " ")).collect();
-            writeln!(out, "{}", fields.join(","))?;
-        }
-        Ok(())
-    })
-}
-
-fn mention_row(mention: &Mention, truth: &str) -> Vec<String> {
-    let person = &mention.person;
-    let text = |value: Option<&str>| value.unwrap_or_default().to_string();
-    let name = person.name.as_ref();
-    let address = person.address.as_ref();
-    let ids = &person.ids;
-    vec![
-        mention.record_id.clone(),
-        mention.source.clone(),
-        text(name.map(|n| n.given.as_str())),
-        text(name.map(|n| n.surname.as_str())),
-        text(name.and_then(|n| n.suffix.as_deref())),
-        person
-            .dob
-            .map(|d| d.date().format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-        text(person.sex.map(|s| s.as_str())),
-        text(address.map(|a| a.street.as_str())),
-        text(address.map(|a| a.city.as_str())),
-        text(address.and_then(|a| a.zip.as_deref())),
-        text(person.phone.as_ref().map(|p| p.as_str())),
-        text(ids.state_id.as_deref()),
-        text(ids.fbi.as_deref()),
-        text(ids.licence.as_deref()),
-        text(ids.inmate.as_deref()),
-        text(ids.sor_id.as_deref()),
-        truth.to_string(),
-    ]
-}
-
-fn write_lines(
-    path: &Path,
-    header: &str,
-    body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), EvaluateError> {
-    let write = || -> std::io::Result<()> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-        writeln!(out, "{header}")?;
-        body(&mut out)?;
-        out.flush()
-    };
-    write().map_err(|source| EvaluateError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 /// Returns the process's peak resident memory in KiB (VmHWM), where /proc provides it.

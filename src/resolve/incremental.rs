@@ -121,10 +121,10 @@ impl IncrementalResolver {
         for pair in resolution
             .pairs
             .iter()
-            .filter(|p| p.probability >= config.match_probability)
+            .filter(|p| p.probability() >= config.match_probability)
         {
-            links[pair.a].push((pair.b as u32, pair.weight));
-            links[pair.b].push((pair.a as u32, pair.weight));
+            links[pair.a as usize].push((pair.b, pair.weight));
+            links[pair.b as usize].push((pair.a, pair.weight));
         }
         let mut entity = vec![0; records.len()];
         for ((_, id), record) in resolution

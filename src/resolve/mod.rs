@@ -237,15 +237,23 @@ fn assign_ids(
     mentions: &[Mention],
     root_of: impl Fn(usize) -> usize,
 ) -> Vec<(MentionId, EntityId)> {
-    let mut smallest: std::collections::HashMap<usize, MentionId> =
-        std::collections::HashMap::new();
-    for (index, mention) in mentions.iter().enumerate() {
-        let entry = smallest.entry(root_of(index)).or_insert(mention.id);
-        *entry = (*entry).min(mention.id);
+    let ids: Vec<MentionId> = mentions.iter().map(|m| m.id).collect();
+    assign_mention_ids(&ids, root_of)
+}
+
+/// Names each cluster after its smallest mention id, where `ids` are the
+/// mention ids by position and `root_of` gives the cluster of each position.
+fn assign_mention_ids(
+    ids: &[MentionId],
+    root_of: impl Fn(usize) -> usize,
+) -> Vec<(MentionId, EntityId)> {
+    let mut smallest: rustc_hash::FxHashMap<usize, MentionId> = rustc_hash::FxHashMap::default();
+    for (index, id) in ids.iter().enumerate() {
+        let entry = smallest.entry(root_of(index)).or_insert(*id);
+        *entry = (*entry).min(*id);
     }
-    mentions
-        .iter()
+    ids.iter()
         .enumerate()
-        .map(|(index, mention)| (mention.id, smallest[&root_of(index)]))
+        .map(|(index, id)| (*id, smallest[&root_of(index)]))
         .collect()
 }

@@ -5,40 +5,43 @@
 //! read them. Phonetic codes are computed once per distinct name.
 
 use chrono::{Datelike, NaiveDate};
+use compact_str::CompactString;
 use rayon::prelude::*;
 use rphonetic::{DoubleMetaphone, Encoder};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::nicknames::canonical_given;
 use crate::graph::Mention;
-use crate::model::Sex;
+use crate::model::{PersonFacts, Sex};
 
 /// Number of identifier slots in [`Prepared::ids`].
 pub(crate) const ID_SLOTS: usize = 5;
 
 /// Comparison features of one mention. Empty strings mean "not recorded".
+/// Text is kept in `CompactString`s, which store up to 24 bytes inline, so
+/// most records need no heap allocation beyond the struct itself.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Prepared {
     /// Index of the mention's source among all sources seen.
     pub(crate) source: u32,
-    pub(crate) given: String,
+    pub(crate) given: CompactString,
     /// Formal form of the given name (ROBERT for BOB).
-    pub(crate) given_formal: String,
-    pub(crate) given_phonetic: String,
-    pub(crate) surname: String,
-    pub(crate) surname_phonetic: String,
+    pub(crate) given_formal: CompactString,
+    pub(crate) given_phonetic: CompactString,
+    pub(crate) surname: CompactString,
+    pub(crate) surname_phonetic: CompactString,
     /// Parts of a multi-part or hyphenated surname; empty for one-part surnames.
-    pub(crate) surname_parts: Vec<String>,
-    pub(crate) suffix: String,
+    pub(crate) surname_parts: Vec<CompactString>,
+    pub(crate) suffix: CompactString,
     pub(crate) dob: Option<NaiveDate>,
     pub(crate) sex: Option<Sex>,
-    pub(crate) street: String,
-    pub(crate) unit: String,
-    pub(crate) city: String,
-    pub(crate) zip: String,
-    pub(crate) phone: String,
+    pub(crate) street: CompactString,
+    pub(crate) unit: CompactString,
+    pub(crate) city: CompactString,
+    pub(crate) zip: CompactString,
+    pub(crate) phone: CompactString,
     /// State id, FBI number, licence, inmate number, registry id.
-    pub(crate) ids: [String; ID_SLOTS],
+    pub(crate) ids: [CompactString; ID_SLOTS],
 }
 
 impl Prepared {
@@ -68,20 +71,26 @@ pub(crate) fn prepare_some(mentions: &[Mention], positions: &[u32]) -> Vec<Prepa
         .par_iter()
         .map(|at| {
             let m = &mentions[*at as usize];
-            prepare_one(m, sources[m.source.as_str()])
+            prepare_person(&m.person, sources[m.source.as_str()])
         })
         .collect();
-    let codes = phonetic_codes(&prepared);
+    add_phonetic_codes(&mut prepared);
+    prepared
+}
+
+/// Fills in the phonetic codes of prepared records, computing each distinct
+/// name's code once.
+pub(crate) fn add_phonetic_codes(prepared: &mut [Prepared]) {
+    let codes = phonetic_codes(prepared);
     prepared.par_iter_mut().for_each(|p| {
         p.given_phonetic = codes.get(p.given.as_str()).cloned().unwrap_or_default();
         p.surname_phonetic = codes.get(p.surname.as_str()).cloned().unwrap_or_default();
     });
-    prepared
 }
 
 /// Prepares one mention with its phonetic codes, for scoring a single pair.
 pub(crate) fn prepare_single(mention: &Mention, source: u32) -> Prepared {
-    let mut prepared = prepare_one(mention, source);
+    let mut prepared = prepare_person(&mention.person, source);
     prepared.given_phonetic = phonetic(&prepared.given);
     prepared.surname_phonetic = phonetic(&prepared.surname);
     prepared
@@ -96,7 +105,7 @@ fn source_indexes(mentions: &[Mention]) -> FxHashMap<&str, u32> {
     indexes
 }
 
-fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, String> {
+fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, CompactString> {
     let names: FxHashSet<&str> = prepared
         .iter()
         .flat_map(|p| [p.given.as_str(), p.surname.as_str()])
@@ -110,16 +119,16 @@ fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, String> {
 }
 
 /// Double Metaphone primary code of a name, without spaces or hyphens.
-fn phonetic(name: &str) -> String {
+fn phonetic(name: &str) -> CompactString {
     if name.is_empty() {
-        return String::new();
+        return CompactString::default();
     }
     let letters: String = name.chars().filter(char::is_ascii_alphabetic).collect();
-    DoubleMetaphone::default().encode(&letters)
+    DoubleMetaphone::default().encode(&letters).into()
 }
 
-fn prepare_one(mention: &Mention, source: u32) -> Prepared {
-    let person = &mention.person;
+/// Prepares one person's facts without phonetic codes; `source` is the index of its source.
+pub(crate) fn prepare_person(person: &PersonFacts, source: u32) -> Prepared {
     let mut prepared = Prepared {
         source,
         dob: person.dob.map(|d| d.date()),
@@ -127,25 +136,24 @@ fn prepare_one(mention: &Mention, source: u32) -> Prepared {
         phone: person
             .phone
             .as_ref()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_default(),
+            .map_or_else(CompactString::default, |p| p.as_str().into()),
         ..Prepared::default()
     };
     if let Some(name) = &person.name {
-        prepared.given = name.given.clone();
-        prepared.given_formal = canonical_given(&name.given).to_string();
-        prepared.surname = name.surname.clone();
-        let parts: Vec<String> = name.surname_parts().map(str::to_string).collect();
+        prepared.given = name.given.as_str().into();
+        prepared.given_formal = canonical_given(&name.given).into();
+        prepared.surname = name.surname.as_str().into();
+        let parts: Vec<CompactString> = name.surname_parts().map(CompactString::from).collect();
         if parts.len() > 1 {
             prepared.surname_parts = parts;
         }
-        prepared.suffix = name.suffix.clone().unwrap_or_default();
+        prepared.suffix = compact(name.suffix.as_ref());
     }
     if let Some(address) = &person.address {
-        prepared.street = address.street.clone();
-        prepared.unit = address.unit.clone().unwrap_or_default();
-        prepared.city = address.city.clone();
-        prepared.zip = address.zip.clone().unwrap_or_default();
+        prepared.street = address.street.as_str().into();
+        prepared.unit = compact(address.unit.as_ref());
+        prepared.city = address.city.as_str().into();
+        prepared.zip = compact(address.zip.as_ref());
     }
     let ids = &person.ids;
     for (slot, value) in [
@@ -158,7 +166,11 @@ fn prepare_one(mention: &Mention, source: u32) -> Prepared {
     .into_iter()
     .enumerate()
     {
-        prepared.ids[slot] = value.clone().unwrap_or_default();
+        prepared.ids[slot] = compact(value.as_ref());
     }
     prepared
+}
+
+fn compact(value: Option<&String>) -> CompactString {
+    value.map_or_else(CompactString::default, |v| v.as_str().into())
 }

@@ -12,6 +12,7 @@
 //!   on given name, surname and DOB, or on an identifier, divided by the rules'
 //!   assumed recall and by the number of possible pairs.
 
+use compact_str::CompactString;
 use std::hash::{Hash, Hasher};
 
 use rand::{Rng, SeedableRng};
@@ -148,7 +149,7 @@ fn possible_pairs(distinct: &Distinct, across_sources_only: bool) -> f64 {
 
 fn term_frequencies(
     distinct: &Distinct,
-    value: impl Fn(&Prepared) -> &String,
+    value: impl Fn(&Prepared) -> &CompactString,
 ) -> FxHashMap<String, f64> {
     let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
     for (p, size) in distinct.records.iter().zip(&distinct.sizes) {
@@ -434,7 +435,7 @@ mod tests {
     #[test]
     fn exact_agreement_is_the_chance_two_random_records_share_a_value() {
         let mk = |s: &str| Prepared {
-            surname: s.to_string(),
+            surname: s.into(),
             ..Prepared::default()
         };
         let distinct = Distinct::each(vec![mk("A"), mk("A"), mk("B"), mk("C")]);
@@ -446,7 +447,7 @@ mod tests {
     #[test]
     fn exact_agreement_counts_every_copy_of_a_distinct_record() {
         let mk = |s: &str| Prepared {
-            surname: s.to_string(),
+            surname: s.into(),
             ..Prepared::default()
         };
         let distinct = Distinct {

@@ -1,0 +1,208 @@
+//! Loading of feeds written by `ciss generate`, with the true person of every
+//! party from the feeds' `truth.csv`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::prepared::{PreparedSet, PreparedSetBuilder};
+use super::truth::{Truth, read_truth};
+use super::{EvaluateError, LabelledSet};
+use crate::graph::Mention;
+use crate::ingest::mapping::{Format, SourceMapping};
+use crate::ingest::{PendingRecord, map_record, split_records};
+use crate::model::{CanonicalRecord, Party};
+
+/// Reads feeds written by `ciss generate` in `dir`, each through its mapping
+/// in `sources_dir`, with the true person of every party from `truth.csv`.
+/// Records that fail their mapping are left out, as ingest would quarantine
+/// them.
+///
+/// One thread splits each feed into records while rayon parses and maps
+/// chunks of [`LOAD_CHUNK`] records, so splitting and mapping overlap.
+pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
+    let mut truth = read_truth(&dir.join("truth.csv"))?;
+    let mut set = LabelledSet::default();
+    load_feeds(dir, sources_dir, &mut |records| {
+        for record in records {
+            let (key, parties) = labelled_parties(&mut truth, record);
+            for party in parties {
+                let id = set.mentions.len() as i64 + 1;
+                set.mentions.push(Mention {
+                    id,
+                    source: key.source.clone(),
+                    record_id: key.mention_id(party.index),
+                    role: party.party.role,
+                    person: party.party.person,
+                });
+                set.truth.push(truth.person_id(party.person).to_string());
+            }
+        }
+    })?;
+    Ok(set)
+}
+
+/// Reads feeds as [`load_generated`] does, but keeps only the distinct
+/// prepared records and each mention's record id, source and true person, so
+/// the full facts of every mention are never in memory at once. `collapse`
+/// sets whether exact copies become one record, as the resolver that will
+/// score the set does (`ProbabilisticResolver::collapses_copies`).
+pub fn load_generated_prepared(
+    dir: &Path,
+    sources_dir: &Path,
+    collapse: bool,
+) -> Result<PreparedSet, EvaluateError> {
+    let mut truth = read_truth(&dir.join("truth.csv"))?;
+    let mut builder = PreparedSetBuilder::new(collapse);
+    // Each mention has a truth row, so their number bounds the mentions.
+    builder.reserve(truth.rows());
+    load_feeds(dir, sources_dir, &mut |records| {
+        let Some(source) = records.first().map(|r| r.key.source.clone()) else {
+            return;
+        };
+        let mut persons = Vec::with_capacity(records.len());
+        for record in records {
+            let (key, parties) = labelled_parties(&mut truth, record);
+            for party in parties {
+                builder.push_mention(&key.mention_id(party.index), party.person);
+                persons.push(party.party.person);
+            }
+        }
+        builder.add_persons(&source, &persons);
+    })?;
+    Ok(builder.finish())
+}
+
+/// Loads every source's feed in `dir` in turn, passing each chunk of mapped
+/// records to `sink` in input order.
+fn load_feeds(
+    dir: &Path,
+    sources_dir: &Path,
+    sink: &mut dyn FnMut(Vec<CanonicalRecord>),
+) -> Result<(), EvaluateError> {
+    for source in crate::generate::SOURCES {
+        let started = Instant::now();
+        let mapping = SourceMapping::load(sources_dir, source)?;
+        let mut records = 0usize;
+        load_feed(&dir.join(source), &mapping, &mut |chunk| {
+            records += chunk.len();
+            sink(chunk);
+        })?;
+        tracing::debug!(
+            source,
+            records,
+            load_ms = started.elapsed().as_millis() as u64,
+            "feed loaded"
+        );
+    }
+    Ok(())
+}
+
+/// Records split before a chunk is handed to rayon for parsing and mapping.
+const LOAD_CHUNK: usize = 8_192;
+
+/// Loads one feed; `stem` is its path without the extension, which the
+/// mapping's format gives. Unreadable records are skipped, as they carry no
+/// truth to score.
+fn load_feed(
+    stem: &Path,
+    mapping: &SourceMapping,
+    sink: &mut dyn FnMut(Vec<CanonicalRecord>),
+) -> Result<(), EvaluateError> {
+    let extension = match mapping.format {
+        Format::Csv => "csv",
+        Format::Jsonl => "jsonl",
+    };
+    let path = stem.with_extension(extension);
+    let file = std::fs::File::open(&path).map_err(|err| EvaluateError::Read {
+        path: path.clone(),
+        source: err,
+    })?;
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<PendingRecord>>(2);
+    let read = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let columns = mapping.paths();
+            let mut chunk = Vec::with_capacity(LOAD_CHUNK);
+            let result = split_records(mapping.format, file, &columns, &mut |pending| {
+                chunk.push(pending);
+                if chunk.len() == LOAD_CHUNK {
+                    // A send fails only when the receiver is gone, which it is not until the loop below ends.
+                    let _ = sender.send(std::mem::take(&mut chunk));
+                }
+            });
+            let _ = sender.send(chunk);
+            result
+        });
+        for chunk in receiver {
+            let records: Vec<CanonicalRecord> = chunk
+                .into_par_iter()
+                .filter_map(|pending| pending.parse_fields().ok())
+                .filter_map(|fields| map_record(mapping, &fields).ok())
+                .collect();
+            sink(records);
+        }
+        reader.join()
+    });
+    match read {
+        Ok(result) => result.map_err(|err| EvaluateError::Read { path, source: err }),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// The source, id and version of a mapped record.
+struct LabelledKey {
+    source: String,
+    record_id: String,
+    version: u32,
+}
+
+impl LabelledKey {
+    /// Returns the id of the party at `index`, as `pairs.csv` and `clusters.csv` name it.
+    fn mention_id(&self, index: usize) -> String {
+        format!(
+            "{}/{}/v{}/p{index}",
+            self.source, self.record_id, self.version
+        )
+    }
+}
+
+/// A party that has a true person, with its position in the record.
+struct LabelledParty {
+    index: usize,
+    party: Party,
+    person: u32,
+}
+
+/// Returns a record's parties that have a true person, in party order. Each
+/// record version's truth rows are taken out of `truth`, since a version is
+/// read once.
+fn labelled_parties(
+    truth: &mut Truth,
+    record: CanonicalRecord,
+) -> (LabelledKey, Vec<LabelledParty>) {
+    let key = record.key;
+    let mut persons = truth.take(&key.source, &key.record_id, key.version);
+    let mut labelled = Vec::new();
+    for (index, party) in record.parties.into_iter().enumerate() {
+        let role = party.role.as_str();
+        let Some(at) = persons
+            .iter()
+            .position(|(r, _)| truth.role_name(*r) == role)
+        else {
+            continue;
+        };
+        let (_, person) = persons.remove(at);
+        labelled.push(LabelledParty {
+            index,
+            party,
+            person,
+        });
+    }
+    let key = LabelledKey {
+        source: key.source,
+        record_id: key.record_id,
+        version: key.version,
+    };
+    (key, labelled)
+}
