@@ -203,9 +203,6 @@ impl GraphStore for SqliteStore {
         let inner = Arc::clone(&self.inner);
         self.write(move |conn| {
             drop_indexes(conn)?;
-            let keys = KnownKeys::load(conn)?;
-            tracing::info!(records = keys.len(), "bulk load: stored record keys read");
-            *inner.bulk_keys()? = Some(keys);
             // `write_batch` points each row it inserts at the batch, record
             // or mention row it inserted just before, in the same
             // transaction. So the foreign-key checks (one parent lookup per
@@ -224,6 +221,11 @@ impl GraphStore for SqliteStore {
                     "wal".to_string()
                 });
             tracing::info!(journal = %mode, "bulk load: secondary indexes dropped");
+            // Read after the journal switch, which changes `data_version`
+            // as though another connection had committed.
+            let keys = KnownKeys::load(conn)?;
+            tracing::info!(records = keys.len(), "bulk load: stored record keys read");
+            *inner.bulk_keys()? = Some(keys);
             Ok(())
         })
         .await
@@ -914,4 +916,58 @@ fn mention_row(row: &rusqlite::Row<'_>) -> Result<Mention, StoreError> {
         role,
         person,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::IncomingRecord;
+    use crate::model::{RecordKey, RecordKind};
+
+    fn batch(record_id: &str) -> Arc<Batch> {
+        let record = CanonicalRecord {
+            key: RecordKey {
+                source: "rms".into(),
+                record_id: record_id.into(),
+                version: 1,
+            },
+            kind: RecordKind::Arrest,
+            date: None,
+            end_date: None,
+            status: None,
+            case_number: None,
+            description: None,
+            town: None,
+            parties: Vec::new(),
+            vehicles: Vec::new(),
+            properties: Vec::new(),
+        };
+        let incoming = IncomingRecord::new(record, record_id.into(), None).expect("encodes");
+        Arc::new(Batch {
+            source: "rms".into(),
+            records: vec![incoming],
+            ..Batch::default()
+        })
+    }
+
+    /// The switch to a rollback journal changes `data_version` too; taken
+    /// for another connection's commit, it would turn the key set off.
+    #[tokio::test]
+    async fn bulk_load_keeps_its_key_set() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("ciss.db")).expect("opens");
+        store.begin_bulk_load().await.expect("bulk load starts");
+        for id in ["a", "b"] {
+            store.apply_batch(batch(id)).await.expect("stored");
+        }
+        let held = store
+            .inner
+            .bulk_keys()
+            .expect("lock")
+            .as_ref()
+            .map(KnownKeys::len);
+        assert_eq!(held, Some(2));
+        store.end_bulk_load().await.expect("bulk load ends");
+        assert!(store.inner.bulk_keys().expect("lock").is_none());
+    }
 }
