@@ -354,3 +354,39 @@ async fn introspection_query_is_allowed() {
     assert_eq!(reply["errors"], Value::Null, "{}", reply["errors"]);
     assert!(reply["data"]["__schema"]["types"].is_array());
 }
+
+/// Each fragment spreads the next one twice, so expanding the spreads would
+/// visit 2^levels selections in a document of a few hundred bytes.
+fn doubling_fragments(levels: usize) -> String {
+    let mut query = String::from("query { ...F0 }");
+    for level in 0..levels {
+        let next = level + 1;
+        query.push_str(&format!(
+            " fragment F{level} on Query {{ ...F{next} ...F{next} }}"
+        ));
+    }
+    query.push_str(&format!(" fragment F{levels} on Query {{ __typename }}"));
+    query
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_rejects_doubling_fragments_quickly() {
+    let server = server().await;
+    // 30 levels is just within async-graphql's recursion limit of 32, and
+    // expanding them all would take minutes.
+    let body = json!({ "query": doubling_fragments(30) }).to_string();
+    // The request runs on its own task, so the bound can end the test even
+    // though the expansion never yields. The bound is far above the
+    // milliseconds a rejection takes.
+    let app = server.app.clone();
+    let request = tokio::spawn(async move { send(&app, graphql_request(body)).await });
+    let (status, reply) = tokio::time::timeout(std::time::Duration::from_secs(20), request)
+        .await
+        .expect("rejected within 20 s")
+        .expect("request task");
+    let errors = &reply["errors"];
+    assert_eq!(status, 200, "{errors}");
+    assert_eq!(reply["data"], Value::Null, "{errors}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("more than 1000 selections"), "{errors}");
+}

@@ -5,7 +5,8 @@
 //! time and memory to execute and serialize. This extension counts every
 //! selection (each field, alias, `__typename`, fragment spread and inline
 //! fragment), expanding fragments at each spread, and rejects the document
-//! when the count exceeds the limit.
+//! when the count exceeds the limit. The count stops as soon as it passes the
+//! limit, so it costs at most that many steps.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,28 +42,38 @@ impl Extension for SelectionLimitExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let mut counter = Counter {
-            fragments: &document.fragments,
-            remaining: self.max,
-            expanding: Vec::new(),
-        };
-        let within = document
-            .operations
-            .iter()
-            .all(|(_, operation)| counter.count(&operation.node.selection_set.node));
-        if within {
-            Ok(document)
-        } else {
-            Err(ServerError::new(
+        // The count runs on a document parsed here, before `next` parses the
+        // query again. async-graphql's own parse step checks nesting depth by
+        // expanding every fragment spread (async-graphql 7), which takes
+        // exponential time on fragments that each spread the next one twice.
+        // A query the parser rejects is left to `next` to report.
+        if let Ok(document) = async_graphql::parser::parse_query(query)
+            && !within_limit(&document, self.max)
+        {
+            return Err(ServerError::new(
                 format!(
                     "query has more than {} selections (fields, aliases and __typename included)",
                     self.max
                 ),
                 None,
-            ))
+            ));
         }
+        next.run(ctx, query, variables).await
     }
+}
+
+/// Checks that every operation of `document`, with fragments expanded, has
+/// at most `max` selections in all.
+fn within_limit(document: &ExecutableDocument, max: usize) -> bool {
+    let mut counter = Counter {
+        fragments: &document.fragments,
+        remaining: max,
+        expanding: Vec::new(),
+    };
+    document
+        .operations
+        .iter()
+        .all(|(_, operation)| counter.count(&operation.node.selection_set.node))
 }
 
 /// Counts selections down from a budget, so the walk stops as soon as the
