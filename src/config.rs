@@ -99,6 +99,27 @@ fn settings_environment() -> config::Map<String, String> {
         .collect()
 }
 
+/// Reports a TOML syntax error in `file` by line and column only. The config
+/// crate's message quotes the offending line, which can hold a token or a
+/// password. A file that cannot be read is left to the config crate.
+fn check_toml_syntax(file: &Path) -> Result<(), ConfigError> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Ok(());
+    };
+    let Err(err) = toml::from_str::<toml::Table>(&text) else {
+        return Ok(());
+    };
+    let start = err.span().map_or(0, |span| span.start);
+    let before = &text[..start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
+    Err(ConfigError::Invalid(format!(
+        "{}: invalid TOML at line {line}, column {column}: {}",
+        file.display(),
+        err.message()
+    )))
+}
+
 impl Settings {
     /// Loads settings from the defaults, `file` (if given, it must exist) and the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
@@ -112,6 +133,7 @@ impl Settings {
             .set_default("summary.recent_arrest_days", defaults.recent_arrest_days)?
             .set_default("summary.release_days", defaults.release_days)?;
         if let Some(file) = file {
+            check_toml_syntax(file)?;
             builder = builder.add_source(config::File::from(file).required(true));
         }
         let environment = config::Environment::with_prefix("CISS")
@@ -129,6 +151,9 @@ impl Settings {
             |key: &str, reason: &str| Err(ConfigError::Invalid(format!("{key}: {reason}")));
         if self.batch_size == 0 {
             return invalid("batch_size", "must be at least 1");
+        }
+        if self.max_ingest_bytes == 0 {
+            return invalid("max_ingest_bytes", "must be at least 1");
         }
         if self.summary.recent_arrest_days < 0 || self.summary.release_days < 0 {
             return invalid("summary", "day windows cannot be negative");
@@ -199,6 +224,23 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_syntax_error_hides_the_line() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("ciss.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:8080\"\nreview_token = Sup3rSecretValue42\n",
+        )
+        .expect("write");
+        let message = Settings::load(Some(&file)).unwrap_err().to_string();
+        assert!(!message.contains("Sup3rSecret"), "{message}");
+        assert!(
+            message.contains("invalid TOML at line 2, column 16"),
+            "{message}"
+        );
+    }
 
     fn with_token(token: &str) -> Result<(), ConfigError> {
         let mut settings = Settings::load(None).expect("default settings load");

@@ -145,7 +145,7 @@ fn replay_exits_2_while_records_still_fail() {
 }
 
 #[tokio::test]
-async fn ingest_resolves_files_stored_before_a_read_error() {
+async fn ingest_checks_every_file_before_storing() {
     let workspace = Workspace::new();
     let output = workspace.run(&[
         "ingest",
@@ -155,10 +155,37 @@ async fn ingest_resolves_files_stored_before_a_read_error() {
         "nosuch.csv",
     ]);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(message.contains("cannot read nosuch.csv"), "{message}");
+    assert_eq!(
+        message.matches("No such file or directory").count(),
+        1,
+        "the cause is printed once: {message}"
+    );
+    let store = SqliteStore::open(&workspace.path("ciss.db")).expect("store opens");
+    let counts = store.counts().await.expect("counts");
+    assert_eq!(counts.records, 0, "nothing is stored: {counts:?}");
+}
+
+#[tokio::test]
+async fn ingest_resolves_files_stored_before_a_read_error() {
+    let workspace = Workspace::new();
+    // The header lacks the mapped columns, which is found only when the
+    // file is read, after the first file is stored.
+    let wrong = workspace.path("wrong.csv");
+    std::fs::write(&wrong, "A,B\n1,2\n").expect("write");
+    let output = workspace.run(&[
+        "ingest",
+        "--source",
+        "dmv",
+        &workspace.feed("dmv.csv"),
+        &wrong.display().to_string(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     assert!(stdout(&output).contains("resolved"), "{}", stdout(&output));
     let message = stderr(&output);
     assert_eq!(
-        message.matches("No such file or directory").count(),
+        message.matches("header lacks mapped columns").count(),
         1,
         "the cause is printed once: {message}"
     );

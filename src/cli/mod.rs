@@ -124,8 +124,8 @@ struct IngestArgs {
     #[arg(long)]
     no_resolve: bool,
     /// Records per batch and transaction (overrides the settings).
-    #[arg(long)]
-    batch_size: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -305,10 +305,15 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
             None => source_of(file)?,
         };
         inputs.push((SourceMapping::load(&settings.sources_dir, &source)?, file));
+        // A file that cannot be opened stops the run before anything is
+        // stored, rather than after the files before it.
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
     }
     let store = settings.open_store().await?;
     let options = IngestOptions {
-        batch_size: args.batch_size.unwrap_or(settings.batch_size),
+        batch_size: args
+            .batch_size
+            .map_or(settings.batch_size, |size| size as usize),
         progress: true,
     };
     if args.bulk {

@@ -203,6 +203,9 @@ pub fn split_records<R: Read>(
 /// Splits JSON Lines at `\n`, dropping a `\r` before it as `BufRead::lines`
 /// does. Lines are kept as bytes, so a line that is not UTF-8 becomes one
 /// quarantined record instead of an I/O error that ends the input.
+/// The UTF-8 byte order mark.
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
 fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut line = 0u64;
@@ -220,6 +223,11 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
             }
         }
         if line == 1 {
+            // Editors on Windows often start UTF-8 files with a byte order
+            // mark, which is not part of the first record.
+            if bytes.starts_with(UTF8_BOM) {
+                bytes.drain(..UTF8_BOM.len());
+            }
             check_first_jsonl_line(&bytes)?;
         }
         if bytes.trim_ascii().is_empty() {
@@ -366,6 +374,18 @@ fn split_csv<R: Read>(
                 .to_string()
         })
         .collect();
+    // With a name twice, a mapped path would read whichever column came first.
+    if let Some(twice) = names
+        .iter()
+        .enumerate()
+        .find(|(at, name)| names[..*at].contains(name))
+        .map(|(_, name)| name)
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("header names column {twice} twice"),
+        ));
+    }
     let missing: Vec<&str> = columns
         .iter()
         .copied()
@@ -750,6 +770,23 @@ mod tests {
         let records = read_all(Format::Csv, "ID,NOTE\n1,\n");
         let value = records[0].parsed.clone().unwrap().into_json();
         assert_eq!(value, serde_json::json!({"ID": "1", "NOTE": ""}));
+    }
+
+    #[test]
+    fn csv_header_with_a_name_twice_is_rejected() {
+        let input: &[u8] = b"ID,NAME,ID\n1,A,2\n";
+        let err = read_records(Format::Csv, input, &[], &mut |_| {}).unwrap_err();
+        assert_eq!(err.to_string(), "header names column ID twice");
+    }
+
+    #[test]
+    fn jsonl_byte_order_mark_is_dropped() {
+        let input: &[u8] = b"\xef\xbb\xbf{\"a\":\"x\"}\n{\"a\":\"y\"}\n";
+        let mut records = Vec::new();
+        read_records(Format::Jsonl, input, &[], &mut |r| records.push(r)).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].raw, r#"{"a":"x"}"#);
+        assert!(records[0].parsed.is_ok());
     }
 
     #[test]
