@@ -165,15 +165,11 @@ where
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    // 32 KiB pages (SQLite's default is 4 KiB) hold several records each, so
-    // a load splits and rebalances far fewer B-tree pages. On a bulk load of
-    // generated feeds they saved roughly a tenth of the CPU time (measured on
-    // a shared 2-core machine). The size only applies to a new database.
     // WAL lets readers run while a batch commits. synchronous=FULL makes each
     // committed batch survive power loss, not only a process crash; with
     // thousands of records per transaction the extra fsync is negligible.
     conn.execute_batch(
-        "PRAGMA page_size = 32768; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
          PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384;",
     )?;
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
