@@ -355,8 +355,8 @@ async fn introspection_query_is_allowed() {
     assert!(reply["data"]["__schema"]["types"].is_array());
 }
 
-/// Each fragment spreads the next one twice, so expanding the spreads would
-/// visit 2^levels selections in a document of a few hundred bytes.
+/// Builds a query whose fragments each spread the next one twice, so
+/// expanding the spreads visits 2^levels selections in a few hundred bytes.
 fn doubling_fragments(levels: usize) -> String {
     let mut query = String::from("query { ...F0 }");
     for level in 0..levels {

@@ -66,8 +66,8 @@ pub struct IncomingRecord {
     pub line: Option<u64>,
     /// Each party's facts as JSON, in party order, which is how both stores
     /// keep them. [`IncomingRecord::new`] encodes them on the thread that
-    /// maps the record, so the store's single writer does not have to; the
-    /// record is not changed after that.
+    /// maps the record, so the store's single writer does not have to. The
+    /// record must not change after that.
     party_json: Vec<String>,
 }
 
@@ -91,7 +91,7 @@ impl IncomingRecord {
         })
     }
 
-    /// Each party of the record with its facts as JSON, in party order.
+    /// Returns each party of the record with its facts as JSON, in party order.
     pub fn parties_with_json(&self) -> impl Iterator<Item = (&crate::model::Party, &str)> {
         self.record
             .parties

@@ -96,6 +96,7 @@ pub(super) fn write_batch(
         params![batch.source, batch.file, (batch.records.len() + batch.quarantined.len()) as i64, batch.quarantined.len() as i64],
     )?;
     let batch_id = tx.last_insert_rowid();
+
     let mut outcome = BatchOutcome {
         batch_id,
         quarantined: batch.quarantined.len(),
@@ -126,6 +127,7 @@ pub(super) fn write_batch(
         }
     }
     drop(writer);
+
     for (index, entry) in batch.quarantined.iter().enumerate() {
         let version = batch.quarantined_versions.get(index).copied().flatten();
         store_quarantine(tx, entry, version, batch_id, false)?;
@@ -137,6 +139,7 @@ pub(super) fn write_batch(
         .map(|entry| entry.raw.as_str())
         .collect();
     resolve_quarantine(tx, &batch.source, batch_id, &accepted, &quarantined_now)?;
+
     tx.execute(
         "UPDATE batches SET inserted = ?2, duplicates = ?3, superseded = ?4, stale = ?5, quarantined = ?6 WHERE id = ?1",
         params![
@@ -254,6 +257,7 @@ impl<'t> RecordWriter<'t> {
             incoming.raw,
             body
         ])?;
+
         if inserted == 0 {
             let id = self
                 .tx
