@@ -109,7 +109,7 @@ fn bearer() -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn healthz_reports_unresolved_mentions() {
+async fn healthz_reports_degraded_store() {
     let server = server().await;
     let health = || {
         Request::get("/healthz")
@@ -129,6 +129,15 @@ async fn healthz_reports_unresolved_mentions() {
     let (_, after) = send(&server.app, health()).await;
     assert_eq!(after["status"], json!("ok"), "{after}");
     assert_eq!(after["unresolved_mentions"], json!(0), "{after}");
+    assert_eq!(after["missing_indexes"], json!(0), "{after}");
+
+    // Another process, such as a killed bulk load, leaves an index missing.
+    let conn = rusqlite::Connection::open(server._dir.path().join("ciss.db")).expect("opens");
+    conn.execute_batch("DROP INDEX name_keys_lookup")
+        .expect("drop");
+    let (_, missing) = send(&server.app, health()).await;
+    assert_eq!(missing["status"], json!("degraded"), "{missing}");
+    assert_eq!(missing["missing_indexes"], json!(1), "{missing}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -208,21 +208,28 @@ async fn graphiql() -> Html<String> {
 }
 
 /// Reports store counts. The status is `degraded` while stored mentions are
-/// unresolved, because queries miss those records until `ciss resolve` runs.
+/// unresolved, because queries miss those records until `ciss resolve` runs,
+/// and while indexes are missing, because queries then scan whole tables.
 async fn healthz(State(state): State<AppState>) -> Response {
     let counts = state.store.counts().await;
     let unresolved = state.store.count_unresolved_mentions().await;
-    match (counts, unresolved) {
-        (Ok(counts), Ok(unresolved)) => {
-            let status = if unresolved == 0 { "ok" } else { "degraded" };
+    let missing = state.store.count_missing_indexes().await;
+    match (counts, unresolved, missing) {
+        (Ok(counts), Ok(unresolved), Ok(missing)) => {
+            let status = if unresolved == 0 && missing == 0 {
+                "ok"
+            } else {
+                "degraded"
+            };
             Json(serde_json::json!({
                 "status": status,
                 "counts": counts,
                 "unresolved_mentions": unresolved,
+                "missing_indexes": missing,
             }))
             .into_response()
         }
-        (Err(err), _) | (_, Err(err)) => {
+        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
             tracing::error!(error = %err, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -414,6 +414,13 @@ pub trait GraphStore: Send + Sync {
     /// Queries about those people miss these records until `ciss resolve` runs.
     async fn count_unresolved_mentions(&self) -> Result<u64, StoreError>;
 
+    /// Counts the secondary indexes the store lacks, as while another process
+    /// runs a bulk load or after one was killed. Queries still answer, but
+    /// scan whole tables. Stores that never drop indexes return 0.
+    async fn count_missing_indexes(&self) -> Result<u64, StoreError> {
+        Ok(0)
+    }
+
     /// Returns the people, vehicles, addresses and records within `depth`
     /// (1 to [`MAX_NEIGHBOURHOOD_DEPTH`]) edges of `entity`, following only
     /// the edges `filter` allows. Each node contributes at most

@@ -189,17 +189,33 @@ pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Returns whether the database has the index `name`.
+fn index_exists(conn: &Connection, name: &str) -> Result<bool, rusqlite::Error> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1)",
+        [name],
+        |row| row.get(0),
+    )
+}
+
+/// Counts the secondary indexes the database lacks, as during a bulk load or
+/// after one that was interrupted.
+pub(crate) fn count_missing_indexes(conn: &Connection) -> Result<u64, rusqlite::Error> {
+    let mut missing = 0;
+    for (name, _) in SECONDARY_INDEXES {
+        if !index_exists(conn, name)? {
+            missing += 1;
+        }
+    }
+    Ok(missing)
+}
+
 /// Builds every missing secondary index, for example after a bulk load that
 /// was interrupted. Returns how many were built.
 pub(crate) fn ensure_indexes(conn: &Connection) -> Result<usize, rusqlite::Error> {
     let mut built = 0;
     for (name, target) in SECONDARY_INDEXES {
-        let exists: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1)",
-            [name],
-            |row| row.get(0),
-        )?;
-        if !exists {
+        if !index_exists(conn, name)? {
             conn.execute_batch(&format!("CREATE INDEX {name} ON {target};"))?;
             built += 1;
         }

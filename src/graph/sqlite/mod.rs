@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
 use super::assoc::{self, RecordsAround};
-use super::schema::{MigrateError, drop_indexes, ensure_indexes, migrate};
+use super::schema::{MigrateError, count_missing_indexes, drop_indexes, ensure_indexes, migrate};
 use super::{
     AssocFilter, Batch, BatchOutcome, DecisionKind, EntityId, GraphStore, Mention, MentionId,
     MentionParty, NameQuery, NodeRef, PartyRef, QuarantineEntry, QueuedPair, ReviewDecision,
@@ -431,6 +431,10 @@ impl GraphStore for SqliteStore {
             Ok(conn.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64)
         })
         .await
+    }
+
+    async fn count_missing_indexes(&self) -> Result<u64, StoreError> {
+        self.read(|conn| Ok(count_missing_indexes(conn)?)).await
     }
 
     async fn neighbourhood(
