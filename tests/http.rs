@@ -145,7 +145,11 @@ async fn graphql_rejects_bad_bodies_as_json() {
     let server = server().await;
     let oversized = json!({ "query": format!("{{ __typename }} #{}", "x".repeat(300 * 1024)) });
     let cases = [
-        (oversized.to_string(), 413, "request body is too large"),
+        (
+            oversized.to_string(),
+            413,
+            "request body is too large: the limit is 262144 bytes",
+        ),
         (
             "{\"query\": ".to_string(),
             400,
@@ -198,7 +202,11 @@ async fn ingest_client_errors_are_json() {
             422,
             "request body is not a valid dmv feed: header lacks mapped columns VIN",
         ),
-        (oversized, 413, "request body is too large"),
+        (
+            oversized,
+            413,
+            "request body is too large: the limit is 1048576 bytes",
+        ),
     ];
     for (body, expected_status, expected_message) in cases {
         let (status, reply) = send(&server.app, ingest_request("dmv", &bearer(), body)).await;

@@ -99,7 +99,7 @@ async fn graphql(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let (status, message) = body_error(&rejection);
+            let (status, message) = body_error(&rejection, MAX_GRAPHQL_BYTES);
             return graphql_error(status, message);
         }
     };
@@ -164,15 +164,16 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Describes why a request body was rejected, in plain words, and logs it.
-fn body_error(rejection: &BytesRejection) -> (StatusCode, String) {
-    let (status, message) = describe_body_error(rejection);
+fn body_error(rejection: &BytesRejection, limit: usize) -> (StatusCode, String) {
+    let (status, message) = describe_body_error(rejection, limit);
     tracing::warn!(status = status.as_u16(), reason = %message, "request body rejected");
     (status, message)
 }
 
-fn describe_body_error(rejection: &BytesRejection) -> (StatusCode, String) {
+fn describe_body_error(rejection: &BytesRejection, limit: usize) -> (StatusCode, String) {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return (rejection.status(), "request body is too large".to_string());
+        let message = format!("request body is too large: the limit is {limit} bytes");
+        return (rejection.status(), message);
     }
     if is_body_timeout(rejection) {
         let seconds = BODY_STALL_TIMEOUT.as_secs();
@@ -260,7 +261,7 @@ async fn ingest(
         }
         Ok(body) => body,
         Err(rejection) => {
-            let (status, message) = body_error(&rejection);
+            let (status, message) = body_error(&rejection, state.settings.max_ingest_bytes);
             return error_response(status, message);
         }
     };
