@@ -298,3 +298,22 @@ pub struct CanonicalRecord {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<PropertyFacts>,
 }
+
+impl CanonicalRecord {
+    /// Creates a record of `kind` with no dates, status, text or parts.
+    pub fn new(key: RecordKey, kind: RecordKind) -> CanonicalRecord {
+        CanonicalRecord {
+            key,
+            kind,
+            date: None,
+            end_date: None,
+            status: None,
+            case_number: None,
+            description: None,
+            town: None,
+            parties: Vec::new(),
+            vehicles: Vec::new(),
+            properties: Vec::new(),
+        }
+    }
+}

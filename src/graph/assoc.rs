@@ -466,18 +466,6 @@ mod tests {
             agency: "Test".into(),
             current: true,
             record: CanonicalRecord {
-                key: RecordKey {
-                    source: "s".into(),
-                    record_id: "r1".into(),
-                    version: 1,
-                },
-                kind,
-                date: None,
-                end_date: None,
-                status: None,
-                case_number: None,
-                description: None,
-                town: None,
                 parties: parties
                     .iter()
                     .map(|(role, _)| Party {
@@ -485,8 +473,14 @@ mod tests {
                         person: PersonFacts::default(),
                     })
                     .collect(),
-                vehicles: Vec::new(),
-                properties: Vec::new(),
+                ..CanonicalRecord::new(
+                    RecordKey {
+                        source: "s".into(),
+                        record_id: "r1".into(),
+                        version: 1,
+                    },
+                    kind,
+                )
             },
             party_entities: parties.iter().map(|(_, e)| *e).collect(),
         }

@@ -223,21 +223,17 @@ mod tests {
             agency: "Test Agency".to_string(),
             current: true,
             record: CanonicalRecord {
-                key: RecordKey {
-                    source: "test".to_string(),
-                    record_id: "T1".to_string(),
-                    version: 1,
-                },
-                kind,
                 date: date_text.map(date),
                 end_date: end.map(date),
                 status,
-                case_number: None,
-                description: None,
-                town: None,
-                parties: Vec::new(),
-                vehicles: Vec::new(),
-                properties: Vec::new(),
+                ..CanonicalRecord::new(
+                    RecordKey {
+                        source: "test".to_string(),
+                        record_id: "T1".to_string(),
+                        version: 1,
+                    },
+                    kind,
+                )
             },
             party_entities: Vec::new(),
         }

@@ -325,23 +325,12 @@ mod tests {
     use crate::model::{RecordKey, RecordKind};
 
     fn incoming(record_id: &str, version: u32) -> IncomingRecord {
-        let record = CanonicalRecord {
-            key: RecordKey {
-                source: "s".into(),
-                record_id: record_id.into(),
-                version,
-            },
-            kind: RecordKind::Arrest,
-            date: None,
-            end_date: None,
-            status: None,
-            case_number: None,
-            description: None,
-            town: None,
-            parties: Vec::new(),
-            vehicles: Vec::new(),
-            properties: Vec::new(),
+        let key = RecordKey {
+            source: "s".into(),
+            record_id: record_id.into(),
+            version,
         };
+        let record = CanonicalRecord::new(key, RecordKind::Arrest);
         IncomingRecord::new(record, format!("{record_id},{version}"), None).expect("record encodes")
     }
 

@@ -946,23 +946,12 @@ mod tests {
     use crate::model::{RecordKey, RecordKind};
 
     fn batch(record_id: &str) -> Arc<Batch> {
-        let record = CanonicalRecord {
-            key: RecordKey {
-                source: "rms".into(),
-                record_id: record_id.into(),
-                version: 1,
-            },
-            kind: RecordKind::Arrest,
-            date: None,
-            end_date: None,
-            status: None,
-            case_number: None,
-            description: None,
-            town: None,
-            parties: Vec::new(),
-            vehicles: Vec::new(),
-            properties: Vec::new(),
+        let key = RecordKey {
+            source: "rms".into(),
+            record_id: record_id.into(),
+            version: 1,
         };
+        let record = CanonicalRecord::new(key, RecordKind::Arrest);
         let incoming = IncomingRecord::new(record, record_id.into(), None).expect("encodes");
         Arc::new(Batch {
             source: "rms".into(),
