@@ -415,7 +415,7 @@ pub trait GraphStore: Send + Sync {
     async fn count_unresolved_mentions(&self) -> Result<u64, StoreError>;
 
     /// Counts the secondary indexes the store lacks, as while another process
-    /// runs a bulk load or after one was killed. Queries still answer, but
+    /// runs a bulk load or after one was killed. Queries still return results but
     /// scan whole tables. Stores that never drop indexes return 0.
     async fn count_missing_indexes(&self) -> Result<u64, StoreError> {
         Ok(0)

@@ -105,13 +105,18 @@ pub struct CsvHeader {
 }
 
 impl CsvHeader {
+    /// Indexes `names`, which `split_csv` has checked name each column once.
     fn new(names: Vec<String>) -> CsvHeader {
         let mut positions = FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
         for (index, name) in names.iter().enumerate() {
-            // The first of two equally named columns wins, as a JSON object would keep one.
             positions.entry(name.clone()).or_insert(index);
         }
         CsvHeader { names, positions }
+    }
+
+    /// Returns the reason for a row whose column `column` is not UTF-8.
+    fn invalid_utf8(&self, column: usize) -> String {
+        format!("{}: invalid utf-8", self.names[column])
     }
 }
 
@@ -162,10 +167,7 @@ impl PendingRecord {
             PendingRecord::Csv { header, row } if row.len() == header.names.len() => {
                 match csv::StringRecord::from_byte_record(row) {
                     Ok(values) => Ok(InputFields::Csv { header, values }),
-                    Err(err) => Err(format!(
-                        "{}: invalid utf-8",
-                        header.names[err.utf8_error().field()]
-                    )),
+                    Err(err) => Err(header.invalid_utf8(err.utf8_error().field())),
                 }
             }
             other => other.parse().parsed,
@@ -200,12 +202,12 @@ pub fn split_records<R: Read>(
     }
 }
 
-/// Splits JSON Lines at `\n`, dropping a `\r` before it as `BufRead::lines`
-/// does. Lines are kept as bytes, so a line that is not UTF-8 becomes one
-/// quarantined record instead of an I/O error that ends the input.
 /// The UTF-8 byte order mark.
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
+/// Splits JSON Lines at `\n`, dropping a `\r` before it as `BufRead::lines`
+/// does. Lines are kept as bytes, so a line that is not UTF-8 becomes one
+/// quarantined record instead of an I/O error that ends the input.
 fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut line = 0u64;
@@ -668,7 +670,7 @@ fn csv_row(header: Arc<CsvHeader>, row: csv::ByteRecord) -> RawRecord {
             RawRecord {
                 line,
                 raw: lossy_text(&row),
-                parsed: Err(format!("{}: invalid utf-8", header.names[column])),
+                parsed: Err(header.invalid_utf8(column)),
                 failed_field: Some(header.names[column].clone()),
                 salvaged: Some(InputFields::Csv {
                     header,
