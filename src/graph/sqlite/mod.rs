@@ -427,7 +427,10 @@ impl GraphStore for SqliteStore {
 
     async fn count_unresolved_mentions(&self) -> Result<u64, StoreError> {
         self.read(|conn| {
-            let sql = "SELECT COUNT(*) FROM mentions WHERE entity IS NULL";
+            // The entity index holds resolved mentions only, so count those
+            // through it and subtract, rather than scan the table.
+            let sql = "SELECT (SELECT COUNT(*) FROM mentions) \
+                       - (SELECT COUNT(*) FROM mentions WHERE entity IS NOT NULL)";
             Ok(conn.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64)
         })
         .await
