@@ -26,7 +26,7 @@ pub use sqlite::SqliteStore;
 
 use crate::model::PersonFacts;
 use crate::model::{CanonicalRecord, Role};
-use crate::normalize::{IdKind, PersonName, Plate};
+use crate::normalize::{IdKind, PersonName, Plate, iso_date};
 
 /// Pairs each mention with its party entry, both in id order, as
 /// [`GraphStore::mentions`] and [`GraphStore::mention_parties`] return them.
@@ -64,39 +64,88 @@ pub struct IncomingRecord {
     pub raw: String,
     /// Line number in the input file, when it came from a file.
     pub line: Option<u64>,
-    /// Each party's facts as JSON, in party order, which is how both stores
-    /// keep them. [`IncomingRecord::new`] encodes them on the thread that
-    /// maps the record, so the store's single writer does not have to. The
-    /// record must not change after that.
-    party_json: Vec<String>,
+    /// The record's dates and each party's facts and lookup keys in the form
+    /// both stores keep them. [`IncomingRecord::new`] encodes them on the
+    /// thread that maps the record, so the store's single writer does not
+    /// have to. The record must not change after that.
+    encoded: EncodedRecord,
+}
+
+/// The parts of a record that the stores keep as text, encoded once.
+#[derive(Debug, Clone)]
+struct EncodedRecord {
+    date: Option<String>,
+    end_date: Option<String>,
+    parties: Vec<EncodedParty>,
+}
+
+/// One party's facts and lookup keys as the stores keep them.
+#[derive(Debug, Clone)]
+pub struct EncodedParty {
+    /// The party's facts as JSON.
+    pub json: String,
+    /// The distinct parts of the surname that name lookups use: the whole
+    /// surname and each part of a multi-part one, in sorted order.
+    pub surname_parts: Vec<String>,
+    /// The date of birth, `YYYY-MM-DD`.
+    pub dob: Option<String>,
+    /// The address key ([`crate::normalize::Address::key`]).
+    pub address_key: Option<String>,
+}
+
+impl EncodedParty {
+    fn of(person: &PersonFacts) -> Result<EncodedParty, serde_json::Error> {
+        let surname_parts: std::collections::BTreeSet<&str> = person
+            .name
+            .iter()
+            .flat_map(|n| std::iter::once(n.surname.as_str()).chain(n.surname_parts()))
+            .collect();
+        Ok(EncodedParty {
+            json: serde_json::to_string(person)?,
+            surname_parts: surname_parts.into_iter().map(str::to_string).collect(),
+            dob: person.dob.map(|d| iso_date(d.date())),
+            address_key: person.address.as_ref().map(|a| a.key()),
+        })
+    }
 }
 
 impl IncomingRecord {
-    /// Wraps a mapped record with its raw text and line, encoding its parties.
+    /// Wraps a mapped record with its raw text and line, encoding its dates
+    /// and parties.
     pub fn new(
         record: CanonicalRecord,
         raw: String,
         line: Option<u64>,
     ) -> Result<IncomingRecord, serde_json::Error> {
-        let party_json = record
+        let parties = record
             .parties
             .iter()
-            .map(|party| serde_json::to_string(&party.person))
+            .map(|party| EncodedParty::of(&party.person))
             .collect::<Result<_, _>>()?;
+        let encoded = EncodedRecord {
+            date: record.date.map(iso_date),
+            end_date: record.end_date.map(iso_date),
+            parties,
+        };
         Ok(IncomingRecord {
             record,
             raw,
             line,
-            party_json,
+            encoded,
         })
     }
 
-    /// Returns each party of the record with its facts as JSON, in party order.
-    pub fn parties_with_json(&self) -> impl Iterator<Item = (&crate::model::Party, &str)> {
-        self.record
-            .parties
-            .iter()
-            .zip(self.party_json.iter().map(String::as_str))
+    /// Returns each party of the record with its encoded form, in party order.
+    pub fn parties_encoded(&self) -> impl Iterator<Item = (&crate::model::Party, &EncodedParty)> {
+        self.record.parties.iter().zip(&self.encoded.parties)
+    }
+
+    /// Returns the record's date and end date, `YYYY-MM-DD`.
+    pub fn dates(&self) -> (Option<&str>, Option<&str>) {
+        (
+            self.encoded.date.as_deref(),
+            self.encoded.end_date.as_deref(),
+        )
     }
 }
 

@@ -63,6 +63,33 @@ fn parse_fixed_width(raw: &str, format: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(number(year)? as i32, number(month)?, number(day)?)
 }
 
+/// Writes `date` as `YYYY-MM-DD`, exactly as chrono's `Display` does for
+/// years 0 to 9999, and through chrono for any other year. chrono formats
+/// through its general formatter, which showed in ingest profiles: each
+/// record has up to four dates to write. This writes ten bytes.
+pub fn iso_date(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let year = date.year();
+    if !(0..=9999).contains(&year) {
+        return date.to_string();
+    }
+    let mut out = String::with_capacity(10);
+    push_digits(&mut out, year as u32, 4);
+    out.push('-');
+    push_digits(&mut out, date.month(), 2);
+    out.push('-');
+    push_digits(&mut out, date.day(), 2);
+    out
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u32.pow(place)) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
+}
+
 /// Returns whether `raw` has the separators of `format` in the same order and
 /// as many digit groups as it has numeric fields. chrono reports a value laid
 /// out differently (`1990-03-15` read as `%m/%d/%Y`) as out of range, which
@@ -312,6 +339,15 @@ mod tests {
             if let Some(date) = parse_fixed_width(&raw, format) {
                 proptest::prop_assert_eq!(Some(date), NaiveDate::parse_from_str(&raw, format).ok());
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The ISO writer agrees with chrono's `Display` on every date.
+        #[test]
+        fn iso_date_agrees_with_chrono(days in -800_000i32..4_000_000) {
+            let date = NaiveDate::from_num_days_from_ce_opt(days).expect("in range");
+            proptest::prop_assert_eq!(iso_date(date), date.to_string());
         }
     }
 

@@ -255,23 +255,18 @@ pub(super) fn record_param(
         reason: err.to_string(),
     };
     let mut mentions = Vec::with_capacity(record.parties.len());
-    for (idx, (party, person_json)) in incoming.parties_with_json().enumerate() {
+    for (idx, (party, encoded)) in incoming.parties_encoded().enumerate() {
         let person = &party.person;
-        let surname_parts: BTreeSet<&str> = person
-            .name
-            .iter()
-            .flat_map(|n| std::iter::once(n.surname.as_str()).chain(n.surname_parts()))
-            .collect();
         mentions.push(json!({
             "id": first_mention + idx as i64,
             "idx": idx,
             "role": party.role.as_str(),
             "given": person.name.as_ref().map(|n| n.given.clone()),
-            "dob": person.dob.map(|d| d.date().to_string()),
-            "person": person_json,
-            "surname_parts": surname_parts,
+            "dob": encoded.dob,
+            "person": encoded.json,
+            "surname_parts": encoded.surname_parts,
             "identifiers": identifier_keys(person),
-            "addresses": person.address.iter().map(|a| a.key()).collect::<Vec<_>>(),
+            "addresses": encoded.address_key.iter().collect::<Vec<_>>(),
         }));
     }
     let vehicles: BTreeSet<String> = record.vehicles.iter().filter_map(vehicle_key).collect();
@@ -289,8 +284,8 @@ pub(super) fn record_param(
         "record_id": record.key.record_id,
         "version": record.key.version,
         "kind": record.kind.as_str(),
-        "date": record.date.map(|d| d.to_string()),
-        "end_date": record.end_date.map(|d| d.to_string()),
+        "date": incoming.dates().0,
+        "end_date": incoming.dates().1,
         "status": record.status.map(|s| s.as_str()),
         "current": current,
         "outcome": how.as_str(),

@@ -7,7 +7,6 @@
 //! During a bulk load, [`KnownKeys`] remembers which records the store holds,
 //! so a record that is certainly new skips the lookup of its current version.
 
-use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
 use rusqlite::{CachedStatement, Connection, OptionalExtension, Transaction, params};
@@ -243,13 +242,14 @@ impl<'t> RecordWriter<'t> {
                 id: 0,
                 reason: err.to_string(),
             })?;
+        let (date, end_date) = incoming.dates();
         let inserted = self.record.execute(params![
             key.source,
             key.record_id,
             key.version,
             record.kind.as_str(),
-            record.date.map(|d| d.to_string()),
-            record.end_date.map(|d| d.to_string()),
+            date,
+            end_date,
             record.status.map(|s| s.as_str()),
             current,
             self.batch_id,
@@ -283,7 +283,7 @@ impl<'t> RecordWriter<'t> {
     /// the record stored as row `row_id`.
     fn write_parts(&mut self, row_id: i64, incoming: &IncomingRecord) -> Result<(), StoreError> {
         let record = &incoming.record;
-        for (idx, (party, person)) in incoming.parties_with_json().enumerate() {
+        for (idx, (party, encoded)) in incoming.parties_encoded().enumerate() {
             let ids = &party.person.ids;
             self.mention.execute(params![
                 row_id,
@@ -294,18 +294,14 @@ impl<'t> RecordWriter<'t> {
                 ids.licence,
                 ids.inmate,
                 ids.sor_id,
-                person,
-                party.person.address.as_ref().map(|a| a.key())
+                encoded.json,
+                encoded.address_key
             ])?;
             let mention = self.tx.last_insert_rowid();
             if let Some(name) = &party.person.name {
-                let dob = party.person.dob.map(|d| d.date().to_string());
-                let parts: BTreeSet<&str> = std::iter::once(name.surname.as_str())
-                    .chain(name.surname_parts())
-                    .collect();
-                for part in parts {
+                for part in &encoded.surname_parts {
                     self.name_key
-                        .execute(params![part, name.given, dob, mention])?;
+                        .execute(params![part, name.given, encoded.dob, mention])?;
                 }
             }
         }
