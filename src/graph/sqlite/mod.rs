@@ -183,30 +183,17 @@ const CACHE_KIB: i64 = -262_144;
 /// The sorter's memory while indexes are built: 16 MiB, in KiB.
 const INDEX_BUILD_CACHE_KIB: i64 = -16_384;
 
-/// The memory map used while indexes are built: 2 GiB, in bytes.
-const INDEX_BUILD_MMAP_BYTES: i64 = 2 << 30;
-
 /// Builds every missing secondary index. Each is built by sorting its
 /// entries. SQLite sorts in helper threads only the runs it writes to
 /// temporary files when its memory (the page cache size) is full, so a small
 /// cache and file-backed temporary storage during the build let it use the
 /// free cores. On one million generated people this cut the index builds
 /// from 16 s to 9 s (2-core machine, measured with the SQLite shell).
-///
-/// With that small cache, each build's scan of its table would read every
-/// page through a system call; memory-mapping the file (up to SQLite's
-/// compiled-in limit of 2 GiB) lets the scans read pages in place.
 fn build_missing_indexes(conn: &Connection) -> Result<usize, StoreError> {
     conn.pragma_update(None, "threads", 4)?;
     conn.pragma_update(None, "cache_size", INDEX_BUILD_CACHE_KIB)?;
     conn.pragma_update(None, "temp_store", "FILE")?;
-    let _: i64 = conn.query_row(
-        &format!("PRAGMA mmap_size = {INDEX_BUILD_MMAP_BYTES}"),
-        [],
-        |row| row.get(0),
-    )?;
     let built = ensure_indexes(conn);
-    let _: i64 = conn.query_row("PRAGMA mmap_size = 0", [], |row| row.get(0))?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     conn.pragma_update(None, "threads", 0)?;
