@@ -153,12 +153,28 @@ DROP TABLE mention_addresses;
 CREATE INDEX mentions_address ON mentions (address_key) WHERE address_key IS NOT NULL;
 "#;
 
-/// Version 6: two changes that save the writer a B-tree insert per row.
+/// Version 6: three changes that save the writer rows and B-tree entries.
 /// The entity index holds only resolved mentions, so a mention stored
 /// unresolved adds no entry to it; queries always ask for one entity, which
-/// implies it is not null. And vehicles are keyed by record and position
-/// (`WITHOUT ROWID`), which replaces the index on their record.
+/// implies it is not null. Vehicles are keyed by record and position
+/// (`WITHOUT ROWID`), which replaces the index on their record. And a
+/// mention's name key (whole surname, given name, date of birth) moves into
+/// the mention row, so `name_keys` keeps only the further parts of multi-part
+/// surnames: one row per mention fewer. The whole surname is the longest of
+/// a mention's name keys, since it contains each of its parts.
 const SCHEMA_V6: &str = r#"
+ALTER TABLE mentions ADD COLUMN surname TEXT;
+ALTER TABLE mentions ADD COLUMN given TEXT;
+ALTER TABLE mentions ADD COLUMN dob TEXT;
+CREATE INDEX name_keys_mention_v6 ON name_keys (mention);
+UPDATE mentions SET (surname, given, dob) = (
+    SELECT k.surname_part, k.given, k.dob FROM name_keys k
+    WHERE k.mention = mentions.id ORDER BY length(k.surname_part) DESC LIMIT 1
+) WHERE id IN (SELECT mention FROM name_keys);
+DELETE FROM name_keys
+    WHERE surname_part = (SELECT m.surname FROM mentions m WHERE m.id = name_keys.mention);
+DROP INDEX name_keys_mention_v6;
+CREATE INDEX mentions_name ON mentions (surname, given, dob) WHERE surname IS NOT NULL;
 DROP INDEX mentions_entity;
 CREATE INDEX mentions_entity ON mentions (entity) WHERE entity IS NOT NULL;
 CREATE TABLE vehicles_v6 (
@@ -206,6 +222,10 @@ pub(crate) const SECONDARY_INDEXES: &[(&str, &str)] = &[
         "mentions (sor_id) WHERE sor_id IS NOT NULL",
     ),
     ("name_keys_lookup", "name_keys (surname_part, given, dob)"),
+    (
+        "mentions_name",
+        "mentions (surname, given, dob) WHERE surname IS NOT NULL",
+    ),
     ("vehicles_plate", "vehicles (plate_number, plate_state)"),
     ("vehicles_vin", "vehicles (vin) WHERE vin IS NOT NULL"),
     ("properties_serial", "properties (serial)"),
@@ -305,7 +325,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
 /// version and resolution columns (existing entries get no version, so any
 /// later accepted copy of their record resolves them), version 5 moves
 /// mention address keys into the mentions table, and version 6 rebuilds the
-/// vehicles table and the entity index.
+/// vehicles table and the entity index and moves name keys into mentions.
 fn upgrade(conn: &mut Connection, to: i64, sql: &str) -> Result<(), MigrateError> {
     conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {to}; COMMIT;"))?;
     Ok(())
@@ -486,17 +506,55 @@ mod tests {
     }
 
     #[test]
-    fn a_version_5_database_keys_vehicles_by_record() {
+    fn a_version_5_database_moves_name_keys_and_rekeys_vehicles() {
         let mut conn = Connection::open_in_memory().expect("open");
         conn.execute_batch(&format!(
             "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} PRAGMA user_version = 5; \
              PRAGMA foreign_keys = OFF; \
              INSERT INTO vehicles (record, idx, plate_state, plate_number, vin) VALUES \
-             (3, 1, 'CT', 'AB123', NULL), (3, 0, 'CT', 'XY987', '1M8GDM9AXKP042788');"
+             (3, 1, 'CT', 'AB123', NULL), (3, 0, 'CT', 'XY987', '1M8GDM9AXKP042788'); \
+             INSERT INTO mentions (id, record, idx, role, person) VALUES \
+             (7, 3, 0, 'owner', '{{}}'), (8, 3, 1, 'owner', '{{}}'), (9, 4, 0, 'subject', '{{}}'); \
+             INSERT INTO name_keys (surname_part, given, dob, mention) VALUES \
+             ('HOLLOWAY', 'MARGARET', '1971-03-04', 7), \
+             ('VOSS', 'ERIKA', NULL, 8), ('VOSS-LINDQVIST', 'ERIKA', NULL, 8), ('LINDQVIST', 'ERIKA', NULL, 8);"
         ))
         .expect("v5 schema");
 
         migrate(&mut conn).expect("upgrade");
+
+        let mut stmt = conn
+            .prepare("SELECT id, surname, given, dob FROM mentions ORDER BY id")
+            .expect("name columns");
+        let names: Vec<(i64, Option<String>, Option<String>, Option<String>)> = stmt
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let text = |s: &str| Some(s.to_string());
+        assert_eq!(
+            names,
+            [
+                (7, text("HOLLOWAY"), text("MARGARET"), text("1971-03-04")),
+                (8, text("VOSS-LINDQVIST"), text("ERIKA"), None),
+                (9, None, None, None)
+            ]
+        );
+        let mut stmt = conn
+            .prepare("SELECT surname_part, mention FROM name_keys ORDER BY surname_part")
+            .expect("name keys");
+        let keys: Vec<(String, i64)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            keys,
+            [("LINDQVIST".to_string(), 8), ("VOSS".to_string(), 8)],
+            "only the further parts of a multi-part surname stay"
+        );
 
         assert_eq!(version(&conn), SCHEMA_VERSION);
         let mut stmt = conn

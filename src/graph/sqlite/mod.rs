@@ -346,9 +346,13 @@ impl GraphStore for SqliteStore {
         let query = query.clone();
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT DISTINCT m.entity FROM name_keys k JOIN mentions m ON m.id = k.mention \
+                "SELECT DISTINCT entity FROM ( \
+                 SELECT entity FROM mentions WHERE surname = ?1 AND (?2 IS NULL OR given = ?2) \
+                 AND (?3 IS NULL OR dob = ?3) AND entity IS NOT NULL \
+                 UNION ALL \
+                 SELECT m.entity FROM name_keys k JOIN mentions m ON m.id = k.mention \
                  WHERE k.surname_part = ?1 AND (?2 IS NULL OR k.given = ?2) AND (?3 IS NULL OR k.dob = ?3) \
-                 AND m.entity IS NOT NULL ORDER BY m.entity LIMIT ?4",
+                 AND m.entity IS NOT NULL) ORDER BY entity LIMIT ?4",
             )?;
             let dob = query.dob.map(|d| d.to_string());
             let rows = stmt.query_map(params![query.surname, query.given, dob, limit as i64], |row| row.get(0))?;

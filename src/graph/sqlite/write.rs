@@ -1,8 +1,8 @@
 //! Writes one batch of records into the SQLite store, inside the caller's
 //! transaction.
 //!
-//! A record costs about five statements (its row, its mentions, their name
-//! keys, its vehicles and properties), so the statements are prepared
+//! A record costs a few statements (its row, its mentions, the further parts
+//! of multi-part surnames, its vehicles and properties), so the statements are prepared
 //! once per batch rather than looked up in the connection's cache per row.
 //! During a bulk load, [`KnownKeys`] remembers which records the store holds,
 //! so a record that is certainly new skips the lookup of its current version.
@@ -185,8 +185,8 @@ impl<'t> RecordWriter<'t> {
                  ON CONFLICT (source, record_id, version) DO NOTHING",
             )?,
             mention: tx.prepare_cached(
-                "INSERT INTO mentions (record, idx, role, state_id, fbi, licence, inmate, sor_id, person, address_key) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO mentions (record, idx, role, state_id, fbi, licence, inmate, sor_id, person, address_key, \
+                 surname, given, dob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?,
             name_key: tx.prepare_cached(
                 "INSERT INTO name_keys (surname_part, given, dob, mention) VALUES (?1, ?2, ?3, ?4)",
@@ -285,6 +285,7 @@ impl<'t> RecordWriter<'t> {
         let record = &incoming.record;
         for (idx, (party, encoded)) in incoming.parties_encoded().enumerate() {
             let ids = &party.person.ids;
+            let name = party.person.name.as_ref();
             self.mention.execute(params![
                 row_id,
                 idx as i64,
@@ -295,14 +296,18 @@ impl<'t> RecordWriter<'t> {
                 ids.inmate,
                 ids.sor_id,
                 encoded.json,
-                encoded.address_key
+                encoded.address_key,
+                name.map(|n| n.surname.as_str()),
+                name.map(|n| n.given.as_str()),
+                encoded.dob.as_deref().filter(|_| name.is_some())
             ])?;
+            let Some(name) = name else { continue };
+            // The whole surname is in the mention row; further parts of a
+            // multi-part surname get a name key of their own.
             let mention = self.tx.last_insert_rowid();
-            if let Some(name) = &party.person.name {
-                for part in &encoded.surname_parts {
-                    self.name_key
-                        .execute(params![part, name.given, encoded.dob, mention])?;
-                }
+            for part in encoded.surname_parts.iter().filter(|p| **p != name.surname) {
+                self.name_key
+                    .execute(params![part, name.given, encoded.dob, mention])?;
             }
         }
         for (idx, vehicle) in record.vehicles.iter().enumerate() {
