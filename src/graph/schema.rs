@@ -526,7 +526,8 @@ mod tests {
         let mut stmt = conn
             .prepare("SELECT id, surname, given, dob FROM mentions ORDER BY id")
             .expect("name columns");
-        let names: Vec<(i64, Option<String>, Option<String>, Option<String>)> = stmt
+        type NameColumns = (i64, Option<String>, Option<String>, Option<String>);
+        let names: Vec<NameColumns> = stmt
             .query_map([], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             })

@@ -488,7 +488,7 @@ impl FieldReader<'_> {
             FieldRule { value: Some(_), .. } => false,
             FieldRule {
                 path: Some(path), ..
-            } => self.value.lookup(path).is_some(),
+            } => self.value.has(path),
             _ => false,
         })
     }

@@ -65,6 +65,19 @@ impl InputFields {
         (!text.is_empty()).then_some(text)
     }
 
+    /// Returns whether [`InputFields::lookup`] finds a value at `path`,
+    /// without copying a CSV value.
+    pub fn has(&self, path: &str) -> bool {
+        match self {
+            InputFields::Json(_) => self.lookup(path).is_some(),
+            InputFields::Csv { header, values } => header
+                .positions
+                .get(path)
+                .and_then(|index| values.get(*index))
+                .is_some_and(|value| !value.trim().is_empty()),
+        }
+    }
+
     /// Converts the fields into a JSON object; a CSV row becomes an object
     /// keyed by column name.
     pub fn into_json(self) -> Value {
@@ -752,6 +765,7 @@ mod tests {
             for record in [&csv[0], &json[0]] {
                 let fields = record.parsed.as_ref().unwrap();
                 assert_eq!(fields.lookup(path).as_deref(), expected, "path {path}");
+                assert_eq!(fields.has(path), expected.is_some(), "has {path}");
             }
         }
         let fields = json[0].parsed.as_ref().unwrap();

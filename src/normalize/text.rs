@@ -8,8 +8,16 @@ use deunicode::deunicode;
 /// Apostrophes and periods are dropped rather than turned into spaces, so
 /// `O'Brien` becomes `OBRIEN` and `St. John` becomes `ST JOHN`.
 pub fn clean_token(raw: &str) -> String {
-    // Only letters and digits are transliterated: deunicode would otherwise
-    // spell symbols and emoji out as words ("🚓" as "police car").
+    if raw.is_ascii() {
+        return clean_ascii(raw);
+    }
+    clean_ascii(&transliterate(raw))
+}
+
+/// Returns `raw` in ASCII. Only letters and digits are transliterated:
+/// deunicode would otherwise spell symbols and emoji out as words ("🚓" as
+/// "police car").
+fn transliterate(raw: &str) -> String {
     let letters: String = raw
         .chars()
         .map(|c| {
@@ -20,7 +28,13 @@ pub fn clean_token(raw: &str) -> String {
             }
         })
         .collect();
-    let ascii = deunicode(&letters);
+    deunicode(&letters)
+}
+
+/// Cleans ASCII text as [`clean_token`] describes. Most fields are ASCII
+/// already, and skip [`transliterate`], which would copy them twice and
+/// change nothing.
+fn clean_ascii(ascii: &str) -> String {
     let mut out = String::with_capacity(ascii.len());
     for c in ascii.chars() {
         match c {
@@ -34,8 +48,16 @@ pub fn clean_token(raw: &str) -> String {
             }
         }
     }
-    let trimmed = out.trim_matches(|c| c == ' ' || c == '-');
-    trimmed.replace(" -", "-").replace("- ", "-")
+    let edge = |c: char| c == ' ' || c == '-';
+    let trimmed = out.trim_matches(edge);
+    if trimmed.contains(" -") || trimmed.contains("- ") {
+        return trimmed.replace(" -", "-").replace("- ", "-");
+    }
+    let end = out.trim_end_matches(edge).len();
+    out.truncate(end);
+    let start = end - out.trim_start_matches(edge).len();
+    out.drain(..start);
+    out
 }
 
 /// Returns whether `c` is a typographic apostrophe, accent or dash, which
@@ -97,6 +119,12 @@ mod tests {
         fn clean_token_is_idempotent(raw in "\\PC{0,40}") {
             let once = clean_token(&raw);
             prop_assert_eq!(clean_token(&once), once);
+        }
+
+        /// The ASCII fast path gives what transliteration would.
+        #[test]
+        fn ascii_skips_transliteration_safely(raw in "[\\x00-\\x7f]{0,40}") {
+            prop_assert_eq!(clean_token(&raw), clean_ascii(&transliterate(&raw)));
         }
 
         #[test]
