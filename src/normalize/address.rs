@@ -371,6 +371,12 @@ fn street_words(raw: &str) -> Vec<String> {
 }
 
 fn split_glued_designator(word: &str) -> Option<(&str, &str)> {
+    // Most words are a plain number or a plain word; only letters followed by
+    // a digit can be a designator glued to its number.
+    let letters = word.bytes().take_while(u8::is_ascii_alphabetic).count();
+    if letters == 0 || !word.as_bytes().get(letters).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
     UNIT_DESIGNATORS
         .iter()
         .flat_map(|(long, short)| [*long, *short])

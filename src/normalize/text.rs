@@ -50,7 +50,13 @@ fn clean_ascii(ascii: &str) -> String {
     }
     let edge = |c: char| c == ' ' || c == '-';
     let trimmed = out.trim_matches(edge);
-    if trimmed.contains(" -") || trimmed.contains("- ") {
+    // A byte scan: `str::contains` sets up a substring search per call,
+    // which cost more than the rest of this function on short names.
+    let spaced_dash = trimmed
+        .as_bytes()
+        .windows(2)
+        .any(|pair| matches!(pair, [b' ', b'-'] | [b'-', b' ']));
+    if spaced_dash {
         return trimmed.replace(" -", "-").replace("- ", "-");
     }
     let end = out.trim_end_matches(edge).len();
