@@ -387,6 +387,32 @@ fn doubling_fragments(levels: usize) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_rejects_deeply_nested_values_without_crashing() {
+    let server = server().await;
+    // Two thousand nested lists overflowed the parser's stack on a server
+    // worker thread and aborted the whole process.
+    let depth = 2_000;
+    let query = format!(
+        "{{ searchPersons(name: {}\"x\"{}) {{ id }} }}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let body = json!({ "query": query }).to_string();
+    let app = server.app.clone();
+    let (status, reply) = tokio::spawn(async move { send(&app, graphql_request(body)).await })
+        .await
+        .expect("request task");
+    let errors = &reply["errors"];
+    assert_eq!(status, 200, "{errors}");
+    assert_eq!(reply["data"], Value::Null, "{errors}");
+    let message = errors[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("nests brackets more than 64 levels"),
+        "{errors}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_rejects_doubling_fragments_quickly() {
     let server = server().await;
     // 30 levels is just within async-graphql's recursion limit of 32, and

@@ -7,6 +7,11 @@
 //! fragment), expanding fragments at each spread, and rejects the document
 //! when the count exceeds the limit. The count stops as soon as it passes the
 //! limit, so it costs at most that many steps.
+//!
+//! Before any parsing, the extension also caps how deeply brackets nest.
+//! async-graphql's parser recurses once per level of a list or object value
+//! and has no limit of its own for them, so an argument of two thousand
+//! nested lists overflowed the stack and aborted the server.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +47,12 @@ impl Extension for SelectionLimitExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        if !nesting_within(query, MAX_NESTING) {
+            return Err(ServerError::new(
+                format!("query nests brackets more than {MAX_NESTING} levels deep"),
+                None,
+            ));
+        }
         // The count runs on a document parsed here, before `next` parses the
         // query again. async-graphql's own parse step checks nesting depth by
         // expanding every fragment spread (async-graphql 7), which takes
@@ -60,6 +71,57 @@ impl Extension for SelectionLimitExtension {
         }
         next.run(ctx, query, variables).await
     }
+}
+
+/// Deepest nesting of `{`, `[` and `(` accepted in a query. Selections are
+/// limited to a depth of 15 later on; list and object values rarely nest more
+/// than a few levels.
+const MAX_NESTING: usize = 64;
+
+/// Returns whether the brackets of `query` nest at most `max` deep, not
+/// counting those in strings and comments. This is a scan of the text, so
+/// it cannot overflow the stack whatever the input.
+fn nesting_within(query: &str, max: usize) -> bool {
+    let bytes = query.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    // An escaped triple quote does not end the block string.
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > max {
+                    return false;
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Checks that every operation of `document`, with fragments expanded, has
@@ -116,5 +178,28 @@ impl<'a> Counter<'a> {
         let within = self.count(&fragment.node.selection_set.node);
         self.expanding.pop();
         within
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_counts_brackets_outside_strings_and_comments() {
+        let deep_list = format!("{{ f(x: {}1{}) }}", "[".repeat(10), "]".repeat(10));
+        let cases: &[(&str, bool)] = &[
+            ("{ a { b { c } } }", true),
+            ("{ a { b { c { d } } } }", false),
+            (&deep_list, false),
+            (r#"{ f(x: "[[[[[[[[") }"#, true),
+            (r#"{ f(x: "\"[[[[[[[[") }"#, true),
+            ("{ f(x: \"\"\"[[[[[[\\\"\"\"[[[[\"\"\") }", true),
+            ("# [[[[[[[[\n{ a }", true),
+            ("{ a } } } } { b }", true),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(nesting_within(query, 3), *expected, "{query}");
+        }
     }
 }
