@@ -336,6 +336,54 @@ async fn unterminated_quote_keeps_later_lines() {
     );
 }
 
+#[tokio::test]
+async fn unusable_record_ids_name_no_record() {
+    let row = |id: &str, serial: u32| {
+        format!(
+            "{id},1,01/15/2026,01/15/2027,A,\"VOSS, ERIKA\",01/02/1965,423456789,VV {serial},{},SUBARU",
+            vin(serial)
+        )
+    };
+    let feed = [
+        HEADER.to_string(),
+        // The first column opens a quote it never closes: read as one long
+        // id, it would hold the whole row, name and date of birth included.
+        format!("\"{}", row("Q1", 1)),
+        row("C\u{7}2", 2),
+        row("B\u{202e}3", 3),
+        row("R4", 4),
+    ]
+    .join("\n");
+    let fixture = fixture(&feed);
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!((report.inserted, report.quarantined), (1, 3), "{report:?}");
+    let entries = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine");
+    let named: Vec<(Option<u64>, Option<&str>, Option<&str>)> = entries
+        .iter()
+        .map(|e| (e.line, e.record_id.as_deref(), e.field.as_deref()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            (Some(2), None, None),
+            (Some(3), None, Some("REG_ID")),
+            (Some(4), None, Some("REG_ID")),
+        ]
+    );
+    for entry in &entries[1..] {
+        assert_eq!(
+            entry.reason,
+            "REG_ID: record id contains a control or text-direction character"
+        );
+    }
+}
+
 /// Returns one registration as a JSON line with the fields of [`HEADER`].
 fn registration_json(id: &str, owner: &str, plate: &str, serial: u32) -> String {
     serde_json::json!({

@@ -25,6 +25,31 @@ const MAX_DESCRIPTION_CHARS: usize = 4_000;
 /// Longest accepted value of any other field, in characters.
 const MAX_FIELD_CHARS: usize = 500;
 
+/// Returns why `id` cannot name a record, if it holds a control character
+/// or an invisible text-direction mark: such an id shows on screen like
+/// another one and cannot be typed back in a review command.
+fn hidden_character(id: &str) -> Option<&'static str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    id.chars()
+        .any(hidden)
+        .then_some("record id contains a control or text-direction character")
+}
+
+/// Returns whether `id`, read from a record that could not be parsed in
+/// full, can name it in the quarantine: within the length limit, without
+/// hidden characters, U+FFFD from invalid bytes, quotes, commas or line
+/// breaks. A row whose first column opens a quote it never closes reads as
+/// an id made of several columns, names and dates of birth included, which
+/// must not become the record's name.
+pub(crate) fn usable_salvaged_id(id: &str) -> bool {
+    id.chars().count() <= MAX_ID_CHARS
+        && !id.contains(['\u{fffd}', '"', ',', '\n', '\r'])
+        && hidden_character(id).is_none()
+}
+
 /// Returns the longest accepted value of the field `what` reads, in characters.
 /// Real values are far shorter; the limits keep a runaway field (a whole file
 /// in one cell) out of the store.
@@ -77,7 +102,11 @@ pub fn map_record(
         today: chrono::Utc::now().date_naive(),
         errors: Vec::new(),
     };
-    let record_id = reader.text(Some(&mapping.record.id), "record id", true);
+    let mut record_id = reader.text(Some(&mapping.record.id), "record id", true);
+    if let Some(reason) = record_id.as_deref().and_then(hidden_character) {
+        reader.fail_at(Some(&mapping.record.id), "record id", reason);
+        record_id = None;
+    }
     let record = reader.record(record_id.clone());
     match record {
         Some(record) if reader.errors.is_empty() => Ok(record),

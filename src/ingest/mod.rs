@@ -444,11 +444,11 @@ fn readable_version(mapping: &SourceMapping, fields: Option<&InputFields>) -> Op
 }
 
 /// Returns the record id of a record that could not be parsed, when its id
-/// field is still readable and intact (no U+FFFD from invalid bytes).
+/// field is still readable and usable (see [`map::usable_salvaged_id`]).
 fn salvaged_record_id(mapping: &SourceMapping, raw: &RawRecord) -> Option<String> {
     let path = mapping.record.id.rule().path.as_deref()?;
     let id = raw.salvaged.as_ref()?.lookup(path)?;
-    (!id.contains('\u{fffd}')).then_some(id)
+    map::usable_salvaged_id(&id).then_some(id)
 }
 
 fn progress_bar(enabled: bool, size: u64, source: &str) -> ProgressBar {
