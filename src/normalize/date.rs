@@ -38,8 +38,8 @@ pub fn parse_date(raw: &str, format: &str) -> Result<NaiveDate, NormalizeError> 
     Ok(date)
 }
 
-/// Reads a valid date written exactly in one of the three layouts sources use
-/// most (`%Y-%m-%d`, `%m/%d/%Y`, `%Y%m%d`, with two-digit month and day), or
+/// Reads a valid date written exactly in one of the layouts sources use most
+/// (`%Y-%m-%d`, `%m/%d/%Y`, `%m-%d-%Y`, `%Y%m%d`, with two-digit month and day), or
 /// returns `None` and leaves every other input, and every error, to chrono.
 /// chrono parses its pattern again on each call, which made date parsing a
 /// tenth of the mapping time in ingest profiles. This path reads ten bytes.
@@ -50,6 +50,9 @@ fn parse_fixed_width(raw: &str, format: &str) -> Option<NaiveDate> {
             (&b[0..4], &b[5..7], &b[8..10])
         }
         "%m/%d/%Y" if b.len() == 10 && b[2] == b'/' && b[5] == b'/' => {
+            (&b[6..10], &b[0..2], &b[3..5])
+        }
+        "%m-%d-%Y" if b.len() == 10 && b[2] == b'-' && b[5] == b'-' => {
             (&b[6..10], &b[0..2], &b[3..5])
         }
         "%Y%m%d" if b.len() == 8 => (&b[0..4], &b[4..6], &b[6..8]),
@@ -306,8 +309,8 @@ mod tests {
         /// The fixed-width path agrees with chrono wherever it returns a date.
         #[test]
         fn fixed_width_agrees_with_chrono(
-            raw in "[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4}|[0-9/ -]{6,11}",
-            format in proptest::sample::select(vec!["%Y-%m-%d", US, COMPACT]),
+            raw in "[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}[/-][0-9]{2}[/-][0-9]{4}|[0-9/ -]{6,11}",
+            format in proptest::sample::select(vec!["%Y-%m-%d", US, "%m-%d-%Y", COMPACT]),
         ) {
             if let Some(date) = parse_fixed_width(&raw, format) {
                 proptest::prop_assert_eq!(Some(date), NaiveDate::parse_from_str(&raw, format).ok());
@@ -320,6 +323,9 @@ mod tests {
         let cases = [
             ("1990-03-15", "%Y-%m-%d", Some("1990-03-15")),
             ("03/15/1990", US, Some("1990-03-15")),
+            ("03-15-1990", "%m-%d-%Y", Some("1990-03-15")),
+            ("03/15/1990", "%m-%d-%Y", None),
+            ("3-15-1990", "%m-%d-%Y", None),
             ("19900315", COMPACT, Some("1990-03-15")),
             ("3/15/1990", US, None),
             ("02/30/1990", US, None),

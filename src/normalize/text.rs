@@ -8,6 +8,12 @@ use deunicode::deunicode;
 /// Apostrophes and periods are dropped rather than turned into spaces, so
 /// `O'Brien` becomes `OBRIEN` and `St. John` becomes `ST JOHN`.
 pub fn clean_token(raw: &str) -> String {
+    // ASCII input needs no transliteration: every character that the first
+    // step below would turn into a space also becomes a separator in
+    // `clean_ascii`, and deunicode leaves ASCII as it is.
+    if raw.is_ascii() {
+        return clean_ascii(raw);
+    }
     // Only letters and digits are transliterated: deunicode would otherwise
     // spell symbols and emoji out as words ("🚓" as "police car").
     let letters: String = raw
@@ -20,7 +26,13 @@ pub fn clean_token(raw: &str) -> String {
             }
         })
         .collect();
-    let ascii = deunicode(&letters);
+    clean_ascii(&deunicode(&letters))
+}
+
+/// Upper-cases ASCII text, keeps letters, digits and hyphens, drops
+/// apostrophes, backticks and periods, and turns every other character into
+/// one space between words.
+fn clean_ascii(ascii: &str) -> String {
     let mut out = String::with_capacity(ascii.len());
     for c in ascii.chars() {
         match c {
@@ -35,7 +47,13 @@ pub fn clean_token(raw: &str) -> String {
         }
     }
     let trimmed = out.trim_matches(|c| c == ' ' || c == '-');
-    trimmed.replace(" -", "-").replace("- ", "-")
+    if trimmed.contains(" -") || trimmed.contains("- ") {
+        trimmed.replace(" -", "-").replace("- ", "-")
+    } else if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_string()
+    }
 }
 
 /// Returns whether `c` is a typographic apostrophe, accent or dash, which
@@ -97,6 +115,17 @@ mod tests {
         fn clean_token_is_idempotent(raw in "\\PC{0,40}") {
             let once = clean_token(&raw);
             prop_assert_eq!(clean_token(&once), once);
+        }
+
+        #[test]
+        fn ascii_path_matches_transliteration(raw in "[ -~\t]{0,40}") {
+            // The general path: every non-ASCII-safe character to a space,
+            // then deunicode, then the same cleaning.
+            let spaced: String = raw
+                .chars()
+                .map(|c| if c.is_alphanumeric() || c.is_ascii_punctuation() { c } else { ' ' })
+                .collect();
+            prop_assert_eq!(clean_token(&raw), clean_ascii(&deunicode(&spaced)));
         }
 
         #[test]
