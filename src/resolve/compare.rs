@@ -8,7 +8,6 @@
 use chrono::Datelike;
 use compact_str::CompactString;
 use serde::Serialize;
-use strsim::jaro_winkler;
 
 use super::prepare::Prepared;
 
@@ -353,6 +352,71 @@ pub(crate) fn one_edit(a: &str, b: &str) -> bool {
             && short[rest + 1..] == long[rest + 1..])
 }
 
+/// Returns the Jaro-Winkler similarity of two strings, with the result of
+/// `strsim::jaro_winkler` (strsim 0.11). Prepared text is ASCII, so strings
+/// of ASCII up to 64 bytes are compared byte by byte with the matched
+/// positions in two bit sets, which needs no allocation and no UTF-8
+/// decoding; any other pair goes to strsim.
+pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    if x.len() > 64 || y.len() > 64 || !a.is_ascii() || !b.is_ascii() {
+        return strsim::jaro_winkler(a, b);
+    }
+    let jaro = ascii_jaro(x, y);
+    if jaro > 0.7 {
+        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
+        jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+    } else {
+        jaro
+    }
+}
+
+/// Jaro similarity of two byte strings of at most 64 bytes each. A byte of
+/// `x` matches the first unmatched equal byte of `y` within the window of
+/// half the longer length less one; transpositions are matched bytes that
+/// differ when both sides are read in order, halved.
+fn ascii_jaro(x: &[u8], y: &[u8]) -> f64 {
+    if x.is_empty() && y.is_empty() {
+        return 1.0;
+    }
+    if x.is_empty() || y.is_empty() {
+        return 0.0;
+    }
+    let window = (x.len().max(y.len()) / 2).saturating_sub(1);
+    let mut x_matched = 0u64;
+    let mut y_matched = 0u64;
+    let mut matches = 0usize;
+    for (i, byte) in x.iter().enumerate() {
+        let end = (i + window + 1).min(y.len());
+        for j in i.saturating_sub(window)..end {
+            if y_matched & (1 << j) == 0 && y[j] == *byte {
+                x_matched |= 1 << i;
+                y_matched |= 1 << j;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let mut out_of_order = 0usize;
+    let mut j = 0;
+    for (i, byte) in x.iter().enumerate() {
+        if x_matched & (1 << i) == 0 {
+            continue;
+        }
+        while y_matched & (1 << j) == 0 {
+            j += 1;
+        }
+        out_of_order += usize::from(*byte != y[j]);
+        j += 1;
+    }
+    let transpositions = out_of_order / 2;
+    let m = matches as f64;
+    (m / x.len() as f64 + m / y.len() as f64 + (matches - transpositions) as f64 / m) / 3.0
+}
+
 fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
     let (Some(x), Some(y)) = (a.dob, b.dob) else {
         return 0;
@@ -418,6 +482,7 @@ fn code_level(a: &str, b: &str) -> u8 {
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
+    use proptest::prelude::*;
 
     use super::*;
     use crate::graph::Mention;
@@ -541,6 +606,66 @@ mod tests {
             pa.ids[2] = a.into();
             pb.ids[2] = b.into();
             assert_eq!(level(Field::Licence, &pa, &pb), expected, "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn jaro_winkler_cases_match_strsim() {
+        let cases = [
+            ("", ""),
+            ("", "SMITH"),
+            ("A", "A"),
+            ("A", "B"),
+            ("MARTHA", "MARHTA"),
+            ("DWAYNE", "DUANE"),
+            ("DIXON", "DICKSONX"),
+            ("JOHNSON", "JONHSON"),
+            ("ST JOHN", "STJOHN"),
+            ("GARCIA-LOPEZ", "GARCIA LOPEZ"),
+            (
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB",
+                "AB",
+            ),
+        ];
+        for (a, b) in cases {
+            for (left, right) in [(a, b), (b, a)] {
+                assert_eq!(
+                    jaro_winkler(left, right).to_bits(),
+                    strsim::jaro_winkler(left, right).to_bits(),
+                    "{left:?} and {right:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn jaro_winkler_falls_back_beyond_64_bytes_and_on_unicode() {
+        let long = "B".repeat(65);
+        assert_eq!(jaro_winkler(&long, "BB"), strsim::jaro_winkler(&long, "BB"));
+        assert_eq!(
+            jaro_winkler("MÜLLER", "MULLER"),
+            strsim::jaro_winkler("MÜLLER", "MULLER")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn jaro_winkler_matches_strsim(a in "[A-E -]{0,70}", b in "[A-E -]{0,70}") {
+            prop_assert_eq!(
+                jaro_winkler(&a, &b).to_bits(),
+                strsim::jaro_winkler(&a, &b).to_bits()
+            );
+        }
+
+        #[test]
+        fn jaro_winkler_matches_strsim_on_near_copies(a in "[A-Z]{1,20}", at in 0usize..20, c in "[A-Z]") {
+            let mut b = a.clone();
+            let at = at.min(b.len() - 1);
+            b.replace_range(at..=at, &c);
+            prop_assert_eq!(
+                jaro_winkler(&a, &b).to_bits(),
+                strsim::jaro_winkler(&a, &b).to_bits()
+            );
         }
     }
 }
