@@ -74,6 +74,7 @@ pub fn load_generated_prepared(
         }
         builder.add_persons(&source, &persons);
     })?;
+    drop(truth);
     Ok(builder.finish())
 }
 

@@ -161,9 +161,9 @@ fn add_row(truth: &mut Truth, line: &str) {
 }
 
 /// Fills in [`Truth::bucket_starts`] for rows already sorted by hash, with
-/// about one bucket per row.
+/// one to two rows per bucket on average.
 fn index_buckets(truth: &mut Truth) {
-    let bits = truth.rows.len().max(1).next_power_of_two().trailing_zeros();
+    let bits = truth.rows.len().max(1).ilog2();
     let mut starts = vec![0u32; (1usize << bits) + 1];
     for row in &truth.rows {
         starts[bucket_of(row.hash, bits) + 1] += 1;
