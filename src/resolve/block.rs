@@ -178,10 +178,10 @@ impl BlockingRule {
 /// Key groups per identifier slot of [`BlockingRule::IdentifierTypo`].
 const TYPO_PARTS: usize = 4;
 
-/// Appends the keys for `id` with each character deleted in turn whose top
-/// two bits are `part` (of [`TYPO_PARTS`]). An ASCII id of up to 64 bytes is
-/// copied into a buffer on the stack; the key hashes the same text, so the
-/// keys equal those of an owned copy.
+/// Appends a key for `id` with each character deleted in turn, keeping the
+/// keys whose top two bits equal `part`. An ASCII id of up to 64 bytes is
+/// copied into a buffer on the stack. The key hashes the same text as an
+/// owned copy would, so the keys are equal.
 fn push_deletions(out: &mut Vec<u64>, slot: usize, id: &str, part: usize) {
     let mut keep = |key: u64| {
         if (key >> 62) as usize == part {
@@ -429,7 +429,7 @@ fn block_pairs<'a>(
 mod tests {
     use super::*;
 
-    /// The typo keys as an owned copy of each deletion gives them.
+    /// Returns the typo keys that an owned copy of each deletion gives.
     fn owned_deletions(slot: usize, id: &str) -> Vec<u64> {
         let mut out = Vec::new();
         for skip in 0..id.len() {

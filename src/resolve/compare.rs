@@ -382,10 +382,9 @@ pub(crate) fn one_edit(a: &str, b: &str) -> bool {
 }
 
 /// Returns the Jaro-Winkler similarity of two strings, with the result of
-/// `strsim::jaro_winkler` (strsim 0.11). Prepared text is ASCII, so strings
-/// of ASCII up to 64 bytes are compared byte by byte with the matched
-/// positions in two bit sets, which needs no allocation and no UTF-8
-/// decoding; any other pair goes to strsim.
+/// `strsim::jaro_winkler` (strsim 0.11). Prepared text is ASCII, so ASCII
+/// strings of up to 64 bytes are compared byte by byte, with the matched
+/// positions in two bit sets and no allocation. Any other pair goes to strsim.
 pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     let (x, y) = (a.as_bytes(), b.as_bytes());
     if x.len() > 64 || y.len() > 64 || !a.is_ascii() || !b.is_ascii() {
@@ -400,10 +399,10 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
-/// Jaro similarity of two byte strings of at most 64 bytes each. A byte of
-/// `x` matches the first unmatched equal byte of `y` within the window of
-/// half the longer length less one; transpositions are matched bytes that
-/// differ when both sides are read in order, halved.
+/// Returns the Jaro similarity of two byte strings of at most 64 bytes each.
+/// A byte of `x` matches the first unmatched equal byte of `y` within half
+/// the longer length less one. Transpositions are half the matched bytes
+/// that differ when both sides are read in order.
 fn ascii_jaro(x: &[u8], y: &[u8]) -> f64 {
     if x.is_empty() && y.is_empty() {
         return 1.0;
@@ -417,8 +416,9 @@ fn ascii_jaro(x: &[u8], y: &[u8]) -> f64 {
     let mut matches = 0usize;
     for (i, byte) in x.iter().enumerate() {
         let end = (i + window + 1).min(y.len());
-        for j in i.saturating_sub(window)..end {
-            if y_matched & (1 << j) == 0 && y[j] == *byte {
+        let start = i.saturating_sub(window);
+        for (j, candidate) in y.iter().enumerate().take(end).skip(start) {
+            if y_matched & (1 << j) == 0 && candidate == byte {
                 x_matched |= 1 << i;
                 y_matched |= 1 << j;
                 matches += 1;
@@ -668,7 +668,7 @@ mod tests {
     }
 
     #[test]
-    fn jaro_winkler_falls_back_beyond_64_bytes_and_on_unicode() {
+    fn jaro_winkler_long_and_unicode_fallback() {
         let long = "B".repeat(65);
         assert_eq!(jaro_winkler(&long, "BB"), strsim::jaro_winkler(&long, "BB"));
         assert_eq!(

@@ -45,9 +45,9 @@ pub(crate) struct Prepared {
 }
 
 /// The identifier slots of a prepared record, stored end to end in one
-/// `CompactString` with each slot's length. A record seldom has more than
-/// two identifiers, so this takes 48 bytes where five `CompactString`s took
-/// 120, or about 140 MB less at one million generated people.
+/// `CompactString` with each slot's length. This takes 48 bytes where five
+/// `CompactString`s took 120 (about 140 MB at one million generated people),
+/// and needs no heap allocation while the identifiers fit in 24 bytes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PreparedIds {
     text: CompactString,
