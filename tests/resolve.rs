@@ -73,13 +73,13 @@ fn generated_feeds_score_alike_loaded_lean() {
     let resolver = default_resolver();
 
     let labelled = load_generated(&feeds, &sources).expect("load mentions");
-    let full = PreparedSet::from_labelled(&labelled, &resolver);
-    let lean = load_generated_prepared(&feeds, &sources, resolver.collapses_copies())
+    let mut full = PreparedSet::from_labelled(&labelled, &resolver);
+    let mut lean = load_generated_prepared(&feeds, &sources, resolver.collapses_copies())
         .expect("load prepared");
     assert_eq!(lean.mentions(), labelled.mentions.len());
 
-    let (full_resolution, mut full_report) = evaluate_prepared(&full, &resolver);
-    let (lean_resolution, mut lean_report) = evaluate_prepared(&lean, &resolver);
+    let (full_resolution, mut full_report) = evaluate_prepared(&mut full, &resolver);
+    let (lean_resolution, mut lean_report) = evaluate_prepared(&mut lean, &resolver);
     full_report.resolve_ms = 0.0;
     lean_report.resolve_ms = 0.0;
     assert_eq!(lean_report, full_report);

@@ -131,11 +131,11 @@ fn log_loaded(set: &LabelledSet, started: Instant) {
 /// Runs `ciss evaluate`.
 pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (name, labelled, set, resolver) = load_for_evaluation(&args, sources_dir)?;
+    let (name, labelled, mut set, resolver) = load_for_evaluation(&args, sources_dir)?;
     if let (true, Some(labelled)) = (args.write_mentions, &labelled) {
         write_mentions(&args.out, labelled)?;
     }
-    let (resolution, report) = evaluate_prepared(&set, &resolver);
+    let (resolution, report) = evaluate_prepared(&mut set, &resolver);
     write_outputs(&args.out, &set, &resolution)?;
     out!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());

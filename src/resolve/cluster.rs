@@ -162,7 +162,7 @@ fn transposed(x: &[u8; 8], y: &[u8; 8]) -> bool {
 /// Whether two mentions carry the same identifier (allowing one typo) or phone.
 fn ids_close(a: &Prepared, b: &Prepared) -> bool {
     let close = |x: &str, y: &str| !x.is_empty() && !y.is_empty() && one_edit(x, y);
-    a.ids.iter().zip(&b.ids).any(|(x, y)| close(x, y)) || close(&a.phone, &b.phone)
+    a.ids.iter().zip(b.ids.iter()).any(|(x, y)| close(x, y)) || close(&a.phone, &b.phone)
 }
 
 /// A link between two mentions, by index, with its weight.

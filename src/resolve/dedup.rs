@@ -17,7 +17,6 @@ use std::collections::HashSet;
 use std::collections::hash_map::Entry;
 use std::hash::{Hash, Hasher};
 
-use compact_str::CompactString;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
@@ -90,7 +89,7 @@ impl HasFeatures for Prepared {
             dob: self.dob,
             sex: self.sex,
             address: [&self.street, &self.unit, &self.city, &self.zip, &self.phone],
-            ids: self.ids.each_ref().map(CompactString::as_str),
+            ids: self.ids.as_array(),
         }
     }
 }
@@ -359,7 +358,7 @@ mod tests {
             dob: dob.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date")),
             ..Prepared::default()
         };
-        p.ids[2] = licence.into();
+        p.ids.set(2, licence);
         p
     }
 

@@ -275,19 +275,19 @@ impl ProbabilisticResolver {
         };
         let (model, training) = self.model_for(&compared);
         timings.train_ms = clock.lap();
-        let scored: Vec<ScoredPair> = pairs
-            .par_iter()
-            .zip(&comparisons)
-            .map(|((a, b), c)| {
+        // Each chunk of comparisons is freed once scored, so the scored
+        // pairs never sit in memory beside every comparison.
+        let mut scored: Vec<ScoredPair> = Vec::with_capacity(pairs.len());
+        for (chunk, comparisons) in pairs.chunks(COMPARE_CHUNK).zip(comparisons) {
+            scored.par_extend(chunk.par_iter().zip(&comparisons).map(|((a, b), c)| {
                 let weight = model.weight(&records[*a as usize], c);
                 ScoredPair {
                     a: *a,
                     b: *b,
                     weight,
                 }
-            })
-            .collect();
-        drop(comparisons);
+            }));
+        }
         drop(pairs);
         let copy_probability = self.copy_probabilities(distinct, &model);
         let (clustering, clusters) = self.cluster_scored(ids, distinct, &scored, review);
@@ -357,11 +357,18 @@ impl ProbabilisticResolver {
         !(self.config.across_sources_only || self.config.conflicts.one_per_source)
     }
 
-    fn compare_pairs(&self, records: &[Prepared], pairs: &[Pair]) -> Vec<Comparison> {
+    /// Compares every pair, returning the comparisons in chunks of
+    /// [`COMPARE_CHUNK`] pairs so that they can be freed chunk by chunk.
+    fn compare_pairs(&self, records: &[Prepared], pairs: &[Pair]) -> Vec<Vec<Comparison>> {
         let t = &self.config.thresholds;
         pairs
-            .par_iter()
-            .map(|(a, b)| compare(&records[*a as usize], &records[*b as usize], t))
+            .chunks(COMPARE_CHUNK)
+            .map(|chunk| {
+                chunk
+                    .par_iter()
+                    .map(|(a, b)| compare(&records[*a as usize], &records[*b as usize], t))
+                    .collect()
+            })
             .collect()
     }
 
@@ -463,6 +470,9 @@ impl Resolver for ProbabilisticResolver {
     }
 }
 
+/// Pairs compared per chunk of comparisons: 8 MB of comparisons.
+const COMPARE_CHUNK: usize = 1 << 20;
+
 /// Returns the scored pairs between the possible-match and match thresholds.
 /// `scored` pairs records, so each is named by the first mention of its record.
 fn possible_matches(
@@ -556,7 +566,7 @@ pub fn explain_with(
     let p = probability(total);
     Explanation {
         fields: model.field_weights(&pa, &comparison),
-        names_swapped: comparison.swapped,
+        names_swapped: comparison.swapped(),
         prior: model.prior_weight(),
         total,
         probability: p,

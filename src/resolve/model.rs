@@ -80,7 +80,7 @@ impl Model {
     /// Returns the total weight of a compared pair, prior included.
     pub(crate) fn weight(&self, a: &Prepared, c: &Comparison) -> f64 {
         let mut total = self.prior_weight();
-        for (index, level) in c.levels.iter().enumerate() {
+        for (index, level) in c.levels().iter().enumerate() {
             if *level != 0 {
                 total += self.level_weight(index, *level, a);
             }
@@ -90,11 +90,12 @@ impl Model {
 
     /// Returns every field's weight in a compared pair.
     pub(crate) fn field_weights(&self, a: &Prepared, c: &Comparison) -> Vec<FieldWeight> {
+        let levels = c.levels();
         FIELDS
             .iter()
             .enumerate()
             .map(|(index, field)| {
-                let level = c.levels[index];
+                let level = levels[index];
                 FieldWeight {
                     field: *field,
                     level: field.levels()[level as usize],

@@ -41,7 +41,61 @@ pub(crate) struct Prepared {
     pub(crate) zip: CompactString,
     pub(crate) phone: CompactString,
     /// State id, FBI number, licence, inmate number, registry id.
-    pub(crate) ids: [CompactString; ID_SLOTS],
+    pub(crate) ids: PreparedIds,
+}
+
+/// The identifier slots of a prepared record, stored end to end in one
+/// `CompactString` with each slot's length. This takes 48 bytes where five
+/// `CompactString`s took 120 (about 140 MB at one million generated people),
+/// and needs no heap allocation while the identifiers fit in 24 bytes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PreparedIds {
+    text: CompactString,
+    lengths: [u32; ID_SLOTS],
+}
+
+impl PreparedIds {
+    /// Stores one value per slot; an empty value means "not recorded".
+    pub(crate) fn from_slots(values: [&str; ID_SLOTS]) -> PreparedIds {
+        let mut ids = PreparedIds::default();
+        for (slot, value) in values.iter().enumerate() {
+            ids.text.push_str(value);
+            ids.lengths[slot] = value.len() as u32;
+        }
+        ids
+    }
+
+    /// Returns the value of every slot.
+    pub(crate) fn as_array(&self) -> [&str; ID_SLOTS] {
+        let mut start = 0;
+        self.lengths.map(|length| {
+            let value = &self.text[start..start + length as usize];
+            start += length as usize;
+            value
+        })
+    }
+
+    /// Returns the values of the slots in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        self.as_array().into_iter()
+    }
+
+    /// Replaces the value of one slot.
+    #[cfg(test)]
+    pub(crate) fn set(&mut self, slot: usize, value: &str) {
+        let mut values: [String; ID_SLOTS] = self.as_array().map(str::to_string);
+        values[slot] = value.to_string();
+        *self = PreparedIds::from_slots(values.each_ref().map(String::as_str));
+    }
+}
+
+impl std::ops::Index<usize> for PreparedIds {
+    type Output = str;
+
+    fn index(&self, slot: usize) -> &str {
+        let start: usize = self.lengths[..slot].iter().map(|l| *l as usize).sum();
+        &self.text[start..start + self.lengths[slot] as usize]
+    }
 }
 
 impl Prepared {
@@ -156,21 +210,41 @@ pub(crate) fn prepare_person(person: &PersonFacts, source: u32) -> Prepared {
         prepared.zip = compact(address.zip.as_ref());
     }
     let ids = &person.ids;
-    for (slot, value) in [
-        &ids.state_id,
-        &ids.fbi,
-        &ids.licence,
-        &ids.inmate,
-        &ids.sor_id,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        prepared.ids[slot] = compact(value.as_ref());
-    }
+    prepared.ids = PreparedIds::from_slots(
+        [
+            &ids.state_id,
+            &ids.fbi,
+            &ids.licence,
+            &ids.inmate,
+            &ids.sor_id,
+        ]
+        .map(|value| value.as_deref().unwrap_or_default()),
+    );
     prepared
 }
 
 fn compact(value: Option<&String>) -> CompactString {
     value.map_or_else(CompactString::default, |v| v.as_str().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_ids_keep_each_slot() {
+        let mut ids = PreparedIds::from_slots(["CT123", "", "L99", "", "R7"]);
+        assert_eq!(ids.as_array(), ["CT123", "", "L99", "", "R7"]);
+        assert_eq!(&ids[0], "CT123");
+        assert_eq!(&ids[1], "");
+        assert_eq!(&ids[2], "L99");
+        assert_eq!(&ids[4], "R7");
+        ids.set(1, "F42");
+        ids.set(4, "");
+        assert_eq!(
+            ids.iter().collect::<Vec<_>>(),
+            ["CT123", "F42", "L99", "", ""]
+        );
+        assert_eq!(PreparedIds::default().as_array(), [""; ID_SLOTS]);
+    }
 }

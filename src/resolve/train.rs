@@ -55,8 +55,8 @@ pub(crate) struct Compared<'a> {
     pub(crate) distinct: &'a Distinct,
     /// Candidate pairs, by position in `distinct.records`.
     pub(crate) pairs: &'a [Pair],
-    /// Comparison of each candidate pair.
-    pub(crate) comparisons: &'a [Comparison],
+    /// Comparisons of `pairs`, in order, in consecutive chunks.
+    pub(crate) comparisons: &'a [Vec<Comparison>],
 }
 
 /// Trains a model on the mentions behind `compared`, with each candidate pair
@@ -219,7 +219,7 @@ fn sample_levels(distinct: &Distinct, config: &ResolveConfig) -> Vec<Vec<f64>> {
                     continue;
                 }
                 let c = compare(ra, rb, &config.thresholds);
-                for (index, level) in c.levels.iter().enumerate() {
+                for (index, level) in c.levels().iter().enumerate() {
                     tally[index][*level as usize] += 1.0;
                 }
             }
@@ -293,14 +293,18 @@ fn count_patterns(compared: &Compared<'_>, config: &ResolveConfig) -> Vec<Patter
     let distinct = compared.distinct;
     let size = |record: u32| f64::from(distinct.sizes[record as usize]);
     let mut counts: FxHashMap<[u8; FIELD_COUNT], f64> = FxHashMap::default();
-    for ((a, b), c) in compared.pairs.iter().zip(compared.comparisons) {
-        *counts.entry(c.levels).or_default() += size(*a) * size(*b);
+    for ((a, b), c) in compared
+        .pairs
+        .iter()
+        .zip(compared.comparisons.iter().flatten())
+    {
+        *counts.entry(c.levels()).or_default() += size(*a) * size(*b);
     }
     for (p, copies) in distinct.records.iter().zip(&distinct.sizes) {
         if *copies > 1 {
             let c = compare(p, p, &config.thresholds);
             let copies = f64::from(*copies);
-            *counts.entry(c.levels).or_default() += copies * (copies - 1.0) / 2.0;
+            *counts.entry(c.levels()).or_default() += copies * (copies - 1.0) / 2.0;
         }
     }
     let rules = &config.conflicts;

@@ -62,15 +62,19 @@ pub fn load_generated_prepared(
             return;
         };
         let mut persons = Vec::with_capacity(records.len());
+        let mut mention_id = String::new();
         for record in records {
             let (key, parties) = labelled_parties(&mut truth, record);
             for party in parties {
-                builder.push_mention(&key.mention_id(party.index), party.person);
+                mention_id.clear();
+                key.write_mention_id(party.index, &mut mention_id);
+                builder.push_mention(&mention_id, party.person);
                 persons.push(party.party.person);
             }
         }
         builder.add_persons(&source, &persons);
     })?;
+    drop(truth);
     Ok(builder.finish())
 }
 
@@ -160,10 +164,23 @@ struct LabelledKey {
 impl LabelledKey {
     /// Returns the id of the party at `index`, as `pairs.csv` and `clusters.csv` name it.
     fn mention_id(&self, index: usize) -> String {
-        format!(
-            "{}/{}/v{}/p{index}",
-            self.source, self.record_id, self.version
-        )
+        let mut id = String::new();
+        self.write_mention_id(index, &mut id);
+        id
+    }
+
+    /// Appends the id [`LabelledKey::mention_id`] returns to `out`. It runs
+    /// once per mention, so it copies the parts where `format!` would parse
+    /// a template and allocate.
+    fn write_mention_id(&self, index: usize, out: &mut String) {
+        let mut number = itoa::Buffer::new();
+        out.push_str(&self.source);
+        out.push('/');
+        out.push_str(&self.record_id);
+        out.push_str("/v");
+        out.push_str(number.format(self.version));
+        out.push_str("/p");
+        out.push_str(number.format(index));
     }
 }
 
@@ -205,4 +222,23 @@ fn labelled_parties(
         version: key.version,
     };
     (key, labelled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mention_id_names_source_record_version_and_party() {
+        let key = LabelledKey {
+            source: "dmv".to_string(),
+            record_id: "T0000000042".to_string(),
+            version: 12,
+        };
+        assert_eq!(key.mention_id(0), "dmv/T0000000042/v12/p0");
+        assert_eq!(key.mention_id(1), "dmv/T0000000042/v12/p1");
+        let mut out = "kept,".to_string();
+        key.write_mention_id(3, &mut out);
+        assert_eq!(out, "kept,dmv/T0000000042/v12/p3");
+    }
 }
