@@ -287,20 +287,31 @@ pub(crate) fn drop_indexes(conn: &Connection) -> Result<(), rusqlite::Error> {
 }
 
 /// Creates the schema on a new database, upgrades an older one, or checks an
-/// existing one is one this build reads. Each step runs in one transaction.
+/// existing one is one this build reads. All steps run in one transaction.
+/// Version 3 adds the review tables, version 4 the quarantine version and
+/// resolution columns (existing entries get no version, so any later
+/// accepted copy of their record resolves them), version 5 moves mention
+/// address keys into the mentions table, and version 6 rebuilds the vehicles
+/// table and the entity index and moves name keys into mentions.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    match version {
-        0 => {
-            conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} {SCHEMA_V6} \
-                 PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            ))?;
-            Ok(())
-        }
-        1..SCHEMA_VERSION => {
-            if version < 2 {
-                upgrade_to_v2(conn)?;
+    let version = |conn: &Connection| -> Result<i64, rusqlite::Error> {
+        conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+    };
+    if version(conn)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    // Another process may be creating or upgrading the same database at
+    // this moment, so the version is read again inside a write transaction,
+    // which waits for that process to commit.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    match version(&tx)? {
+        0 => tx.execute_batch(&format!(
+            "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} {SCHEMA_V6} \
+             PRAGMA user_version = {SCHEMA_VERSION};"
+        ))?,
+        found @ 1..SCHEMA_VERSION => {
+            if found < 2 {
+                upgrade_to_v2(&tx)?;
             }
             let steps: [(i64, &str); 4] = [
                 (3, SCHEMA_V3),
@@ -309,31 +320,20 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
                 (6, SCHEMA_V6),
             ];
             for (to, sql) in steps {
-                if version < to {
-                    upgrade(conn, to, sql)?;
+                if found < to {
+                    tx.execute_batch(&format!("{sql} PRAGMA user_version = {to};"))?;
                 }
             }
-            Ok(())
         }
-        SCHEMA_VERSION => Ok(()),
-        newer => Err(MigrateError::TooNew { found: newer }),
+        SCHEMA_VERSION => {}
+        newer => return Err(MigrateError::TooNew { found: newer }),
     }
-}
-
-/// Runs one schema step, `sql`, and sets the version to `to`, in one
-/// transaction. Version 3 adds the review tables, version 4 the quarantine
-/// version and resolution columns (existing entries get no version, so any
-/// later accepted copy of their record resolves them), version 5 moves
-/// mention address keys into the mentions table, and version 6 rebuilds the
-/// vehicles table and the entity index and moves name keys into mentions.
-fn upgrade(conn: &mut Connection, to: i64, sql: &str) -> Result<(), MigrateError> {
-    conn.execute_batch(&format!("BEGIN; {sql} PRAGMA user_version = {to}; COMMIT;"))?;
+    tx.commit()?;
     Ok(())
 }
 
 /// Adds `mention_addresses` and fills it from the stored mentions.
-fn upgrade_to_v2(conn: &mut Connection) -> Result<(), MigrateError> {
-    let tx = conn.transaction()?;
+fn upgrade_to_v2(tx: &Connection) -> Result<(), MigrateError> {
     tx.execute_batch(SCHEMA_V2)?;
     let mut keys = Vec::new();
     {
@@ -357,7 +357,6 @@ fn upgrade_to_v2(conn: &mut Connection) -> Result<(), MigrateError> {
         }
     }
     tx.execute_batch("PRAGMA user_version = 2;")?;
-    tx.commit()?;
     Ok(())
 }
 

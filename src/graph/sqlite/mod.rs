@@ -952,6 +952,29 @@ mod tests {
     use crate::graph::IncomingRecord;
     use crate::model::{RecordKey, RecordKind};
 
+    #[test]
+    fn stores_opened_at_once_create_one_schema() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("new.db");
+        let openers = 6;
+        let barrier = Arc::new(std::sync::Barrier::new(openers));
+        let threads: Vec<_> = (0..openers)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), Arc::clone(&barrier));
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    SqliteStore::open(&path).map(drop)
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread
+                .join()
+                .expect("opener thread")
+                .expect("every process opening a new store succeeds");
+        }
+    }
+
     fn batch(record_id: &str) -> Arc<Batch> {
         let key = RecordKey {
             source: "rms".into(),
