@@ -5,7 +5,7 @@
 mod assoc;
 mod summary;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -25,6 +25,9 @@ use crate::normalize::{
 
 /// Largest number of people a name search returns.
 pub const MAX_SEARCH_RESULTS: usize = 50;
+/// Most people matched on one part of a multi-part surname, before the
+/// parts' matches are intersected.
+const MAX_PART_MATCHES: usize = 10_000;
 
 /// A record reference with its dates, shown next to facts so they can be verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -217,11 +220,49 @@ impl Search {
         as_of: NaiveDate,
     ) -> Result<Vec<PersonProfile>, SearchError> {
         let query = name_query(name, dob)?;
-        let entities = self
+        let mut entities = self
             .store
             .search_by_name(&query, MAX_SEARCH_RESULTS)
             .await?;
+        entities.extend(self.by_every_surname_part(&query).await?);
+        entities.sort_unstable();
+        entities.dedup();
         self.profiles(&entities, as_of).await
+    }
+
+    /// Finds the people whose surname has every part of a multi-part query
+    /// surname, however the parts are joined. Stores match a query surname
+    /// against a whole stored surname or one part of it, so `GONZALEZ COLON`
+    /// would miss a stored `GONZALEZ-COLON`, and `SANCHEZ ROBLES` a stored
+    /// `SANCHEZ Y ROBLES`. A part matching more than [`MAX_PART_MATCHES`]
+    /// people may make this miss some.
+    async fn by_every_surname_part(&self, query: &NameQuery) -> Result<Vec<EntityId>, SearchError> {
+        let parts: BTreeSet<&str> = query
+            .surname
+            .split([' ', '-'])
+            .filter(|part| !part.is_empty())
+            .collect();
+        if parts.len() < 2 {
+            return Ok(Vec::new());
+        }
+        let mut common: Option<BTreeSet<EntityId>> = None;
+        for part in parts {
+            let part_query = NameQuery {
+                surname: part.to_string(),
+                ..query.clone()
+            };
+            let found: BTreeSet<EntityId> = self
+                .store
+                .search_by_name(&part_query, MAX_PART_MATCHES)
+                .await?
+                .into_iter()
+                .collect();
+            common = Some(match common {
+                None => found,
+                Some(common) => common.intersection(&found).copied().collect(),
+            });
+        }
+        Ok(common.unwrap_or_default().into_iter().collect())
     }
 
     /// Finds people by an identifier such as a licence number or state id.

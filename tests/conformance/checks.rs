@@ -437,6 +437,10 @@ pub(crate) async fn check_search_by_name_and_identifier(store: Arc<dyn GraphStor
         ("holloway", Some(fixtures::day("1980-01-01")), vec![]),
         ("LINDQVIST", None, vec![people.erika]),
         ("Voss-Lindqvist, Erika", None, vec![people.erika]),
+        ("VOSS LINDQVIST, ERIKA", None, vec![people.erika]),
+        ("Erika Voss Lindqvist", None, vec![people.erika]),
+        ("Lindqvist-Voss, Erika", None, vec![people.erika]),
+        ("HOLLOWAY LINDQVIST, ERIKA", None, vec![]),
         ("Nobody", None, vec![]),
     ];
     for (query, dob, expected) in names {
