@@ -74,8 +74,8 @@ impl Extension for SelectionLimitExtension {
 }
 
 /// Deepest nesting of `{`, `[` and `(` accepted in a query. Selections are
-/// limited to a depth of 15 later on; list and object values rarely nest more
-/// than a few levels.
+/// limited to a depth of 15 later on, and list and object values rarely nest
+/// more than a few levels.
 const MAX_NESTING: usize = 64;
 
 /// Returns whether the brackets of `query` nest at most `max` deep, not

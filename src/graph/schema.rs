@@ -154,14 +154,14 @@ CREATE INDEX mentions_address ON mentions (address_key) WHERE address_key IS NOT
 "#;
 
 /// Version 6: three changes that save the writer rows and B-tree entries.
-/// The entity index holds only resolved mentions, so a mention stored
-/// unresolved adds no entry to it; queries always ask for one entity, which
+/// The entity index contains only resolved mentions, so a mention stored
+/// unresolved adds no entry to it. Queries always ask for one entity, which
 /// implies it is not null. Vehicles are keyed by record and position
-/// (`WITHOUT ROWID`), which replaces the index on their record. And a
-/// mention's name key (whole surname, given name, date of birth) moves into
-/// the mention row, so `name_keys` keeps only the further parts of multi-part
-/// surnames: one row per mention fewer. The whole surname is the longest of
-/// a mention's name keys, since it contains each of its parts.
+/// (`WITHOUT ROWID`), which replaces the index on their record. A mention's
+/// name key (whole surname, given name, date of birth) moves into the
+/// mention row, so `name_keys` keeps only the further parts of multi-part
+/// surnames, one row per mention fewer. The whole surname is the longest of
+/// a mention's name keys, because it contains each of its parts.
 const SCHEMA_V6: &str = r#"
 ALTER TABLE mentions ADD COLUMN surname TEXT;
 ALTER TABLE mentions ADD COLUMN given TEXT;
@@ -288,10 +288,10 @@ pub(crate) fn drop_indexes(conn: &Connection) -> Result<(), rusqlite::Error> {
 
 /// Creates the schema on a new database, upgrades an older one, or checks an
 /// existing one is one this build reads. All steps run in one transaction.
-/// Version 3 adds the review tables, version 4 the quarantine version and
-/// resolution columns (existing entries get no version, so any later
-/// accepted copy of their record resolves them), version 5 moves mention
-/// address keys into the mentions table, and version 6 rebuilds the vehicles
+/// Version 3 adds the review tables. Version 4 adds the quarantine version
+/// and resolution columns: existing entries get no version, so any later
+/// accepted copy of their record resolves them. Version 5 moves mention
+/// address keys into the mentions table. Version 6 rebuilds the vehicles
 /// table and the entity index and moves name keys into mentions.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let version = |conn: &Connection| -> Result<i64, rusqlite::Error> {
@@ -505,7 +505,7 @@ mod tests {
     }
 
     #[test]
-    fn a_version_5_database_moves_name_keys_and_rekeys_vehicles() {
+    fn v5_upgrade_moves_name_keys_and_vehicles() {
         let mut conn = Connection::open_in_memory().expect("open");
         conn.execute_batch(&format!(
             "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} PRAGMA user_version = 5; \

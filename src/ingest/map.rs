@@ -25,7 +25,7 @@ const MAX_DESCRIPTION_CHARS: usize = 4_000;
 /// Longest accepted value of any other field, in characters.
 const MAX_FIELD_CHARS: usize = 500;
 
-/// Returns why `id` cannot name a record, if it holds a control character
+/// Returns why `id` cannot name a record, if it contains a control character
 /// or an invisible text-direction mark: such an id shows on screen like
 /// another one and cannot be typed back in a review command.
 fn hidden_character(id: &str) -> Option<&'static str> {

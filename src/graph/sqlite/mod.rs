@@ -431,7 +431,7 @@ impl GraphStore for SqliteStore {
 
     async fn count_unresolved_mentions(&self) -> Result<u64, StoreError> {
         self.read(|conn| {
-            // The entity index holds resolved mentions only, so count those
+            // The entity index contains resolved mentions only, so count those
             // through it and subtract, rather than scan the table.
             let sql = "SELECT (SELECT COUNT(*) FROM mentions) \
                        - (SELECT COUNT(*) FROM mentions WHERE entity IS NOT NULL)";

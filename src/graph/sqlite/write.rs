@@ -302,7 +302,7 @@ impl<'t> RecordWriter<'t> {
                 encoded.dob.as_deref().filter(|_| name.is_some())
             ])?;
             let Some(name) = name else { continue };
-            // The whole surname is in the mention row; further parts of a
+            // The whole surname is in the mention row. Further parts of a
             // multi-part surname get a name key of their own.
             let mention = self.tx.last_insert_rowid();
             for part in encoded.surname_parts.iter().filter(|p| **p != name.surname) {
