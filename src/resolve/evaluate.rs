@@ -461,7 +461,7 @@ pub fn evaluate(
 /// [`load_generated_prepared`] with `resolver.collapses_copies()`).
 ///
 /// The set's prepared records are released once resolved, because scoring
-/// and the output files need only its mentions; at one million generated
+/// and the output files need only its mentions. At one million generated
 /// people they take about 650 MB.
 pub fn evaluate_prepared(
     set: &mut PreparedSet,
