@@ -337,6 +337,34 @@ async fn unterminated_quote_keeps_later_lines() {
 }
 
 #[tokio::test]
+async fn too_long_surname_is_one_error() {
+    let mapping = MAPPING.replace(
+        r#"name = { path = "OWNER", style = "last_first" }"#,
+        "surname = \"OWNER\"\ngiven = \"MAKE\"",
+    );
+    let feed = format!(
+        "{HEADER}\nR1,1,01/15/2026,01/15/2027,A,{},03/04/1971,123456789,AB 1,{},ERIKA",
+        "Q".repeat(201),
+        vin(1)
+    );
+    let fixture = fixture_with(&mapping, "regs.csv", feed.as_bytes());
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.quarantined, 1, "{report:?}");
+    let entries = fixture
+        .store
+        .quarantine(Some("regs"), false)
+        .await
+        .expect("quarantine");
+    assert_eq!(
+        entries[0].reason,
+        "OWNER: surname is 201 characters long, more than the maximum of 200"
+    );
+    assert_eq!(entries[0].field.as_deref(), Some("OWNER"));
+}
+
+#[tokio::test]
 async fn unusable_record_ids_name_no_record() {
     let row = |id: &str, serial: u32| {
         format!(

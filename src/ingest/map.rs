@@ -235,11 +235,14 @@ impl FieldReader<'_> {
             let style = name_spec.rule().style.unwrap_or(NameStyle::LastFirst);
             return self.normalized(Some(name_spec), "name", |raw| PersonName::parse(raw, style));
         }
+        let errors_before = self.errors.len();
         let given = self.text(spec.given.as_ref(), "given name", false);
         let middle = self.text(spec.middle.as_ref(), "middle name", false);
         let surname = self.text(spec.surname.as_ref(), "surname", false);
         let suffix = self.text(spec.suffix.as_ref(), "suffix", false);
-        if given.is_none() && surname.is_none() {
+        // A part already rejected (too long, say) reads as missing, and
+        // building the name without it would report a second, wrong error.
+        if self.errors.len() > errors_before || (given.is_none() && surname.is_none()) {
             return None;
         }
         let name_spec = spec.surname.as_ref().or(spec.given.as_ref());
