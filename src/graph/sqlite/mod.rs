@@ -64,8 +64,18 @@ impl SqliteStore {
             std::fs::create_dir_all(parent).map_err(|err| open_error(err.to_string()))?;
         }
         let mut writer = Connection::open(path)?;
-        configure(&writer)?;
+        // The first statements read the file, so they are where a file that
+        // is not a SQLite database shows.
+        let not_a_database = |err: &rusqlite::Error| {
+            err.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase)
+        };
+        let not_a_database_error = || open_error("the file is not a sqlite database".into());
+        configure(&writer).map_err(|err| match err {
+            StoreError::Sqlite(err) if not_a_database(&err) => not_a_database_error(),
+            other => other,
+        })?;
         migrate(&mut writer).map_err(|err| match err {
+            MigrateError::Sqlite(err) if not_a_database(&err) => not_a_database_error(),
             MigrateError::Sqlite(err) => StoreError::Sqlite(err),
             other => open_error(other.to_string()),
         })?;
@@ -951,6 +961,21 @@ mod tests {
     use super::*;
     use crate::graph::IncomingRecord;
     use crate::model::{RecordKey, RecordKind};
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("feed.csv");
+        std::fs::write(&path, "REG_ID,OWNER\nR1,\"VOSS, ERIKA\"\n".repeat(200)).expect("file");
+        let err = SqliteStore::open(&path).err().expect("not a database");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot open store {}: the file is not a sqlite database",
+                path.display()
+            )
+        );
+    }
 
     #[test]
     fn stores_opened_at_once_create_one_schema() {
