@@ -967,7 +967,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("feed.csv");
         std::fs::write(&path, "REG_ID,OWNER\nR1,\"VOSS, ERIKA\"\n".repeat(200)).expect("file");
-        let err = SqliteStore::open(&path).err().expect("not a database");
+        let Err(err) = SqliteStore::open(&path) else {
+            panic!("a csv file opened as a store");
+        };
         assert_eq!(
             err.to_string(),
             format!(
