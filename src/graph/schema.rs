@@ -383,13 +383,24 @@ mod tests {
     }
 
     fn index_names(conn: &Connection) -> Vec<String> {
-        let mut stmt = conn
-            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
-            .expect("prepare");
-        stmt.query_map([], |row| row.get(0))
+        rows(
+            conn,
+            "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
+            |row| row.get(0),
+        )
+    }
+
+    /// Runs `sql` and collects its rows through `read`.
+    fn rows<T>(
+        conn: &Connection,
+        sql: &str,
+        read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Vec<T> {
+        let mut stmt = conn.prepare(sql).expect(sql);
+        stmt.query_map([], read)
             .expect("query")
             .collect::<Result<_, _>>()
-            .expect("names")
+            .expect("rows")
     }
 
     #[test]
@@ -482,14 +493,11 @@ mod tests {
         migrate(&mut conn).expect("upgrade");
 
         assert_eq!(version(&conn), SCHEMA_VERSION);
-        let mut stmt = conn
-            .prepare("SELECT id, address_key FROM mentions ORDER BY id")
-            .expect("column");
-        let keys: Vec<(i64, Option<String>)> = stmt
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let keys: Vec<(i64, Option<String>)> = rows(
+            &conn,
+            "SELECT id, address_key FROM mentions ORDER BY id",
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        );
         assert_eq!(
             keys,
             [(7, Some("12 MAIN ST|HARTFORD|CT|".to_string())), (8, None)]
@@ -522,17 +530,12 @@ mod tests {
 
         migrate(&mut conn).expect("upgrade");
 
-        let mut stmt = conn
-            .prepare("SELECT id, surname, given, dob FROM mentions ORDER BY id")
-            .expect("name columns");
         type NameColumns = (i64, Option<String>, Option<String>, Option<String>);
-        let names: Vec<NameColumns> = stmt
-            .query_map([], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let names: Vec<NameColumns> = rows(
+            &conn,
+            "SELECT id, surname, given, dob FROM mentions ORDER BY id",
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        );
         let text = |s: &str| Some(s.to_string());
         assert_eq!(
             names,
@@ -542,14 +545,11 @@ mod tests {
                 (9, None, None, None)
             ]
         );
-        let mut stmt = conn
-            .prepare("SELECT surname_part, mention FROM name_keys ORDER BY surname_part")
-            .expect("name keys");
-        let keys: Vec<(String, i64)> = stmt
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let keys: Vec<(String, i64)> = rows(
+            &conn,
+            "SELECT surname_part, mention FROM name_keys ORDER BY surname_part",
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        );
         assert_eq!(
             keys,
             [("LINDQVIST".to_string(), 8), ("VOSS".to_string(), 8)],
@@ -557,18 +557,13 @@ mod tests {
         );
 
         assert_eq!(version(&conn), SCHEMA_VERSION);
-        let mut stmt = conn
-            .prepare("SELECT record, idx, plate_number, vin FROM vehicles ORDER BY record, idx")
-            .expect("table");
-        let rows: Vec<(i64, i64, String, Option<String>)> = stmt
-            .query_map([], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let vehicles: Vec<(i64, i64, String, Option<String>)> = rows(
+            &conn,
+            "SELECT record, idx, plate_number, vin FROM vehicles ORDER BY record, idx",
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        );
         assert_eq!(
-            rows,
+            vehicles,
             [
                 (
                     3,
