@@ -390,6 +390,16 @@ mod tests {
         )
     }
 
+    /// Returns the names in [`SECONDARY_INDEXES`], sorted.
+    fn listed_indexes() -> Vec<String> {
+        let mut listed: Vec<String> = SECONDARY_INDEXES
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        listed.sort();
+        listed
+    }
+
     /// Runs `sql` and collects its rows through `read`.
     fn rows<T>(
         conn: &Connection,
@@ -407,12 +417,7 @@ mod tests {
     fn secondary_index_list_matches_schema() {
         let mut conn = Connection::open_in_memory().expect("open");
         migrate(&mut conn).expect("schema");
-        let mut listed: Vec<String> = SECONDARY_INDEXES
-            .iter()
-            .map(|(n, _)| n.to_string())
-            .collect();
-        listed.sort();
-        assert_eq!(index_names(&conn), listed);
+        assert_eq!(index_names(&conn), listed_indexes());
     }
 
     #[test]
@@ -579,12 +584,7 @@ mod tests {
             [],
         );
         assert!(duplicate.is_err(), "record and position are the key");
-        let mut listed: Vec<String> = SECONDARY_INDEXES
-            .iter()
-            .map(|(n, _)| n.to_string())
-            .collect();
-        listed.sort();
-        assert_eq!(index_names(&conn), listed);
+        assert_eq!(index_names(&conn), listed_indexes());
     }
 
     #[test]

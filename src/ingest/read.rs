@@ -98,7 +98,9 @@ impl InputFields {
 fn json_text(value: &Value, path: &str) -> Option<String> {
     let found = value.get(path).or_else(|| {
         // A path without a dot was a literal key, just looked up.
-        path.contains('.').then_some(())?;
+        if !path.contains('.') {
+            return None;
+        }
         path.split('.').try_fold(value, |node, step| match node {
             Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
             _ => node.get(step),

@@ -64,20 +64,21 @@ impl SqliteStore {
             std::fs::create_dir_all(parent).map_err(|err| open_error(err.to_string()))?;
         }
         let mut writer = Connection::open(path)?;
+        let prepared = configure(&writer).and_then(|()| {
+            migrate(&mut writer).map_err(|err| match err {
+                MigrateError::Sqlite(err) => StoreError::Sqlite(err),
+                other => open_error(other.to_string()),
+            })
+        });
         // The first statements read the file, so they are where a file that
         // is not a SQLite database shows.
-        let not_a_database = |err: &rusqlite::Error| {
-            err.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase)
-        };
-        let not_a_database_error = || open_error("the file is not a sqlite database".into());
-        configure(&writer).map_err(|err| match err {
-            StoreError::Sqlite(err) if not_a_database(&err) => not_a_database_error(),
+        prepared.map_err(|err| match err {
+            StoreError::Sqlite(err)
+                if err.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
+            {
+                open_error("the file is not a sqlite database".into())
+            }
             other => other,
-        })?;
-        migrate(&mut writer).map_err(|err| match err {
-            MigrateError::Sqlite(err) if not_a_database(&err) => not_a_database_error(),
-            MigrateError::Sqlite(err) => StoreError::Sqlite(err),
-            other => open_error(other.to_string()),
         })?;
         let rebuilt = build_missing_indexes(&writer)?;
         if rebuilt > 0 {
@@ -963,7 +964,7 @@ mod tests {
     use crate::model::{RecordKey, RecordKind};
 
     #[test]
-    fn a_file_that_is_not_a_database_is_named() {
+    fn open_names_a_non_database_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("feed.csv");
         std::fs::write(&path, "REG_ID,OWNER\nR1,\"VOSS, ERIKA\"\n".repeat(200)).expect("file");
