@@ -1428,3 +1428,38 @@ async fn bulk_load_with_another_reader_stays_in_wal() {
         .expect("journal mode");
     assert_eq!(journal, "wal");
 }
+
+/// Returns the fields of one registration row of [`HEADER`], read as JSON.
+fn registration_fields(id: &str, vin: &str, dob: &str) -> ciss::ingest::InputFields {
+    ciss::ingest::InputFields::Json(serde_json::json!({
+        "REG_ID": id, "REV": "2", "ISSUED": "01/15/2026", "EXPIRES": "01/15/2027",
+        "STATUS": "A", "OWNER": "HOLLOWAY, MARGARET", "DOB": dob,
+        "LICENCE": "123456789", "PLATE": "MP 1", "VIN": vin, "MAKE": "KIA",
+    }))
+}
+
+#[test]
+fn map_parties_reads_the_parties_map_record_reads() {
+    use ciss::ingest::{map_parties, map_record};
+    let mapping = SourceMapping::from_toml(MAPPING, Path::new("regs.toml")).expect("mapping");
+
+    let good = registration_fields("M1", &vin(21), "03/04/1971");
+    let record = map_record(&mapping, &good).expect("a valid row maps");
+    let (key, parties) = map_parties(&mapping, &good).expect("its parties map");
+    assert_eq!(key, record.key);
+    assert_eq!(key.version, 2);
+    assert_eq!(parties, record.parties);
+    assert_eq!(parties.len(), 1);
+
+    // A bad VIN is not a party field: the record is refused, its parties are not.
+    let bad_vin = registration_fields("M2", &with_wrong_check_digit(&vin(22)), "03/04/1971");
+    assert!(map_record(&mapping, &bad_vin).is_err());
+    let (_, parties) = map_parties(&mapping, &bad_vin).expect("parties map");
+    assert_eq!(parties, record.parties);
+
+    // A bad date of birth is a party field: both refuse the record.
+    let bad_dob = registration_fields("M3", &vin(23), "03/04/2999");
+    let failure = map_parties(&mapping, &bad_dob).expect_err("future dob");
+    assert_eq!(failure.record_id.as_deref(), Some("M3"));
+    assert_eq!(failure.errors[0].field, "DOB");
+}

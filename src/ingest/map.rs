@@ -96,6 +96,25 @@ pub fn map_record(
     mapping: &SourceMapping,
     value: &InputFields,
 ) -> Result<CanonicalRecord, MapFailure> {
+    map_with(mapping, value, |reader, id| reader.record(id))
+}
+
+/// Maps only the key and the parties of one input record, for resolving
+/// people without storing the record: the other fields are not read, so
+/// their errors are not reported.
+pub fn map_parties(
+    mapping: &SourceMapping,
+    value: &InputFields,
+) -> Result<(RecordKey, Vec<Party>), MapFailure> {
+    map_with(mapping, value, |reader, id| reader.key_and_parties(id))
+}
+
+/// Reads the record id, then the rest of the record through `read`.
+fn map_with<T>(
+    mapping: &SourceMapping,
+    value: &InputFields,
+    read: impl for<'r> FnOnce(&mut FieldReader<'r>, Option<String>) -> Option<T>,
+) -> Result<T, MapFailure> {
     let mut reader = FieldReader {
         mapping,
         value,
@@ -107,7 +126,7 @@ pub fn map_record(
         reader.fail_at(Some(&mapping.record.id), "record id", reason);
         record_id = None;
     }
-    let record = reader.record(record_id.clone());
+    let record = read(&mut reader, record_id.clone());
     match record {
         Some(record) if reader.errors.is_empty() => Ok(record),
         _ => Err(MapFailure {
@@ -148,12 +167,7 @@ impl FieldReader<'_> {
         let town = self
             .text(spec.town.as_ref(), "town", false)
             .map(|t| clean_token(&t));
-        let parties = self
-            .mapping
-            .parties
-            .iter()
-            .filter_map(|p| self.party(p))
-            .collect();
+        let parties = self.parties();
         let vehicles = self
             .mapping
             .vehicles
@@ -187,6 +201,26 @@ impl FieldReader<'_> {
             vehicles,
             properties,
         })
+    }
+
+    /// Reads the record's key and parties only.
+    fn key_and_parties(&mut self, record_id: Option<String>) -> Option<(RecordKey, Vec<Party>)> {
+        let version = self.version(self.mapping.record.version.as_ref());
+        let parties = self.parties();
+        let key = RecordKey {
+            source: self.mapping.name.clone(),
+            record_id: record_id?,
+            version,
+        };
+        Some((key, parties))
+    }
+
+    fn parties(&mut self) -> Vec<Party> {
+        self.mapping
+            .parties
+            .iter()
+            .filter_map(|p| self.party(p))
+            .collect()
     }
 
     fn party(&mut self, spec: &PartyMapping) -> Option<Party> {

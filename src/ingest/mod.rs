@@ -20,7 +20,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use map::{FieldError, MapFailure, map_record};
+pub use map::{FieldError, MapFailure, map_parties, map_record};
 pub use read::{CsvHeader, InputFields, PendingRecord, RawRecord, read_records, split_records};
 
 use crate::graph::{Batch, BatchOutcome, GraphStore, IncomingRecord, QuarantineEntry, StoreError};

@@ -181,28 +181,35 @@ impl DistinctBuilder {
     pub(crate) fn add(&mut self, source: &str, persons: &[PersonFacts]) {
         let next = self.sources.len() as u32;
         let source = *self.sources.entry(source.to_string()).or_insert(next);
-        let keys: Vec<Option<u64>> = if self.collapse {
+        let base = self.distinct.records.len() as u32;
+        // Each mention's copy key, and the earlier record it copies if any.
+        // Only reads, so it runs on all threads; a mention that copies no
+        // earlier record is matched against the new ones below, in input
+        // order, which gives the record the sequential search would.
+        let found: Vec<(Option<u64>, Option<u32>)> = if self.collapse {
             persons
                 .par_iter()
-                .map(|p| copy_key(&p.features()))
+                .map(|person| {
+                    let features = person.features();
+                    let key = copy_key(&features);
+                    let earlier = key.and_then(|key| {
+                        self.find(key, |record| {
+                            record < base
+                                && self.distinct.records[record as usize].features() == features
+                        })
+                    });
+                    (key, earlier)
+                })
                 .collect()
         } else {
-            vec![None; persons.len()]
+            vec![(None, None); persons.len()]
         };
-        let base = self.distinct.records.len() as u32;
+        let copies = first_copies(persons, &found);
         // Positions in `persons` of the mentions that start a record.
         let mut firsts: Vec<usize> = Vec::new();
-        for (at, key) in keys.into_iter().enumerate() {
-            let found = key.and_then(|key| {
-                let features = persons[at].features();
-                self.find(key, |record| {
-                    if record < base {
-                        self.distinct.records[record as usize].features() == features
-                    } else {
-                        persons[firsts[(record - base) as usize]].features() == features
-                    }
-                })
-            });
+        let mut record_at: Vec<u32> = Vec::with_capacity(persons.len());
+        for (at, (key, earlier)) in found.into_iter().enumerate() {
+            let found = earlier.or_else(|| copies[at].map(|first| record_at[first]));
             let record = match found {
                 Some(record) => record,
                 None => {
@@ -213,14 +220,17 @@ impl DistinctBuilder {
                     record
                 }
             };
+            record_at.push(record);
             self.distinct.sizes[record as usize] += 1;
             self.distinct.of_mention.push(record);
         }
-        let prepared: Vec<Prepared> = firsts
-            .par_iter()
-            .map(|at| prepare_person(&persons[*at], source))
-            .collect();
-        self.distinct.records.extend(prepared);
+        // Written in place by the worker threads, which also take the page
+        // faults of the room reserved for the records.
+        self.distinct.records.par_extend(
+            firsts
+                .par_iter()
+                .map(|at| prepare_person(&persons[*at], source)),
+        );
     }
 
     /// Reserves room for `mentions` more mentions and as many records, so
@@ -264,6 +274,45 @@ impl DistinctBuilder {
     pub(crate) fn mentions(&self) -> usize {
         self.distinct.of_mention.len()
     }
+}
+
+/// For each of `persons` that copies no earlier record (`found` holds its
+/// copy key and any earlier record it copies), returns the first mention
+/// before it in `persons` with equal features, if any. The equality tests
+/// run on all threads; only the first mention of each key is found serially.
+fn first_copies(
+    persons: &[PersonFacts],
+    found: &[(Option<u64>, Option<u32>)],
+) -> Vec<Option<usize>> {
+    let new_key = |at: usize| match found[at] {
+        (Some(key), None) => Some(key),
+        _ => None,
+    };
+    let mut first_with_key: FxHashMap<u64, usize> = FxHashMap::default();
+    for at in 0..persons.len() {
+        if let Some(key) = new_key(at) {
+            first_with_key.entry(key).or_insert(at);
+        }
+    }
+    (0..persons.len())
+        .into_par_iter()
+        .map(|at| {
+            let key = new_key(at)?;
+            let first = first_with_key[&key];
+            if first == at {
+                return None;
+            }
+            let features = persons[at].features();
+            if persons[first].features() == features {
+                return Some(first);
+            }
+            // Another mention with this key but other features: a hash
+            // collision, so rare that a scan of the chunk is cheap enough.
+            (first + 1..at).find(|other| {
+                new_key(*other) == Some(key) && persons[*other].features() == features
+            })
+        })
+        .collect()
 }
 
 /// Returns the group of each item, numbered by first item, and the first
@@ -409,6 +458,8 @@ mod tests {
             person("Ben", 1981),
             unnamed,
             person("Ana", 1980),
+            person("Cid", 1990),
+            person("Cid", 1990),
         ];
         let mentions: Vec<Mention> = persons
             .iter()
@@ -426,11 +477,13 @@ mod tests {
         builder.add("dmv", &persons[..3]);
         builder.add("rms", &persons[3..]);
         let built = builder.finish();
-        assert_eq!(built.of_mention, vec![0, 1, 0, 2, 1, 3, 0]);
+        // Copies of a record from an earlier call (Ben, the last Ana) and of
+        // one first seen in the same call (the second Cid) both find it.
+        assert_eq!(built.of_mention, vec![0, 1, 0, 2, 1, 3, 0, 4, 4]);
         assert_eq!(built.of_mention, expected.of_mention);
         assert_eq!(built.sizes, expected.sizes);
         let sources: Vec<u32> = built.records.iter().map(|r| r.source).collect();
-        assert_eq!(sources, vec![0, 0, 1, 1]);
+        assert_eq!(sources, vec![0, 0, 1, 1, 1]);
         for (left, right) in built.records.iter().zip(&expected.records) {
             assert_eq!(left.features(), right.features());
             assert_eq!(left.source, right.source);

@@ -487,17 +487,20 @@ pub fn evaluate_prepared(
     drop(entities);
     let match_p = resolver.config().match_probability;
     let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
-    let mut found = 0;
-    let mut predicted = 0;
-    let mut predicted_true = 0;
-    members.for_each_pair(&resolution, |a, b, probability| {
+    let counts = members.count_pairs(&resolution, |a, b, probability| {
         let same = truth[a] == truth[b];
-        found += u64::from(same);
-        if probability >= match_p {
-            predicted += 1;
-            predicted_true += u64::from(same);
+        let predicted = probability >= match_p;
+        PairCounts {
+            found: u64::from(same),
+            predicted: u64::from(predicted),
+            predicted_true: u64::from(predicted && same),
         }
     });
+    let PairCounts {
+        found,
+        predicted,
+        predicted_true,
+    } = counts;
     let report = EvaluationReport {
         mentions: set.mentions(),
         repaired: set.repaired,
@@ -625,26 +628,68 @@ impl Members {
         &self.mentions[self.starts[record]..self.starts[record + 1]]
     }
 
-    /// Calls `visit` with every pair of mentions the resolution scored: the
-    /// mentions behind each candidate pair, then the copies within each
-    /// distinct record.
-    fn for_each_pair(&self, resolution: &Resolution, mut visit: impl FnMut(usize, usize, f64)) {
-        for pair in &resolution.pairs {
-            let probability = pair.probability();
-            for a in self.of(pair.a as usize) {
-                for b in self.of(pair.b as usize) {
-                    visit(*a, *b, probability);
+    /// Sums what `count` returns for every pair of mentions the resolution
+    /// scored: the mentions behind each candidate pair, and the copies within
+    /// each distinct record. Pairs are counted on all threads.
+    fn count_pairs(
+        &self,
+        resolution: &Resolution,
+        count: impl Fn(usize, usize, f64) -> PairCounts + Sync,
+    ) -> PairCounts {
+        let candidates = resolution
+            .pairs
+            .par_iter()
+            .map(|pair| {
+                let probability = pair.probability();
+                let mut sum = PairCounts::default();
+                for a in self.of(pair.a as usize) {
+                    for b in self.of(pair.b as usize) {
+                        sum.add(count(*a, *b, probability));
+                    }
                 }
-            }
-        }
-        for (record, probability) in resolution.copy_probability.iter().enumerate() {
-            let copies = self.of(record);
-            for (at, a) in copies.iter().enumerate() {
-                for b in &copies[at + 1..] {
-                    visit(*a, *b, *probability);
+                sum
+            })
+            .reduce(PairCounts::default, PairCounts::plus);
+        let copies = resolution
+            .copy_probability
+            .par_iter()
+            .enumerate()
+            .map(|(record, probability)| {
+                let copies = self.of(record);
+                let mut sum = PairCounts::default();
+                for (at, a) in copies.iter().enumerate() {
+                    for b in &copies[at + 1..] {
+                        sum.add(count(*a, *b, *probability));
+                    }
                 }
-            }
-        }
+                sum
+            })
+            .reduce(PairCounts::default, PairCounts::plus);
+        candidates.plus(copies)
+    }
+}
+
+/// Counts of scored pairs of mentions.
+#[derive(Debug, Default, Clone, Copy)]
+struct PairCounts {
+    /// Pairs of one true entity.
+    found: u64,
+    /// Pairs at or above the match probability.
+    predicted: u64,
+    /// Pairs of one true entity at or above the match probability.
+    predicted_true: u64,
+}
+
+impl PairCounts {
+    fn add(&mut self, other: PairCounts) {
+        self.found += other.found;
+        self.predicted += other.predicted;
+        self.predicted_true += other.predicted_true;
+    }
+
+    fn plus(mut self, other: PairCounts) -> PairCounts {
+        self.add(other);
+        self
     }
 }
 

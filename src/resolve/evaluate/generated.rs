@@ -7,26 +7,29 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::prepared::{PreparedSet, PreparedSetBuilder};
-use super::truth::{Truth, read_truth};
+use super::truth::{Taken, Truth, TruthHit, read_truth};
 use super::{EvaluateError, LabelledSet};
 use crate::graph::Mention;
 use crate::ingest::mapping::{Format, SourceMapping};
-use crate::ingest::{PendingRecord, map_record, split_records};
-use crate::model::{CanonicalRecord, Party};
+use crate::ingest::{PendingRecord, map_parties, split_records};
+use crate::model::{Party, RecordKey};
 
 /// Reads feeds written by `ciss generate` in `dir`, each through its mapping
 /// in `sources_dir`, with the true person of every party from `truth.csv`.
-/// Records that fail their mapping are left out, as ingest would quarantine
-/// them.
+/// Only a record's id, version and parties are mapped, because only people
+/// are resolved. A record whose id or parties fail their mapping is left out,
+/// as ingest would quarantine it. Errors in its other fields (vehicles, record
+/// dates) are not checked.
 ///
-/// One thread splits each feed into records while rayon parses and maps
-/// chunks of [`LOAD_CHUNK`] records, so splitting and mapping overlap.
+/// Splitting each feed into records, mapping them and grouping the mapped
+/// parties run at once (see [`load_feed`]).
 pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
-    let mut truth = read_truth(&dir.join("truth.csv"))?;
+    let truth = read_truth(&dir.join("truth.csv"))?;
+    let mut taken = truth.none_taken();
     let mut set = LabelledSet::default();
-    load_feeds(dir, sources_dir, &mut |records| {
+    load_feeds(dir, sources_dir, &truth, &mut |records| {
         for record in records {
-            let (key, parties) = labelled_parties(&mut truth, record);
+            let (key, parties) = labelled_parties(&truth, &mut taken, record);
             for party in parties {
                 let id = set.mentions.len() as i64 + 1;
                 set.mentions.push(Mention {
@@ -53,18 +56,19 @@ pub fn load_generated_prepared(
     sources_dir: &Path,
     collapse: bool,
 ) -> Result<PreparedSet, EvaluateError> {
-    let mut truth = read_truth(&dir.join("truth.csv"))?;
+    let truth = read_truth(&dir.join("truth.csv"))?;
+    let mut taken = truth.none_taken();
     let mut builder = PreparedSetBuilder::new(collapse);
     // Each mention has a truth row, so their number bounds the mentions.
     builder.reserve(truth.rows());
-    load_feeds(dir, sources_dir, &mut |records| {
+    load_feeds(dir, sources_dir, &truth, &mut |records| {
         let Some(source) = records.first().map(|r| r.key.source.clone()) else {
             return;
         };
         let mut persons = Vec::with_capacity(records.len());
         let mut mention_id = String::new();
         for record in records {
-            let (key, parties) = labelled_parties(&mut truth, record);
+            let (key, parties) = labelled_parties(&truth, &mut taken, record);
             for party in parties {
                 mention_id.clear();
                 key.write_mention_id(party.index, &mut mention_id);
@@ -74,22 +78,24 @@ pub fn load_generated_prepared(
         }
         builder.add_persons(&source, &persons);
     })?;
+    drop(taken);
     drop(truth);
     Ok(builder.finish())
 }
 
 /// Loads every source's feed in `dir` in turn, passing each chunk of mapped
-/// records to `sink` in input order.
+/// records, with the truth rows of each, to `sink` in input order.
 fn load_feeds(
     dir: &Path,
     sources_dir: &Path,
-    sink: &mut dyn FnMut(Vec<CanonicalRecord>),
+    truth: &Truth,
+    sink: &mut dyn FnMut(Vec<FoundRecord>),
 ) -> Result<(), EvaluateError> {
     for source in crate::generate::SOURCES {
         let started = Instant::now();
         let mapping = SourceMapping::load(sources_dir, source)?;
         let mut records = 0usize;
-        load_feed(&dir.join(source), &mapping, &mut |chunk| {
+        load_feed(&dir.join(source), &mapping, truth, &mut |chunk| {
             records += chunk.len();
             sink(chunk);
         })?;
@@ -106,13 +112,25 @@ fn load_feeds(
 /// Records split before a chunk is handed to rayon for parsing and mapping.
 const LOAD_CHUNK: usize = 8_192;
 
+/// The parties of a mapped record and its record version's truth rows.
+struct FoundRecord {
+    key: RecordKey,
+    parties: Vec<Party>,
+    rows: Vec<TruthHit>,
+}
+
 /// Loads one feed; `stem` is its path without the extension, which the
 /// mapping's format gives. Unreadable records are skipped, as they carry no
 /// truth to score.
+///
+/// Three stages overlap: a thread splits the file into records, a second
+/// one has rayon parse and map each chunk and look up its truth rows, and
+/// the calling thread passes the previous chunk to `sink`.
 fn load_feed(
     stem: &Path,
     mapping: &SourceMapping,
-    sink: &mut dyn FnMut(Vec<CanonicalRecord>),
+    truth: &Truth,
+    sink: &mut dyn FnMut(Vec<FoundRecord>),
 ) -> Result<(), EvaluateError> {
     let extension = match mapping.format {
         Format::Csv => "csv",
@@ -123,7 +141,8 @@ fn load_feed(
         path: path.clone(),
         source: err,
     })?;
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<PendingRecord>>(2);
+    let (split_sender, split_receiver) = std::sync::mpsc::sync_channel::<Vec<PendingRecord>>(2);
+    let (mapped_sender, mapped_receiver) = std::sync::mpsc::sync_channel::<Vec<FoundRecord>>(1);
     let read = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let columns = mapping.paths();
@@ -132,18 +151,28 @@ fn load_feed(
                 chunk.push(pending);
                 if chunk.len() == LOAD_CHUNK {
                     // A send fails only when the receiver is gone, which it is not until the loop below ends.
-                    let _ = sender.send(std::mem::take(&mut chunk));
+                    let _ = split_sender.send(std::mem::take(&mut chunk));
                 }
             });
-            let _ = sender.send(chunk);
+            let _ = split_sender.send(chunk);
             result
         });
-        for chunk in receiver {
-            let records: Vec<CanonicalRecord> = chunk
-                .into_par_iter()
-                .filter_map(|pending| pending.parse_fields().ok())
-                .filter_map(|fields| map_record(mapping, &fields).ok())
-                .collect();
+        scope.spawn(move || {
+            for chunk in split_receiver {
+                let records = chunk
+                    .into_par_iter()
+                    .filter_map(|pending| pending.parse_fields().ok())
+                    .filter_map(|fields| map_parties(mapping, &fields).ok())
+                    .map(|(key, parties)| {
+                        let rows = truth.find(&key.source, &key.record_id, key.version);
+                        FoundRecord { key, parties, rows }
+                    })
+                    .collect();
+                // As above, the receiver outlives this loop.
+                let _ = mapped_sender.send(records);
+            }
+        });
+        for records in mapped_receiver {
             sink(records);
         }
         reader.join()
@@ -192,16 +221,17 @@ struct LabelledParty {
 }
 
 /// Returns a record's parties that have a true person, in party order. Each
-/// record version's truth rows are taken out of `truth`, since a version is
+/// record version's truth rows are marked in `taken`, since a version is
 /// read once.
 fn labelled_parties(
-    truth: &mut Truth,
-    record: CanonicalRecord,
+    truth: &Truth,
+    taken: &mut Taken,
+    found: FoundRecord,
 ) -> (LabelledKey, Vec<LabelledParty>) {
-    let key = record.key;
-    let mut persons = truth.take(&key.source, &key.record_id, key.version);
+    let FoundRecord { key, parties, rows } = found;
+    let mut persons = taken.take(&rows);
     let mut labelled = Vec::new();
-    for (index, party) in record.parties.into_iter().enumerate() {
+    for (index, party) in parties.into_iter().enumerate() {
         let role = party.role.as_str();
         let Some(at) = persons
             .iter()

@@ -100,31 +100,49 @@ const FORMAT_CHUNK: usize = 1_024;
 const FORMAT_BATCH: usize = 32;
 
 /// Writes the lines `format` appends for items `0..count`, in order, formatting
-/// chunks of items in parallel.
+/// chunks of items in parallel. A second thread writes each batch of chunks
+/// while the next batch is formatted.
 fn write_parallel(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     count: usize,
     format: impl Fn(usize, &mut Vec<u8>) + Sync,
 ) -> std::io::Result<()> {
     let batch = FORMAT_CHUNK * FORMAT_BATCH;
-    for start in (0..count).step_by(batch) {
-        let end = (start + batch).min(count);
-        let texts: Vec<Vec<u8>> = (start..end)
-            .into_par_iter()
-            .step_by(FORMAT_CHUNK)
-            .map(|first| {
-                let mut text = Vec::new();
-                for item in first..(first + FORMAT_CHUNK).min(end) {
-                    format(item, &mut text);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for texts in receiver {
+                for text in texts {
+                    out.write_all(&text)?;
                 }
-                text
-            })
-            .collect();
-        for text in texts {
-            out.write_all(&text)?;
+            }
+            Ok(())
+        });
+        for start in (0..count).step_by(batch) {
+            let end = (start + batch).min(count);
+            let texts: Vec<Vec<u8>> = (start..end)
+                .into_par_iter()
+                .step_by(FORMAT_CHUNK)
+                .map(|first| {
+                    let mut text = Vec::new();
+                    for item in first..(first + FORMAT_CHUNK).min(end) {
+                        format(item, &mut text);
+                    }
+                    text
+                })
+                .collect();
+            // The writer stops receiving only after a write error, which
+            // joining it below returns.
+            if sender.send(texts).is_err() {
+                break;
+            }
         }
-    }
-    Ok(())
+        drop(sender);
+        match writer.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// Writes `mentions.csv` into `dir`: every labelled mention's normalized
@@ -182,7 +200,7 @@ fn mention_row(mention: &Mention, truth: &str) -> Vec<String> {
 fn write_lines(
     path: &Path,
     header: &str,
-    body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    body: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
 ) -> Result<(), EvaluateError> {
     let write = || -> std::io::Result<()> {
         let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);

@@ -42,13 +42,35 @@ struct TruthRow {
     id_len: u32,
     version: u32,
     source: u32,
-    /// Role number, or [`TAKEN`] once the row's record version has been read.
     role: u32,
     person: u32,
 }
 
-/// The role number of a row already taken.
-const TAKEN: u32 = u32::MAX;
+/// Which rows of a [`Truth`] have been taken, one bit a row, kept apart
+/// from the rows so that mapping threads can look rows up while the loader
+/// takes them.
+pub(super) struct Taken(Vec<u64>);
+
+impl Taken {
+    /// Takes out the (role, person) numbers of rows that [`Truth::find`]
+    /// returned. A record version is read once, so rows already taken are
+    /// left out.
+    pub(super) fn take(&mut self, rows: &[TruthHit]) -> Vec<(u32, u32)> {
+        let mut found = Vec::with_capacity(rows.len());
+        for (at, role, person) in rows {
+            let (word, bit) = (*at as usize / 64, 1u64 << (at % 64));
+            if self.0[word] & bit == 0 {
+                self.0[word] |= bit;
+                found.push((*role, *person));
+            }
+        }
+        found
+    }
+}
+
+/// A row of one record version as [`Truth::find`] returns it: its
+/// position, role number and true person number.
+pub(super) type TruthHit = (u32, u32, u32);
 
 impl Truth {
     /// Returns the number of rows read.
@@ -56,10 +78,15 @@ impl Truth {
         self.rows.len()
     }
 
-    /// Takes out the (role, person) numbers of one record version's parties,
-    /// in file order. A record version is read once, so a second call for it
-    /// returns nothing.
-    pub(super) fn take(&mut self, source: &str, record_id: &str, version: u32) -> Vec<(u32, u32)> {
+    /// Returns a record of taken rows with none taken yet.
+    pub(super) fn none_taken(&self) -> Taken {
+        Taken(vec![0; self.rows.len().div_ceil(64)])
+    }
+
+    /// Returns the rows of one record version, in file order. It only reads,
+    /// so mapping threads call it at once; the rows are then taken in input
+    /// order by [`Taken::take`].
+    pub(super) fn find(&self, source: &str, record_id: &str, version: u32) -> Vec<TruthHit> {
         let Some(source) = self.sources.find(source) else {
             return Vec::new();
         };
@@ -69,18 +96,30 @@ impl Truth {
         let end = self.bucket_starts[bucket + 1] as usize;
         let first = start + self.rows[start..end].partition_point(|row| row.hash < hash);
         let mut found = Vec::new();
-        for row in self.rows[first..].iter_mut() {
+        for (at, row) in self.rows[first..].iter().enumerate() {
             if row.hash != hash {
                 break;
             }
             let id = &self.record_ids[row.id_start..row.id_start + row.id_len as usize];
-            let same = row.source == source && row.version == version && id == record_id;
-            if same && row.role != TAKEN {
-                found.push((row.role, row.person));
-                row.role = TAKEN;
+            if row.source == source && row.version == version && id == record_id {
+                found.push(((first + at) as u32, row.role, row.person));
             }
         }
         found
+    }
+
+    /// Takes out the (role, person) numbers of one record version's parties,
+    /// in file order: [`Truth::find`] and [`Taken::take`] in one call.
+    #[cfg(test)]
+    fn take(
+        &self,
+        source: &str,
+        record_id: &str,
+        version: u32,
+        taken: &mut Taken,
+    ) -> Vec<(u32, u32)> {
+        let rows = self.find(source, record_id, version);
+        taken.take(&rows)
     }
 
     /// Returns the name of role number `role`.
@@ -240,8 +279,14 @@ mod tests {
         rows.push("dmv,T7,2,owner,P-next-version".to_string());
         rows.push("rms,T7,1,subject,P-other-source".to_string());
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-        let mut truth = truth_of(&rows);
+        let truth = truth_of(&rows);
         assert_eq!(truth.rows(), 5_003);
+        // Persons are numbered in order of first appearance.
+        for n in [0, 1, 2_500, 4_999] {
+            assert_eq!(truth.person_id(n), format!("P-{n}"));
+        }
+        assert_eq!(truth.person_id(5_000), "P-second-owner");
+        let taken = &mut truth.none_taken();
 
         let persons = |truth: &Truth, found: Vec<(u32, u32)>| -> Vec<String> {
             found
@@ -249,28 +294,29 @@ mod tests {
                 .map(|(_, person)| truth.person_id(person).to_string())
                 .collect()
         };
-        let found = truth.take("dmv", "T7", 1);
+        let found = truth.take("dmv", "T7", 1, taken);
         assert_eq!(persons(&truth, found), ["P-7", "P-second-owner"]);
         assert!(
-            truth.take("dmv", "T7", 1).is_empty(),
+            truth.take("dmv", "T7", 1, taken).is_empty(),
             "a version is taken once"
         );
-        let found = truth.take("dmv", "T7", 2);
+        let found = truth.take("dmv", "T7", 2, taken);
         assert_eq!(persons(&truth, found), ["P-next-version"]);
-        let found = truth.take("rms", "T7", 1);
+        let found = truth.take("rms", "T7", 1, taken);
         assert_eq!(persons(&truth, found), ["P-other-source"]);
         for n in (0..5_000).filter(|n| *n != 7) {
-            let found = truth.take("dmv", &format!("T{n}"), 1);
+            let found = truth.take("dmv", &format!("T{n}"), 1, taken);
             assert_eq!(persons(&truth, found), [format!("P-{n}")], "record T{n}");
         }
-        assert!(truth.take("dmv", "T5000", 1).is_empty());
-        assert!(truth.take("sor", "T1", 1).is_empty());
+        assert!(truth.take("dmv", "T5000", 1, taken).is_empty());
+        assert!(truth.take("sor", "T1", 1, taken).is_empty());
     }
 
     #[test]
     fn take_on_empty_truth_finds_nothing() {
-        let mut truth = truth_of(&[]);
+        let truth = truth_of(&[]);
         assert_eq!(truth.rows(), 0);
-        assert!(truth.take("dmv", "T1", 1).is_empty());
+        let taken = &mut truth.none_taken();
+        assert!(truth.take("dmv", "T1", 1, taken).is_empty());
     }
 }
