@@ -27,6 +27,13 @@ pub struct Settings {
     pub neo4j_password: Option<Secret>,
     /// Address `ciss serve` listens on, `127.0.0.1:8080` by default.
     pub listen: String,
+    /// Host names or addresses, without a port, that HTTP requests may be
+    /// addressed to besides `localhost`, `127.0.0.1` and `[::1]`
+    /// (`CISS_ALLOWED_HOSTS`, comma-separated). Requests to any other host
+    /// get 421, so a web page cannot reach the API through DNS rebinding.
+    /// Empty by default.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
     /// Directory holding one `NAME.toml` mapping per source, `fixtures/sources` by default.
     pub sources_dir: PathBuf,
     /// Records per ingest batch and transaction, 5000 by default.
@@ -120,9 +127,40 @@ fn check_toml_syntax(file: &Path) -> Result<(), ConfigError> {
     )))
 }
 
+/// Rejects an `allowed_hosts` entry that no `Host` header can match: an
+/// empty one, or one with a port, a scheme, a path or whitespace.
+fn check_allowed_host(host: &str) -> Result<(), ConfigError> {
+    let invalid = |reason: &str| {
+        Err(ConfigError::Invalid(format!(
+            "allowed_hosts: {host:?} {reason}"
+        )))
+    };
+    if host.is_empty() {
+        return invalid("is empty");
+    }
+    if host.contains(|c: char| c.is_whitespace() || matches!(c, '/' | '@')) {
+        return invalid("is not a host name or address: remove the scheme, path or whitespace");
+    }
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    let is_ipv6 = bare.unwrap_or(host).parse::<std::net::Ipv6Addr>().is_ok();
+    if host.contains(':') && !is_ipv6 {
+        return invalid("has a port or is not a valid IPv6 address: give the host without a port");
+    }
+    Ok(())
+}
+
 impl Settings {
     /// Loads settings from the defaults, `file` (if given, it must exist) and the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::load_with_environment(file, settings_environment())
+    }
+
+    /// Loads settings as [`Settings::load`] does, reading `CISS_*` variables
+    /// from `environment` instead of the process environment.
+    fn load_with_environment(
+        file: Option<&Path>,
+        environment: config::Map<String, String>,
+    ) -> Result<Settings, ConfigError> {
         let defaults = SummaryRules::default();
         let mut builder = config::Config::builder()
             .set_default("store", "sqlite:ciss.db")?
@@ -140,7 +178,9 @@ impl Settings {
             .prefix_separator("_")
             .separator("__")
             .try_parsing(true)
-            .source(Some(settings_environment()));
+            .list_separator(",")
+            .with_list_parse_key("allowed_hosts")
+            .source(Some(environment));
         let settings: Settings = builder.add_source(environment).build()?.try_deserialize()?;
         settings.validate()?;
         Ok(settings)
@@ -168,6 +208,9 @@ impl Settings {
             if token.chars().any(char::is_whitespace) {
                 return invalid("ingest_token", "must not contain whitespace");
             }
+        }
+        for host in &self.allowed_hosts {
+            check_allowed_host(host)?;
         }
         if self
             .review_token
@@ -273,6 +316,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn allowed_hosts_validation() {
+        let cases = [
+            ("ciss.example.org", None),
+            ("192.0.2.7", None),
+            ("fd00::5", None),
+            ("[fd00::5]", None),
+            ("", Some("is empty")),
+            ("ciss.example.org:8080", Some("has a port")),
+            ("http://ciss.example.org", Some("remove the scheme")),
+            ("ciss.example.org ", Some("whitespace")),
+        ];
+        for (host, expected) in cases {
+            let result = check_allowed_host(host);
+            match expected {
+                None => assert!(result.is_ok(), "{host:?}: {result:?}"),
+                Some(reason) => {
+                    let message = result.expect_err(host).to_string();
+                    assert!(message.contains(reason), "{host:?}: {message}");
+                    assert!(message.contains("allowed_hosts"), "{host:?}: {message}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_from_environment_list() {
+        let environment = config::Map::from([(
+            "CISS_ALLOWED_HOSTS".to_string(),
+            "ciss.example.org,192.0.2.7".to_string(),
+        )]);
+        let settings = Settings::load_with_environment(None, environment).expect("settings load");
+        assert_eq!(settings.allowed_hosts, ["ciss.example.org", "192.0.2.7"]);
+        let defaults = Settings::load_with_environment(None, config::Map::new()).expect("load");
+        assert!(defaults.allowed_hosts.is_empty(), "{defaults:?}");
     }
 
     #[tokio::test]

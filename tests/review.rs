@@ -397,7 +397,9 @@ fn app(f: &Fixture, token: Option<&str>) -> axum::Router {
 }
 
 async fn graphql(app: &axum::Router, bearer: Option<&str>, query: &str) -> Value {
-    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    let mut request = Request::post("/graphql")
+        .header("host", "localhost")
+        .header("content-type", "application/json");
     if let Some(token) = bearer {
         request = request.header("authorization", format!("Bearer {token}"));
     }
