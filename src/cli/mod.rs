@@ -524,6 +524,24 @@ mod tests {
     }
 
     #[test]
+    fn review_list_limit_range() {
+        let parse = |limit: &str| Cli::try_parse_from(["ciss", "review", "list", "--limit", limit]);
+        for limit in ["1", "50", "100000"] {
+            assert!(parse(limit).is_ok(), "{limit}");
+        }
+        for limit in ["0", "-5"] {
+            let err = Cli::try_parse_from(["ciss", "review", "list", &format!("--limit={limit}")])
+                .expect_err(limit);
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{limit}"
+            );
+            assert!(err.to_string().contains("--limit"), "{limit}: {err}");
+        }
+    }
+
+    #[test]
     fn error_message_prints_each_cause_once() {
         let cases = [
             (read_error(), "cannot read nosuch.csv: no such file"),
