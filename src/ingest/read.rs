@@ -482,7 +482,8 @@ fn emit_csv_record(
 }
 
 /// Quarantines the first line of `body`, a record that the unterminated quote
-/// in `column` ran into later lines, and returns that line's length in bytes.
+/// in `column` ran into later lines or to the end of the input, and returns
+/// that line's length in bytes.
 fn quarantine_first_line(
     header: &Arc<CsvHeader>,
     body: &[u8],
@@ -497,7 +498,9 @@ fn quarantine_first_line(
     let first = &body[..first_len];
     let last_line = line + body.iter().filter(|b| **b == b'\n').count() as u64;
     let column_name = header.names.get(column).cloned().unwrap_or_default();
-    let swallowed = if last_line == line + 1 {
+    let swallowed = if last_line == line {
+        "the input ends inside its value".to_string()
+    } else if last_line == line + 1 {
         format!("line {last_line} was read as its value, so it is read again as a record")
     } else {
         format!(
@@ -864,6 +867,32 @@ mod tests {
             .filter_map(|(_, parsed)| parsed.as_deref().ok())
             .collect();
         assert_eq!(ids, ["1", "3", "4", "5", "6"]);
+    }
+
+    #[test]
+    fn csv_unterminated_quote_on_last_line() {
+        // Each case: the input, and the column where its last line (line 3)
+        // opens a quote that the input never closes.
+        let cases = [
+            ("A,B,C\n1,x,y\n2,\"open,y", "B"),
+            ("A,B,C\n1,x,y\n2,\"open,y\n", "B"),
+            ("A,B,C\r\n1,x,y\r\n2,x,\"open\r\n", "C"),
+            ("A,B,C\n1,x,y\n\"2,x,y", "A"),
+        ];
+        for (input, column) in cases {
+            let records = read_all(Format::Csv, input);
+            let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3], "{input:?}");
+            let last = &records[1];
+            let expected = format!(
+                "malformed csv: unterminated quote in {column}; the input ends inside its value"
+            );
+            assert_eq!(last.parsed.as_ref().err(), Some(&expected), "{input:?}");
+            assert_eq!(last.failed_field.as_deref(), Some(column), "{input:?}");
+        }
+        let records = read_all(Format::Csv, "A,B,C\n1,x,y\n2,\"open,y");
+        let salvaged = records[1].salvaged.as_ref().expect("the line is salvaged");
+        assert_eq!(salvaged.lookup("A").as_deref(), Some("2"), "the id is kept");
     }
 
     #[test]
