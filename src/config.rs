@@ -62,6 +62,9 @@ pub enum ConfigError {
     /// The message includes the cause, so it is not also exposed as the source.
     #[error("invalid settings: {0}")]
     Load(config::ConfigError),
+    /// The settings file named is a directory.
+    #[error("settings file {0} is a directory, expected a TOML file")]
+    SettingsFileIsDirectory(PathBuf),
     /// A setting has a value outside its range.
     #[error("invalid settings: {0}")]
     Invalid(String),
@@ -171,6 +174,9 @@ impl Settings {
             .set_default("summary.recent_arrest_days", defaults.recent_arrest_days)?
             .set_default("summary.release_days", defaults.release_days)?;
         if let Some(file) = file {
+            if file.is_dir() {
+                return Err(ConfigError::SettingsFileIsDirectory(file.to_path_buf()));
+            }
             check_toml_syntax(file)?;
             builder = builder.add_source(config::File::from(file).required(true));
         }
@@ -283,6 +289,27 @@ mod tests {
             message.contains("invalid TOML at line 2, column 16"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn settings_file_must_be_a_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("missing.toml");
+        // Each case: the path given, and text its error message contains.
+        let cases = [
+            (
+                dir.path().to_path_buf(),
+                format!(
+                    "settings file {} is a directory, expected a TOML file",
+                    dir.path().display()
+                ),
+            ),
+            (missing.clone(), "not found".to_string()),
+        ];
+        for (path, expected) in cases {
+            let message = Settings::load(Some(&path)).unwrap_err().to_string();
+            assert!(message.contains(&expected), "{}: {message}", path.display());
+        }
     }
 
     fn with_token(token: &str) -> Result<(), ConfigError> {
