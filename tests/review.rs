@@ -541,8 +541,8 @@ async fn graphql_review_queue_limit_range() {
     let cases = [
         (1, None),
         (500, None),
-        (0, Some("invalid limit 0: expected 1 to 500")),
-        (-1, Some("invalid limit -1: expected 1 to 500")),
+        (0, Some("invalid limit 0: must be at least 1")),
+        (-1, Some("invalid limit -1: must be at least 1")),
         (501, Some("invalid limit 501: expected 1 to 500")),
         (100_000, Some("invalid limit 100000: expected 1 to 500")),
     ];
