@@ -21,7 +21,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use map::{FieldError, MapFailure, map_record};
-pub use read::{CsvHeader, InputFields, PendingRecord, RawRecord, read_records, split_records};
+pub use read::{
+    CsvHeader, InputFields, PendingRecord, RawRecord, WrongType, read_records, split_records,
+};
 
 use crate::graph::{Batch, BatchOutcome, GraphStore, IncomingRecord, QuarantineEntry, StoreError};
 use mapping::{MappingError, SourceMapping};

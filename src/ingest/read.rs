@@ -55,14 +55,22 @@ impl InputFields {
     /// may have dots in their keys), then as a dotted path through objects and
     /// array indexes.
     pub fn lookup(&self, path: &str) -> Option<String> {
+        self.lookup_checked(path).ok().flatten()
+    }
+
+    /// Looks up `path` as [`InputFields::lookup`] does, but returns an error
+    /// when a JSON value on the path has a type that cannot hold it, such as
+    /// a string where the path goes on into an object.
+    pub fn lookup_checked(&self, path: &str) -> Result<Option<String>, WrongType> {
         let text = match self {
             InputFields::Json(value) => json_text(value, path)?,
-            InputFields::Csv { header, values } => {
-                let index = *header.positions.get(path)?;
-                values.get(index)?.trim().to_string()
-            }
+            InputFields::Csv { header, values } => header
+                .positions
+                .get(path)
+                .and_then(|index| values.get(*index))
+                .map(|value| value.trim().to_string()),
         };
-        (!text.is_empty()).then_some(text)
+        Ok(text.filter(|text| !text.is_empty()))
     }
 
     /// Returns whether [`InputFields::lookup`] finds a value at `path`,
@@ -95,22 +103,94 @@ impl InputFields {
     }
 }
 
-fn json_text(value: &Value, path: &str) -> Option<String> {
-    let found = value.get(path).or_else(|| {
+/// A JSON value on a mapped path whose type cannot hold what the mapping
+/// reads there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongType {
+    /// The dotted path of the value with the wrong type.
+    pub path: String,
+    /// The type the mapping needs there, such as `an object`.
+    pub expected: &'static str,
+    /// The type found, such as `a string`.
+    pub found: &'static str,
+}
+
+impl WrongType {
+    /// Returns the quarantine reason, without the path.
+    pub fn reason(&self) -> String {
+        format!(
+            "wrong type: expected {}, found {}",
+            self.expected, self.found
+        )
+    }
+}
+
+/// Returns the text at `path`, `None` when it is missing or null, or an error
+/// when a value on the path has the wrong type.
+fn json_text(value: &Value, path: &str) -> Result<Option<String>, WrongType> {
+    let found = match value.get(path) {
+        Some(found) => found,
         // A path without a dot was a literal key, just looked up.
-        if !path.contains('.') {
-            return None;
-        }
-        path.split('.').try_fold(value, |node, step| match node {
-            Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => node.get(step),
-        })
-    })?;
+        None if !path.contains('.') => return Ok(None),
+        None => match walk_json_path(value, path)? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+    };
     match found {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Null | Value::Array(_) | Value::Object(_) => None,
+        Value::String(s) => Ok(Some(s.trim().to_string())),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Null => Ok(None),
+        Value::Array(_) | Value::Object(_) => Err(WrongType {
+            path: path.to_string(),
+            expected: "text, a number or a boolean",
+            found: json_type(found),
+        }),
+    }
+}
+
+/// Follows a dotted path through objects and array indexes. A missing key,
+/// an index past the end or a null ends it with `None`.
+fn walk_json_path<'a>(value: &'a Value, path: &str) -> Result<Option<&'a Value>, WrongType> {
+    let mut node = value;
+    // Byte length of the part of `path` that leads to `node`.
+    let mut walked = 0;
+    for step in path.split('.') {
+        let next = match (node, step.parse::<usize>()) {
+            (Value::Object(map), _) => map.get(step),
+            (Value::Array(items), Ok(index)) => items.get(index),
+            (Value::Null, _) => None,
+            (other, index) => {
+                let expected = if index.is_ok() {
+                    "an array"
+                } else {
+                    "an object"
+                };
+                return Err(WrongType {
+                    path: path[..walked].to_string(),
+                    expected,
+                    found: json_type(other),
+                });
+            }
+        };
+        let Some(next) = next else {
+            return Ok(None);
+        };
+        node = next;
+        walked += step.len() + usize::from(walked > 0);
+    }
+    Ok(Some(node))
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
