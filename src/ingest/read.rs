@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::mapping::Format;
 use super::quote::{self, RawCopy};
+use super::unique_keys;
 
 /// One input record before mapping.
 #[derive(Debug, Clone)]
@@ -374,10 +375,13 @@ fn json_line(line: u64, bytes: Vec<u8>) -> RawRecord {
         Ok(text) => text,
         Err(err) => return invalid_utf8_json_line(line, err),
     };
-    let parsed = match serde_json::from_str::<Value>(&text) {
+    let parsed = match unique_keys::parse(&text) {
         Ok(value @ Value::Object(_)) => Ok(InputFields::Json(value)),
         Ok(_) => Err("expected a JSON object".to_string()),
-        Err(err) => Err(format!("malformed json: {err}")),
+        Err(unique_keys::ParseError::Malformed(err)) => Err(format!("malformed json: {err}")),
+        Err(unique_keys::ParseError::DuplicateKey { path }) => {
+            return duplicate_key_json_line(line, text, path);
+        }
     };
     RawRecord {
         line,
@@ -385,6 +389,22 @@ fn json_line(line: u64, bytes: Vec<u8>) -> RawRecord {
         parsed,
         salvaged: None,
         failed_field: None,
+    }
+}
+
+/// Builds the record for a JSON line with an object that names a key twice.
+/// Which value the source meant is unknown, so the record is quarantined,
+/// and the line read with the last value of each key only names the record.
+fn duplicate_key_json_line(line: u64, text: String, path: String) -> RawRecord {
+    let salvaged = serde_json::from_str::<Value>(&text)
+        .ok()
+        .filter(Value::is_object);
+    RawRecord {
+        line,
+        raw: text,
+        parsed: Err(format!("{path}: duplicate key in a JSON object")),
+        salvaged: salvaged.map(InputFields::Json),
+        failed_field: Some(path),
     }
 }
 
@@ -973,6 +993,44 @@ mod tests {
         let records = read_all(Format::Csv, "A,B,C\n1,x,y\n2,\"open,y");
         let salvaged = records[1].salvaged.as_ref().expect("the line is salvaged");
         assert_eq!(salvaged.lookup("A").as_deref(), Some("2"), "the id is kept");
+    }
+
+    #[test]
+    fn jsonl_duplicate_keys_are_named() {
+        // Each case: the line, and the path of the duplicated key (None when
+        // the line has no duplicate).
+        let cases = [
+            (r#"{"id":"1","id":"2"}"#, Some("id")),
+            (
+                r#"{"id":"1","subject":{"name":"A","dob":"x","name":"B"}}"#,
+                Some("subject.name"),
+            ),
+            (
+                r#"{"id":"1","involved":[{"role":"V"},{"role":"V","role":"W"}]}"#,
+                Some("involved.1.role"),
+            ),
+            (r#"{"id":"1","a":{"name":"A"},"b":{"name":"A"}}"#, None),
+            (r#"{"id":"1","a":[1,1],"n":null,"f":1.5,"t":true}"#, None),
+        ];
+        for (line, duplicate) in cases {
+            let records = read_all(Format::Jsonl, line);
+            let record = &records[0];
+            assert_eq!(record.raw, line);
+            let Some(path) = duplicate else {
+                let fields = record.parsed.as_ref().expect(line).clone().into_json();
+                let expected: Value = serde_json::from_str(line).expect("valid JSON");
+                assert_eq!(fields, expected, "{line}");
+                continue;
+            };
+            let expected = format!("{path}: duplicate key in a JSON object");
+            assert_eq!(record.parsed.as_ref().err(), Some(&expected), "{line}");
+            assert_eq!(record.failed_field.as_deref(), Some(path), "{line}");
+            let salvaged = record.salvaged.as_ref().expect("the line is salvaged");
+            assert!(
+                salvaged.lookup("id").is_some(),
+                "{line}: the record is named"
+            );
+        }
     }
 
     #[test]
