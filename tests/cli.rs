@@ -168,6 +168,38 @@ async fn ingest_checks_every_file_before_storing() {
 }
 
 #[tokio::test]
+async fn ingest_names_every_unreadable_file() {
+    let workspace = Workspace::new();
+    let directory = workspace.path("feeds");
+    let output = workspace.run(&[
+        "ingest",
+        "--source",
+        "dmv",
+        &workspace.feed("dmv.csv"),
+        &directory.display().to_string(),
+        "nosuch.csv",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let expected = [
+        "2 input files cannot be read, so nothing was stored".to_string(),
+        format!(
+            "cannot read {}: is a directory, expected a file",
+            directory.display()
+        ),
+        "cannot read nosuch.csv: No such file or directory".to_string(),
+    ];
+    for text in expected {
+        assert!(message.contains(&text), "{text:?} in {message}");
+    }
+    let store = SqliteStore::open(&workspace.path("ciss.db")).expect("store opens");
+    let counts = store.counts().await.expect("counts");
+    assert_eq!(counts.records, 0, "nothing is stored: {counts:?}");
+}
+
+}
+
+#[tokio::test]
 async fn ingest_resolves_files_stored_before_a_read_error() {
     let workspace = Workspace::new();
     // The header lacks the mapped columns, which is found only when the
