@@ -197,6 +197,34 @@ async fn ingest_names_every_unreadable_file() {
     assert_eq!(counts.records, 0, "nothing is stored: {counts:?}");
 }
 
+#[test]
+fn empty_feeds_hold_no_records() {
+    let workspace = Workspace::new();
+    // Each case: the source, the file's content, and the exit status.
+    let cases = [
+        ("rms", "", 0),
+        ("rms", "\n \n", 0),
+        ("dmv", "", 0),
+        ("dmv", "\n", 0),
+        ("dmv", " \n1,2\n", 1),
+    ];
+    for (index, (source, content, status)) in cases.into_iter().enumerate() {
+        let file = workspace.path(&format!("empty-{index}.feed"));
+        std::fs::write(&file, content).expect("write");
+        let output = workspace.run(&["ingest", "--source", source, &file.display().to_string()]);
+        let report = format!("{}{}", stdout(&output), stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(status),
+            "{source} {content:?}: {report}"
+        );
+        if status == 0 {
+            let counts = "received 0, accepted 0";
+            assert!(report.contains(counts), "{source} {content:?}: {report}");
+            let note = "the input holds no records";
+            assert!(report.contains(note), "{source} {content:?}: {report}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -485,6 +485,9 @@ fn print_ingest(file: &Path, report: &IngestReport) {
         report.stale,
         report.quarantined
     );
+    if report.received == 0 {
+        outln!("  the input holds no records");
+    }
     for entry in &report.sample_errors {
         outln!("  quarantined: {}", describe_entry(entry));
     }

@@ -483,6 +483,15 @@ fn split_csv<R: Read>(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(RawCopy::new(BufReader::with_capacity(1 << 20, input)));
+    let blank = is_blank(reader.byte_headers().map_err(csv_to_io)?);
+    if blank {
+        // An empty file holds no records, as an empty JSON Lines file does,
+        // so it needs no header. A blank line before rows does.
+        let mut row = csv::ByteRecord::new();
+        if !reader.read_byte_record(&mut row).map_err(csv_to_io)? {
+            return Ok(());
+        }
+    }
     let headers = reader.byte_headers().map_err(csv_to_io)?;
     check_header(headers)?;
     let names: Vec<String> = headers
@@ -719,9 +728,17 @@ fn salvage_line(header: &Arc<CsvHeader>, line: &[u8]) -> Option<InputFields> {
     })
 }
 
-/// Rejects a CSV file whose first line is not a header: an empty file, or one
-/// whose header is not UTF-8 text (a UTF-16 export has NUL bytes or an FF FE
-/// byte-order mark). Otherwise the error would list every mapped column.
+/// Returns whether a CSV line holds only whitespace and commas.
+fn is_blank(headers: &csv::ByteRecord) -> bool {
+    headers
+        .iter()
+        .all(|h| h.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Rejects a CSV file with rows whose first line is not a header: a blank
+/// line, or a header that is not UTF-8 text (a UTF-16 export has NUL bytes
+/// or an FF FE byte-order mark). Otherwise the error would list every
+/// mapped column.
 fn check_header(headers: &csv::ByteRecord) -> std::io::Result<()> {
     let invalid = |message: &str| {
         Err(std::io::Error::new(
@@ -729,11 +746,8 @@ fn check_header(headers: &csv::ByteRecord) -> std::io::Result<()> {
             message.to_string(),
         ))
     };
-    if headers
-        .iter()
-        .all(|h| h.iter().all(u8::is_ascii_whitespace))
-    {
-        return invalid("file is empty or its first line is blank: expected a header row");
+    if is_blank(headers) {
+        return invalid("first line is blank: expected a header row");
     }
     let text = headers.as_slice();
     if std::str::from_utf8(text).is_err() || text.contains(&0) {
@@ -1030,6 +1044,36 @@ mod tests {
                 salvaged.lookup("id").is_some(),
                 "{line}: the record is named"
             );
+        }
+    }
+
+    #[test]
+    fn empty_input_has_no_records() {
+        // Each case: the format, the input, and the error (None when the
+        // input is read as holding no records).
+        let cases = [
+            (Format::Csv, "", None),
+            (Format::Csv, " \n\n", None),
+            (Format::Csv, "A,B\n", None),
+            (Format::Jsonl, "", None),
+            (Format::Jsonl, " \n\n", None),
+            (
+                Format::Csv,
+                " \n1,x\n",
+                Some("first line is blank: expected a header row"),
+            ),
+        ];
+        for (format, input, expected) in cases {
+            let mut records = 0;
+            let result = read_records(format, input.as_bytes(), &[], &mut |_| records += 1);
+            match expected {
+                None => assert!(result.is_ok(), "{format:?} {input:?}: {result:?}"),
+                Some(message) => {
+                    let err = result.expect_err(input);
+                    assert_eq!(err.to_string(), message, "{format:?} {input:?}");
+                }
+            }
+            assert_eq!(records, 0, "{format:?} {input:?}");
         }
     }
 
