@@ -27,6 +27,13 @@ pub struct Settings {
     pub neo4j_password: Option<Secret>,
     /// Address `ciss serve` listens on, `127.0.0.1:8080` by default.
     pub listen: String,
+    /// Host names or addresses, without a port, that HTTP requests may be
+    /// addressed to besides `localhost`, `127.0.0.1` and `[::1]`
+    /// (`CISS_ALLOWED_HOSTS`, comma-separated). Requests to any other host
+    /// get 421, so a web page cannot reach the API through DNS rebinding.
+    /// Empty by default.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
     /// Directory holding one `NAME.toml` mapping per source, `fixtures/sources` by default.
     pub sources_dir: PathBuf,
     /// Records per ingest batch and transaction, 5000 by default.
@@ -55,6 +62,9 @@ pub enum ConfigError {
     /// The message includes the cause, so it is not also exposed as the source.
     #[error("invalid settings: {0}")]
     Load(config::ConfigError),
+    /// The settings file named is a directory.
+    #[error("settings file {0} is a directory, expected a TOML file")]
+    SettingsFileIsDirectory(PathBuf),
     /// A setting has a value outside its range.
     #[error("invalid settings: {0}")]
     Invalid(String),
@@ -120,9 +130,40 @@ fn check_toml_syntax(file: &Path) -> Result<(), ConfigError> {
     )))
 }
 
+/// Rejects an `allowed_hosts` entry that no `Host` header can match: an
+/// empty one, or one with a port, a scheme, a path or whitespace.
+fn check_allowed_host(host: &str) -> Result<(), ConfigError> {
+    let invalid = |reason: &str| {
+        Err(ConfigError::Invalid(format!(
+            "allowed_hosts: {host:?} {reason}"
+        )))
+    };
+    if host.is_empty() {
+        return invalid("is empty");
+    }
+    if host.contains(|c: char| c.is_whitespace() || matches!(c, '/' | '@')) {
+        return invalid("is not a host name or address: remove the scheme, path or whitespace");
+    }
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    let is_ipv6 = bare.unwrap_or(host).parse::<std::net::Ipv6Addr>().is_ok();
+    if host.contains(':') && !is_ipv6 {
+        return invalid("has a port or is not a valid IPv6 address: give the host without a port");
+    }
+    Ok(())
+}
+
 impl Settings {
     /// Loads settings from the defaults, `file` (if given, it must exist) and the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Settings::load_with_environment(file, settings_environment())
+    }
+
+    /// Loads settings as [`Settings::load`] does, reading `CISS_*` variables
+    /// from `environment` instead of the process environment.
+    fn load_with_environment(
+        file: Option<&Path>,
+        environment: config::Map<String, String>,
+    ) -> Result<Settings, ConfigError> {
         let defaults = SummaryRules::default();
         let mut builder = config::Config::builder()
             .set_default("store", "sqlite:ciss.db")?
@@ -133,6 +174,9 @@ impl Settings {
             .set_default("summary.recent_arrest_days", defaults.recent_arrest_days)?
             .set_default("summary.release_days", defaults.release_days)?;
         if let Some(file) = file {
+            if file.is_dir() {
+                return Err(ConfigError::SettingsFileIsDirectory(file.to_path_buf()));
+            }
             check_toml_syntax(file)?;
             builder = builder.add_source(config::File::from(file).required(true));
         }
@@ -140,7 +184,9 @@ impl Settings {
             .prefix_separator("_")
             .separator("__")
             .try_parsing(true)
-            .source(Some(settings_environment()));
+            .list_separator(",")
+            .with_list_parse_key("allowed_hosts")
+            .source(Some(environment));
         let settings: Settings = builder.add_source(environment).build()?.try_deserialize()?;
         settings.validate()?;
         Ok(settings)
@@ -168,6 +214,9 @@ impl Settings {
             if token.chars().any(char::is_whitespace) {
                 return invalid("ingest_token", "must not contain whitespace");
             }
+        }
+        for host in &self.allowed_hosts {
+            check_allowed_host(host)?;
         }
         if self
             .review_token
@@ -242,6 +291,27 @@ mod tests {
         );
     }
 
+    #[test]
+    fn settings_file_must_be_a_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("missing.toml");
+        // Each case: the path given, and text its error message contains.
+        let cases = [
+            (
+                dir.path().to_path_buf(),
+                format!(
+                    "settings file {} is a directory, expected a TOML file",
+                    dir.path().display()
+                ),
+            ),
+            (missing.clone(), "not found".to_string()),
+        ];
+        for (path, expected) in cases {
+            let message = Settings::load(Some(&path)).unwrap_err().to_string();
+            assert!(message.contains(&expected), "{}: {message}", path.display());
+        }
+    }
+
     fn with_token(token: &str) -> Result<(), ConfigError> {
         let mut settings = Settings::load(None).expect("default settings load");
         settings.ingest_token = Some(Secret::new(token));
@@ -273,6 +343,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn allowed_hosts_validation() {
+        let cases = [
+            ("ciss.example.org", None),
+            ("192.0.2.7", None),
+            ("fd00::5", None),
+            ("[fd00::5]", None),
+            ("", Some("is empty")),
+            ("ciss.example.org:8080", Some("has a port")),
+            ("http://ciss.example.org", Some("remove the scheme")),
+            ("ciss.example.org ", Some("whitespace")),
+        ];
+        for (host, expected) in cases {
+            let result = check_allowed_host(host);
+            match expected {
+                None => assert!(result.is_ok(), "{host:?}: {result:?}"),
+                Some(reason) => {
+                    let message = result.expect_err(host).to_string();
+                    assert!(message.contains(reason), "{host:?}: {message}");
+                    assert!(message.contains("allowed_hosts"), "{host:?}: {message}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_from_environment_list() {
+        let environment = config::Map::from([(
+            "CISS_ALLOWED_HOSTS".to_string(),
+            "ciss.example.org,192.0.2.7".to_string(),
+        )]);
+        let settings = Settings::load_with_environment(None, environment).expect("settings load");
+        assert_eq!(settings.allowed_hosts, ["ciss.example.org", "192.0.2.7"]);
+        let defaults = Settings::load_with_environment(None, config::Map::new()).expect("load");
+        assert!(defaults.allowed_hosts.is_empty(), "{defaults:?}");
     }
 
     #[tokio::test]

@@ -168,6 +168,66 @@ async fn ingest_checks_every_file_before_storing() {
 }
 
 #[tokio::test]
+async fn ingest_names_every_unreadable_file() {
+    let workspace = Workspace::new();
+    let directory = workspace.path("feeds");
+    let output = workspace.run(&[
+        "ingest",
+        "--source",
+        "dmv",
+        &workspace.feed("dmv.csv"),
+        &directory.display().to_string(),
+        "nosuch.csv",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let expected = [
+        "2 input files cannot be read, so nothing was stored".to_string(),
+        format!(
+            "cannot read {}: is a directory, expected a file",
+            directory.display()
+        ),
+        "cannot read nosuch.csv: No such file or directory".to_string(),
+    ];
+    for text in expected {
+        assert!(message.contains(&text), "{text:?} in {message}");
+    }
+    let store = SqliteStore::open(&workspace.path("ciss.db")).expect("store opens");
+    let counts = store.counts().await.expect("counts");
+    assert_eq!(counts.records, 0, "nothing is stored: {counts:?}");
+}
+
+#[test]
+fn empty_feeds_hold_no_records() {
+    let workspace = Workspace::new();
+    // Each case: the source, the file's content, and the exit status.
+    let cases = [
+        ("rms", "", 0),
+        ("rms", "\n \n", 0),
+        ("dmv", "", 0),
+        ("dmv", "\n", 0),
+        ("dmv", " \n1,2\n", 1),
+    ];
+    for (index, (source, content, status)) in cases.into_iter().enumerate() {
+        let file = workspace.path(&format!("empty-{index}.feed"));
+        std::fs::write(&file, content).expect("write");
+        let output = workspace.run(&["ingest", "--source", source, &file.display().to_string()]);
+        let report = format!("{}{}", stdout(&output), stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(status),
+            "{source} {content:?}: {report}"
+        );
+        if status == 0 {
+            let counts = "received 0, accepted 0";
+            assert!(report.contains(counts), "{source} {content:?}: {report}");
+            let note = "the input holds no records";
+            assert!(report.contains(note), "{source} {content:?}: {report}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn ingest_resolves_files_stored_before_a_read_error() {
     let workspace = Workspace::new();
     // The header lacks the mapped columns, which is found only when the

@@ -100,6 +100,7 @@ async fn world_on(people: usize, dir: tempfile::TempDir, store: Arc<dyn GraphSto
 async fn graphql(app: &axum::Router, query: &str) -> Value {
     let body = json!({ "query": query }).to_string();
     let request = Request::post("/graphql")
+        .header("host", "localhost")
         .header("content-type", "application/json")
         .body(Body::from(body))
         .expect("request");
@@ -278,7 +279,7 @@ async fn post_ingest(
     token: Option<&str>,
     body: String,
 ) -> (u16, Value) {
-    let mut request = Request::post(path);
+    let mut request = Request::post(path).header("host", "localhost");
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
@@ -416,7 +417,10 @@ async fn person_ids_by_state_id(app: &axum::Router, value: &str) -> Vec<String> 
 async fn health_and_graphiql_respond() {
     let world = world(50).await;
     for (path, needle) in [("/healthz", "\"status\":\"ok\""), ("/graphiql", "graphiql")] {
-        let request = Request::get(path).body(Body::empty()).expect("request");
+        let request = Request::get(path)
+            .header("host", "localhost")
+            .body(Body::empty())
+            .expect("request");
         let response = world.app.clone().oneshot(request).await.expect("response");
         assert_eq!(response.status(), 200, "{path}");
         let body = response

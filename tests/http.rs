@@ -57,23 +57,29 @@ async fn server() -> Server {
     .await
     .expect("ingest");
 
-    let mut settings = Settings::load(None).expect("settings");
-    settings.sources_dir = sources_dir();
-    settings.ingest_token = Some(Secret::new(TOKEN));
-    settings.max_ingest_bytes = 1024 * 1024;
-    let app = router(AppState {
-        schema: build_schema(Search::new(Arc::clone(&store), settings.summary)),
-        store: Arc::clone(&store),
-        resolver: Arc::new(default_resolver()),
-        live: Arc::new(LiveResolution::new(default_resolver())),
-        settings: Arc::new(settings),
-    });
+    let app = app(&store, &[]);
     Server {
         _dir: dir,
         feeds,
         store,
         app,
     }
+}
+
+/// Builds a router over `store` that also serves requests to `allowed_hosts`.
+fn app(store: &Arc<dyn GraphStore>, allowed_hosts: &[&str]) -> axum::Router {
+    let mut settings = Settings::load(None).expect("settings");
+    settings.sources_dir = sources_dir();
+    settings.ingest_token = Some(Secret::new(TOKEN));
+    settings.max_ingest_bytes = 1024 * 1024;
+    settings.allowed_hosts = allowed_hosts.iter().map(|h| h.to_string()).collect();
+    router(AppState {
+        schema: build_schema(Search::new(Arc::clone(store), settings.summary)),
+        store: Arc::clone(store),
+        resolver: Arc::new(default_resolver()),
+        live: Arc::new(LiveResolution::new(default_resolver())),
+        settings: Arc::new(settings),
+    })
 }
 
 async fn send(app: &axum::Router, request: Request<Body>) -> (u16, Value) {
@@ -92,6 +98,7 @@ async fn send(app: &axum::Router, request: Request<Body>) -> (u16, Value) {
 
 fn graphql_request(body: impl Into<Body>) -> Request<Body> {
     Request::post("/graphql")
+        .header("host", "localhost")
         .header("content-type", "application/json")
         .body(body.into())
         .expect("request")
@@ -99,6 +106,7 @@ fn graphql_request(body: impl Into<Body>) -> Request<Body> {
 
 fn ingest_request(source: &str, authorization: &str, body: impl Into<Body>) -> Request<Body> {
     Request::post(format!("/ingest/{source}"))
+        .header("host", "localhost")
         .header("authorization", authorization)
         .body(body.into())
         .expect("request")
@@ -113,6 +121,7 @@ async fn healthz_reports_degraded_store() {
     let server = server().await;
     let health = || {
         Request::get("/healthz")
+            .header("host", "localhost")
             .body(Body::empty())
             .expect("request")
     };
@@ -138,6 +147,77 @@ async fn healthz_reports_degraded_store() {
     let (_, missing) = send(&server.app, health()).await;
     assert_eq!(missing["status"], json!("degraded"), "{missing}");
     assert_eq!(missing["missing_indexes"], json!(1), "{missing}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_header_guards_every_route() {
+    let server = server().await;
+    let app = app(&server.store, &["ciss.example.org"]);
+    let query = json!({ "query": "{ searchPersons(name: \"SMITH\") { id } }" }).to_string();
+    // Each case: the Host header (None sends none), and the expected status.
+    let cases: [(Option<&str>, u16); 11] = [
+        (Some("localhost"), 200),
+        (Some("localhost:8080"), 200),
+        (Some("127.0.0.1:8080"), 200),
+        (Some("[::1]:8080"), 200),
+        (Some("ciss.example.org"), 200),
+        (Some("ciss.example.org:8080"), 200),
+        (Some("attacker.example"), 421),
+        (Some("attacker.example:8080"), 421),
+        (Some("127.0.0.1.attacker.example"), 421),
+        (Some("user@localhost"), 421),
+        (None, 400),
+    ];
+    for (host, expected) in cases {
+        // Each request, and its status when the host is allowed.
+        let requests = [
+            (Request::get("/healthz"), 200),
+            (
+                Request::post("/graphql").header("content-type", "application/json"),
+                200,
+            ),
+            (Request::get("/no-such-route"), 404),
+        ];
+        for (request, allowed_status) in requests {
+            let request = match host {
+                Some(host) => request.header("host", host),
+                None => request,
+            };
+            let path = request
+                .uri_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let request = request.body(Body::from(query.clone())).expect("request");
+            let (status, body) = send(&app, request).await;
+            if expected == 200 {
+                assert_eq!(status, allowed_status, "{host:?} {path}: {body}");
+                continue;
+            }
+            assert_eq!(status, expected, "{host:?} {path}: {body}");
+            let message = body["error"].as_str().unwrap_or_default();
+            let reason = if expected == 400 {
+                "missing host header"
+            } else {
+                "is not allowed: use localhost or add the host to allowed_hosts"
+            };
+            assert!(message.contains(reason), "{host:?} {path}: {body}");
+        }
+    }
+    let absolute = Request::get("http://attacker.example/healthz")
+        .header("host", "localhost")
+        .body(Body::empty())
+        .expect("request");
+    let (status, body) = send(&app, absolute).await;
+    assert_eq!(status, 421, "the URI's authority decides: {body}");
+
+    let two_hosts = Request::get("/healthz")
+        .header("host", "localhost")
+        .header("host", "attacker.example")
+        .body(Body::empty())
+        .expect("request");
+    let (status, body) = send(&app, two_hosts).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], json!("more than one host header"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use ciss::graph::cypher::FalkorTransport;
 use ciss::graph::{CypherStore, GraphStore, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
-use ciss::ingest::{IngestOptions, IngestReport, ingest_file, ingest_reader, replay_quarantine};
+use ciss::ingest::{
+    IngestOptions, IngestReport, InputFields, ingest_file, ingest_reader, map_record,
+    replay_quarantine,
+};
 use ciss::normalize::vin_check_digit;
 
 const MAPPING: &str = r#"
@@ -795,14 +798,10 @@ async fn unreadable_headers_are_named() {
         .into_iter()
         .chain(mixed_feed().encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
-    let cases: [(&[u8], &str); 4] = [
+    let cases: [(&[u8], &str); 3] = [
         (
-            b"",
-            "file is empty or its first line is blank: expected a header row",
-        ),
-        (
-            b"\n\n",
-            "file is empty or its first line is blank: expected a header row",
+            b" \nREG_ID,REV\n1,1\n",
+            "first line is blank: expected a header row",
         ),
         (
             &utf16,
@@ -835,15 +834,15 @@ async fn read_errors_name_the_input() {
     let err = ingest_reader(
         fixture.store.as_ref(),
         &mapping,
-        std::io::Cursor::new(Vec::new()),
+        std::io::Cursor::new(b" \nREG_ID,REV\n1,1\n".to_vec()),
         Some("http".to_string()),
         &IngestOptions::default(),
     )
     .await
-    .expect_err("an empty body has no header");
+    .expect_err("a blank first line is no header");
     assert!(
         err.to_string()
-            .starts_with("cannot read http: file is empty"),
+            .starts_with("cannot read http: first line is blank"),
         "{err}"
     );
 }
@@ -968,6 +967,60 @@ fn shipped_mappings_pass_the_load_checks() {
         }
     }
     assert!(loaded >= 8, "only {loaded} mappings found");
+}
+
+/// Maps one rms JSON line with the shipped mapping and returns its field
+/// errors as `field: reason`, or nothing when it maps.
+fn rms_errors(line: &str) -> Vec<String> {
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let mapping = SourceMapping::load(&sources, "rms").expect("rms mapping");
+    let value = serde_json::from_str(line).expect("test line is JSON");
+    match map_record(&mapping, &InputFields::Json(value)) {
+        Ok(_) => Vec::new(),
+        Err(failure) => failure
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.reason))
+            .collect(),
+    }
+}
+
+#[test]
+fn wrong_json_types_are_named() {
+    let record = r#""incident_no":"R1","report_type":"ARR","report_date":"03/04/2024""#;
+    let subject = r#""subject":{"name":"TESTER, PAT","dob":"05/06/1980"}"#;
+    // Each case: the fields after the record's own, and the errors expected.
+    let cases: [(String, &[&str]); 7] = [
+        (subject.to_string(), &[]),
+        (
+            r#""subject":"x""#.to_string(),
+            &["subject: wrong type: expected an object, found a string"],
+        ),
+        (
+            r#""subject":["TESTER, PAT"]"#.to_string(),
+            &["subject: wrong type: expected an object, found an array"],
+        ),
+        (
+            r#""subject":{"name":{"last":"TESTER"}}"#.to_string(),
+            &["subject.name: wrong type: expected text, a number or a boolean, found an object"],
+        ),
+        (
+            r#""subject":{"name":"TESTER, PAT","ids":"123456"}"#.to_string(),
+            &["subject.ids: wrong type: expected an object, found a string"],
+        ),
+        (
+            format!(r#"{subject},"involved":"x""#),
+            &["involved: wrong type: expected an array, found a string"],
+        ),
+        (
+            r#""subject":null"#.to_string(),
+            &["subject.name: missing required party"],
+        ),
+    ];
+    for (fields, expected) in cases {
+        let line = format!("{{{record},{fields}}}");
+        assert_eq!(rms_errors(&line), expected, "{line}");
+    }
 }
 
 /// Writes a feed of `rows` valid registrations.

@@ -397,7 +397,9 @@ fn app(f: &Fixture, token: Option<&str>) -> axum::Router {
 }
 
 async fn graphql(app: &axum::Router, bearer: Option<&str>, query: &str) -> Value {
-    let mut request = Request::post("/graphql").header("content-type", "application/json");
+    let mut request = Request::post("/graphql")
+        .header("host", "localhost")
+        .header("content-type", "application/json");
     if let Some(token) = bearer {
         request = request.header("authorization", format!("Bearer {token}"));
     }
@@ -529,6 +531,36 @@ async fn graphql_lists_the_queue_and_explains_a_pair() {
     )
     .await;
     assert_eq!(error_code(&reply), "BAD_USER_INPUT", "{reply}");
+}
+
+#[tokio::test]
+async fn graphql_review_queue_limit_range() {
+    let f = fixture().await;
+    let app = app(&f, None);
+    // Each case: the limit, and the error message (None when accepted).
+    let cases = [
+        (1, None),
+        (500, None),
+        (0, Some("invalid limit 0: must be at least 1")),
+        (-1, Some("invalid limit -1: must be at least 1")),
+        (501, Some("invalid limit 501: expected 1 to 500")),
+        (100_000, Some("invalid limit 100000: expected 1 to 500")),
+    ];
+    for (limit, expected) in cases {
+        let query = format!("{{ reviewQueue(limit: {limit}) {{ probability }} }}");
+        let reply = graphql(&app, None, &query).await;
+        match expected {
+            None => {
+                assert!(reply["errors"].is_null(), "{limit}: {reply}");
+                let pairs = reply["data"]["reviewQueue"].as_array().map(Vec::len);
+                assert_eq!(pairs, Some(1), "{limit}: {reply}");
+            }
+            Some(message) => {
+                assert_eq!(error_code(&reply), "BAD_USER_INPUT", "{limit}: {reply}");
+                assert_eq!(reply["errors"][0]["message"], message, "{limit}: {reply}");
+            }
+        }
+    }
 }
 
 #[tokio::test]

@@ -300,6 +300,18 @@ pub(super) fn positive(what: &str, value: i64) -> async_graphql::Result<usize> {
         .ok_or_else(|| bad_input(format!("invalid {what} {value}: must be at least 1")))
 }
 
+/// Checks that a count argument is between 1 and `max`, with the messages
+/// of [`positive`] and of the search layer's range checks.
+pub(super) fn bounded(what: &str, value: i64, max: usize) -> async_graphql::Result<usize> {
+    let count = positive(what, value)?;
+    if count > max {
+        return Err(bad_input(format!(
+            "invalid {what} {value}: expected 1 to {max}"
+        )));
+    }
+    Ok(count)
+}
+
 fn parse_record_kinds(kinds: Option<Vec<String>>) -> async_graphql::Result<BTreeSet<RecordKind>> {
     kinds
         .into_iter()

@@ -19,6 +19,7 @@ use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use super::CissSchema;
+use super::host::{AllowedHosts, check_host};
 use super::review::ReviewAccess;
 use crate::config::Settings;
 use crate::graph::GraphStore;
@@ -54,7 +55,8 @@ pub struct AppState {
 }
 
 /// Builds the router: `POST /graphql`, `GET /graphiql`, `GET /healthz` and
-/// `POST /ingest/{source}`.
+/// `POST /ingest/{source}`. Every request, an unknown path's included, must
+/// be addressed to a loopback host or to one of `allowed_hosts`.
 ///
 /// Body limits are enforced by `DefaultBodyLimit`, which only extractors that
 /// buffer through axum (such as `Bytes`) apply, so both body handlers take
@@ -62,6 +64,7 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.max_ingest_bytes;
     let timeout = TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT);
+    let allowed_hosts = Arc::new(AllowedHosts::new(&state.settings.allowed_hosts));
     Router::new()
         .route(
             "/graphql",
@@ -79,6 +82,7 @@ pub fn router(state: AppState) -> Router {
             post(ingest).layer(DefaultBodyLimit::max(body_limit)),
         )
         .layer(RequestBodyTimeoutLayer::new(BODY_STALL_TIMEOUT))
+        .layer(axum::middleware::from_fn_with_state(allowed_hosts, check_host))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             // The matched route, never the raw URI, which could carry query values.
             let route = request.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str().to_string());
@@ -405,7 +409,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     bool::from(a.ct_eq(b))
 }
 
-fn error_response(status: StatusCode, message: String) -> Response {
+pub(super) fn error_response(status: StatusCode, message: String) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 

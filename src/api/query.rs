@@ -7,6 +7,9 @@ use super::review::{Decision, MatchExplanation, ReviewPair, review};
 use super::types::{IdentifierKind, Person, Vehicle};
 use crate::search::{Search, SearchError};
 
+/// Maximum number of pairs `reviewQueue` returns in one request.
+const MAX_REVIEW_QUEUE: usize = 500;
+
 /// Read-only queries: searches, and the review queue and history.
 #[derive(Debug, Default)]
 pub struct QueryRoot;
@@ -87,12 +90,12 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(default = 50)] limit: i64,
     ) -> async_graphql::Result<Vec<ReviewPair>> {
-        let limit = super::assoc::positive("limit", limit)?;
+        let limit = super::assoc::bounded("limit", limit, MAX_REVIEW_QUEUE)?;
         let queue = review(ctx)?
             .queue()
             .await
             .map_err(super::review::to_graphql_error)?;
-        Ok(queue.iter().take(limit.min(500)).map(Into::into).collect())
+        Ok(queue.iter().take(limit).map(Into::into).collect())
     }
 
     /// Returns every review decision, oldest first, with who, when and why. It names

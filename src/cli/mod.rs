@@ -305,9 +305,21 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
             None => source_of(file)?,
         };
         inputs.push((SourceMapping::load(&settings.sources_dir, &source)?, file));
-        // A file that cannot be opened stops the run before anything is
-        // stored, rather than after the files before it.
-        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    // A file that cannot be read stops the run before anything is stored,
+    // rather than after the files before it, and every such file is named.
+    let unreadable: Vec<String> = args
+        .files
+        .iter()
+        .filter_map(|file| check_input_file(file).err())
+        .collect();
+    match unreadable.len() {
+        0 => {}
+        1 => anyhow::bail!("{}; nothing was stored", unreadable[0]),
+        count => anyhow::bail!(
+            "{count} input files cannot be read, so nothing was stored: {}",
+            unreadable.join("; ")
+        ),
     }
     let store = settings.open_store().await?;
     let options = IngestOptions {
@@ -355,6 +367,26 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Checks that an input file exists, can be opened, and is a regular file or
+/// a pipe (as from `<(zcat feed.csv.gz)`), and returns why not.
+fn check_input_file(file: &Path) -> Result<(), String> {
+    let cannot_read = |reason: String| format!("cannot read {}: {reason}", file.display());
+    let metadata = std::fs::metadata(file).map_err(|err| cannot_read(err.to_string()))?;
+    let kind = metadata.file_type();
+    #[cfg(unix)]
+    let is_pipe = std::os::unix::fs::FileTypeExt::is_fifo(&kind);
+    #[cfg(not(unix))]
+    let is_pipe = false;
+    if kind.is_dir() {
+        return Err(cannot_read("is a directory, expected a file".to_string()));
+    }
+    if !kind.is_file() && !is_pipe {
+        return Err(cannot_read("is not a regular file".to_string()));
+    }
+    std::fs::File::open(file).map_err(|err| cannot_read(err.to_string()))?;
+    Ok(())
 }
 
 /// Returns the source a file belongs to when `--source` is not given: its
@@ -453,6 +485,9 @@ fn print_ingest(file: &Path, report: &IngestReport) {
         report.stale,
         report.quarantined
     );
+    if report.received == 0 {
+        outln!("  the input holds no records");
+    }
     for entry in &report.sample_errors {
         outln!("  quarantined: {}", describe_entry(entry));
     }
@@ -521,6 +556,24 @@ mod tests {
             source,
         }
         .into()
+    }
+
+    #[test]
+    fn review_list_limit_range() {
+        let parse = |limit: &str| Cli::try_parse_from(["ciss", "review", "list", "--limit", limit]);
+        for limit in ["1", "50", "100000"] {
+            assert!(parse(limit).is_ok(), "{limit}");
+        }
+        for limit in ["0", "-5"] {
+            let err = Cli::try_parse_from(["ciss", "review", "list", &format!("--limit={limit}")])
+                .expect_err(limit);
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{limit}"
+            );
+            assert!(err.to_string().contains("--limit"), "{limit}: {err}");
+        }
     }
 
     #[test]

@@ -27,9 +27,9 @@ pub(super) struct Reviewer {
 pub(super) enum ReviewCommand {
     /// List possible matches waiting for review, most probable first.
     List {
-        /// Show at most this many pairs.
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
+        /// Show at most this many pairs (at least 1).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
     },
     /// Confirm that two records name one person; they stay in one entity.
     Confirm {
@@ -78,6 +78,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
     match command {
         ReviewCommand::List { limit } => {
             let queue = review.queue().await?;
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
             for pair in queue.iter().take(limit) {
                 outln!(
                     "{:.4}  {}  {}  queued {}",

@@ -236,6 +236,9 @@ impl FieldReader<'_> {
             &spec.sor_id,
         ];
         if !fields.iter().any(|f| self.present(f.as_ref())) {
+            if self.report_wrong_type(&fields) {
+                return None;
+            }
             if spec.required {
                 let field = spec
                     .name
@@ -324,6 +327,9 @@ impl FieldReader<'_> {
     fn vehicle(&mut self, spec: &VehicleMapping) -> Option<VehicleFacts> {
         let fields = [&spec.plate, &spec.vin, &spec.make, &spec.model];
         if !fields.iter().any(|f| self.present(f.as_ref())) {
+            if self.report_wrong_type(&fields) {
+                return None;
+            }
             if spec.required {
                 let field = spec
                     .vin
@@ -514,7 +520,13 @@ impl FieldReader<'_> {
         let rule = spec?.rule();
         let raw = match (&rule.value, &rule.path) {
             (Some(constant), _) => Some(constant.clone()),
-            (None, Some(path)) => self.value.lookup(path),
+            (None, Some(path)) => match self.value.lookup_checked(path) {
+                Ok(raw) => raw,
+                Err(wrong) => {
+                    self.fail(wrong.path.clone(), wrong.reason());
+                    return None;
+                }
+            },
             (None, None) => None,
         };
         let Some(raw) = raw else {
@@ -559,6 +571,23 @@ impl FieldReader<'_> {
         })
     }
 
+    /// Records the first wrong JSON type on the paths of `fields`, such as a
+    /// party sent as a string, and returns whether there was one. Without
+    /// it, such a party or vehicle would read as missing.
+    fn report_wrong_type(&mut self, fields: &[&Option<FieldSpec>]) -> bool {
+        let wrong = fields
+            .iter()
+            .filter_map(|spec| spec.as_ref()?.rule().path.as_deref())
+            .find_map(|path| self.value.lookup_checked(path).err());
+        match wrong {
+            Some(wrong) => {
+                self.fail(wrong.path.clone(), wrong.reason());
+                true
+            }
+            None => false,
+        }
+    }
+
     fn label(&self, spec: &FieldSpec, what: &str) -> String {
         spec.rule().path.clone().unwrap_or_else(|| what.to_string())
     }
@@ -569,11 +598,16 @@ impl FieldReader<'_> {
         self.fail(field, reason);
     }
 
+    /// Records an error, once: a value of the wrong type, such as `involved`
+    /// sent as a string, is on the path of several mapped fields.
     fn fail(&mut self, field: String, reason: impl Into<String>) {
-        self.errors.push(FieldError {
+        let error = FieldError {
             field,
             reason: reason.into(),
-        });
+        };
+        if !self.errors.contains(&error) {
+            self.errors.push(error);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod map;
 pub mod mapping;
 mod quote;
 mod read;
+mod unique_keys;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use map::{FieldError, MapFailure, map_parties, map_record};
-pub use read::{CsvHeader, InputFields, PendingRecord, RawRecord, read_records, split_records};
+pub use read::{
+    CsvHeader, InputFields, PendingRecord, RawRecord, WrongType, read_records, split_records,
+};
 
 use crate::graph::{Batch, BatchOutcome, GraphStore, IncomingRecord, QuarantineEntry, StoreError};
 use mapping::{MappingError, SourceMapping};
@@ -294,9 +297,10 @@ fn replay_batch(mapping: &SourceMapping, entries: &[QuarantineEntry]) -> Batch {
     for entry in entries {
         // A record is kept as a JSON object of its fields once it could be
         // read. Text that is not one (a malformed CSV row, a line with bytes
-        // that are not UTF-8) cannot be mapped again: it keeps its original
-        // reason, and only the source sending the record again fixes it.
-        let Some(fields) = serde_json::from_str::<serde_json::Value>(&entry.raw)
+        // that are not UTF-8 or with a key twice) cannot be mapped again: it
+        // keeps its original reason, and only the source sending the record
+        // again fixes it.
+        let Some(fields) = unique_keys::parse(&entry.raw)
             .ok()
             .filter(serde_json::Value::is_object)
         else {

@@ -66,13 +66,15 @@ impl<R: Read> Read for RawCopy<R> {
 
 /// Returns the position of the column whose quoted field runs past the end
 /// of the record's first line when that field looks like an unterminated
-/// quote, or `None` for a record on one line or a well-formed multi-line one.
+/// quote, or `None` for a well-formed record.
 ///
 /// `text` is the record as read, without its final line terminator, and
 /// `width` is the header's number of fields. A multi-line record is treated
 /// as a run-away quote when the input ends inside a quoted field, when a
 /// closing quote is followed by text other than a comma, or when it does not
-/// have `width` fields.
+/// have `width` fields. A record on one line is a run-away quote only when
+/// the input ends inside a quoted field, and then the column is the one
+/// where that quote opens.
 ///
 /// NOTE: a run-away quote that the next quote closes just before a comma or
 /// a line end, with the right number of fields, reads as a valid multi-line
@@ -87,12 +89,17 @@ pub(super) fn runaway_column(text: &[u8], width: usize, fields: usize) -> Option
     }
     let mut state = State::FieldStart;
     let mut column = 0;
+    // The column of the last quoted field opened.
+    let mut opened = 0;
     // The column of the quoted field that contains the first line break.
     let mut spanning = None;
     let mut malformed = false;
     for &byte in text {
         state = match (state, byte) {
-            (State::FieldStart, b'"') => State::Quoted,
+            (State::FieldStart, b'"') => {
+                opened = column;
+                State::Quoted
+            }
             (State::FieldStart | State::Unquoted | State::QuoteInQuoted, b',') => {
                 column += 1;
                 State::FieldStart
@@ -112,8 +119,10 @@ pub(super) fn runaway_column(text: &[u8], width: usize, fields: usize) -> Option
         };
     }
     let unterminated = state == State::Quoted;
-    let spanning = spanning?;
-    (unterminated || malformed || fields != width).then_some(spanning)
+    match spanning {
+        Some(spanning) => (unterminated || malformed || fields != width).then_some(spanning),
+        None => unterminated.then_some(opened),
+    }
 }
 
 #[cfg(test)]
@@ -122,8 +131,12 @@ mod tests {
 
     #[test]
     fn runaway_column_cases() {
-        let cases: [(&str, usize, Option<usize>); 7] = [
+        let cases: [(&str, usize, Option<usize>); 10] = [
             ("1,x,y", 3, None),
+            ("1,\"x\",y", 3, None),
+            // The input ends inside a quote that opens on the record's only line.
+            ("7,x,\"open", 3, Some(2)),
+            ("7,\"open,y", 2, Some(1)),
             ("6,\"multi\nline\",z", 3, None),
             ("6,\"say \"\"hi\"\"\nthere\",z", 3, None),
             ("2,\"open,y\n3,a,b", 2, Some(1)),

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::mapping::Format;
 use super::quote::{self, RawCopy};
+use super::unique_keys;
 
 /// One input record before mapping.
 #[derive(Debug, Clone)]
@@ -55,14 +56,22 @@ impl InputFields {
     /// may have dots in their keys), then as a dotted path through objects and
     /// array indexes.
     pub fn lookup(&self, path: &str) -> Option<String> {
+        self.lookup_checked(path).ok().flatten()
+    }
+
+    /// Looks up `path` as [`InputFields::lookup`] does, but returns an error
+    /// when a JSON value on the path has a type that cannot hold it, such as
+    /// a string where the path goes on into an object.
+    pub fn lookup_checked(&self, path: &str) -> Result<Option<String>, WrongType> {
         let text = match self {
             InputFields::Json(value) => json_text(value, path)?,
-            InputFields::Csv { header, values } => {
-                let index = *header.positions.get(path)?;
-                values.get(index)?.trim().to_string()
-            }
+            InputFields::Csv { header, values } => header
+                .positions
+                .get(path)
+                .and_then(|index| values.get(*index))
+                .map(|value| value.trim().to_string()),
         };
-        (!text.is_empty()).then_some(text)
+        Ok(text.filter(|text| !text.is_empty()))
     }
 
     /// Returns whether [`InputFields::lookup`] finds a value at `path`,
@@ -95,22 +104,94 @@ impl InputFields {
     }
 }
 
-fn json_text(value: &Value, path: &str) -> Option<String> {
-    let found = value.get(path).or_else(|| {
+/// A JSON value on a mapped path whose type cannot hold what the mapping
+/// reads there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongType {
+    /// The dotted path of the value with the wrong type.
+    pub path: String,
+    /// The type the mapping needs there, such as `an object`.
+    pub expected: &'static str,
+    /// The type found, such as `a string`.
+    pub found: &'static str,
+}
+
+impl WrongType {
+    /// Returns the quarantine reason, without the path.
+    pub fn reason(&self) -> String {
+        format!(
+            "wrong type: expected {}, found {}",
+            self.expected, self.found
+        )
+    }
+}
+
+/// Returns the text at `path`, `None` when it is missing or null, or an error
+/// when a value on the path has the wrong type.
+fn json_text(value: &Value, path: &str) -> Result<Option<String>, WrongType> {
+    let found = match value.get(path) {
+        Some(found) => found,
         // A path without a dot was a literal key, just looked up.
-        if !path.contains('.') {
-            return None;
-        }
-        path.split('.').try_fold(value, |node, step| match node {
-            Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get(i)),
-            _ => node.get(step),
-        })
-    })?;
+        None if !path.contains('.') => return Ok(None),
+        None => match walk_json_path(value, path)? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+    };
     match found {
-        Value::String(s) => Some(s.trim().to_string()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Null | Value::Array(_) | Value::Object(_) => None,
+        Value::String(s) => Ok(Some(s.trim().to_string())),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::Null => Ok(None),
+        Value::Array(_) | Value::Object(_) => Err(WrongType {
+            path: path.to_string(),
+            expected: "text, a number or a boolean",
+            found: json_type(found),
+        }),
+    }
+}
+
+/// Follows a dotted path through objects and array indexes. A missing key,
+/// an index past the end or a null ends it with `None`.
+fn walk_json_path<'a>(value: &'a Value, path: &str) -> Result<Option<&'a Value>, WrongType> {
+    let mut node = value;
+    // Byte length of the part of `path` that leads to `node`.
+    let mut walked = 0;
+    for step in path.split('.') {
+        let next = match (node, step.parse::<usize>()) {
+            (Value::Object(map), _) => map.get(step),
+            (Value::Array(items), Ok(index)) => items.get(index),
+            (Value::Null, _) => None,
+            (other, index) => {
+                let expected = if index.is_ok() {
+                    "an array"
+                } else {
+                    "an object"
+                };
+                return Err(WrongType {
+                    path: path[..walked].to_string(),
+                    expected,
+                    found: json_type(other),
+                });
+            }
+        };
+        let Some(next) = next else {
+            return Ok(None);
+        };
+        node = next;
+        walked += step.len() + usize::from(walked > 0);
+    }
+    Ok(Some(node))
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -294,10 +375,13 @@ fn json_line(line: u64, bytes: Vec<u8>) -> RawRecord {
         Ok(text) => text,
         Err(err) => return invalid_utf8_json_line(line, err),
     };
-    let parsed = match serde_json::from_str::<Value>(&text) {
+    let parsed = match unique_keys::parse(&text) {
         Ok(value @ Value::Object(_)) => Ok(InputFields::Json(value)),
         Ok(_) => Err("expected a JSON object".to_string()),
-        Err(err) => Err(format!("malformed json: {err}")),
+        Err(unique_keys::ParseError::Malformed(err)) => Err(format!("malformed json: {err}")),
+        Err(unique_keys::ParseError::DuplicateKey { path }) => {
+            return duplicate_key_json_line(line, text, path);
+        }
     };
     RawRecord {
         line,
@@ -305,6 +389,22 @@ fn json_line(line: u64, bytes: Vec<u8>) -> RawRecord {
         parsed,
         salvaged: None,
         failed_field: None,
+    }
+}
+
+/// Builds the record for a JSON line with an object that names a key twice.
+/// Which value the source meant is unknown, so the record is quarantined,
+/// and the line read with the last value of each key only names the record.
+fn duplicate_key_json_line(line: u64, text: String, path: String) -> RawRecord {
+    let salvaged = serde_json::from_str::<Value>(&text)
+        .ok()
+        .filter(Value::is_object);
+    RawRecord {
+        line,
+        raw: text,
+        parsed: Err(format!("{path}: duplicate key in a JSON object")),
+        salvaged: salvaged.map(InputFields::Json),
+        failed_field: Some(path),
     }
 }
 
@@ -383,6 +483,15 @@ fn split_csv<R: Read>(
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(RawCopy::new(BufReader::with_capacity(1 << 20, input)));
+    let blank = is_blank(reader.byte_headers().map_err(csv_to_io)?);
+    if blank {
+        // An empty file holds no records, as an empty JSON Lines file does,
+        // so it needs no header. A blank line before rows does.
+        let mut row = csv::ByteRecord::new();
+        if !reader.read_byte_record(&mut row).map_err(csv_to_io)? {
+            return Ok(());
+        }
+    }
     let headers = reader.byte_headers().map_err(csv_to_io)?;
     check_header(headers)?;
     let names: Vec<String> = headers
@@ -482,7 +591,8 @@ fn emit_csv_record(
 }
 
 /// Quarantines the first line of `body`, a record that the unterminated quote
-/// in `column` ran into later lines, and returns that line's length in bytes.
+/// in `column` ran into later lines or to the end of the input, and returns
+/// that line's length in bytes.
 fn quarantine_first_line(
     header: &Arc<CsvHeader>,
     body: &[u8],
@@ -497,7 +607,9 @@ fn quarantine_first_line(
     let first = &body[..first_len];
     let last_line = line + body.iter().filter(|b| **b == b'\n').count() as u64;
     let column_name = header.names.get(column).cloned().unwrap_or_default();
-    let swallowed = if last_line == line + 1 {
+    let swallowed = if last_line == line {
+        "the input ends inside its value".to_string()
+    } else if last_line == line + 1 {
         format!("line {last_line} was read as its value, so it is read again as a record")
     } else {
         format!(
@@ -616,9 +728,17 @@ fn salvage_line(header: &Arc<CsvHeader>, line: &[u8]) -> Option<InputFields> {
     })
 }
 
-/// Rejects a CSV file whose first line is not a header: an empty file, or one
-/// whose header is not UTF-8 text (a UTF-16 export has NUL bytes or an FF FE
-/// byte-order mark). Otherwise the error would list every mapped column.
+/// Returns whether a CSV line holds only whitespace and commas.
+fn is_blank(headers: &csv::ByteRecord) -> bool {
+    headers
+        .iter()
+        .all(|h| h.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Rejects a CSV file with rows whose first line is not a header: a blank
+/// line, or a header that is not UTF-8 text (a UTF-16 export has NUL bytes
+/// or an FF FE byte-order mark). Otherwise the error would list every
+/// mapped column.
 fn check_header(headers: &csv::ByteRecord) -> std::io::Result<()> {
     let invalid = |message: &str| {
         Err(std::io::Error::new(
@@ -626,11 +746,8 @@ fn check_header(headers: &csv::ByteRecord) -> std::io::Result<()> {
             message.to_string(),
         ))
     };
-    if headers
-        .iter()
-        .all(|h| h.iter().all(u8::is_ascii_whitespace))
-    {
-        return invalid("file is empty or its first line is blank: expected a header row");
+    if is_blank(headers) {
+        return invalid("first line is blank: expected a header row");
     }
     let text = headers.as_slice();
     if std::str::from_utf8(text).is_err() || text.contains(&0) {
@@ -864,6 +981,100 @@ mod tests {
             .filter_map(|(_, parsed)| parsed.as_deref().ok())
             .collect();
         assert_eq!(ids, ["1", "3", "4", "5", "6"]);
+    }
+
+    #[test]
+    fn csv_unterminated_quote_on_last_line() {
+        // Each case: the input, and the column where its last line (line 3)
+        // opens a quote that the input never closes.
+        let cases = [
+            ("A,B,C\n1,x,y\n2,\"open,y", "B"),
+            ("A,B,C\n1,x,y\n2,\"open,y\n", "B"),
+            ("A,B,C\r\n1,x,y\r\n2,x,\"open\r\n", "C"),
+            ("A,B,C\n1,x,y\n\"2,x,y", "A"),
+        ];
+        for (input, column) in cases {
+            let records = read_all(Format::Csv, input);
+            let lines: Vec<u64> = records.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [2, 3], "{input:?}");
+            let last = &records[1];
+            let expected = format!(
+                "malformed csv: unterminated quote in {column}; the input ends inside its value"
+            );
+            assert_eq!(last.parsed.as_ref().err(), Some(&expected), "{input:?}");
+            assert_eq!(last.failed_field.as_deref(), Some(column), "{input:?}");
+        }
+        let records = read_all(Format::Csv, "A,B,C\n1,x,y\n2,\"open,y");
+        let salvaged = records[1].salvaged.as_ref().expect("the line is salvaged");
+        assert_eq!(salvaged.lookup("A").as_deref(), Some("2"), "the id is kept");
+    }
+
+    #[test]
+    fn jsonl_duplicate_keys_are_named() {
+        // Each case: the line, and the path of the duplicated key (None when
+        // the line has no duplicate).
+        let cases = [
+            (r#"{"id":"1","id":"2"}"#, Some("id")),
+            (
+                r#"{"id":"1","subject":{"name":"A","dob":"x","name":"B"}}"#,
+                Some("subject.name"),
+            ),
+            (
+                r#"{"id":"1","involved":[{"role":"V"},{"role":"V","role":"W"}]}"#,
+                Some("involved.1.role"),
+            ),
+            (r#"{"id":"1","a":{"name":"A"},"b":{"name":"A"}}"#, None),
+            (r#"{"id":"1","a":[1,1],"n":null,"f":1.5,"t":true}"#, None),
+        ];
+        for (line, duplicate) in cases {
+            let records = read_all(Format::Jsonl, line);
+            let record = &records[0];
+            assert_eq!(record.raw, line);
+            let Some(path) = duplicate else {
+                let fields = record.parsed.as_ref().expect(line).clone().into_json();
+                let expected: Value = serde_json::from_str(line).expect("valid JSON");
+                assert_eq!(fields, expected, "{line}");
+                continue;
+            };
+            let expected = format!("{path}: duplicate key in a JSON object");
+            assert_eq!(record.parsed.as_ref().err(), Some(&expected), "{line}");
+            assert_eq!(record.failed_field.as_deref(), Some(path), "{line}");
+            let salvaged = record.salvaged.as_ref().expect("the line is salvaged");
+            assert!(
+                salvaged.lookup("id").is_some(),
+                "{line}: the record is named"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_input_has_no_records() {
+        // Each case: the format, the input, and the error (None when the
+        // input is read as holding no records).
+        let cases = [
+            (Format::Csv, "", None),
+            (Format::Csv, " \n\n", None),
+            (Format::Csv, "A,B\n", None),
+            (Format::Jsonl, "", None),
+            (Format::Jsonl, " \n\n", None),
+            (
+                Format::Csv,
+                " \n1,x\n",
+                Some("first line is blank: expected a header row"),
+            ),
+        ];
+        for (format, input, expected) in cases {
+            let mut records = 0;
+            let result = read_records(format, input.as_bytes(), &[], &mut |_| records += 1);
+            match expected {
+                None => assert!(result.is_ok(), "{format:?} {input:?}: {result:?}"),
+                Some(message) => {
+                    let err = result.expect_err(input);
+                    assert_eq!(err.to_string(), message, "{format:?} {input:?}");
+                }
+            }
+            assert_eq!(records, 0, "{format:?} {input:?}");
+        }
     }
 
     #[test]

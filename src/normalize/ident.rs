@@ -49,11 +49,16 @@ impl IdKind {
 ///
 /// Every identifier kind contains at least one digit, so a value without one
 /// (`UNKNOWN`, `NONE`) is rejected, and so is a value of only zeros, which
-/// sources use as a placeholder.
+/// sources use as a placeholder. A blank value is empty, and a value of only
+/// other characters (`%`, `-`) is invalid.
 pub fn parse_identifier(kind: IdKind, raw: &str) -> Result<String, NormalizeError> {
+    if raw.trim().is_empty() {
+        return Err(NormalizeError::Empty { what: kind.name() });
+    }
     let cleaned = alnum_upper(raw);
     if cleaned.is_empty() {
-        return Err(NormalizeError::Empty { what: kind.name() });
+        let reason = "contains no ASCII letters or digits";
+        return Err(NormalizeError::invalid(kind.name(), raw, reason));
     }
     let (min, max) = kind.length_range();
     if cleaned.len() < min || cleaned.len() > max {
@@ -171,7 +176,15 @@ mod tests {
     #[test]
     fn empty_and_placeholders() {
         check((StateId, ""), "error: empty state_id");
-        check((Licence, " - "), "error: empty licence");
+        check((StateId, " \t "), "error: empty state_id");
+        check(
+            (StateId, "%"),
+            r#"error: invalid state_id "%": contains no ASCII letters or digits"#,
+        );
+        check(
+            (Licence, " - "),
+            r#"error: invalid licence " - ": contains no ASCII letters or digits"#,
+        );
         check(
             (Licence, "UNKNOWN"),
             r#"error: invalid licence "UNKNOWN": contains no digits"#,
