@@ -10,7 +10,7 @@ use ciss::generate::{GenerateConfig, generate};
 use ciss::graph::Mention;
 use ciss::ingest::mapping::SourceMapping;
 use ciss::model::{Identifiers, PersonFacts, Role, Sex};
-use ciss::normalize::{Address, Dob, PersonName};
+use ciss::normalize::{Address, Dob, PersonName, Phone};
 use ciss::resolve::evaluate::{
     PreparedSet, evaluate, evaluate_prepared, febrl_task, load_generated, load_generated_prepared,
     load_labelled, write_outputs,
@@ -107,6 +107,8 @@ struct Person {
     street: &'static str,
     fbi: Option<&'static str>,
     state_id: Option<&'static str>,
+    licence: Option<&'static str>,
+    phone: Option<&'static str>,
 }
 
 fn mention(id: i64, p: Person) -> Mention {
@@ -129,10 +131,11 @@ fn mention(id: i64, p: Person) -> Mention {
             ids: Identifiers {
                 fbi: p.fbi.map(str::to_string),
                 state_id: p.state_id.map(str::to_string),
+                licence: p.licence.map(str::to_string),
                 ..Identifiers::default()
             },
             address,
-            phone: None,
+            phone: p.phone.and_then(|p| Phone::parse(p).ok()),
         },
     }
 }
@@ -225,6 +228,36 @@ fn twins_at_one_address_stay_apart() {
     ];
     let entities = entity_of(&mentions, &default_resolver());
     assert_eq!(entities, vec![1, 2, 1, 2]);
+}
+
+#[test]
+fn siblings_with_licences_one_digit_apart_stay_apart() {
+    // Triplets at one address with one home phone, whose licences the
+    // agency numbered one after another: each pair of licences is one edit
+    // apart, which must not outweigh their different given names.
+    let sibling = |id, given, sex, licence| {
+        mention(
+            id,
+            Person {
+                given,
+                surname: "MARCHBANKS",
+                dob: "1990-05-06",
+                sex: Some(sex),
+                street: "12 BIRCH LN",
+                licence: Some(licence),
+                phone: Some("860-555-0142"),
+                ..Person::default()
+            },
+        )
+    };
+    let mentions = [
+        sibling(1, "PERPETUA", Sex::Female, "744444441"),
+        sibling(2, "PERCIVAL", Sex::Male, "744444442"),
+        sibling(3, "PERSEPHONE", Sex::Female, "744444443"),
+        sibling(4, "PERCIVAL", Sex::Male, "744444442"),
+    ];
+    let entities = entity_of(&mentions, &default_resolver());
+    assert_eq!(entities, vec![1, 2, 3, 2]);
 }
 
 #[test]

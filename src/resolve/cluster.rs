@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
-use super::compare::{Thresholds, given_names_differ, one_edit};
+use super::compare::{Thresholds, given_names_differ};
 use super::prepare::Prepared;
 use super::review::{ReviewLinks, apply_must_links};
 
@@ -99,13 +99,13 @@ pub(crate) fn conflict(
     if let Some(found) = hard_conflict(a, b, rules) {
         return Some(found);
     }
-    if ids_close(a, b) {
+    if ids_shared(a, b) {
         return None;
     }
     soft_conflict(a, b, rules, t)
 }
 
-/// Conflicts that a shared identifier or phone outweighs.
+/// Conflicts that a shared identifier outweighs.
 fn soft_conflict(
     a: &Prepared,
     b: &Prepared,
@@ -159,10 +159,13 @@ fn transposed(x: &[u8; 8], y: &[u8; 8]) -> bool {
     (0..7).any(|i| x[i] == y[i + 1] && x[i + 1] == y[i] && x[i] != x[i + 1])
 }
 
-/// Whether two mentions carry the same identifier (allowing one typo) or phone.
-fn ids_close(a: &Prepared, b: &Prepared) -> bool {
-    let close = |x: &str, y: &str| !x.is_empty() && !y.is_empty() && one_edit(x, y);
-    a.ids.iter().zip(b.ids.iter()).any(|(x, y)| close(x, y)) || close(&a.phone, &b.phone)
+/// Whether two mentions carry the same identifier, letter for letter. An
+/// identifier one typo apart does not count, because the numbers an agency
+/// gives to siblings are often one digit apart. Neither does a phone, which
+/// a household shares.
+fn ids_shared(a: &Prepared, b: &Prepared) -> bool {
+    let same = |x: &str, y: &str| !x.is_empty() && x == y;
+    a.ids.iter().zip(b.ids.iter()).any(|(x, y)| same(x, y))
 }
 
 /// A link between two mentions, by index, with its weight.
@@ -273,8 +276,8 @@ impl Sets {
 
     /// Returns the first conflict between a member of one cluster and a member
     /// of the other. Soft conflicts (dates of birth years apart, unrelated
-    /// given names) only count when no member of one shares an identifier or
-    /// phone with a member of the other.
+    /// given names) only count when no member of one shares an identifier
+    /// with a member of the other.
     fn first_conflict(&self, ra: u32, rb: u32, ctx: &Context<'_>) -> Option<Conflict> {
         let mut soft = None;
         let mut ids_shared = false;
@@ -284,7 +287,7 @@ impl Sets {
                 if let Some(found) = hard_conflict(a, b, ctx.rules) {
                     return Some(found);
                 }
-                ids_shared |= ids_close(a, b);
+                ids_shared |= self::ids_shared(a, b);
                 if soft.is_none() && !ids_shared {
                     soft = soft_conflict(a, b, ctx.rules, ctx.thresholds);
                 }

@@ -260,11 +260,20 @@ fn surname_view(p: &Prepared) -> NameView<'_> {
 /// Level of given names that disagree outright.
 const GIVEN_DIFFERENT: u8 = 7;
 
-/// Whether two mentions' given names disagree outright: not equal, nicknames,
-/// a typo apart, an initial, phonetically equal or similar, either way round.
+/// Whether two mentions' given names name different people: they disagree
+/// outright (not equal, nicknames, a typo apart, an initial, phonetically
+/// equal or similar, either way round), or they are not equal or nicknames
+/// and the mentions give different sexes, as for a brother and sister with
+/// similar names.
 pub(crate) fn given_names_differ(a: &Prepared, b: &Prepared, t: &Thresholds) -> bool {
-    names(a, b, t).0 == GIVEN_DIFFERENT
+    let level = names(a, b, t).0;
+    let sexes_differ = matches!((a.sex, b.sex), (Some(x), Some(y)) if x != y);
+    level == GIVEN_DIFFERENT || (level > GIVEN_NICKNAME && sexes_differ)
 }
+
+/// Last level of given names that are the same name: equal, or nicknames of
+/// one formal name.
+const GIVEN_NICKNAME: u8 = 2;
 
 /// Returns the given and surname levels, trying the names swapped on one side.
 fn names(a: &Prepared, b: &Prepared, t: &Thresholds) -> (u8, u8, bool) {
