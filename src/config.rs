@@ -204,26 +204,26 @@ impl Settings {
         if self.summary.recent_arrest_days < 0 || self.summary.release_days < 0 {
             return invalid("summary", "day windows cannot be negative");
         }
-        if let Some(token) = &self.ingest_token {
+        let tokens = [
+            ("ingest_token", &self.ingest_token),
+            ("review_token", &self.review_token),
+        ];
+        for (key, token) in tokens {
+            let Some(token) = token else {
+                continue;
+            };
             let token = token.expose();
             if token.chars().count() < 16 {
-                return invalid("ingest_token", "must be at least 16 characters");
+                return invalid(key, "must be at least 16 characters");
             }
             // A bearer token (RFC 6750 `b64token`) has no whitespace, and a
             // blank or padded one is almost always a configuration mistake.
             if token.chars().any(char::is_whitespace) {
-                return invalid("ingest_token", "must not contain whitespace");
+                return invalid(key, "must not contain whitespace");
             }
         }
         for host in &self.allowed_hosts {
             check_allowed_host(host)?;
-        }
-        if self
-            .review_token
-            .as_ref()
-            .is_some_and(|t| t.expose().len() < 16)
-        {
-            return invalid("review_token", "must be at least 16 characters");
         }
         Ok(())
     }
@@ -312,14 +312,21 @@ mod tests {
         }
     }
 
-    fn with_token(token: &str) -> Result<(), ConfigError> {
+    /// Validates default settings with `token` as the ingest token, or as
+    /// the review token when `review` is set.
+    fn with_token(token: &str, review: bool) -> Result<(), ConfigError> {
         let mut settings = Settings::load(None).expect("default settings load");
-        settings.ingest_token = Some(Secret::new(token));
+        let slot = if review {
+            &mut settings.review_token
+        } else {
+            &mut settings.ingest_token
+        };
+        *slot = Some(Secret::new(token));
         settings.validate()
     }
 
     #[test]
-    fn ingest_token_validation() {
+    fn token_validation() {
         let cases = [
             ("a-token-of-24-characters", None),
             ("short-token", Some("must be at least 16 characters")),
@@ -333,13 +340,16 @@ mod tests {
                 Some("must not contain whitespace"),
             ),
         ];
-        for (token, expected) in cases {
-            let result = with_token(token);
-            match expected {
-                None => assert!(result.is_ok(), "{token:?}: {result:?}"),
-                Some(reason) => {
-                    let message = result.expect_err(token).to_string();
-                    assert!(message.contains(reason), "{token:?}: {message}");
+        for (key, review) in [("ingest_token", false), ("review_token", true)] {
+            for (token, expected) in cases {
+                let result = with_token(token, review);
+                match expected {
+                    None => assert!(result.is_ok(), "{key} {token:?}: {result:?}"),
+                    Some(reason) => {
+                        let message = result.expect_err(token).to_string();
+                        assert!(message.contains(reason), "{key} {token:?}: {message}");
+                        assert!(message.contains(key), "{key} {token:?}: {message}");
+                    }
                 }
             }
         }

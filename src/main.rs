@@ -10,7 +10,7 @@ fn main() -> std::process::ExitCode {
     ciss::cli::run()
 }
 
-/// Turns transparent huge pages off for this process. mimalloc asks for
+/// Turns transparent huge pages off for this process. mimalloc requests
 /// them, and after it hands part of one back to the kernel, the next write
 /// there faults in and zeroes a whole 2 MiB page again. Evaluating 220,000
 /// generated people spent about 8% of its CPU time in that zeroing.

@@ -159,7 +159,7 @@ fn transposed(x: &[u8; 8], y: &[u8; 8]) -> bool {
     (0..7).any(|i| x[i] == y[i + 1] && x[i + 1] == y[i] && x[i] != x[i + 1])
 }
 
-/// Whether two mentions carry the same identifier, letter for letter. An
+/// Returns whether two mentions carry the same identifier, letter for letter. An
 /// identifier one typo apart does not count, because the numbers an agency
 /// gives to siblings are often one digit apart. Neither does a phone, which
 /// a household shares.

@@ -260,11 +260,11 @@ fn surname_view(p: &Prepared) -> NameView<'_> {
 /// Level of given names that disagree outright.
 const GIVEN_DIFFERENT: u8 = 7;
 
-/// Whether two mentions' given names name different people: they disagree
-/// outright (not equal, nicknames, a typo apart, an initial, phonetically
-/// equal or similar, either way round), or they are not equal or nicknames
-/// and the mentions give different sexes, as for a brother and sister with
-/// similar names.
+/// Returns whether two mentions' given names name different people. That is
+/// so when they disagree outright: not equal, nicknames, a typo apart, an
+/// initial, phonetically equal or similar, either way round. It is also so
+/// when the names are neither equal nor nicknames and the sexes differ, as
+/// for a brother and sister with similar names.
 pub(crate) fn given_names_differ(a: &Prepared, b: &Prepared, t: &Thresholds) -> bool {
     let level = names(a, b, t).0;
     let sexes_differ = matches!((a.sex, b.sex), (Some(x), Some(y)) if x != y);

@@ -35,7 +35,7 @@ pub struct FalkorTransport {
 impl std::fmt::Debug for FalkorTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FalkorTransport")
-            .field("address", &self.address)
+            .field("address", &super::without_credentials(&self.address))
             .field("graph", &self.graph_name)
             .finish()
     }
@@ -45,7 +45,7 @@ impl FalkorTransport {
     /// Connects to the server at `address` (`HOST:PORT`) and selects `graph`.
     pub async fn connect(address: &str, graph: &str) -> Result<FalkorTransport, StoreError> {
         let open_error = |reason: String| StoreError::Open {
-            location: format!("falkor://{address}/{graph}"),
+            location: super::without_credentials(&format!("falkor://{address}/{graph}")),
             reason,
         };
         let info: FalkorConnectionInfo = format!("falkor://{address}")

@@ -212,7 +212,8 @@ impl CypherStore {
     }
 
     /// Connects to `falkor://HOST:PORT/GRAPH`, `neo4j://HOST:PORT` or
-    /// `bolt://HOST:PORT` and opens the store there.
+    /// `bolt://HOST:PORT` and opens the store there. Errors name the location
+    /// without any user and password written in it.
     pub async fn connect(
         location: &str,
         credentials: Option<&Credentials>,
@@ -225,14 +226,14 @@ impl CypherStore {
             Arc::new(FalkorTransport::connect(address, graph).await?)
         } else if location.starts_with("neo4j://") || location.starts_with("bolt://") {
             let credentials = credentials.ok_or_else(|| StoreError::Open {
-                location: location.to_string(),
+                location: without_credentials(location),
                 reason: "neo4j needs a user and password (CISS_NEO4J_USER, CISS_NEO4J_PASSWORD)"
                     .into(),
             })?;
             Arc::new(Neo4jTransport::connect(location, credentials).await?)
         } else {
             return Err(StoreError::Open {
-                location: location.to_string(),
+                location: without_credentials(location),
                 reason: "expected falkor://, neo4j:// or bolt://".into(),
             });
         };
@@ -1047,9 +1048,47 @@ impl RecordsAround for CypherStore {
     }
 }
 
+/// Returns `location` with the `USER:PASSWORD@` part of its authority left
+/// out, so that errors and logs never show a password.
+pub(crate) fn without_credentials(location: &str) -> String {
+    let (scheme, rest) = match location.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, location),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let rest = match rest[..authority_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{rest}"),
+        None => rest.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::entity_pages;
+    use super::{entity_pages, without_credentials};
+
+    #[test]
+    fn locations_lose_their_credentials() {
+        let cases = [
+            (
+                "falkor://user:pw123@127.0.0.1:1/g",
+                "falkor://127.0.0.1:1/g",
+            ),
+            (
+                "falkor://127.0.0.1:6379/ciss",
+                "falkor://127.0.0.1:6379/ciss",
+            ),
+            ("neo4j://a@b:c@db.example:7687", "neo4j://db.example:7687"),
+            ("bolt://db.example:7687/x@y", "bolt://db.example:7687/x@y"),
+            ("user:pw@127.0.0.1:1/g", "127.0.0.1:1/g"),
+        ];
+        for (location, expected) in cases {
+            assert_eq!(without_credentials(location), expected, "{location}");
+        }
+    }
 
     #[test]
     fn entity_pages_cover_ids_in_spans() {

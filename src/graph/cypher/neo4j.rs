@@ -42,7 +42,7 @@ impl Neo4jTransport {
         credentials: &Credentials,
     ) -> Result<Neo4jTransport, StoreError> {
         let open_error = |reason: String| StoreError::Open {
-            location: uri.to_string(),
+            location: super::without_credentials(uri),
             reason,
         };
         let config = ConfigBuilder::default()
