@@ -485,7 +485,7 @@ fn split_csv<R: Read>(
         .from_reader(RawCopy::new(BufReader::with_capacity(1 << 20, input)));
     let blank = is_blank(reader.byte_headers().map_err(csv_to_io)?);
     if blank {
-        // An empty file holds no records, as an empty JSON Lines file does,
+        // An empty file contains no records, as an empty JSON Lines file does,
         // so it needs no header. A blank line before rows does.
         let mut row = csv::ByteRecord::new();
         if !reader.read_byte_record(&mut row).map_err(csv_to_io)? {

@@ -182,10 +182,10 @@ impl DistinctBuilder {
         let next = self.sources.len() as u32;
         let source = *self.sources.entry(source.to_string()).or_insert(next);
         let base = self.distinct.records.len() as u32;
-        // Each mention's copy key, and the earlier record it copies if any.
-        // Only reads, so it runs on all threads; a mention that copies no
-        // earlier record is matched against the new ones below, in input
-        // order, which gives the record the sequential search would.
+        // Each mention's copy key and the earlier record it copies, if any.
+        // This step only reads, so it runs on all threads. A mention that
+        // copies no earlier record is matched against the new ones below, in
+        // input order, so it gets the record a sequential search would give.
         let found: Vec<(Option<u64>, Option<u32>)> = if self.collapse {
             persons
                 .par_iter()
@@ -276,10 +276,11 @@ impl DistinctBuilder {
     }
 }
 
-/// For each of `persons` that copies no earlier record (`found` holds its
-/// copy key and any earlier record it copies), returns the first mention
-/// before it in `persons` with equal features, if any. The equality tests
-/// run on all threads; only the first mention of each key is found serially.
+/// Returns, for each of `persons` that copies no earlier record, the first
+/// mention before it in `persons` with equal features, if any. `found`
+/// contains each mention's copy key and the earlier record it copies. The
+/// equality tests run on all threads, and only the first mention of each
+/// key is found in order.
 fn first_copies(
     persons: &[PersonFacts],
     found: &[(Option<u64>, Option<u32>)],

@@ -7,7 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::prepared::{PreparedSet, PreparedSetBuilder};
-use super::truth::{Taken, Truth, TruthHit, read_truth};
+use super::truth::{TakenRows, Truth, TruthHit, read_truth};
 use super::{EvaluateError, LabelledSet};
 use crate::graph::Mention;
 use crate::ingest::mapping::{Format, SourceMapping};
@@ -25,11 +25,11 @@ use crate::model::{Party, RecordKey};
 /// parties run at once (see [`load_feed`]).
 pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
     let truth = read_truth(&dir.join("truth.csv"))?;
-    let mut taken = truth.none_taken();
+    let mut taken_rows = truth.none_taken();
     let mut set = LabelledSet::default();
     load_feeds(dir, sources_dir, &truth, &mut |records| {
         for record in records {
-            let (key, parties) = labelled_parties(&truth, &mut taken, record);
+            let (key, parties) = labelled_parties(&truth, &mut taken_rows, record);
             for party in parties {
                 let id = set.mentions.len() as i64 + 1;
                 set.mentions.push(Mention {
@@ -57,7 +57,7 @@ pub fn load_generated_prepared(
     collapse: bool,
 ) -> Result<PreparedSet, EvaluateError> {
     let truth = read_truth(&dir.join("truth.csv"))?;
-    let mut taken = truth.none_taken();
+    let mut taken_rows = truth.none_taken();
     let mut builder = PreparedSetBuilder::new(collapse);
     // Each mention has a truth row, so their number bounds the mentions.
     builder.reserve(truth.rows());
@@ -68,7 +68,7 @@ pub fn load_generated_prepared(
         let mut persons = Vec::with_capacity(records.len());
         let mut mention_id = String::new();
         for record in records {
-            let (key, parties) = labelled_parties(&truth, &mut taken, record);
+            let (key, parties) = labelled_parties(&truth, &mut taken_rows, record);
             for party in parties {
                 mention_id.clear();
                 key.write_mention_id(party.index, &mut mention_id);
@@ -78,7 +78,7 @@ pub fn load_generated_prepared(
         }
         builder.add_persons(&source, &persons);
     })?;
-    drop(taken);
+    drop(taken_rows);
     drop(truth);
     Ok(builder.finish())
 }
@@ -225,11 +225,11 @@ struct LabelledParty {
 /// read once.
 fn labelled_parties(
     truth: &Truth,
-    taken: &mut Taken,
+    taken_rows: &mut TakenRows,
     found: FoundRecord,
 ) -> (LabelledKey, Vec<LabelledParty>) {
     let FoundRecord { key, parties, rows } = found;
-    let mut persons = taken.take(&rows);
+    let mut persons = taken_rows.take(&rows);
     let mut labelled = Vec::new();
     for (index, party) in parties.into_iter().enumerate() {
         let role = party.role.as_str();

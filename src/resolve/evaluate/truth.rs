@@ -46,12 +46,12 @@ struct TruthRow {
     person: u32,
 }
 
-/// Which rows of a [`Truth`] have been taken, one bit a row, kept apart
-/// from the rows so that mapping threads can look rows up while the loader
-/// takes them.
-pub(super) struct Taken(Vec<u64>);
+/// The rows of a [`Truth`] already taken, one bit a row. The bits are kept
+/// apart from the rows so that mapping threads can look rows up while the
+/// loader takes them.
+pub(super) struct TakenRows(Vec<u64>);
 
-impl Taken {
+impl TakenRows {
     /// Takes out the (role, person) numbers of rows that [`Truth::find`]
     /// returned. A record version is read once, so rows already taken are
     /// left out.
@@ -78,14 +78,14 @@ impl Truth {
         self.rows.len()
     }
 
-    /// Returns a record of taken rows with none taken yet.
-    pub(super) fn none_taken(&self) -> Taken {
-        Taken(vec![0; self.rows.len().div_ceil(64)])
+    /// Returns the taken rows of a truth from which nothing is taken yet.
+    pub(super) fn none_taken(&self) -> TakenRows {
+        TakenRows(vec![0; self.rows.len().div_ceil(64)])
     }
 
     /// Returns the rows of one record version, in file order. It only reads,
     /// so mapping threads call it at once; the rows are then taken in input
-    /// order by [`Taken::take`].
+    /// order by [`TakenRows::take`].
     pub(super) fn find(&self, source: &str, record_id: &str, version: u32) -> Vec<TruthHit> {
         let Some(source) = self.sources.find(source) else {
             return Vec::new();
@@ -109,17 +109,17 @@ impl Truth {
     }
 
     /// Takes out the (role, person) numbers of one record version's parties,
-    /// in file order: [`Truth::find`] and [`Taken::take`] in one call.
+    /// in file order: [`Truth::find`] and [`TakenRows::take`] in one call.
     #[cfg(test)]
     fn take(
         &self,
         source: &str,
         record_id: &str,
         version: u32,
-        taken: &mut Taken,
+        taken_rows: &mut TakenRows,
     ) -> Vec<(u32, u32)> {
         let rows = self.find(source, record_id, version);
-        taken.take(&rows)
+        taken_rows.take(&rows)
     }
 
     /// Returns the name of role number `role`.
@@ -286,7 +286,7 @@ mod tests {
             assert_eq!(truth.person_id(n), format!("P-{n}"));
         }
         assert_eq!(truth.person_id(5_000), "P-second-owner");
-        let taken = &mut truth.none_taken();
+        let taken_rows = &mut truth.none_taken();
 
         let persons = |truth: &Truth, found: Vec<(u32, u32)>| -> Vec<String> {
             found
@@ -294,29 +294,29 @@ mod tests {
                 .map(|(_, person)| truth.person_id(person).to_string())
                 .collect()
         };
-        let found = truth.take("dmv", "T7", 1, taken);
+        let found = truth.take("dmv", "T7", 1, taken_rows);
         assert_eq!(persons(&truth, found), ["P-7", "P-second-owner"]);
         assert!(
-            truth.take("dmv", "T7", 1, taken).is_empty(),
+            truth.take("dmv", "T7", 1, taken_rows).is_empty(),
             "a version is taken once"
         );
-        let found = truth.take("dmv", "T7", 2, taken);
+        let found = truth.take("dmv", "T7", 2, taken_rows);
         assert_eq!(persons(&truth, found), ["P-next-version"]);
-        let found = truth.take("rms", "T7", 1, taken);
+        let found = truth.take("rms", "T7", 1, taken_rows);
         assert_eq!(persons(&truth, found), ["P-other-source"]);
         for n in (0..5_000).filter(|n| *n != 7) {
-            let found = truth.take("dmv", &format!("T{n}"), 1, taken);
+            let found = truth.take("dmv", &format!("T{n}"), 1, taken_rows);
             assert_eq!(persons(&truth, found), [format!("P-{n}")], "record T{n}");
         }
-        assert!(truth.take("dmv", "T5000", 1, taken).is_empty());
-        assert!(truth.take("sor", "T1", 1, taken).is_empty());
+        assert!(truth.take("dmv", "T5000", 1, taken_rows).is_empty());
+        assert!(truth.take("sor", "T1", 1, taken_rows).is_empty());
     }
 
     #[test]
     fn take_on_empty_truth_finds_nothing() {
         let truth = truth_of(&[]);
         assert_eq!(truth.rows(), 0);
-        let taken = &mut truth.none_taken();
-        assert!(truth.take("dmv", "T1", 1, taken).is_empty());
+        let taken_rows = &mut truth.none_taken();
+        assert!(truth.take("dmv", "T1", 1, taken_rows).is_empty());
     }
 }
