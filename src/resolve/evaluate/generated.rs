@@ -221,7 +221,7 @@ struct LabelledParty {
 }
 
 /// Returns a record's parties that have a true person, in party order. Each
-/// record version's truth rows are marked in `taken`, since a version is
+/// record version's truth rows are marked in `taken_rows`, since a version is
 /// read once.
 fn labelled_parties(
     truth: &Truth,
