@@ -227,6 +227,25 @@ fn empty_feeds_hold_no_records() {
     }
 }
 
+#[test]
+fn no_resolve_note_only_after_storing() {
+    let workspace = Workspace::new();
+    let empty = workspace.path("empty.jsonl");
+    std::fs::write(&empty, "").expect("write");
+    let generated = workspace.run(&["generate", "--people", "20", "--out", "feeds"]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let feed = workspace.path("feeds/rms.jsonl").display().to_string();
+    let note = "records are stored but not resolved";
+    // Each case: the file ingested, and whether the note is printed.
+    let cases = [(empty.display().to_string(), false), (feed, true)];
+    for (file, printed) in cases {
+        let output = workspace.run(&["ingest", "--source", "rms", "--no-resolve", &file]);
+        let report = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(output.status.success(), "{file}: {report}");
+        assert_eq!(report.contains(note), printed, "{file}: {report}");
+    }
+}
+
 #[tokio::test]
 async fn ingest_resolves_files_stored_before_a_read_error() {
     let workspace = Workspace::new();

@@ -1516,3 +1516,50 @@ fn map_parties_reads_the_parties_map_record_reads() {
     assert_eq!(failure.record_id.as_deref(), Some("M3"));
     assert_eq!(failure.errors[0].field, "DOB");
 }
+
+#[test]
+fn name_errors_name_the_column_at_fault() {
+    use ciss::ingest::map_record;
+    let mapping = SourceMapping::from_toml(
+        r#"
+name = "people"
+agency = "Test Records"
+format = "jsonl"
+
+[record]
+id = { path = "ID", required = true }
+kind = { value = "arrest" }
+
+[[parties]]
+role = { value = "subject" }
+required = true
+surname = { path = "LNAME", required = true }
+given = "FNAME"
+suffix = "SFX"
+"#,
+        Path::new("people.toml"),
+    )
+    .expect("mapping");
+    // Each case: the given name, surname and suffix cells, then the column
+    // the error must name.
+    let cases = [
+        ("   ", "HOLLOWAY", "", "FNAME"),
+        ("MARGARET", "HOLLOWAY", "XIV", "SFX"),
+        ("MARGARET", "---", "", "LNAME"),
+    ];
+    for (given, surname, suffix, column) in cases {
+        let fields = ciss::ingest::InputFields::Json(serde_json::json!({
+            "ID": "N1", "FNAME": given, "LNAME": surname, "SFX": suffix,
+        }));
+        let failure = map_record(&mapping, &fields).expect_err("invalid name");
+        assert_eq!(
+            failure.errors.len(),
+            1,
+            "{given:?} {surname:?}: {failure:?}"
+        );
+        assert_eq!(
+            failure.errors[0].field, column,
+            "{given:?} {surname:?} {suffix:?}"
+        );
+    }
+}

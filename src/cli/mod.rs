@@ -332,12 +332,14 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
         store.begin_bulk_load().await?;
     }
     let mut quarantined = 0;
+    let mut inserted = 0;
     let mut failure = None;
     for (mapping, file) in &inputs {
         match ingest_file(store.as_ref(), mapping, file, &options).await {
             Ok(report) => {
                 print_ingest(file, &report);
                 quarantined += report.quarantined;
+                inserted += report.inserted;
             }
             Err(err) => {
                 failure = Some(err);
@@ -352,7 +354,10 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
     // Records stored before a failure are resolved too, so no query is
     // served from records that resolution never saw.
     if args.no_resolve {
-        outln!("records are stored but not resolved; run `ciss resolve` before serving");
+        // A failed file may have stored batches before it failed.
+        if inserted > 0 || failure.is_some() {
+            outln!("records are stored but not resolved; run `ciss resolve` before serving");
+        }
     } else {
         let report = resolve_store(store.as_ref(), &default_resolver())
             .await

@@ -282,14 +282,16 @@ impl FieldReader<'_> {
         if self.errors.len() > errors_before || (given.is_none() && surname.is_none()) {
             return None;
         }
-        let name_spec = spec.surname.as_ref().or(spec.given.as_ref());
         PersonName::from_parts(
             given.as_deref(),
             middle.as_deref(),
             surname.as_deref(),
             suffix.as_deref(),
         )
-        .map_err(|err| self.fail_at(name_spec, "name", err.to_string()))
+        .map_err(|err| {
+            let field = name_part_field(spec, &err);
+            self.fail_at(field, "name", err.to_string())
+        })
         .ok()
     }
 
@@ -609,6 +611,23 @@ impl FieldReader<'_> {
             self.errors.push(error);
         }
     }
+}
+
+/// Returns the column of the name part that `err` is about, so that an
+/// empty given name is reported against the given-name column. Errors about
+/// the name as a whole name the surname column, or the given-name column
+/// when the mapping has no surname.
+fn name_part_field<'a>(spec: &'a PartyMapping, err: &NormalizeError) -> Option<&'a FieldSpec> {
+    let what = match err {
+        NormalizeError::Empty { what } | NormalizeError::Invalid { what, .. } => *what,
+    };
+    let part = match what {
+        "given name" => spec.given.as_ref(),
+        "middle name" => spec.middle.as_ref(),
+        "suffix" => spec.suffix.as_ref(),
+        _ => None,
+    };
+    part.or(spec.surname.as_ref()).or(spec.given.as_ref())
 }
 
 fn lookup_code<'a>(

@@ -133,7 +133,8 @@ impl Truth {
     }
 }
 
-/// Reads `truth.csv` line by line; lines with fewer than five fields are skipped.
+/// Reads `truth.csv` line by line. Blank lines are skipped; a line with
+/// fewer than five fields, or with a version that is not a number, is an error.
 pub(super) fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
     let started = Instant::now();
     let read_error = |source| EvaluateError::Read {
@@ -153,10 +154,17 @@ pub(super) fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
     };
 
     let mut line = String::new();
-    let mut header = true;
+    let mut number = 0u64;
     while reader.read_line(&mut line).map_err(read_error)? > 0 {
-        if !std::mem::take(&mut header) {
-            add_row(&mut truth, line.trim_end_matches(['\n', '\r']));
+        number += 1;
+        let text = line.trim_end_matches(['\n', '\r']);
+        // The first line is the header.
+        if number > 1 && !text.trim().is_empty() {
+            add_row(&mut truth, text).map_err(|reason| EvaluateError::Unreadable {
+                path: path.to_path_buf(),
+                line: number,
+                reason,
+            })?;
         }
         line.clear();
     }
@@ -173,7 +181,9 @@ pub(super) fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
     Ok(truth)
 }
 
-fn add_row(truth: &mut Truth, line: &str) {
+/// Adds one row; a row with fewer than five fields or a version that is not
+/// a number is an error, which names the problem.
+fn add_row(truth: &mut Truth, line: &str) -> Result<(), String> {
     let mut fields = line.split(',');
     let (Some(source), Some(record_id), Some(version), Some(role), Some(person)) = (
         fields.next(),
@@ -182,10 +192,15 @@ fn add_row(truth: &mut Truth, line: &str) {
         fields.next(),
         fields.next(),
     ) else {
-        return;
+        return Err(format!(
+            "expected source, record_id, version, role and person_id, found {} fields",
+            line.split(',').count()
+        ));
     };
+    let version: u32 = version
+        .parse()
+        .map_err(|_| format!("version: invalid number {version:?}"))?;
     let source = truth.sources.number(source);
-    let version = version.parse().unwrap_or(1);
     let id_start = truth.record_ids.len();
     truth.record_ids.push_str(record_id);
     truth.rows.push(TruthRow {
@@ -197,6 +212,7 @@ fn add_row(truth: &mut Truth, line: &str) {
         role: truth.roles.number(role),
         person: truth.persons.number(person),
     });
+    Ok(())
 }
 
 /// Fills in [`Truth::bucket_starts`] for rows already sorted by hash, with
@@ -310,6 +326,42 @@ mod tests {
         }
         assert!(truth.take("dmv", "T5000", 1, taken_rows).is_empty());
         assert!(truth.take("sor", "T1", 1, taken_rows).is_empty());
+    }
+
+    #[test]
+    fn malformed_rows_are_errors_with_their_line() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("truth.csv");
+        // Each case: the second row, and text of the error.
+        let cases = [
+            (
+                "garbage,,",
+                "line 3: expected source, record_id, version, role and person_id, found 3 fields",
+            ),
+            (
+                "dmv,T1,one,owner,P-1",
+                "line 3: version: invalid number \"one\"",
+            ),
+        ];
+        for (row, expected) in cases {
+            let text =
+                format!("source,record_id,version,role,person_id\ndmv,T0,1,owner,P-0\n{row}\n");
+            std::fs::write(&path, text).expect("write truth.csv");
+            let message = match read_truth(&path) {
+                Ok(_) => panic!("{row:?} was read"),
+                Err(err) => err.to_string(),
+            };
+            assert!(message.contains(expected), "{row:?}: {message}");
+        }
+        std::fs::write(
+            &path,
+            "source,record_id,version,role,person_id\n\ndmv,T0,1,owner,P-0\n",
+        )
+        .expect("write truth.csv");
+        assert_eq!(
+            read_truth(&path).expect("blank lines are skipped").rows(),
+            1
+        );
     }
 
     #[test]
