@@ -64,12 +64,30 @@ impl SqliteStore {
             std::fs::create_dir_all(parent).map_err(|err| open_error(err.to_string()))?;
         }
         let mut writer = Connection::open(path)?;
-        let prepared = configure(&writer).and_then(|()| {
-            migrate(&mut writer).map_err(|err| match err {
-                MigrateError::Sqlite(err) => StoreError::Sqlite(err),
-                other => open_error(other.to_string()),
+        let mut prepare = || {
+            configure(&writer).and_then(|()| {
+                migrate(&mut writer).map_err(|err| match err {
+                    MigrateError::Sqlite(err) => StoreError::Sqlite(err),
+                    other => open_error(other.to_string()),
+                })
             })
-        });
+        };
+        // Processes that open a new store at once can deadlock on its first
+        // locks (switching to WAL needs an exclusive one), and SQLite then
+        // answers one of them "busy" at once instead of waiting, so that
+        // one tries again.
+        let mut prepared = prepare();
+        for _ in 0..OPEN_BUSY_RETRIES {
+            match &prepared {
+                Err(StoreError::Sqlite(err))
+                    if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    prepared = prepare();
+                }
+                _ => break,
+            }
+        }
         // The first statements read the file, so they are where a file that
         // is not a SQLite database shows.
         prepared.map_err(|err| match err {
@@ -186,6 +204,10 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     Ok(())
 }
+
+/// Times opening a store tries again after SQLite reports it busy without
+/// waiting, 20 ms apart.
+const OPEN_BUSY_RETRIES: usize = 50;
 
 /// The writer's page cache: 256 MiB, given in KiB as `cache_size` takes a
 /// negative number.
