@@ -73,9 +73,8 @@ impl SqliteStore {
             })
         };
         // Processes that open a new store at once can deadlock on its first
-        // locks (switching to WAL needs an exclusive one), and SQLite then
-        // answers one of them "busy" at once instead of waiting, so that
-        // one tries again.
+        // locks (switching to WAL needs an exclusive one). SQLite then fails
+        // one of them as busy at once instead of waiting, so it tries again.
         let mut prepared = prepare();
         for _ in 0..OPEN_BUSY_RETRIES {
             match &prepared {
@@ -205,8 +204,8 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Times opening a store tries again after SQLite reports it busy without
-/// waiting, 20 ms apart.
+/// The number of retries, 20 ms apart, when opening a store fails as busy
+/// without waiting.
 const OPEN_BUSY_RETRIES: usize = 50;
 
 /// The writer's page cache: 256 MiB, given in KiB as `cache_size` takes a
