@@ -312,7 +312,10 @@ impl GraphStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let assignment = assignment.to_vec();
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            // Immediate, so the write lock is awaited at the start: a deferred
+            // transaction that has read fails at once as busy if another
+            // connection committed since.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             {
                 let mut update = tx.prepare_cached(
                     "UPDATE mentions SET entity = ?2 WHERE id = ?1 AND entity IS NOT ?2",
@@ -586,7 +589,10 @@ impl GraphStore for SqliteStore {
     async fn refresh_review_queue(&self, pairs: &[QueuedPair]) -> Result<(), StoreError> {
         let pairs = pairs.to_vec();
         self.write(move |conn| {
-            let tx = conn.transaction()?;
+            // Immediate, so the write lock is awaited at the start: a deferred
+            // transaction that has read fails at once as busy if another
+            // connection committed since.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(
                 "CREATE TEMP TABLE IF NOT EXISTS review_fresh AS SELECT * FROM review_queue WHERE 0; \
                  DELETE FROM review_fresh;",
@@ -1058,5 +1064,36 @@ mod tests {
         assert_eq!(held, Some(2));
         store.end_bulk_load().await.expect("bulk load ends");
         assert!(store.inner.bulk_keys().expect("lock").is_none());
+    }
+
+    /// Two stores on one file, as two processes would be: one stores
+    /// batches while the other rewrites the review queue and assigns
+    /// entities. A transaction that reads before it writes would fail at
+    /// once as busy when the other store committed in between.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queue_and_entity_writes_wait_for_other_writers() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ciss.db");
+        let ingesting = SqliteStore::open(&path).expect("opens");
+        let resolving = SqliteStore::open(&path).expect("opens again");
+        let writer = tokio::spawn(async move {
+            for n in 0..300 {
+                ingesting
+                    .apply_batch(batch(&format!("r{n}")))
+                    .await
+                    .expect("batch stored");
+            }
+        });
+        for _ in 0..300 {
+            resolving
+                .refresh_review_queue(&[])
+                .await
+                .expect("review queue rewritten while another store writes");
+            resolving
+                .assign_entities(&[(1, 1)])
+                .await
+                .expect("entities assigned while another store writes");
+        }
+        writer.await.expect("writer task");
     }
 }
