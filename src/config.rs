@@ -131,7 +131,8 @@ fn check_toml_syntax(file: &Path) -> Result<(), ConfigError> {
 }
 
 /// Rejects an `allowed_hosts` entry that no `Host` header can match: an
-/// empty one, or one with a port, a scheme, a path or whitespace.
+/// empty one, or one with a port, a scheme, a path, whitespace, a wildcard
+/// or an empty label.
 fn check_allowed_host(host: &str) -> Result<(), ConfigError> {
     let invalid = |reason: &str| {
         Err(ConfigError::Invalid(format!(
@@ -149,6 +150,21 @@ fn check_allowed_host(host: &str) -> Result<(), ConfigError> {
     if host.contains(':') && !is_ipv6 {
         return invalid("has a port or is not a valid IPv6 address: give the host without a port");
     }
+    if is_ipv6 {
+        return Ok(());
+    }
+    if let Some(c) = host
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || *c == '-' || *c == '.'))
+    {
+        let reason = format!(
+            "contains {c:?}, which no host name has (there are no wildcards: list each host)"
+        );
+        return invalid(&reason);
+    }
+    if host.starts_with('.') || host.contains("..") {
+        return invalid("has an empty label: a host name has no leading or double dot");
+    }
     Ok(())
 }
 
@@ -162,8 +178,17 @@ impl Settings {
     /// from `environment` instead of the process environment.
     fn load_with_environment(
         file: Option<&Path>,
-        environment: config::Map<String, String>,
+        mut environment: config::Map<String, String>,
     ) -> Result<Settings, ConfigError> {
+        // `a.example, b.example` is a natural way to write the list, and no
+        // host has spaces, so spaces around its commas are dropped.
+        if let Some(hosts) = environment.get_mut("CISS_ALLOWED_HOSTS") {
+            *hosts = hosts
+                .split(',')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(",");
+        }
         let defaults = SummaryRules::default();
         let mut builder = config::Config::builder()
             .set_default("store", "sqlite:ciss.db")?
@@ -366,6 +391,10 @@ mod tests {
             ("ciss.example.org:8080", Some("has a port")),
             ("http://ciss.example.org", Some("remove the scheme")),
             ("ciss.example.org ", Some("whitespace")),
+            ("*", Some("contains '*'")),
+            ("*.example.org", Some("there are no wildcards")),
+            (".", Some("empty label")),
+            ("ciss..example.org", Some("empty label")),
         ];
         for (host, expected) in cases {
             let result = check_allowed_host(host);
@@ -384,7 +413,7 @@ mod tests {
     fn allowed_hosts_from_environment_list() {
         let environment = config::Map::from([(
             "CISS_ALLOWED_HOSTS".to_string(),
-            "ciss.example.org,192.0.2.7".to_string(),
+            "ciss.example.org, 192.0.2.7".to_string(),
         )]);
         let settings = Settings::load_with_environment(None, environment).expect("settings load");
         assert_eq!(settings.allowed_hosts, ["ciss.example.org", "192.0.2.7"]);
