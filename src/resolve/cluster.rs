@@ -159,10 +159,10 @@ fn transposed(x: &[u8; 8], y: &[u8; 8]) -> bool {
     (0..7).any(|i| x[i] == y[i + 1] && x[i + 1] == y[i] && x[i] != x[i + 1])
 }
 
-/// Returns whether two mentions carry the same identifier, letter for letter. An
-/// identifier one typo apart does not count, because the numbers an agency
-/// gives to siblings are often one digit apart. Neither does a phone, which
-/// a household shares.
+/// Returns whether two mentions carry the same identifier, letter for
+/// letter. An identifier one typo apart does not count, because an agency
+/// may number siblings' records one digit apart. Neither does a phone,
+/// which a household shares.
 fn ids_shared(a: &Prepared, b: &Prepared) -> bool {
     let same = |x: &str, y: &str| !x.is_empty() && x == y;
     a.ids.iter().zip(b.ids.iter()).any(|(x, y)| same(x, y))
@@ -280,20 +280,20 @@ impl Sets {
     /// with a member of the other.
     fn first_conflict(&self, ra: u32, rb: u32, ctx: &Context<'_>) -> Option<Conflict> {
         let mut soft = None;
-        let mut ids_shared = false;
+        let mut shares_id = false;
         for x in &self.members[ra as usize] {
             for y in &self.members[rb as usize] {
                 let (a, b) = (&ctx.records[*x as usize], &ctx.records[*y as usize]);
                 if let Some(found) = hard_conflict(a, b, ctx.rules) {
                     return Some(found);
                 }
-                ids_shared |= self::ids_shared(a, b);
-                if soft.is_none() && !ids_shared {
+                shares_id |= ids_shared(a, b);
+                if soft.is_none() && !shares_id {
                     soft = soft_conflict(a, b, ctx.rules, ctx.thresholds);
                 }
             }
         }
-        soft.filter(|_| !ids_shared)
+        soft.filter(|_| !shares_id)
     }
 
     /// Whether joining the clusters rooted at `ra` and `rb` would put a pair a

@@ -35,7 +35,7 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
                 set.mentions.push(Mention {
                     id,
                     source: key.source.clone(),
-                    record_id: key.mention_id(party.index),
+                    record_id: mention_id(&key, party.index),
                     role: party.party.role,
                     person: party.party.person,
                 });
@@ -71,7 +71,7 @@ pub fn load_generated_prepared(
             let (key, parties) = labelled_parties(&truth, &mut taken_rows, record);
             for party in parties {
                 mention_id.clear();
-                key.write_mention_id(party.index, &mut mention_id);
+                write_mention_id(&key, party.index, &mut mention_id);
                 builder.push_mention(&mention_id, party.person);
                 persons.push(party.party.person);
             }
@@ -183,34 +183,26 @@ fn load_feed(
     }
 }
 
-/// The source, id and version of a mapped record.
-struct LabelledKey {
-    source: String,
-    record_id: String,
-    version: u32,
+/// Returns the id of the party at `index` of the record `key` names, as
+/// `pairs.csv` and `clusters.csv` name it.
+fn mention_id(key: &RecordKey, index: usize) -> String {
+    let mut id = String::new();
+    write_mention_id(key, index, &mut id);
+    id
 }
 
-impl LabelledKey {
-    /// Returns the id of the party at `index`, as `pairs.csv` and `clusters.csv` name it.
-    fn mention_id(&self, index: usize) -> String {
-        let mut id = String::new();
-        self.write_mention_id(index, &mut id);
-        id
-    }
-
-    /// Appends the id [`LabelledKey::mention_id`] returns to `out`. It runs
-    /// once per mention, so it copies the parts where `format!` would parse
-    /// a template and allocate.
-    fn write_mention_id(&self, index: usize, out: &mut String) {
-        let mut number = itoa::Buffer::new();
-        out.push_str(&self.source);
-        out.push('/');
-        out.push_str(&self.record_id);
-        out.push_str("/v");
-        out.push_str(number.format(self.version));
-        out.push_str("/p");
-        out.push_str(number.format(index));
-    }
+/// Appends the id [`mention_id`] returns to `out`. It runs once per mention,
+/// so it copies the parts where `format!` would parse a template and
+/// allocate.
+fn write_mention_id(key: &RecordKey, index: usize, out: &mut String) {
+    let mut number = itoa::Buffer::new();
+    out.push_str(&key.source);
+    out.push('/');
+    out.push_str(&key.record_id);
+    out.push_str("/v");
+    out.push_str(number.format(key.version));
+    out.push_str("/p");
+    out.push_str(number.format(index));
 }
 
 /// A party that has a true person, with its position in the record.
@@ -227,7 +219,7 @@ fn labelled_parties(
     truth: &Truth,
     taken_rows: &mut TakenRows,
     found: FoundRecord,
-) -> (LabelledKey, Vec<LabelledParty>) {
+) -> (RecordKey, Vec<LabelledParty>) {
     let FoundRecord { key, parties, rows } = found;
     let mut persons = taken_rows.take(&rows);
     let mut labelled = Vec::new();
@@ -246,11 +238,6 @@ fn labelled_parties(
             person,
         });
     }
-    let key = LabelledKey {
-        source: key.source,
-        record_id: key.record_id,
-        version: key.version,
-    };
     (key, labelled)
 }
 
@@ -260,15 +247,15 @@ mod tests {
 
     #[test]
     fn mention_id_names_source_record_version_and_party() {
-        let key = LabelledKey {
+        let key = RecordKey {
             source: "dmv".to_string(),
             record_id: "T0000000042".to_string(),
             version: 12,
         };
-        assert_eq!(key.mention_id(0), "dmv/T0000000042/v12/p0");
-        assert_eq!(key.mention_id(1), "dmv/T0000000042/v12/p1");
+        assert_eq!(mention_id(&key, 0), "dmv/T0000000042/v12/p0");
+        assert_eq!(mention_id(&key, 1), "dmv/T0000000042/v12/p1");
         let mut out = "kept,".to_string();
-        key.write_mention_id(3, &mut out);
+        write_mention_id(&key, 3, &mut out);
         assert_eq!(out, "kept,dmv/T0000000042/v12/p3");
     }
 }
