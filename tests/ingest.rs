@@ -177,6 +177,41 @@ async fn bad_records_are_quarantined_with_precise_errors() {
 }
 
 #[tokio::test]
+async fn stored_records_give_back_their_source_text() {
+    let fixture = fixture(&mixed_feed());
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    // Two records per batch, so the texts are packed in several batches.
+    let options = IngestOptions {
+        batch_size: 2,
+        ..IngestOptions::default()
+    };
+    ingest_file(fixture.store.as_ref(), &mapping, &fixture.feed, &options)
+        .await
+        .expect("ingest runs");
+    let text = |id: &'static str| {
+        let store = Arc::clone(&fixture.store);
+        async move { store.source_text("regs", id, 1).await.expect("text reads") }
+    };
+    // A CSV record's text is the object of its non-empty columns.
+    let r2 = text("R2").await.expect("R2 is stored");
+    assert_eq!(
+        r2,
+        format!(
+            r#"{{"REG_ID":"R2","REV":"1","ISSUED":"02/01/2026","EXPIRES":"02/01/2027","STATUS":"A","OWNER":"PRZYBYLSKI, TOMASZ","DOB":"11/30/1988","LICENCE":"223456789","PLATE":"CT-77","VIN":"{}","MAKE":"FORD"}}"#,
+            vin(3)
+        )
+    );
+    for id in ["R1", "R7"] {
+        let text = text(id).await.unwrap_or_else(|| panic!("{id} is stored"));
+        assert!(
+            text.contains(&format!(r#""REG_ID":"{id}""#)),
+            "{id}: {text}"
+        );
+    }
+    assert_eq!(text("R3").await, None, "a quarantined record is not stored");
+}
+
+#[tokio::test]
 async fn reingesting_the_same_file_changes_nothing() {
     let fixture = fixture(&mixed_feed());
     ingest(&fixture).await;

@@ -11,6 +11,7 @@ pub mod cypher;
 mod review;
 mod schema;
 mod sqlite;
+pub mod texts;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -215,6 +216,18 @@ pub struct Batch {
     /// Quarantine entries this batch replays; they are marked replayed once the
     /// batch commits.
     pub replayed: Vec<i64>,
+    /// The raw texts of `records`, in order, packed ahead of time for a store
+    /// that keeps them packed ([`GraphStore::packs_texts`]). Such a store
+    /// packs them itself when this is `None`.
+    pub texts: Option<texts::PackedTexts>,
+}
+
+impl Batch {
+    /// Packs the raw texts of the batch's records into `texts`.
+    pub fn pack_texts(&mut self) -> Result<(), texts::TextsError> {
+        self.texts = Some(texts::pack(self.records.iter().map(|r| r.raw.as_str()))?);
+        Ok(())
+    }
 }
 
 /// Counts of what storing a batch changed, with the conflicts the store found.
@@ -401,6 +414,21 @@ pub trait GraphStore: Send + Sync {
     async fn end_bulk_load(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Whether the store keeps record texts packed per batch, so producers
+    /// should fill [`Batch::texts`] on their own threads.
+    fn packs_texts(&self) -> bool {
+        false
+    }
+
+    /// Returns the text the source sent for one stored record version, or
+    /// `None` when that version is not stored.
+    async fn source_text(
+        &self,
+        source: &str,
+        record_id: &str,
+        version: u32,
+    ) -> Result<Option<String>, StoreError>;
 
     /// Returns every person mention of every stored record version.
     async fn mentions(&self) -> Result<Vec<Mention>, StoreError>;

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// Schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 6;
+pub(crate) const SCHEMA_VERSION: i64 = 7;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE sources (
@@ -193,6 +193,18 @@ CREATE INDEX vehicles_plate ON vehicles (plate_number, plate_state);
 CREATE INDEX vehicles_vin ON vehicles (vin) WHERE vin IS NOT NULL;
 "#;
 
+/// Version 7: the raw texts of a batch's records are kept once per batch,
+/// packed and compressed ([`crate::graph::texts`]), and a record row written
+/// from then on keeps the position of its text there in `text_index` and an
+/// empty `raw`. Rows written before keep their text in `raw`.
+const SCHEMA_V7: &str = r#"
+CREATE TABLE batch_texts (
+    batch INTEGER PRIMARY KEY REFERENCES batches(id),
+    texts BLOB NOT NULL
+);
+ALTER TABLE records ADD COLUMN text_index INTEGER;
+"#;
+
 /// The secondary indexes of the current schema, as name and indexed part.
 /// A bulk load drops most of them and builds them again at its end, because
 /// one sort per index is far cheaper than keeping an index with keys in random
@@ -292,7 +304,8 @@ pub(crate) fn drop_indexes(conn: &Connection) -> Result<(), rusqlite::Error> {
 /// and resolution columns: existing entries get no version, so any later
 /// accepted copy of their record resolves them. Version 5 moves mention
 /// address keys into the mentions table. Version 6 rebuilds the vehicles
-/// table and the entity index and moves name keys into mentions.
+/// table and the entity index and moves name keys into mentions. Version 7
+/// keeps record texts packed per batch.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let version = |conn: &Connection| -> Result<i64, rusqlite::Error> {
         conn.query_row("PRAGMA user_version", [], |row| row.get(0))
@@ -307,17 +320,18 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     match version(&tx)? {
         0 => tx.execute_batch(&format!(
             "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} {SCHEMA_V6} \
-             PRAGMA user_version = {SCHEMA_VERSION};"
+             {SCHEMA_V7} PRAGMA user_version = {SCHEMA_VERSION};"
         ))?,
         found @ 1..SCHEMA_VERSION => {
             if found < 2 {
                 upgrade_to_v2(&tx)?;
             }
-            let steps: [(i64, &str); 4] = [
+            let steps: [(i64, &str); 5] = [
                 (3, SCHEMA_V3),
                 (4, SCHEMA_V4),
                 (5, SCHEMA_V5),
                 (6, SCHEMA_V6),
+                (7, SCHEMA_V7),
             ];
             for (to, sql) in steps {
                 if found < to {

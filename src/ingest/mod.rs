@@ -180,11 +180,18 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
     // Names the input in read errors, such as `http` for a request body.
     let input_name = PathBuf::from(file.as_deref().unwrap_or("input"));
     let batch_size = options.batch_size.max(1);
+    // Packing the texts here keeps that work off the store's writer.
+    let pack_texts = store.packs_texts();
     let reader = std::thread::spawn(move || {
         let mut chunk = Vec::with_capacity(batch_size);
         let send = |chunk: &mut Vec<PendingRecord>| {
             let first_line = chunk.first().map_or(0, PendingRecord::line);
-            let batch = build_batch(&reader_mapping, file.as_deref(), std::mem::take(chunk));
+            let mut batch = build_batch(&reader_mapping, file.as_deref(), std::mem::take(chunk));
+            // A batch whose texts cannot be packed goes on unpacked, and
+            // the store reports the reason when it packs them again.
+            if pack_texts && batch.pack_texts().is_err() {
+                batch.texts = None;
+            }
             // A closed channel means the writer stopped on an error; stop reading.
             sender.blocking_send((first_line, batch)).is_ok()
         };

@@ -197,6 +197,40 @@ pub(crate) async fn check_supersede(store: Arc<dyn GraphStore>) -> Result<()> {
     Ok(())
 }
 
+/// Checks that every stored version gives back the text its source sent,
+/// whether the producer packed the batch's texts or left that to the store,
+/// and that a re-send or a rejected record changes none of them.
+pub(crate) async fn check_source_text(store: Arc<dyn GraphStore>) -> Result<()> {
+    let mut packed = fixtures::justice_batch();
+    if store.packs_texts() {
+        packed.pack_texts()?;
+    }
+    store.apply_batch(Arc::new(packed)).await?;
+    store.apply_batch(Arc::new(fixtures::dmv_batch())).await?;
+    store.apply_batch(Arc::new(fixtures::dmv_batch())).await?;
+    store
+        .apply_batch(Arc::new(fixtures::renewal_batch()))
+        .await?;
+    let cases = [
+        ("police", "ARR-1", 1, Some("ARR-1|1|0")),
+        ("police", "PRB-1", 1, Some("PRB-1|1|3")),
+        ("dmv", "REG-100", 1, Some("REG-100|1|0")),
+        ("dmv", "REG-200", 1, Some("REG-200|1|1")),
+        ("dmv", "REG-100", 2, Some("REG-100|2|0")),
+        ("dmv", "REG-100", 3, None),
+        ("dmv", "REG-300", 1, None),
+        ("police", "REG-100", 1, None),
+    ];
+    for (source, record_id, version, expected) in cases {
+        let text = store.source_text(source, record_id, version).await?;
+        ensure!(
+            text.as_deref() == expected,
+            "{source} {record_id} v{version}: {text:?}, expected {expected:?}"
+        );
+    }
+    Ok(())
+}
+
 pub(crate) async fn check_idempotent_resend(store: Arc<dyn GraphStore>) -> Result<()> {
     store
         .apply_batch(Arc::new(fixtures::justice_batch()))

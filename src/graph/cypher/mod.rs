@@ -870,6 +870,17 @@ impl GraphStore for CypherStore {
         Ok(found.into_iter().next())
     }
 
+    async fn source_text(
+        &self,
+        source: &str,
+        record_id: &str,
+        version: u32,
+    ) -> Result<Option<String>, StoreError> {
+        let key = json!([source, record_id, version]).to_string();
+        let rows = self.read(cypher!("source_text").param("key", key)).await?;
+        rows.first().map(|row| text(row, "raw")).transpose()
+    }
+
     async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
         self.mention_parties_from(0).await
     }

@@ -529,6 +529,32 @@ impl GraphStore for SqliteStore {
         .await
     }
 
+    fn packs_texts(&self) -> bool {
+        true
+    }
+
+    async fn source_text(
+        &self,
+        source: &str,
+        record_id: &str,
+        version: u32,
+    ) -> Result<Option<String>, StoreError> {
+        let (source, record_id) = (source.to_string(), record_id.to_string());
+        self.read(move |conn| {
+            let id: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT id FROM records WHERE source = ?1 AND record_id = ?2 AND version = ?3",
+                )?
+                .query_row(params![source, record_id, version], |row| row.get(0))
+                .optional()?;
+            match id {
+                Some(id) => write::source_text(conn, id),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
     async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(

@@ -6,6 +6,8 @@
 //! once per batch rather than looked up in the connection's cache per row.
 //! During a bulk load, [`KnownKeys`] remembers which records the store holds,
 //! so a record that is certainly new skips the lookup of its current version.
+//! The records' raw texts go into one packed row per batch (`batch_texts`),
+//! and each record row keeps the position of its text there.
 
 use std::hash::{Hash, Hasher};
 
@@ -13,7 +15,7 @@ use rusqlite::{CachedStatement, Connection, OptionalExtension, Transaction, para
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use super::load_record;
-use crate::graph::{Batch, BatchOutcome, IncomingRecord, QuarantineEntry, StoreError};
+use crate::graph::{Batch, BatchOutcome, IncomingRecord, QuarantineEntry, StoreError, texts};
 use crate::model::CanonicalRecord;
 
 /// Hashes of the `(source, record_id)` keys of every stored record, kept by
@@ -95,6 +97,7 @@ pub(super) fn write_batch(
         params![batch.source, batch.file, (batch.records.len() + batch.quarantined.len()) as i64, batch.quarantined.len() as i64],
     )?;
     let batch_id = tx.last_insert_rowid();
+    store_texts(tx, batch_id, batch)?;
 
     let mut outcome = BatchOutcome {
         batch_id,
@@ -110,12 +113,12 @@ pub(super) fn write_batch(
     let mut writer = RecordWriter::new(tx, batch_id, batch.file.as_deref())?;
     // The highest accepted version of each record id in the batch.
     let mut accepted: FxHashMap<&str, u32> = FxHashMap::default();
-    for incoming in &batch.records {
+    for (text_index, incoming) in batch.records.iter().enumerate() {
         let key = &incoming.record.key;
         let maybe_stored = known
             .as_deref()
             .is_none_or(|keys| keys.may_contain(&key.source, &key.record_id));
-        if writer.write(incoming, maybe_stored, &mut outcome)? {
+        if writer.write(incoming, text_index, maybe_stored, &mut outcome)? {
             let highest = accepted
                 .entry(key.record_id.as_str())
                 .or_insert(key.version);
@@ -153,6 +156,58 @@ pub(super) fn write_batch(
     Ok(outcome)
 }
 
+/// Stores the raw texts of the batch's records as one packed row, packing
+/// them here unless the producer did. Position `n` holds the text of
+/// `batch.records[n]`.
+fn store_texts(tx: &Transaction<'_>, batch_id: i64, batch: &Batch) -> Result<(), StoreError> {
+    let corrupt = |err: crate::graph::texts::TextsError| StoreError::Corrupt {
+        id: batch_id,
+        reason: err.to_string(),
+    };
+    if batch.records.is_empty() {
+        return Ok(());
+    }
+    let packed_here;
+    let packed = match &batch.texts {
+        Some(packed) if packed.count == batch.records.len() => packed,
+        _ => {
+            packed_here =
+                texts::pack(batch.records.iter().map(|r| r.raw.as_str())).map_err(corrupt)?;
+            &packed_here
+        }
+    };
+    tx.prepare_cached("INSERT INTO batch_texts (batch, texts) VALUES (?1, ?2)")?
+        .execute(params![batch_id, packed.bytes])?;
+    Ok(())
+}
+
+/// Returns the raw text of the record stored as row `id`, from its batch's
+/// packed texts or, for rows written before texts were packed, from its own
+/// row. `None` when there is no such row.
+pub(super) fn source_text(conn: &Connection, id: i64) -> Result<Option<String>, StoreError> {
+    let row: Option<(String, Option<i64>, i64)> = conn
+        .prepare_cached("SELECT raw, text_index, batch_id FROM records WHERE id = ?1")?
+        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+    let Some((raw, text_index, batch_id)) = row else {
+        return Ok(None);
+    };
+    let Some(text_index) = text_index else {
+        return Ok(Some(raw));
+    };
+    let corrupt = |reason: String| StoreError::Corrupt { id, reason };
+    let packed: Vec<u8> = conn
+        .prepare_cached("SELECT texts FROM batch_texts WHERE batch = ?1")?
+        .query_row([batch_id], |row| row.get(0))
+        .optional()?
+        .ok_or_else(|| corrupt(format!("batch {batch_id} has no packed texts")))?;
+    let index = usize::try_from(text_index)
+        .map_err(|_| corrupt(format!("text index {text_index} is negative")))?;
+    texts::unpack_one(&packed, index)
+        .map(Some)
+        .map_err(|err| corrupt(err.to_string()))
+}
+
 /// The statements that store one record and its parts, prepared once per batch.
 struct RecordWriter<'t> {
     tx: &'t Transaction<'t>,
@@ -180,8 +235,8 @@ impl<'t> RecordWriter<'t> {
                 "SELECT id, version FROM records WHERE source = ?1 AND record_id = ?2 AND current = 1",
             )?,
             record: tx.prepare_cached(
-                "INSERT INTO records (source, record_id, version, kind, date, end_date, status, current, batch_id, line, raw, body) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
+                "INSERT INTO records (source, record_id, version, kind, date, end_date, status, current, batch_id, line, raw, body, text_index) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', ?11, ?12) \
                  ON CONFLICT (source, record_id, version) DO NOTHING",
             )?,
             mention: tx.prepare_cached(
@@ -206,6 +261,7 @@ impl<'t> RecordWriter<'t> {
     fn write(
         &mut self,
         incoming: &IncomingRecord,
+        text_index: usize,
         maybe_stored: bool,
         outcome: &mut BatchOutcome,
     ) -> Result<bool, StoreError> {
@@ -254,8 +310,8 @@ impl<'t> RecordWriter<'t> {
             current,
             self.batch_id,
             incoming.line.map(|n| n as i64),
-            incoming.raw,
-            body
+            body,
+            text_index as i64
         ])?;
 
         if inserted == 0 {
