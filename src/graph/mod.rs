@@ -83,7 +83,8 @@ struct EncodedRecord {
 /// One party's facts and lookup keys as the stores keep them.
 #[derive(Debug, Clone)]
 pub struct EncodedParty {
-    /// The party's facts as JSON.
+    /// The party's facts that the SQLite store keeps as JSON: all but the
+    /// name, date of birth and identifiers, which are columns there.
     pub json: String,
     /// The distinct parts of the surname that name lookups use: the whole
     /// surname and each part of a multi-part one, in sorted order.
@@ -102,7 +103,7 @@ impl EncodedParty {
             .flat_map(|n| std::iter::once(n.surname.as_str()).chain(n.surname_parts()))
             .collect();
         Ok(EncodedParty {
-            json: serde_json::to_string(person)?,
+            json: sqlite::facts::encode(person)?,
             surname_parts: surname_parts.into_iter().map(str::to_string).collect(),
             dob: person.dob.map(|d| iso_date(d.date())),
             address_key: person.address.as_ref().map(|a| a.key()),

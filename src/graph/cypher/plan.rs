@@ -263,7 +263,7 @@ pub(super) fn record_param(
             "role": party.role.as_str(),
             "given": person.name.as_ref().map(|n| n.given.clone()),
             "dob": encoded.dob,
-            "person": encoded.json,
+            "person": serde_json::to_string(person).map_err(corrupt)?,
             "surname_parts": encoded.surname_parts,
             "identifiers": identifier_keys(person),
             "addresses": encoded.address_key.iter().collect::<Vec<_>>(),

@@ -4,6 +4,7 @@
 //! serves queries concurrently, which WAL allows. Every call runs on tokio's
 //! blocking pool so a slow query never stalls the async runtime.
 
+pub(super) mod facts;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -926,13 +927,15 @@ fn load_record(conn: &Connection, id: i64) -> Result<StoredRecord, StoreError> {
         })?;
     let body: StoredBody = serde_json::from_str(&body).map_err(|err| corrupt(err.to_string()))?;
     let mut record = columns.into_record(body).map_err(corrupt)?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT role, person, entity FROM mentions WHERE record = ?1 ORDER BY idx",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT m.role, m.person, m.entity, {} FROM mentions m WHERE m.record = ?1 ORDER BY m.idx",
+        facts::COLUMNS
+    ))?;
     let rows = stmt.query_map([id], |row| {
+        let json = row.get_ref(1)?.as_str()?;
         Ok((
             row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
+            facts::decode(json, row, 3)?,
             row.get::<_, Option<i64>>(2)?,
         ))
     })?;
@@ -940,7 +943,7 @@ fn load_record(conn: &Connection, id: i64) -> Result<StoredRecord, StoreError> {
     for row in rows {
         let (role, person, entity) = row?;
         let role = Role::parse(&role).ok_or_else(|| corrupt(format!("unknown role {role:?}")))?;
-        let person = serde_json::from_str(&person).map_err(|err| corrupt(err.to_string()))?;
+        let person = person.map_err(corrupt)?;
         record.parties.push(crate::model::Party { role, person });
         party_entities.push(entity);
     }
@@ -953,9 +956,11 @@ fn load_record(conn: &Connection, id: i64) -> Result<StoredRecord, StoreError> {
 }
 
 fn load_mentions(conn: &Connection) -> Result<Vec<Mention>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, r.source, r.record_id, m.role, m.person FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT m.id, r.source, r.record_id, m.role, m.person, {} \
+         FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id",
+        facts::COLUMNS
+    ))?;
     let mut rows = stmt.query([])?;
     let mut mentions = Vec::new();
     while let Some(row) = rows.next()? {
@@ -969,38 +974,40 @@ fn load_mentions_after(
     conn: &Connection,
     after: MentionId,
 ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, r.source, r.record_id, m.role, m.person, m.idx, r.current \
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT m.id, r.source, r.record_id, m.role, m.person, {}, m.idx, r.current \
          FROM mentions m JOIN records r ON r.id = m.record WHERE m.id > ?1 ORDER BY m.id",
-    )?;
+        facts::COLUMNS
+    ))?;
     let mut rows = stmt.query([after])?;
     let mut mentions = Vec::new();
     while let Some(row) = rows.next()? {
         let mention = mention_row(row)?;
         let party = MentionParty {
             mention: mention.id,
-            party: row.get::<_, u32>(5)? + 1,
-            current: row.get(6)?,
+            party: row.get::<_, u32>(MENTION_COLUMNS)? + 1,
+            current: row.get(MENTION_COLUMNS + 1)?,
         };
         mentions.push((mention, party));
     }
     Ok(mentions)
 }
 
-/// Decodes a row whose first five columns are id, source, record id, role
-/// and the person facts as JSON.
+/// The number of columns [`mention_row`] reads.
+const MENTION_COLUMNS: usize = 13;
+
+/// Decodes a row whose first columns are id, source, record id, role, the
+/// person facts as JSON and the columns of [`facts::COLUMNS`].
 fn mention_row(row: &rusqlite::Row<'_>) -> Result<Mention, StoreError> {
     let id: i64 = row.get(0)?;
     let role: String = row.get(3)?;
-    let person: String = row.get(4)?;
     let role = Role::parse(&role).ok_or_else(|| StoreError::Corrupt {
         id,
         reason: format!("unknown role {role:?}"),
     })?;
-    let person = serde_json::from_str(&person).map_err(|err| StoreError::Corrupt {
-        id,
-        reason: err.to_string(),
-    })?;
+    let json = row.get_ref(4)?.as_str().map_err(rusqlite::Error::from)?;
+    let person =
+        facts::decode(json, row, 5)?.map_err(|reason| StoreError::Corrupt { id, reason })?;
     Ok(Mention {
         id,
         source: row.get(1)?,
