@@ -357,6 +357,14 @@ pub enum StoreError {
         /// Why.
         reason: String,
     },
+    /// Flushing the store's file to disk failed.
+    #[error("cannot flush store {location} to disk: {reason}")]
+    Flush {
+        /// Path.
+        location: String,
+        /// Why.
+        reason: String,
+    },
     /// A blocking task running a store call was cancelled or panicked.
     #[error("store task failed: {0}")]
     Task(String),
