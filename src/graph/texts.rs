@@ -16,7 +16,7 @@
 /// higher levels gain little on record texts.
 const LEVEL: i32 = 1;
 
-/// Texts packed by [`pack`]: the compressed bytes and how many texts they hold.
+/// Texts packed by [`pack`]: the compressed bytes and the number of texts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackedTexts {
     /// One zstd frame.
@@ -28,7 +28,7 @@ pub struct PackedTexts {
 /// Errors packing texts or reading a packed block.
 #[derive(Debug, thiserror::Error)]
 pub enum TextsError {
-    /// zstd refused to compress.
+    /// zstd failed to compress.
     #[error("cannot compress record texts: {0}")]
     Compress(std::io::Error),
     /// The block does not decompress.
@@ -40,10 +40,10 @@ pub enum TextsError {
         /// Position of the cut text.
         index: usize,
     },
-    /// The block holds fewer texts than asked for.
-    #[error("packed texts hold {count} texts, not text {index}")]
+    /// The block contains fewer texts than requested.
+    #[error("packed texts contain {count} texts, so text {index} is missing")]
     Missing {
-        /// Position asked for.
+        /// Requested position.
         index: usize,
         /// Texts in the block.
         count: usize,
@@ -117,7 +117,10 @@ mod tests {
             assert_eq!(unpack_one(&packed.bytes, index).expect("unpack"), *text);
         }
         let missing = unpack_one(&packed.bytes, 4).expect_err("only four texts");
-        assert_eq!(missing.to_string(), "packed texts hold 4 texts, not text 4");
+        assert_eq!(
+            missing.to_string(),
+            "packed texts contain 4 texts, so text 4 is missing"
+        );
     }
 
     #[test]

@@ -56,7 +56,7 @@ struct Read {
     phone: Option<Phone>,
 }
 
-/// Encodes the facts of `person` that the mention columns do not hold.
+/// Encodes the facts of `person` that have no mention column.
 pub(crate) fn encode(person: &PersonFacts) -> serde_json::Result<String> {
     let name = person.name.as_ref();
     serde_json::to_string(&Written {

@@ -210,6 +210,16 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Returns whether the store contains no batch (and so no record or
+/// quarantine entry) and no review decision.
+fn is_empty(conn: &Connection) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM batches) AND NOT EXISTS (SELECT 1 FROM review_decisions)",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
 /// Flushes the database file at `path` to disk, with everything that
 /// commits without flushing wrote to it.
 fn flush_to_disk(path: &Path) -> Result<(), StoreError> {
@@ -296,14 +306,14 @@ impl GraphStore for SqliteStore {
             // as though another connection had committed.
             let keys = KnownKeys::load(conn)?;
             tracing::info!(records = keys.len(), "bulk load: stored record keys read");
-            if keys.len() == 0 {
+            if is_empty(conn)? {
                 // Into an empty store, batches commit without waiting for
-                // the disk (five flushes per batch cost a sixth of a
+                // the disk (five flushes per batch took about a tenth of a
                 // million-person load). A killed process still leaves each
                 // batch whole, because the operating system keeps what was
                 // written. A power failure or system crash during the load
-                // can damage the store, but it held nothing before, so the
-                // load is simply run again. `end_bulk_load` flushes the file.
+                // can damage the store, but it contained nothing before, so
+                // the load is simply run again. `end_bulk_load` flushes the file.
                 conn.pragma_update(None, "synchronous", "OFF")?;
                 inner.unflushed.store(true, Ordering::Relaxed);
                 tracing::info!("bulk load: empty store, batches are flushed to disk at the end");
@@ -1143,7 +1153,7 @@ mod tests {
     /// Only a load into an empty store skips the flush after each batch,
     /// and every load ends with the store flushed after each commit again.
     #[tokio::test]
-    async fn only_a_load_into_an_empty_store_skips_flushes() {
+    async fn empty_store_load_skips_flushes() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(&dir.path().join("ciss.db")).expect("opens");
         assert_eq!(synchronous(&store), 2);
@@ -1160,6 +1170,31 @@ mod tests {
         store.end_bulk_load().await.expect("second load ends");
         assert_eq!(synchronous(&store), 2, "after the second load");
         assert_eq!(store.counts().await.expect("counts").records, 2);
+
+        // A store whose only batch was rejected is not empty either.
+        let rejected = SqliteStore::open(&dir.path().join("rejected.db")).expect("opens");
+        let entry = QuarantineEntry {
+            id: None,
+            source: "rms".into(),
+            file: None,
+            line: Some(2),
+            record_id: None,
+            field: Some("ID".into()),
+            reason: "ID: missing".into(),
+            raw: "{}".into(),
+        };
+        let only_rejected = Batch {
+            source: "rms".into(),
+            quarantined: vec![entry],
+            ..Batch::default()
+        };
+        rejected
+            .apply_batch(Arc::new(only_rejected))
+            .await
+            .expect("stored");
+        rejected.begin_bulk_load().await.expect("load starts");
+        assert_eq!(synchronous(&rejected), 2, "store with a quarantine entry");
+        rejected.end_bulk_load().await.expect("load ends");
     }
 
     /// Two stores on one file, as two processes would be: one stores

@@ -157,7 +157,7 @@ pub(super) fn write_batch(
 }
 
 /// Stores the raw texts of the batch's records as one packed row, packing
-/// them here unless the producer did. Position `n` holds the text of
+/// them here unless the producer did. Position `n` contains the text of
 /// `batch.records[n]`.
 fn store_texts(tx: &Transaction<'_>, batch_id: i64, batch: &Batch) -> Result<(), StoreError> {
     let corrupt = |err: crate::graph::texts::TextsError| StoreError::Corrupt {
