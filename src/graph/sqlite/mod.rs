@@ -4,6 +4,7 @@
 //! serves queries concurrently, which WAL allows. Every call runs on tokio's
 //! blocking pool so a slow query never stalls the async runtime.
 
+mod bulk_marker;
 pub(super) mod facts;
 mod write;
 
@@ -48,6 +49,9 @@ struct Inner {
     /// Whether the running bulk load commits without flushing to disk
     /// ([`GraphStore::begin_bulk_load`]); read and written while holding `writer`.
     unflushed: std::sync::atomic::AtomicBool,
+    /// The shared lock on [`bulk_marker::path`] that a running bulk load
+    /// holds, so stores opened meanwhile leave its dropped indexes alone.
+    bulk_lock: Mutex<Option<std::fs::File>>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -102,19 +106,39 @@ impl SqliteStore {
             }
             other => other,
         })?;
-        let rebuilt = build_missing_indexes(&writer)?;
-        if rebuilt > 0 {
-            tracing::warn!(
-                indexes = rebuilt,
-                "rebuilt indexes that an interrupted bulk load left missing"
-            );
+        // The exclusive lock is held while building, so no bulk load starts
+        // dropping indexes meanwhile.
+        let exclusive = bulk_marker::try_exclusive(path);
+        let load_running = match &exclusive {
+            Ok(lock) => lock.is_none(),
+            Err(err) => {
+                tracing::warn!(
+                    error = %err,
+                    file = %bulk_marker::path(path).display(),
+                    "cannot lock the bulk load marker; treating missing indexes as left by an interrupted load"
+                );
+                false
+            }
+        };
+        if load_running {
+            tracing::info!("a bulk load is running; it builds the missing indexes when it ends");
+        } else {
+            let rebuilt = build_missing_indexes(&writer)?;
+            if rebuilt > 0 {
+                tracing::warn!(
+                    indexes = rebuilt,
+                    "rebuilt indexes that an interrupted bulk load left missing"
+                );
+            }
         }
+        drop(exclusive);
         let inner = Inner {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             bulk_keys: Mutex::new(None),
             unflushed: std::sync::atomic::AtomicBool::new(false),
+            bulk_lock: Mutex::new(None),
         };
         Ok(SqliteStore {
             inner: Arc::new(inner),
@@ -283,6 +307,14 @@ impl GraphStore for SqliteStore {
     async fn begin_bulk_load(&self) -> Result<(), StoreError> {
         let inner = Arc::clone(&self.inner);
         self.write(move |conn| {
+            let lock = bulk_marker::hold_shared(&inner.path).map_err(|err| StoreError::Open {
+                location: bulk_marker::path(&inner.path).display().to_string(),
+                reason: format!("cannot lock: {err}"),
+            })?;
+            *inner
+                .bulk_lock
+                .lock()
+                .map_err(|_| StoreError::Task("bulk lock poisoned".into()))? = Some(lock);
             drop_indexes(conn)?;
             // `write_batch` points each row it inserts at the batch, record
             // or mention row it inserted just before, in the same
@@ -334,6 +366,11 @@ impl GraphStore for SqliteStore {
                 flush_to_disk(&inner.path)?;
             }
             let built = build_missing_indexes(conn)?;
+            inner
+                .bulk_lock
+                .lock()
+                .map_err(|_| StoreError::Task("bulk lock poisoned".into()))?
+                .take();
             conn.pragma_update(None, "foreign_keys", true)?;
             let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
             tracing::info!(
@@ -1140,6 +1177,50 @@ mod tests {
         assert_eq!(held, Some(2));
         store.end_bulk_load().await.expect("bulk load ends");
         assert!(store.inner.bulk_keys().expect("lock").is_none());
+    }
+
+    /// Returns how many secondary indexes the store at `path` lacks.
+    fn missing_indexes(path: &Path) -> u64 {
+        let conn = Connection::open(path).expect("opens");
+        count_missing_indexes(&conn).expect("counts")
+    }
+
+    /// A store opened while another one bulk-loads the same file, as
+    /// `ciss serve` started during `ciss ingest --bulk` would be, leaves the
+    /// dropped indexes to the load instead of building them under it.
+    #[tokio::test]
+    async fn open_during_bulk_load_keeps_indexes_dropped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ciss.db");
+        let loader = SqliteStore::open(&path).expect("opens");
+        loader.begin_bulk_load().await.expect("load starts");
+        loader.apply_batch(batch("a")).await.expect("stored");
+        let dropped = missing_indexes(&path);
+        assert!(dropped > 0, "the load drops indexes");
+
+        let other = SqliteStore::open(&path).expect("opens during the load");
+        assert_eq!(missing_indexes(&path), dropped, "left to the running load");
+        drop(other);
+
+        loader.end_bulk_load().await.expect("load ends");
+        assert_eq!(missing_indexes(&path), 0, "built at the end of the load");
+    }
+
+    /// A load that never ends, as in a killed process, releases its lock,
+    /// and the next open builds the indexes it dropped.
+    #[tokio::test]
+    async fn open_after_killed_bulk_load_builds_indexes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ciss.db");
+        let loader = SqliteStore::open(&path).expect("opens");
+        loader.begin_bulk_load().await.expect("load starts");
+        loader.apply_batch(batch("a")).await.expect("stored");
+        drop(loader);
+        assert!(missing_indexes(&path) > 0, "the load dropped indexes");
+
+        let reopened = SqliteStore::open(&path).expect("reopens");
+        assert_eq!(missing_indexes(&path), 0, "built on open");
+        assert_eq!(reopened.counts().await.expect("counts").records, 1);
     }
 
     /// Returns the writer's `synchronous` setting: 0 is OFF, 2 is FULL.
