@@ -235,13 +235,22 @@ fn no_resolve_note_only_after_storing() {
     let generated = workspace.run(&["generate", "--people", "20", "--out", "feeds"]);
     assert!(generated.status.success(), "{}", stderr(&generated));
     let feed = workspace.path("feeds/rms.jsonl").display().to_string();
+    // A CSV file whose header lacks the mapped columns fails before storing.
+    let wrong = workspace.path("wrong.csv");
+    std::fs::write(&wrong, "A,B\n1,2\n").expect("write");
     let note = "records are stored but not resolved";
-    // Each case: the file ingested, and whether the note is printed.
-    let cases = [(empty.display().to_string(), false), (feed, true)];
-    for (file, printed) in cases {
-        let output = workspace.run(&["ingest", "--source", "rms", "--no-resolve", &file]);
+    // Each case: the file ingested, whether the run succeeds, and whether
+    // the note is printed.
+    let cases = [
+        (empty.display().to_string(), true, false),
+        (wrong.display().to_string(), false, false),
+        (feed, true, true),
+    ];
+    for (file, succeeds, printed) in cases {
+        let source = if file.ends_with(".csv") { "dmv" } else { "rms" };
+        let output = workspace.run(&["ingest", "--source", source, "--no-resolve", &file]);
         let report = format!("{}{}", stdout(&output), stderr(&output));
-        assert!(output.status.success(), "{file}: {report}");
+        assert_eq!(output.status.success(), succeeds, "{file}: {report}");
         assert_eq!(report.contains(note), printed, "{file}: {report}");
     }
 }
@@ -295,6 +304,32 @@ fn ingest_survives_a_closed_output_pipe() {
     let status = child.wait().expect("ciss exits");
     assert!(status.success(), "{status}: {errors}");
     assert!(!errors.contains("panicked"), "{errors}");
+}
+
+#[test]
+fn explain_unknown_id_shows_the_id_form() {
+    let workspace = Workspace::new();
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(workspace.dir.path())
+        .arg("--sources")
+        .arg(sources)
+        .args([
+            "explain",
+            "--generated",
+            "feeds",
+            "T0000000001",
+            "T0000000002",
+        ])
+        .output()
+        .expect("ciss runs");
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message.contains("no record with id \"T0000000001\"; ids are written as in pairs.csv"),
+        "{message}"
+    );
+    assert!(message.contains("/p0\""), "an example id: {message}");
 }
 
 #[test]

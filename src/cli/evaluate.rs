@@ -204,7 +204,13 @@ pub(super) fn run_explain(args: ExplainArgs, sources_dir: &Path) -> anyhow::Resu
         set.mentions
             .iter()
             .find(|m| m.record_id == id)
-            .with_context(|| format!("no record with id {id:?}"))
+            .with_context(|| match set.mentions.first() {
+                Some(first) => format!(
+                    "no record with id {id:?}; ids are written as in pairs.csv, such as {:?}",
+                    first.record_id
+                ),
+                None => format!("no record with id {id:?}: the input has no records"),
+            })
     };
     let (left, right) = (find(&args.left)?, find(&args.right)?);
     let model = ProbabilisticResolver::new(config.clone()).train(&set.mentions);

@@ -354,8 +354,14 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
     // Records stored before a failure are resolved too, so no query is
     // served from records that resolution never saw.
     if args.no_resolve {
-        // A failed file may have stored batches before it failed.
-        if inserted > 0 || failure.is_some() {
+        // A failed file may have stored batches before it failed, so after
+        // a failure the store is asked whether anything is left unresolved.
+        let unresolved = if failure.is_some() {
+            store.count_unresolved_mentions().await? > 0
+        } else {
+            inserted > 0
+        };
+        if unresolved {
             outln!("records are stored but not resolved; run `ciss resolve` before serving");
         }
     } else {
