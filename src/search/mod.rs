@@ -378,7 +378,7 @@ fn profile(
     addresses.sort_by_key(|a| std::cmp::Reverse(a.seen_in.date));
     let mut seen = std::collections::HashSet::new();
     addresses.retain(|a| seen.insert(a.address.key()));
-    let name = most_common(names.values().map(|(n, name)| (*n, name.clone())));
+    let name = display_name(names.values().map(|(n, name)| (*n, name)));
     let aliases = names
         .keys()
         .filter(|display| Some(display.as_str()) != name.as_ref().map(|n| n.display()).as_deref())
@@ -417,6 +417,33 @@ fn person_identifiers(
 }
 
 /// Returns the value with the highest count; ties go to the first.
+/// Chooses the name shown for a person from the names of their mentions,
+/// each with its count. The given name and the surname are voted on
+/// separately, so that one agency's misspelling of one part, repeated over
+/// many records, cannot outvote the spelling that most records share. The
+/// middle name and suffix are the most common among the mentions that give
+/// one, because many agencies leave them out and a suffix (JR, SR) is what
+/// tells a father from his son.
+fn display_name<'a>(
+    names: impl Iterator<Item = (usize, &'a PersonName)> + Clone,
+) -> Option<PersonName> {
+    let vote = |part: fn(&PersonName) -> Option<&str>| -> Option<String> {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for (count, name) in names.clone() {
+            if let Some(value) = part(name) {
+                *counts.entry(value).or_default() += count;
+            }
+        }
+        most_common(counts.into_iter().map(|(value, n)| (n, value.to_string())))
+    };
+    Some(PersonName {
+        given: vote(|n| Some(n.given.as_str()))?,
+        middle: vote(|n| n.middle.as_deref()),
+        surname: vote(|n| Some(n.surname.as_str()))?,
+        suffix: vote(|n| n.suffix.as_deref()),
+    })
+}
+
 fn most_common<T>(counted: impl Iterator<Item = (usize, T)>) -> Option<T> {
     let mut best: Option<(usize, T)> = None;
     for (count, value) in counted {
@@ -425,4 +452,45 @@ fn most_common<T>(counted: impl Iterator<Item = (usize, T)>) -> Option<T> {
         }
     }
     best.map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(surname: &str, given: &str, middle: Option<&str>, suffix: Option<&str>) -> PersonName {
+        PersonName {
+            given: given.into(),
+            middle: middle.map(str::to_string),
+            surname: surname.into(),
+            suffix: suffix.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn display_name_votes_part_by_part() {
+        let correct = name("GONZALEZ-COLON", "ANTHONY", None, None);
+        let misspelt = name("GONZALEZ-COLOON", "ANTHONY", Some("J"), Some("JR"));
+        let initial = name("GONZALEZ-COLON", "ANTHONY", Some("J"), None);
+        let nickname = name("GONZALEZ-COLON", "TONY", None, None);
+        // Each case: the names with their counts, and the display expected.
+        let cases = [
+            // The whole misspelt name is the most common, but not its surname.
+            (
+                vec![(8, &correct), (5, &initial), (10, &misspelt)],
+                "GONZALEZ-COLON, ANTHONY J JR",
+            ),
+            (
+                vec![(8, &correct), (10, &misspelt)],
+                "GONZALEZ-COLOON, ANTHONY J JR",
+            ),
+            (vec![(2, &correct), (3, &nickname)], "GONZALEZ-COLON, TONY"),
+            (vec![(5, &correct)], "GONZALEZ-COLON, ANTHONY"),
+        ];
+        for (names, expected) in cases {
+            let chosen = display_name(names.iter().map(|(n, name)| (*n, *name)));
+            assert_eq!(chosen.map(|n| n.display()).as_deref(), Some(expected));
+        }
+        assert_eq!(display_name(std::iter::empty()), None);
+    }
 }
