@@ -4,16 +4,18 @@
 //! re-mapping. Stored one per record row, those texts were over half of a
 //! SQLite store's bytes, and writing them cost the single writer a large
 //! share of its time. Texts of one source repeat the same keys and many
-//! values, so a batch of them compresses about tenfold as one zstd frame,
-//! where one text alone barely compresses. The store keeps that frame once
-//! per batch and each record row keeps its text's position in it.
+//! values, so a batch of 5,000 generated texts compresses six to ten times
+//! as one zstd frame, where one text alone would gain little. The store
+//! keeps that frame once per batch and each record row keeps its text's
+//! position in it.
 //!
 //! Layout before compression: for each text, its length in bytes as a
 //! little-endian `u32`, then its UTF-8 bytes. zstd has no framing of records,
 //! so this length prefix is written here.
 
-/// zstd level: level 1 compresses at about 1 GB/s on one core and the
-/// higher levels gain little on record texts.
+/// zstd level. On 5,000 generated motor-vehicle texts, level 1 compressed
+/// at about 1 GB/s on one core, and level 3 was a sixth slower for a frame
+/// 1% smaller.
 const LEVEL: i32 = 1;
 
 /// Texts packed by [`pack`]: the compressed bytes and the number of texts.

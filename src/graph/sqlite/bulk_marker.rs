@@ -1,7 +1,7 @@
 //! A lock file that distinguishes a running bulk load from an interrupted one.
 //!
 //! A bulk load drops the secondary indexes and builds them at its end, so
-//! missing indexes alone cannot say whether the load that dropped them is
+//! missing indexes alone cannot tell whether the load that dropped them is
 //! still running. Each loader holds a shared `flock` on `PATH-bulk` while it
 //! runs. The kernel releases the lock when the process exits, killed or
 //! not, so a store opened later takes the lock exclusively only when no load

@@ -70,8 +70,8 @@ pub(crate) fn encode(person: &PersonFacts) -> serde_json::Result<String> {
 }
 
 /// Rebuilds a mention's facts from its JSON and the eight [`COLUMNS`] read
-/// from `row` starting at column `first`. Returns the reason when they do
-/// not fit together.
+/// from `row` starting at column `first`. The inner error is the reason
+/// when the JSON and the columns do not fit together.
 pub(super) fn decode(
     json: &str,
     row: &rusqlite::Row<'_>,
