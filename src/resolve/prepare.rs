@@ -27,9 +27,9 @@ pub(crate) struct Prepared {
     pub(crate) given: CompactString,
     /// Formal form of the given name (ROBERT for BOB).
     pub(crate) given_formal: CompactString,
-    pub(crate) given_phonetic: CompactString,
+    pub(crate) given_phonetic: PhoneticCode,
     pub(crate) surname: CompactString,
-    pub(crate) surname_phonetic: CompactString,
+    pub(crate) surname_phonetic: PhoneticCode,
     /// Parts of a multi-part or hyphenated surname; empty for one-part surnames.
     pub(crate) surname_parts: Vec<CompactString>,
     pub(crate) suffix: CompactString,
@@ -112,6 +112,48 @@ impl Prepared {
     }
 }
 
+/// The longest Double Metaphone code [`phonetic`] makes, rphonetic's default.
+const PHONETIC_LEN: usize = 4;
+
+/// A Double Metaphone code, kept in place: 4 bytes where a `CompactString`
+/// takes 24, which saves 76 MB over the 1.9 million distinct records of one
+/// million generated people. Shorter codes end with zero bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PhoneticCode([u8; PHONETIC_LEN]);
+
+impl PhoneticCode {
+    /// Keeps the first [`PHONETIC_LEN`] bytes of `code`, which is ASCII.
+    fn new(code: &str) -> PhoneticCode {
+        let mut bytes = [0; PHONETIC_LEN];
+        for (slot, byte) in bytes.iter_mut().zip(code.bytes().filter(u8::is_ascii)) {
+            *slot = byte;
+        }
+        PhoneticCode(bytes)
+    }
+
+    /// Returns the code as text.
+    pub(crate) fn as_str(&self) -> &str {
+        let len = self.0.iter().position(|b| *b == 0).unwrap_or(PHONETIC_LEN);
+        // Only ASCII bytes are stored, so this never fails.
+        std::str::from_utf8(&self.0[..len]).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for PhoneticCode {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Hashes as the text does, so blocking keys are the same as with a string.
+impl std::hash::Hash for PhoneticCode {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
 /// Prepares every mention, in parallel, with phonetic codes shared per distinct name.
 pub(crate) fn prepare_all(mentions: &[Mention]) -> Vec<Prepared> {
     let all: Vec<u32> = (0..mentions.len() as u32).collect();
@@ -137,8 +179,8 @@ pub(crate) fn prepare_some(mentions: &[Mention], positions: &[u32]) -> Vec<Prepa
 pub(crate) fn add_phonetic_codes(prepared: &mut [Prepared]) {
     let codes = phonetic_codes(prepared);
     prepared.par_iter_mut().for_each(|p| {
-        p.given_phonetic = codes.get(p.given.as_str()).cloned().unwrap_or_default();
-        p.surname_phonetic = codes.get(p.surname.as_str()).cloned().unwrap_or_default();
+        p.given_phonetic = codes.get(p.given.as_str()).copied().unwrap_or_default();
+        p.surname_phonetic = codes.get(p.surname.as_str()).copied().unwrap_or_default();
     });
 }
 
@@ -159,7 +201,7 @@ fn source_indexes(mentions: &[Mention]) -> FxHashMap<&str, u32> {
     indexes
 }
 
-fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, CompactString> {
+fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, PhoneticCode> {
     let names: FxHashSet<&str> = prepared
         .iter()
         .flat_map(|p| [p.given.as_str(), p.surname.as_str()])
@@ -173,12 +215,12 @@ fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, CompactString> {
 }
 
 /// Double Metaphone primary code of a name, without spaces or hyphens.
-fn phonetic(name: &str) -> CompactString {
+fn phonetic(name: &str) -> PhoneticCode {
     if name.is_empty() {
-        return CompactString::default();
+        return PhoneticCode::default();
     }
     let letters: String = name.chars().filter(char::is_ascii_alphabetic).collect();
-    DoubleMetaphone::default().encode(&letters).into()
+    PhoneticCode::new(&DoubleMetaphone::default().encode(&letters))
 }
 
 /// Prepares one person's facts without phonetic codes; `source` is the index of its source.
@@ -230,6 +272,29 @@ fn compact(value: Option<&String>) -> CompactString {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn hash_of(value: impl std::hash::Hash) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault};
+        BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(value)
+    }
+
+    #[test]
+    fn phonetic_codes_read_as_text() {
+        // Each case: a name and its Double Metaphone code.
+        let cases = [
+            ("SMITH", "SM0"),
+            ("SCHMIDT", "XMT"),
+            ("KOWALCZYK", "KLSK"),
+            ("O'NEILL-BAKER", "ANLP"),
+            ("", ""),
+        ];
+        for (name, expected) in cases {
+            let code = phonetic(name);
+            assert_eq!(code.as_str(), expected, "{name}");
+            assert_eq!(code.is_empty(), expected.is_empty(), "{name}");
+            assert_eq!(hash_of(code), hash_of(expected), "{name} hashes as text");
+        }
+    }
 
     #[test]
     fn prepared_ids_keep_each_slot() {
