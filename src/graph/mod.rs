@@ -224,10 +224,9 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Packs the raw texts of the batch's records into `texts`.
-    pub fn pack_texts(&mut self) -> Result<(), texts::TextsError> {
-        self.texts = Some(texts::pack(self.records.iter().map(|r| r.raw.as_str()))?);
-        Ok(())
+    /// Packs the raw texts of the batch's records, in order.
+    pub fn packed_texts(&self) -> Result<texts::PackedTexts, texts::TextsError> {
+        texts::pack(self.records.iter().map(|r| r.raw.as_str()))
     }
 }
 

@@ -189,8 +189,8 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
             let mut batch = build_batch(&reader_mapping, file.as_deref(), std::mem::take(chunk));
             // A batch whose texts cannot be packed goes on unpacked, and
             // the store reports the reason when it packs them again.
-            if pack_texts && batch.pack_texts().is_err() {
-                batch.texts = None;
+            if pack_texts {
+                batch.texts = batch.packed_texts().ok();
             }
             // A closed channel means the writer stopped on an error; stop reading.
             sender.blocking_send((first_line, batch)).is_ok()

@@ -203,7 +203,7 @@ pub(crate) async fn check_supersede(store: Arc<dyn GraphStore>) -> Result<()> {
 pub(crate) async fn check_source_text(store: Arc<dyn GraphStore>) -> Result<()> {
     let mut packed = fixtures::justice_batch();
     if store.packs_texts() {
-        packed.pack_texts()?;
+        packed.texts = Some(packed.packed_texts()?);
     }
     store.apply_batch(Arc::new(packed)).await?;
     store.apply_batch(Arc::new(fixtures::dmv_batch())).await?;

@@ -11,9 +11,15 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Identifiers, PersonFacts, Sex};
 use crate::normalize::{Address, Dob, PersonName, Phone};
 
-/// The mention columns [`decode`] reads, in the order it reads them.
-pub(super) const COLUMNS: &str =
-    "m.surname, m.given, m.dob, m.state_id, m.fbi, m.licence, m.inmate, m.sor_id";
+/// The mention columns [`decode`] reads, in the order it reads them. A
+/// macro, so that queries take them in with `concat!` when compiled rather
+/// than formatting their text on every call.
+macro_rules! columns {
+    () => {
+        "m.surname, m.given, m.dob, m.state_id, m.fbi, m.licence, m.inmate, m.sor_id"
+    };
+}
+pub(super) use columns;
 
 /// The facts without a column of their own. The date of birth is written
 /// here only for a person without a name, because the `dob` column is
@@ -69,7 +75,7 @@ pub(crate) fn encode(person: &PersonFacts) -> serde_json::Result<String> {
     })
 }
 
-/// Rebuilds a mention's facts from its JSON and the eight [`COLUMNS`] read
+/// Rebuilds a mention's facts from its JSON and the eight [`columns!`] read
 /// from `row` starting at column `first`. The inner error is the reason
 /// when the JSON and the columns do not fit together.
 pub(super) fn decode(

@@ -9,7 +9,6 @@ pub(super) mod facts;
 mod write;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -43,15 +42,20 @@ struct Inner {
     // cannot, so closing the writer last leaves a complete `ciss.db`.
     readers: Mutex<Vec<Connection>>,
     writer: Mutex<Connection>,
-    /// The keys of stored records while a bulk load runs; locked only
-    /// while holding `writer`.
-    bulk_keys: Mutex<Option<KnownKeys>>,
-    /// Whether the running bulk load commits without flushing to disk
-    /// ([`GraphStore::begin_bulk_load`]); read and written while holding `writer`.
-    unflushed: std::sync::atomic::AtomicBool,
-    /// The shared lock on [`bulk_marker::path`] that a running bulk load
-    /// holds, so stores opened meanwhile leave its dropped indexes alone.
-    bulk_lock: Mutex<Option<std::fs::File>>,
+    /// The running bulk load, if any. Locked only while holding `writer`.
+    bulk: Mutex<Option<BulkLoad>>,
+}
+
+/// The state a bulk load keeps from [`GraphStore::begin_bulk_load`] to
+/// [`GraphStore::end_bulk_load`].
+struct BulkLoad {
+    /// The keys of stored records, until another connection writes.
+    keys: Option<KnownKeys>,
+    /// Whether batches commit without flushing to disk.
+    unflushed: bool,
+    /// The shared lock on [`bulk_marker::path`], which makes stores opened
+    /// meanwhile leave the dropped indexes to the load.
+    _marker: std::fs::File,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -136,9 +140,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
-            bulk_keys: Mutex::new(None),
-            unflushed: std::sync::atomic::AtomicBool::new(false),
-            bulk_lock: Mutex::new(None),
+            bulk: Mutex::new(None),
         };
         Ok(SqliteStore {
             inner: Arc::new(inner),
@@ -195,11 +197,11 @@ impl Inner {
         Ok(conn)
     }
 
-    /// Locks the bulk load's key set; the caller holds the writer lock.
-    fn bulk_keys(&self) -> Result<std::sync::MutexGuard<'_, Option<KnownKeys>>, StoreError> {
-        self.bulk_keys
+    /// Locks the running bulk load's state; the caller holds the writer lock.
+    fn bulk(&self) -> Result<std::sync::MutexGuard<'_, Option<BulkLoad>>, StoreError> {
+        self.bulk
             .lock()
-            .map_err(|_| StoreError::Task("bulk key lock poisoned".into()))
+            .map_err(|_| StoreError::Task("bulk load lock poisoned".into()))
     }
 
     fn return_reader(&self, conn: Connection) {
@@ -290,14 +292,16 @@ impl GraphStore for SqliteStore {
         let inner = Arc::clone(&self.inner);
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut keys = inner.bulk_keys()?;
-            if let Some(known) = keys.as_ref()
+            let mut bulk = inner.bulk()?;
+            if let Some(load) = bulk.as_mut()
+                && let Some(known) = &load.keys
                 && !known.is_current(&tx)?
             {
                 tracing::warn!("bulk load: another connection wrote to the store; looking up every record from now on");
-                *keys = None;
+                load.keys = None;
             }
-            let outcome = write_batch(&tx, &batch, keys.as_mut())?;
+            let keys = bulk.as_mut().and_then(|load| load.keys.as_mut());
+            let outcome = write_batch(&tx, &batch, keys)?;
             tx.commit()?;
             Ok(outcome)
         })
@@ -307,14 +311,10 @@ impl GraphStore for SqliteStore {
     async fn begin_bulk_load(&self) -> Result<(), StoreError> {
         let inner = Arc::clone(&self.inner);
         self.write(move |conn| {
-            let lock = bulk_marker::hold_shared(&inner.path).map_err(|err| StoreError::Open {
+            let marker = bulk_marker::hold_shared(&inner.path).map_err(|err| StoreError::Open {
                 location: bulk_marker::path(&inner.path).display().to_string(),
                 reason: format!("cannot lock: {err}"),
             })?;
-            *inner
-                .bulk_lock
-                .lock()
-                .map_err(|_| StoreError::Task("bulk lock poisoned".into()))? = Some(lock);
             drop_indexes(conn)?;
             // `write_batch` points each row it inserts at the batch, record
             // or mention row it inserted just before, in the same
@@ -338,7 +338,8 @@ impl GraphStore for SqliteStore {
             // as though another connection had committed.
             let keys = KnownKeys::load(conn)?;
             tracing::info!(records = keys.len(), "bulk load: stored record keys read");
-            if is_empty(conn)? {
+            let unflushed = is_empty(conn)?;
+            if unflushed {
                 // Into an empty store, batches commit without waiting for
                 // the disk (five flushes per batch took about a tenth of a
                 // million-person load). A killed process still leaves each
@@ -347,10 +348,13 @@ impl GraphStore for SqliteStore {
                 // can damage the store, but it contained nothing before, so
                 // the load is simply run again. `end_bulk_load` flushes the file.
                 conn.pragma_update(None, "synchronous", "OFF")?;
-                inner.unflushed.store(true, Ordering::Relaxed);
                 tracing::info!("bulk load: empty store, batches are flushed to disk at the end");
             }
-            *inner.bulk_keys()? = Some(keys);
+            *inner.bulk()? = Some(BulkLoad {
+                keys: Some(keys),
+                unflushed,
+                _marker: marker,
+            });
             Ok(())
         })
         .await
@@ -359,18 +363,15 @@ impl GraphStore for SqliteStore {
     async fn end_bulk_load(&self) -> Result<(), StoreError> {
         let inner = Arc::clone(&self.inner);
         self.write(move |conn| {
-            *inner.bulk_keys()? = None;
+            let load = inner.bulk()?.take();
             let started = std::time::Instant::now();
-            if inner.unflushed.swap(false, Ordering::Relaxed) {
+            if load.as_ref().is_some_and(|load| load.unflushed) {
                 conn.pragma_update(None, "synchronous", "FULL")?;
                 flush_to_disk(&inner.path)?;
             }
             let built = build_missing_indexes(conn)?;
-            inner
-                .bulk_lock
-                .lock()
-                .map_err(|_| StoreError::Task("bulk lock poisoned".into()))?
-                .take();
+            // Stores opened from now on may build missing indexes again.
+            drop(load);
             conn.pragma_update(None, "foreign_keys", true)?;
             let _: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
             tracing::info!(
@@ -621,19 +622,8 @@ impl GraphStore for SqliteStore {
         version: u32,
     ) -> Result<Option<String>, StoreError> {
         let (source, record_id) = (source.to_string(), record_id.to_string());
-        self.read(move |conn| {
-            let id: Option<i64> = conn
-                .prepare_cached(
-                    "SELECT id FROM records WHERE source = ?1 AND record_id = ?2 AND version = ?3",
-                )?
-                .query_row(params![source, record_id, version], |row| row.get(0))
-                .optional()?;
-            match id {
-                Some(id) => write::source_text(conn, id),
-                None => Ok(None),
-            }
-        })
-        .await
+        self.read(move |conn| write::source_text(conn, &source, &record_id, version))
+            .await
     }
 
     async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
@@ -1007,9 +997,10 @@ fn load_record(conn: &Connection, id: i64) -> Result<StoredRecord, StoreError> {
         })?;
     let body: StoredBody = serde_json::from_str(&body).map_err(|err| corrupt(err.to_string()))?;
     let mut record = columns.into_record(body).map_err(corrupt)?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT m.role, m.person, m.entity, {} FROM mentions m WHERE m.record = ?1 ORDER BY m.idx",
-        facts::COLUMNS
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT m.role, m.person, m.entity, ",
+        facts::columns!(),
+        " FROM mentions m WHERE m.record = ?1 ORDER BY m.idx"
     ))?;
     let rows = stmt.query_map([id], |row| {
         let json = row.get_ref(1)?.as_str()?;
@@ -1036,10 +1027,10 @@ fn load_record(conn: &Connection, id: i64) -> Result<StoredRecord, StoreError> {
 }
 
 fn load_mentions(conn: &Connection) -> Result<Vec<Mention>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT m.id, r.source, r.record_id, m.role, m.person, {} \
-         FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id",
-        facts::COLUMNS
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT m.id, r.source, r.record_id, m.role, m.person, ",
+        facts::columns!(),
+        " FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id"
     ))?;
     let mut rows = stmt.query([])?;
     let mut mentions = Vec::new();
@@ -1054,10 +1045,11 @@ fn load_mentions_after(
     conn: &Connection,
     after: MentionId,
 ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT m.id, r.source, r.record_id, m.role, m.person, {}, m.idx, r.current \
-         FROM mentions m JOIN records r ON r.id = m.record WHERE m.id > ?1 ORDER BY m.id",
-        facts::COLUMNS
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT m.id, r.source, r.record_id, m.role, m.person, ",
+        facts::columns!(),
+        ", m.idx, r.current FROM mentions m JOIN records r ON r.id = m.record \
+         WHERE m.id > ?1 ORDER BY m.id"
     ))?;
     let mut rows = stmt.query([after])?;
     let mut mentions = Vec::new();
@@ -1077,7 +1069,7 @@ fn load_mentions_after(
 const MENTION_COLUMNS: usize = 13;
 
 /// Decodes a row whose first columns are id, source, record id, role, the
-/// person facts as JSON and the columns of [`facts::COLUMNS`].
+/// person facts as JSON and the columns of [`facts::columns!`].
 fn mention_row(row: &rusqlite::Row<'_>) -> Result<Mention, StoreError> {
     let id: i64 = row.get(0)?;
     let role: String = row.get(3)?;
@@ -1170,13 +1162,14 @@ mod tests {
         }
         let held = store
             .inner
-            .bulk_keys()
+            .bulk()
             .expect("lock")
             .as_ref()
+            .and_then(|load| load.keys.as_ref())
             .map(KnownKeys::len);
         assert_eq!(held, Some(2));
         store.end_bulk_load().await.expect("bulk load ends");
-        assert!(store.inner.bulk_keys().expect("lock").is_none());
+        assert!(store.inner.bulk().expect("lock").is_none());
     }
 
     /// Returns how many secondary indexes the store at `path` lacks.

@@ -7,7 +7,8 @@
 //! During a bulk load, [`KnownKeys`] remembers which records the store holds,
 //! so a record that is certainly new skips the lookup of its current version.
 //! The records' raw texts go into one packed row per batch (`batch_texts`),
-//! and each record row keeps the position of its text there.
+//! and each record row keeps the position of its text there, where
+//! [`source_text`] reads it back.
 
 use std::hash::{Hash, Hasher};
 
@@ -171,8 +172,7 @@ fn store_texts(tx: &Transaction<'_>, batch_id: i64, batch: &Batch) -> Result<(),
     let packed = match &batch.texts {
         Some(packed) if packed.count == batch.records.len() => packed,
         _ => {
-            packed_here =
-                texts::pack(batch.records.iter().map(|r| r.raw.as_str())).map_err(corrupt)?;
+            packed_here = batch.packed_texts().map_err(corrupt)?;
             &packed_here
         }
     };
@@ -181,15 +181,25 @@ fn store_texts(tx: &Transaction<'_>, batch_id: i64, batch: &Batch) -> Result<(),
     Ok(())
 }
 
-/// Returns the raw text of the record stored as row `id`, from its batch's
+/// Returns the raw text of a stored record version, from its batch's
 /// packed texts or, for rows written before texts were packed, from its own
-/// row. `None` when there is no such row.
-pub(super) fn source_text(conn: &Connection, id: i64) -> Result<Option<String>, StoreError> {
-    let row: Option<(String, Option<i64>, i64)> = conn
-        .prepare_cached("SELECT raw, text_index, batch_id FROM records WHERE id = ?1")?
-        .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+/// row. `None` when the version is not stored.
+pub(super) fn source_text(
+    conn: &Connection,
+    source: &str,
+    record_id: &str,
+    version: u32,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(i64, String, Option<i64>, i64)> = conn
+        .prepare_cached(
+            "SELECT id, raw, text_index, batch_id FROM records \
+             WHERE source = ?1 AND record_id = ?2 AND version = ?3",
+        )?
+        .query_row(params![source, record_id, version], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
         .optional()?;
-    let Some((raw, text_index, batch_id)) = row else {
+    let Some((id, raw, text_index, batch_id)) = row else {
         return Ok(None);
     };
     let Some(text_index) = text_index else {
