@@ -5,7 +5,6 @@
 //! larger than the configured cap is skipped and counted, so one very common
 //! key cannot make the pair count quadratic.
 
-use compact_str::CompactString;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
@@ -118,59 +117,61 @@ impl BlockingRule {
                     }
                 }
             }
-            BlockingRule::GivenDob => push_if(out, !p.given.is_empty() && p.dob.is_some(), || {
-                (&p.given_formal, p.dob)
-            }),
+            BlockingRule::GivenDob => {
+                push_if(out, !p.given().is_empty() && p.dob.is_some(), || {
+                    (p.given_formal(), p.dob)
+                })
+            }
             BlockingRule::SurnamePhoneticZip => push_if(
                 out,
-                !p.surname_phonetic.is_empty() && !p.zip.is_empty(),
-                || (&p.surname_phonetic, p.given_initial(), &p.zip),
+                !p.surname_phonetic.is_empty() && !p.zip().is_empty(),
+                || (&p.surname_phonetic, p.given_initial(), p.zip()),
             ),
             BlockingRule::SurnameGivenYear => {
-                push_if(out, !p.surname.is_empty() && year.is_some(), || {
-                    (&p.surname, &p.given_formal, year)
+                push_if(out, !p.surname().is_empty() && year.is_some(), || {
+                    (p.surname(), p.given_formal(), year)
                 })
             }
             BlockingRule::NamesAnyOrderYear => {
-                let full = !p.surname.is_empty() && !p.given.is_empty() && year.is_some();
+                let full = !p.surname().is_empty() && !p.given().is_empty() && year.is_some();
                 push_if(out, full, || {
-                    let (low, high) = if p.given <= p.surname {
-                        (&p.given, &p.surname)
+                    let (low, high) = if p.given() <= p.surname() {
+                        (p.given(), p.surname())
                     } else {
-                        (&p.surname, &p.given)
+                        (p.surname(), p.given())
                     };
                     (low, high, year)
                 })
             }
-            BlockingRule::DobZip => push_if(out, p.dob.is_some() && !p.zip.is_empty(), || {
-                (p.dob, &p.zip)
+            BlockingRule::DobZip => push_if(out, p.dob.is_some() && !p.zip().is_empty(), || {
+                (p.dob, p.zip())
             }),
             BlockingRule::NamesPhoneticZip => {
                 let full = !p.given_phonetic.is_empty()
                     && !p.surname_phonetic.is_empty()
-                    && !p.zip.is_empty();
+                    && !p.zip().is_empty();
                 push_if(out, full, || {
-                    (&p.given_phonetic, &p.surname_phonetic, &p.zip)
+                    (&p.given_phonetic, &p.surname_phonetic, p.zip())
                 })
             }
             BlockingRule::Identifier => {
-                let (slot, id) = (group, &p.ids[group]);
+                let (slot, id) = (group, p.id(group));
                 if !id.is_empty() {
                     push(out, (slot, id));
                 }
             }
             BlockingRule::IdentifierTypo => {
                 let (slot, part) = (group / TYPO_PARTS, group % TYPO_PARTS);
-                let id = &p.ids[slot];
+                let id = p.id(slot);
                 if id.len() > 2 {
                     push_deletions(out, slot, id, part);
                 }
             }
             BlockingRule::FullName => {
-                let full = !p.given.is_empty() && !p.surname.is_empty() && !p.city.is_empty();
-                push_if(out, full, || (&p.given_formal, &p.surname, &p.city))
+                let full = !p.given().is_empty() && !p.surname().is_empty() && !p.city().is_empty();
+                push_if(out, full, || (p.given_formal(), p.surname(), p.city()))
             }
-            BlockingRule::Phone => push_if(out, !p.phone.is_empty(), || &p.phone),
+            BlockingRule::Phone => push_if(out, !p.phone().is_empty(), || p.phone()),
         }
     }
 }
@@ -191,8 +192,8 @@ fn push_deletions(out: &mut Vec<u64>, slot: usize, id: &str, part: usize) {
     let bytes = id.as_bytes();
     let mut buffer = [0u8; 64];
     if !id.is_ascii() || bytes.len() > buffer.len() {
-        for skip in 0..id.len() {
-            let deleted = [&id[..skip], &id[skip + 1..]].concat();
+        for (skip, c) in id.char_indices() {
+            let deleted = [&id[..skip], &id[skip + c.len_utf8()..]].concat();
             keep(key_of((slot, deleted)));
         }
         return;
@@ -209,10 +210,8 @@ fn push_deletions(out: &mut Vec<u64>, slot: usize, id: &str, part: usize) {
 }
 
 fn surname_keys(p: &Prepared) -> impl Iterator<Item = &str> {
-    let whole = (!p.surname.is_empty()).then_some(p.surname.as_str());
-    whole
-        .into_iter()
-        .chain(p.surname_parts.iter().map(CompactString::as_str))
+    let whole = (!p.surname().is_empty()).then_some(p.surname());
+    whole.into_iter().chain(p.surname_parts())
 }
 
 fn push(out: &mut Vec<u64>, key: impl Hash) {
@@ -432,8 +431,9 @@ mod tests {
     /// Returns the typo keys that an owned copy of each deletion gives.
     fn owned_deletions(slot: usize, id: &str) -> Vec<u64> {
         let mut out = Vec::new();
-        for skip in 0..id.len() {
-            push(&mut out, (slot, [&id[..skip], &id[skip + 1..]].concat()));
+        for (skip, c) in id.char_indices() {
+            let deleted = [&id[..skip], &id[skip + c.len_utf8()..]].concat();
+            push(&mut out, (slot, deleted));
         }
         out
     }
@@ -441,7 +441,7 @@ mod tests {
     #[test]
     fn typo_keys_equal_owned_deletions() {
         let long = "9".repeat(70);
-        for id in ["123", "A1234567", "CT-99-0001", long.as_str()] {
+        for id in ["123", "A1234567", "CT-99-0001", long.as_str(), "NÚM123"] {
             let mut keys = Vec::new();
             for part in 0..TYPO_PARTS {
                 push_deletions(&mut keys, 2, id, part);
@@ -450,19 +450,20 @@ mod tests {
             keys.sort_unstable();
             expected.sort_unstable();
             assert_eq!(keys, expected, "id {id}");
+            assert_eq!(keys.len(), id.chars().count(), "one key per letter of {id}");
         }
     }
 
     #[test]
     fn keys_cover_every_identifier_slot() {
         let mut p = Prepared::default();
-        p.ids.set(0, "S123");
-        p.ids.set(3, "I77");
+        p.set_id(0, "S123");
+        p.set_id(3, "I77");
         let mut exact = Vec::new();
         BlockingRule::Identifier.keys(&p, &mut exact);
         let mut expected = Vec::new();
-        push(&mut expected, (0usize, &p.ids[0]));
-        push(&mut expected, (3usize, &p.ids[3]));
+        push(&mut expected, (0usize, p.id(0)));
+        push(&mut expected, (3usize, p.id(3)));
         assert_eq!(exact, expected);
 
         let mut typos = Vec::new();

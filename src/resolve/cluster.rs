@@ -127,13 +127,13 @@ fn hard_conflict(a: &Prepared, b: &Prepared, rules: &ConflictRules) -> Option<Co
     if rules.one_per_source && a.source == b.source {
         return Some(Conflict::SameSource);
     }
-    if rules.distinct_fbi && differ(&a.ids[1], &b.ids[1]) {
+    if rules.distinct_fbi && differ(a.id(1), b.id(1)) {
         return Some(Conflict::Fbi);
     }
-    if rules.distinct_state_id && differ(&a.ids[0], &b.ids[0]) {
+    if rules.distinct_state_id && differ(a.id(0), b.id(0)) {
         return Some(Conflict::StateId);
     }
-    if rules.distinct_suffix && differ(&a.suffix, &b.suffix) {
+    if rules.distinct_suffix && differ(a.suffix(), b.suffix()) {
         return Some(Conflict::Suffix);
     }
     None
@@ -165,7 +165,7 @@ fn transposed(x: &[u8; 8], y: &[u8; 8]) -> bool {
 /// which a household shares.
 fn ids_shared(a: &Prepared, b: &Prepared) -> bool {
     let same = |x: &str, y: &str| !x.is_empty() && x == y;
-    a.ids.iter().zip(b.ids.iter()).any(|(x, y)| same(x, y))
+    a.ids().into_iter().zip(b.ids()).any(|(x, y)| same(x, y))
 }
 
 /// A link between two mentions, by index, with its weight.

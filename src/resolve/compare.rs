@@ -6,7 +6,6 @@
 //! swapped between two records still agree.
 
 use chrono::Datelike;
-use compact_str::CompactString;
 use serde::Serialize;
 
 use super::prepare::{ID_SLOTS, Prepared};
@@ -216,17 +215,21 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared, t: &Thresholds) -> Comparison 
         a.sex.is_none() || b.sex.is_none(),
     );
     levels[4] = same_level(
-        &a.suffix,
-        &b.suffix,
-        a.suffix.is_empty() || b.suffix.is_empty(),
+        a.suffix(),
+        b.suffix(),
+        a.suffix().is_empty() || b.suffix().is_empty(),
     );
-    levels[5] = text_level(&a.street, &b.street, t.address_similar);
-    levels[6] = same_level(&a.unit, &b.unit, a.unit.is_empty() || b.unit.is_empty());
-    levels[7] = text_level(&a.city, &b.city, t.address_similar);
-    levels[8] = code_level(&a.zip, &b.zip);
-    levels[9] = code_level(&a.phone, &b.phone);
+    levels[5] = text_level(a.street(), b.street(), t.address_similar);
+    levels[6] = same_level(
+        a.unit(),
+        b.unit(),
+        a.unit().is_empty() || b.unit().is_empty(),
+    );
+    levels[7] = text_level(a.city(), b.city(), t.address_similar);
+    levels[8] = code_level(a.zip(), b.zip());
+    levels[9] = code_level(a.phone(), b.phone());
     for slot in 0..ID_SLOTS {
-        levels[10 + slot] = code_level(&a.ids[slot], &b.ids[slot]);
+        levels[10 + slot] = code_level(a.id(slot), b.id(slot));
     }
     Comparison::new(levels, swapped)
 }
@@ -236,24 +239,43 @@ struct NameView<'a> {
     text: &'a str,
     formal: &'a str,
     phonetic: &'a str,
-    parts: &'a [CompactString],
+    /// Whether the name may have parts (surnames such as GARCIA-LOPEZ).
+    split: bool,
+}
+
+impl<'a> NameView<'a> {
+    /// Returns the parts of a multi-part name, or the whole name for a name
+    /// of one part.
+    fn parts(&self) -> Vec<&'a str> {
+        if self.split {
+            let parts: Vec<&str> = self
+                .text
+                .split([' ', '-'])
+                .filter(|p| !p.is_empty())
+                .collect();
+            if parts.len() > 1 {
+                return parts;
+            }
+        }
+        vec![self.text]
+    }
 }
 
 fn given_view(p: &Prepared) -> NameView<'_> {
     NameView {
-        text: &p.given,
-        formal: &p.given_formal,
+        text: p.given(),
+        formal: p.given_formal(),
         phonetic: &p.given_phonetic,
-        parts: &[],
+        split: false,
     }
 }
 
 fn surname_view(p: &Prepared) -> NameView<'_> {
     NameView {
-        text: &p.surname,
-        formal: &p.surname,
+        text: p.surname(),
+        formal: p.surname(),
         phonetic: &p.surname_phonetic,
-        parts: &p.surname_parts,
+        split: true,
     }
 }
 
@@ -349,17 +371,10 @@ fn surname_level(a: &NameView<'_>, b: &NameView<'_>, t: &Thresholds) -> u8 {
 
 /// Whether one part of a multi-part surname equals the other surname or one of its parts.
 fn shares_part(a: &NameView<'_>, b: &NameView<'_>) -> bool {
-    if a.parts.is_empty() && b.parts.is_empty() {
+    let (left, right) = (a.parts(), b.parts());
+    if left.len() < 2 && right.len() < 2 {
         return false;
     }
-    let parts = |v: &NameView<'_>| -> Vec<CompactString> {
-        if v.parts.is_empty() {
-            vec![CompactString::from(v.text)]
-        } else {
-            v.parts.to_vec()
-        }
-    };
-    let (left, right) = (parts(a), parts(b));
     left.iter().any(|p| p.len() > 1 && right.contains(p))
 }
 
@@ -641,8 +656,8 @@ mod tests {
         for (a, b, expected) in cases {
             let mut pa = person("ANA", "LEE", "");
             let mut pb = pa.clone();
-            pa.ids.set(2, a);
-            pb.ids.set(2, b);
+            pa.set_id(2, a);
+            pb.set_id(2, b);
             assert_eq!(level(Field::Licence, &pa, &pb), expected, "{a} / {b}");
         }
     }

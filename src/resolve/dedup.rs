@@ -85,11 +85,17 @@ pub(crate) trait HasFeatures {
 impl HasFeatures for Prepared {
     fn features(&self) -> Features<'_> {
         Features {
-            names: [&self.given, &self.surname, &self.suffix],
+            names: [self.given(), self.surname(), self.suffix()],
             dob: self.dob,
             sex: self.sex,
-            address: [&self.street, &self.unit, &self.city, &self.zip, &self.phone],
-            ids: self.ids.as_array(),
+            address: [
+                self.street(),
+                self.unit(),
+                self.city(),
+                self.zip(),
+                self.phone(),
+            ],
+            ids: self.ids(),
         }
     }
 }
@@ -400,15 +406,14 @@ fn own_key(index: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::prepare::TextField;
 
     fn record(given: &str, surname: &str, dob: Option<&str>, licence: &str) -> Prepared {
-        let mut p = Prepared {
-            given: given.into(),
-            surname: surname.into(),
-            dob: dob.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date")),
-            ..Prepared::default()
-        };
-        p.ids.set(2, licence);
+        let mut p = Prepared::default();
+        p.dob = dob.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date"));
+        p.set(TextField::Given, given);
+        p.set(TextField::Surname, surname);
+        p.set_id(2, licence);
         p
     }
 

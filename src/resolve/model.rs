@@ -122,8 +122,8 @@ impl Model {
     /// The frequency of `a`'s name on an exact name match, when known.
     fn tf_value(&self, index: usize, a: &Prepared) -> Option<f64> {
         match FIELDS[index] {
-            Field::Given => self.given_tf.get(a.given.as_str()).copied(),
-            Field::Surname => self.surname_tf.get(a.surname.as_str()).copied(),
+            Field::Given => self.given_tf.get(a.given()).copied(),
+            Field::Surname => self.surname_tf.get(a.surname()).copied(),
             _ => None,
         }
     }

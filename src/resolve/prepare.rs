@@ -5,7 +5,6 @@
 //! read them. Phonetic codes are computed once per distinct name.
 
 use chrono::{Datelike, NaiveDate};
-use compact_str::CompactString;
 use rayon::prelude::*;
 use rphonetic::{DoubleMetaphone, Encoder};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -14,87 +13,85 @@ use super::nicknames::canonical_given;
 use crate::graph::Mention;
 use crate::model::{PersonFacts, Sex};
 
-/// Number of identifier slots in [`Prepared::ids`].
+/// Number of identifier slots among a prepared record's text fields.
 pub(crate) const ID_SLOTS: usize = 5;
 
-/// Comparison features of one mention. Empty strings mean "not recorded".
-/// Text is kept in `CompactString`s, which store up to 24 bytes inline, so
-/// most records need no heap allocation beyond the struct itself.
+/// The text fields of a prepared record other than its identifiers, which
+/// follow them in the order of [`Prepared::ids`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextField {
+    Given,
+    /// Formal form of the given name (ROBERT for BOB).
+    GivenFormal,
+    Surname,
+    Suffix,
+    Street,
+    Unit,
+    City,
+    Zip,
+    Phone,
+}
+
+/// Position of the first identifier among the packed text fields.
+const FIRST_ID: usize = TextField::Phone as usize + 1;
+
+/// Number of packed text fields: the [`TextField`]s and the identifiers.
+const TEXT_FIELDS: usize = FIRST_ID + ID_SLOTS;
+
+/// Comparison features of one mention. Empty text means "not recorded".
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Prepared {
     /// Index of the mention's source among all sources seen.
     pub(crate) source: u32,
-    pub(crate) given: CompactString,
-    /// Formal form of the given name (ROBERT for BOB).
-    pub(crate) given_formal: CompactString,
     pub(crate) given_phonetic: PhoneticCode,
-    pub(crate) surname: CompactString,
     pub(crate) surname_phonetic: PhoneticCode,
-    /// Parts of a multi-part or hyphenated surname; empty for one-part surnames.
-    pub(crate) surname_parts: Vec<CompactString>,
-    pub(crate) suffix: CompactString,
     pub(crate) dob: Option<NaiveDate>,
     pub(crate) sex: Option<Sex>,
-    pub(crate) street: CompactString,
-    pub(crate) unit: CompactString,
-    pub(crate) city: CompactString,
-    pub(crate) zip: CompactString,
-    pub(crate) phone: CompactString,
-    /// State id, FBI number, licence, inmate number, registry id.
-    pub(crate) ids: PreparedIds,
+    text: PackedText,
 }
 
-/// The identifier slots of a prepared record, stored end to end in one
-/// `CompactString` with each slot's length. This takes 48 bytes where five
-/// `CompactString`s took 120 (about 140 MB at one million generated people),
-/// and needs no heap allocation while the identifiers fit in 24 bytes.
+/// The text fields of a prepared record end to end in one allocation, with
+/// the end of each field. Fourteen `CompactString`s took 24 bytes each
+/// before any text left their inline room; this takes 44 bytes and the text
+/// itself, about 150 bytes less a record (some 280 MB over the 1.9 million
+/// distinct records of one million generated people).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct PreparedIds {
-    text: CompactString,
-    lengths: [u32; ID_SLOTS],
+struct PackedText {
+    text: Box<str>,
+    ends: [u16; TEXT_FIELDS],
 }
 
-impl PreparedIds {
-    /// Stores one value per slot; an empty value means "not recorded".
-    pub(crate) fn from_slots(values: [&str; ID_SLOTS]) -> PreparedIds {
-        let mut ids = PreparedIds::default();
-        for (slot, value) in values.iter().enumerate() {
-            ids.text.push_str(value);
-            ids.lengths[slot] = value.len() as u32;
+impl PackedText {
+    /// Packs one value per field. Text past 65,535 bytes in all is cut at a
+    /// character boundary: no name, address or identifier comes near that,
+    /// and the record itself is stored whole; only its comparison is affected.
+    fn new(values: [&str; TEXT_FIELDS]) -> PackedText {
+        let mut text = String::with_capacity(values.iter().map(|v| v.len()).sum());
+        let mut ends = [0; TEXT_FIELDS];
+        for (end, value) in ends.iter_mut().zip(values) {
+            let room = usize::from(u16::MAX) - text.len();
+            let mut take = value.len().min(room);
+            while !value.is_char_boundary(take) {
+                take -= 1;
+            }
+            text.push_str(&value[..take]);
+            // `text` never exceeds u16::MAX bytes, so this never saturates.
+            *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
         }
-        ids
+        PackedText {
+            text: text.into_boxed_str(),
+            ends,
+        }
     }
 
-    /// Returns the value of every slot.
-    pub(crate) fn as_array(&self) -> [&str; ID_SLOTS] {
-        let mut start = 0;
-        self.lengths.map(|length| {
-            let value = &self.text[start..start + length as usize];
-            start += length as usize;
-            value
-        })
+    fn get(&self, field: usize) -> &str {
+        let start = field.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[usize::from(start)..usize::from(self.ends[field])]
     }
 
-    /// Returns the values of the slots in order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
-        self.as_array().into_iter()
-    }
-
-    /// Replaces the value of one slot.
     #[cfg(test)]
-    pub(crate) fn set(&mut self, slot: usize, value: &str) {
-        let mut values: [String; ID_SLOTS] = self.as_array().map(str::to_string);
-        values[slot] = value.to_string();
-        *self = PreparedIds::from_slots(values.each_ref().map(String::as_str));
-    }
-}
-
-impl std::ops::Index<usize> for PreparedIds {
-    type Output = str;
-
-    fn index(&self, slot: usize) -> &str {
-        let start: usize = self.lengths[..slot].iter().map(|l| *l as usize).sum();
-        &self.text[start..start + self.lengths[slot] as usize]
+    fn values(&self) -> [&str; TEXT_FIELDS] {
+        std::array::from_fn(|field| self.get(field))
     }
 }
 
@@ -108,7 +105,86 @@ impl Prepared {
 
     /// Returns the first letter of the given name.
     pub(crate) fn given_initial(&self) -> Option<u8> {
-        self.given.as_bytes().first().copied()
+        self.given().as_bytes().first().copied()
+    }
+
+    /// Returns one text field.
+    pub(crate) fn text(&self, field: TextField) -> &str {
+        self.text.get(field as usize)
+    }
+
+    pub(crate) fn given(&self) -> &str {
+        self.text(TextField::Given)
+    }
+
+    /// Returns the formal form of the given name (ROBERT for BOB).
+    pub(crate) fn given_formal(&self) -> &str {
+        self.text(TextField::GivenFormal)
+    }
+
+    pub(crate) fn surname(&self) -> &str {
+        self.text(TextField::Surname)
+    }
+
+    /// Returns the parts of a multi-part or hyphenated surname, split as
+    /// [`crate::model::PersonName::surname_parts`] splits them, or nothing
+    /// for a surname of one part.
+    pub(crate) fn surname_parts(&self) -> impl Iterator<Item = &str> {
+        let surname = self.surname();
+        let parts = || surname.split([' ', '-']).filter(|p| !p.is_empty());
+        let several = parts().nth(1).is_some();
+        parts().filter(move |_| several)
+    }
+
+    pub(crate) fn suffix(&self) -> &str {
+        self.text(TextField::Suffix)
+    }
+
+    pub(crate) fn street(&self) -> &str {
+        self.text(TextField::Street)
+    }
+
+    pub(crate) fn unit(&self) -> &str {
+        self.text(TextField::Unit)
+    }
+
+    pub(crate) fn city(&self) -> &str {
+        self.text(TextField::City)
+    }
+
+    pub(crate) fn zip(&self) -> &str {
+        self.text(TextField::Zip)
+    }
+
+    pub(crate) fn phone(&self) -> &str {
+        self.text(TextField::Phone)
+    }
+
+    /// Returns one identifier: state id, FBI number, licence, inmate number
+    /// or registry id for slots 0 to 4.
+    pub(crate) fn id(&self, slot: usize) -> &str {
+        self.text.get(FIRST_ID + slot)
+    }
+
+    /// Returns the five identifiers in slot order.
+    pub(crate) fn ids(&self) -> [&str; ID_SLOTS] {
+        std::array::from_fn(|slot| self.id(slot))
+    }
+
+    /// Replaces one text field.
+    #[cfg(test)]
+    pub(crate) fn set(&mut self, field: TextField, value: &str) {
+        let mut values = self.text.values();
+        values[field as usize] = value;
+        self.text = PackedText::new(values);
+    }
+
+    /// Replaces one identifier.
+    #[cfg(test)]
+    pub(crate) fn set_id(&mut self, slot: usize, value: &str) {
+        let mut values = self.text.values();
+        values[FIRST_ID + slot] = value;
+        self.text = PackedText::new(values);
     }
 }
 
@@ -179,16 +255,16 @@ pub(crate) fn prepare_some(mentions: &[Mention], positions: &[u32]) -> Vec<Prepa
 pub(crate) fn add_phonetic_codes(prepared: &mut [Prepared]) {
     let codes = phonetic_codes(prepared);
     prepared.par_iter_mut().for_each(|p| {
-        p.given_phonetic = codes.get(p.given.as_str()).copied().unwrap_or_default();
-        p.surname_phonetic = codes.get(p.surname.as_str()).copied().unwrap_or_default();
+        p.given_phonetic = codes.get(p.given()).copied().unwrap_or_default();
+        p.surname_phonetic = codes.get(p.surname()).copied().unwrap_or_default();
     });
 }
 
 /// Prepares one mention with its phonetic codes, for scoring a single pair.
 pub(crate) fn prepare_single(mention: &Mention, source: u32) -> Prepared {
     let mut prepared = prepare_person(&mention.person, source);
-    prepared.given_phonetic = phonetic(&prepared.given);
-    prepared.surname_phonetic = phonetic(&prepared.surname);
+    prepared.given_phonetic = phonetic(prepared.given());
+    prepared.surname_phonetic = phonetic(prepared.surname());
     prepared
 }
 
@@ -204,7 +280,7 @@ fn source_indexes(mentions: &[Mention]) -> FxHashMap<&str, u32> {
 fn phonetic_codes(prepared: &[Prepared]) -> FxHashMap<String, PhoneticCode> {
     let names: FxHashSet<&str> = prepared
         .iter()
-        .flat_map(|p| [p.given.as_str(), p.surname.as_str()])
+        .flat_map(|p| [p.given(), p.surname()])
         .filter(|n| !n.is_empty())
         .collect();
     let names: Vec<&str> = names.into_iter().collect();
@@ -225,48 +301,35 @@ fn phonetic(name: &str) -> PhoneticCode {
 
 /// Prepares one person's facts without phonetic codes; `source` is the index of its source.
 pub(crate) fn prepare_person(person: &PersonFacts, source: u32) -> Prepared {
-    let mut prepared = Prepared {
+    let name = person.name.as_ref();
+    let address = person.address.as_ref();
+    let ids = &person.ids;
+    Prepared {
         source,
         dob: person.dob.map(|d| d.date()),
         sex: person.sex.filter(|s| *s != Sex::Unknown),
-        phone: person
-            .phone
-            .as_ref()
-            .map_or_else(CompactString::default, |p| p.as_str().into()),
+        text: PackedText::new([
+            text(name.map(|n| &n.given)),
+            name.map_or("", |n| canonical_given(&n.given)),
+            text(name.map(|n| &n.surname)),
+            text(name.and_then(|n| n.suffix.as_ref())),
+            text(address.map(|a| &a.street)),
+            text(address.and_then(|a| a.unit.as_ref())),
+            text(address.map(|a| &a.city)),
+            text(address.and_then(|a| a.zip.as_ref())),
+            person.phone.as_ref().map_or("", |p| p.as_str()),
+            text(ids.state_id.as_ref()),
+            text(ids.fbi.as_ref()),
+            text(ids.licence.as_ref()),
+            text(ids.inmate.as_ref()),
+            text(ids.sor_id.as_ref()),
+        ]),
         ..Prepared::default()
-    };
-    if let Some(name) = &person.name {
-        prepared.given = name.given.as_str().into();
-        prepared.given_formal = canonical_given(&name.given).into();
-        prepared.surname = name.surname.as_str().into();
-        let parts: Vec<CompactString> = name.surname_parts().map(CompactString::from).collect();
-        if parts.len() > 1 {
-            prepared.surname_parts = parts;
-        }
-        prepared.suffix = compact(name.suffix.as_ref());
     }
-    if let Some(address) = &person.address {
-        prepared.street = address.street.as_str().into();
-        prepared.unit = compact(address.unit.as_ref());
-        prepared.city = address.city.as_str().into();
-        prepared.zip = compact(address.zip.as_ref());
-    }
-    let ids = &person.ids;
-    prepared.ids = PreparedIds::from_slots(
-        [
-            &ids.state_id,
-            &ids.fbi,
-            &ids.licence,
-            &ids.inmate,
-            &ids.sor_id,
-        ]
-        .map(|value| value.as_deref().unwrap_or_default()),
-    );
-    prepared
 }
 
-fn compact(value: Option<&String>) -> CompactString {
-    value.map_or_else(CompactString::default, |v| v.as_str().into())
+fn text(value: Option<&String>) -> &str {
+    value.map_or("", String::as_str)
 }
 
 #[cfg(test)]
@@ -297,19 +360,61 @@ mod tests {
     }
 
     #[test]
-    fn prepared_ids_keep_each_slot() {
-        let mut ids = PreparedIds::from_slots(["CT123", "", "L99", "", "R7"]);
-        assert_eq!(ids.as_array(), ["CT123", "", "L99", "", "R7"]);
-        assert_eq!(&ids[0], "CT123");
-        assert_eq!(&ids[1], "");
-        assert_eq!(&ids[2], "L99");
-        assert_eq!(&ids[4], "R7");
-        ids.set(1, "F42");
-        ids.set(4, "");
-        assert_eq!(
-            ids.iter().collect::<Vec<_>>(),
-            ["CT123", "F42", "L99", "", ""]
+    fn text_fields_keep_each_value() {
+        let mut p = Prepared::default();
+        p.set(TextField::Surname, "GARCIA-LOPEZ");
+        p.set(TextField::Given, "ANA");
+        p.set_id(0, "CT123");
+        p.set_id(2, "L99");
+        p.set(TextField::Zip, "06101");
+        p.set_id(4, "R7");
+        assert_eq!(p.given(), "ANA");
+        assert_eq!(p.given_formal(), "");
+        assert_eq!(p.surname(), "GARCIA-LOPEZ");
+        assert_eq!(p.zip(), "06101");
+        assert_eq!(p.ids(), ["CT123", "", "L99", "", "R7"]);
+        assert_eq!(p.surname_parts().collect::<Vec<_>>(), ["GARCIA", "LOPEZ"]);
+        p.set_id(2, "");
+        p.set(TextField::Given, "ANABEL");
+        assert_eq!(p.ids(), ["CT123", "", "", "", "R7"]);
+        assert_eq!((p.given(), p.surname()), ("ANABEL", "GARCIA-LOPEZ"));
+        assert_eq!(Prepared::default().ids(), [""; ID_SLOTS]);
+    }
+
+    #[test]
+    fn surname_parts_only_for_several_parts() {
+        // Each case: a surname and the parts a prepared record gives.
+        let cases: [(&str, &[&str]); 5] = [
+            ("SMITH", &[]),
+            ("SMITH-", &[]),
+            ("", &[]),
+            ("DE LA CRUZ", &["DE", "LA", "CRUZ"]),
+            ("BERG--SMITH", &["BERG", "SMITH"]),
+        ];
+        for (surname, parts) in cases {
+            let mut p = Prepared::default();
+            p.set(TextField::Surname, surname);
+            assert_eq!(p.surname_parts().collect::<Vec<_>>(), parts, "{surname}");
+        }
+    }
+
+    #[test]
+    fn packed_text_is_cut_at_a_character_boundary() {
+        let long = "É".repeat(40_000);
+        let mut values = [""; TEXT_FIELDS];
+        values[0] = "ANA";
+        values[2] = &long;
+        values[3] = "JR";
+        let packed = PackedText::new(values);
+        assert_eq!(packed.get(0), "ANA");
+        let surname = packed.get(2);
+        assert!(
+            surname.len() <= usize::from(u16::MAX) - 3,
+            "{}",
+            surname.len()
         );
-        assert_eq!(PreparedIds::default().as_array(), [""; ID_SLOTS]);
+        assert!(surname.len() > 65_000, "{}", surname.len());
+        assert!(surname.chars().all(|c| c == 'É'));
+        assert_eq!(packed.get(3), "", "no room is left after the cut");
     }
 }

@@ -12,7 +12,6 @@
 //!   on given name, surname and DOB, or on an identifier, divided by the rules'
 //!   assumed recall and by the number of possible pairs.
 
-use compact_str::CompactString;
 use std::hash::{Hash, Hasher};
 
 use rand::{Rng, SeedableRng};
@@ -65,8 +64,8 @@ pub(crate) fn train(compared: &Compared<'_>, config: &ResolveConfig) -> (Model, 
     let distinct = compared.distinct;
     let mut model = Model::untrained(config.thresholds);
     let mut report = TrainingReport::default();
-    model.given_tf = term_frequencies(distinct, |p| &p.given);
-    model.surname_tf = term_frequencies(distinct, |p| &p.surname);
+    model.given_tf = term_frequencies(distinct, |p| p.given());
+    model.surname_tf = term_frequencies(distinct, |p| p.surname());
     model.tf_floor = config.tf_floor;
     let (u, sampled) = estimate_u(distinct, config);
     report.sampled_pairs = sampled;
@@ -149,13 +148,13 @@ fn possible_pairs(distinct: &Distinct, across_sources_only: bool) -> f64 {
 
 fn term_frequencies(
     distinct: &Distinct,
-    value: impl Fn(&Prepared) -> &CompactString,
+    value: impl Fn(&Prepared) -> &str,
 ) -> FxHashMap<String, f64> {
     let mut counts: FxHashMap<&str, u32> = FxHashMap::default();
     for (p, size) in distinct.records.iter().zip(&distinct.sizes) {
         let v = value(p);
         if !v.is_empty() {
-            *counts.entry(v.as_str()).or_default() += size;
+            *counts.entry(v).or_default() += size;
         }
     }
     let total: u32 = counts.values().sum();
@@ -255,21 +254,21 @@ fn exact_agreement(distinct: &Distinct, field: Field) -> f64 {
 fn exact_key(p: &Prepared, field: Field) -> Option<u64> {
     let mut hasher = FxHasher::default();
     let present = match field {
-        Field::Given => hash_text(&p.given, &mut hasher),
-        Field::Surname => hash_text(&p.surname, &mut hasher),
+        Field::Given => hash_text(p.given(), &mut hasher),
+        Field::Surname => hash_text(p.surname(), &mut hasher),
         Field::Dob => p.dob.inspect(|d| d.hash(&mut hasher)).is_some(),
         Field::Sex => p.sex.inspect(|s| s.hash(&mut hasher)).is_some(),
-        Field::Suffix => hash_text(&p.suffix, &mut hasher),
-        Field::Street => hash_text(&p.street, &mut hasher),
-        Field::Unit => hash_text(&p.unit, &mut hasher),
-        Field::City => hash_text(&p.city, &mut hasher),
-        Field::Zip => hash_text(&p.zip, &mut hasher),
-        Field::Phone => hash_text(&p.phone, &mut hasher),
-        Field::StateId => hash_text(&p.ids[0], &mut hasher),
-        Field::Fbi => hash_text(&p.ids[1], &mut hasher),
-        Field::Licence => hash_text(&p.ids[2], &mut hasher),
-        Field::Inmate => hash_text(&p.ids[3], &mut hasher),
-        Field::SorId => hash_text(&p.ids[4], &mut hasher),
+        Field::Suffix => hash_text(p.suffix(), &mut hasher),
+        Field::Street => hash_text(p.street(), &mut hasher),
+        Field::Unit => hash_text(p.unit(), &mut hasher),
+        Field::City => hash_text(p.city(), &mut hasher),
+        Field::Zip => hash_text(p.zip(), &mut hasher),
+        Field::Phone => hash_text(p.phone(), &mut hasher),
+        Field::StateId => hash_text(p.id(0), &mut hasher),
+        Field::Fbi => hash_text(p.id(1), &mut hasher),
+        Field::Licence => hash_text(p.id(2), &mut hasher),
+        Field::Inmate => hash_text(p.id(3), &mut hasher),
+        Field::SorId => hash_text(p.id(4), &mut hasher),
     };
     present.then(|| hasher.finish())
 }
@@ -428,6 +427,7 @@ fn max_change(a: &[Levels], b: &[Levels]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::prepare::TextField;
 
     #[test]
     fn sampling_never_exceeds_the_possible_pairs() {
@@ -438,9 +438,10 @@ mod tests {
 
     #[test]
     fn exact_agreement_is_the_chance_two_random_records_share_a_value() {
-        let mk = |s: &str| Prepared {
-            surname: s.into(),
-            ..Prepared::default()
+        let mk = |s: &str| {
+            let mut p = Prepared::default();
+            p.set(TextField::Surname, s);
+            p
         };
         let distinct = Distinct::each(vec![mk("A"), mk("A"), mk("B"), mk("C")]);
         // 2 ordered pairs of 12 share the surname.
@@ -450,9 +451,10 @@ mod tests {
 
     #[test]
     fn exact_agreement_counts_every_copy_of_a_distinct_record() {
-        let mk = |s: &str| Prepared {
-            surname: s.into(),
-            ..Prepared::default()
+        let mk = |s: &str| {
+            let mut p = Prepared::default();
+            p.set(TextField::Surname, s);
+            p
         };
         let distinct = Distinct {
             records: vec![mk("A"), mk("B"), mk("C")],
