@@ -84,6 +84,7 @@ impl PackedText {
         }
     }
 
+    #[inline]
     fn get(&self, field: usize) -> &str {
         let start = field.checked_sub(1).map_or(0, |before| self.ends[before]);
         &self.text[usize::from(start)..usize::from(self.ends[field])]
@@ -104,24 +105,29 @@ impl Prepared {
     }
 
     /// Returns the first letter of the given name.
+    #[inline]
     pub(crate) fn given_initial(&self) -> Option<u8> {
         self.given().as_bytes().first().copied()
     }
 
     /// Returns one text field.
+    #[inline]
     pub(crate) fn text(&self, field: TextField) -> &str {
         self.text.get(field as usize)
     }
 
+    #[inline]
     pub(crate) fn given(&self) -> &str {
         self.text(TextField::Given)
     }
 
     /// Returns the formal form of the given name (ROBERT for BOB).
+    #[inline]
     pub(crate) fn given_formal(&self) -> &str {
         self.text(TextField::GivenFormal)
     }
 
+    #[inline]
     pub(crate) fn surname(&self) -> &str {
         self.text(TextField::Surname)
     }
@@ -136,37 +142,45 @@ impl Prepared {
         parts().filter(move |_| several)
     }
 
+    #[inline]
     pub(crate) fn suffix(&self) -> &str {
         self.text(TextField::Suffix)
     }
 
+    #[inline]
     pub(crate) fn street(&self) -> &str {
         self.text(TextField::Street)
     }
 
+    #[inline]
     pub(crate) fn unit(&self) -> &str {
         self.text(TextField::Unit)
     }
 
+    #[inline]
     pub(crate) fn city(&self) -> &str {
         self.text(TextField::City)
     }
 
+    #[inline]
     pub(crate) fn zip(&self) -> &str {
         self.text(TextField::Zip)
     }
 
+    #[inline]
     pub(crate) fn phone(&self) -> &str {
         self.text(TextField::Phone)
     }
 
     /// Returns one identifier: state id, FBI number, licence, inmate number
     /// or registry id for slots 0 to 4.
+    #[inline]
     pub(crate) fn id(&self, slot: usize) -> &str {
         self.text.get(FIRST_ID + slot)
     }
 
     /// Returns the five identifiers in slot order.
+    #[inline]
     pub(crate) fn ids(&self) -> [&str; ID_SLOTS] {
         std::array::from_fn(|slot| self.id(slot))
     }
