@@ -152,13 +152,23 @@ fn json_text(value: &Value, path: &str) -> Result<Option<String>, WrongType> {
 }
 
 /// Follows a dotted path through objects and array indexes. A missing key,
-/// an index past the end or a null ends it with `None`.
+/// an index past the end or a null ends it with `None`. An object where the
+/// path gives an index, and that has no key of that name, is the wrong type.
+/// Without this check, one party sent as an object in place of a list would
+/// be dropped without an error.
 fn walk_json_path<'a>(value: &'a Value, path: &str) -> Result<Option<&'a Value>, WrongType> {
     let mut node = value;
     // Byte length of the part of `path` that leads to `node`.
     let mut walked = 0;
     for step in path.split('.') {
         let next = match (node, step.parse::<usize>()) {
+            (Value::Object(map), Ok(_)) if !map.contains_key(step) => {
+                return Err(WrongType {
+                    path: path[..walked].to_string(),
+                    expected: "an array",
+                    found: "an object",
+                });
+            }
             (Value::Object(map), _) => map.get(step),
             (Value::Array(items), Ok(index)) => items.get(index),
             (Value::Null, _) => None,
