@@ -416,8 +416,13 @@ impl Review {
         let party = match arg.party {
             Some(n) if n <= parties => n,
             Some(n) => {
+                let people = if parties == 1 {
+                    "1 person".to_string()
+                } else {
+                    format!("{parties} people")
+                };
                 return Err(invalid(format!(
-                    "record {}:{} names {parties} people; there is no party #{n}",
+                    "record {}:{} names {people}; there is no party #{n}",
                     arg.source, arg.record_id
                 )));
             }

@@ -220,6 +220,10 @@ async fn host_header_guards_every_route() {
     assert_eq!(body["error"], json!("more than one host header"), "{body}");
 }
 
+const BATCH_REJECTED: &str = "invalid graphql request body: a JSON array (a batch) is not \
+     supported; send one object with a query";
+const QUERY_MISSING: &str = "invalid graphql request body: the query is missing or empty";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_rejects_bad_bodies_as_json() {
     let server = server().await;
@@ -235,7 +239,15 @@ async fn graphql_rejects_bad_bodies_as_json() {
             400,
             "invalid graphql request body",
         ),
-        ("[1, 2]".to_string(), 400, "invalid graphql request body"),
+        ("[1, 2]".to_string(), 400, BATCH_REJECTED),
+        ("[]".to_string(), 400, BATCH_REJECTED),
+        (
+            " [{\"query\": \"{ __typename }\"}]".to_string(),
+            400,
+            BATCH_REJECTED,
+        ),
+        ("{}".to_string(), 400, QUERY_MISSING),
+        ("{\"query\": \" \\n \"}".to_string(), 400, QUERY_MISSING),
     ];
     for (body, expected_status, expected_message) in cases {
         let (status, reply) = send(&server.app, graphql_request(body)).await;

@@ -1025,7 +1025,7 @@ fn wrong_json_types_are_named() {
     let record = r#""incident_no":"R1","report_type":"ARR","report_date":"03/04/2024""#;
     let subject = r#""subject":{"name":"TESTER, PAT","dob":"05/06/1980"}"#;
     // Each case: the fields after the record's own, and the errors expected.
-    let cases: [(String, &[&str]); 7] = [
+    let cases: [(String, &[&str]); 8] = [
         (subject.to_string(), &[]),
         (
             r#""subject":"x""#.to_string(),
@@ -1046,6 +1046,10 @@ fn wrong_json_types_are_named() {
         (
             format!(r#"{subject},"involved":"x""#),
             &["involved: wrong type: expected an array, found a string"],
+        ),
+        (
+            format!(r#"{subject},"involved":{{"name":"ROE, ALEX","role":"V"}}"#),
+            &["involved: wrong type: expected an array, found an object"],
         ),
         (
             r#""subject":null"#.to_string(),

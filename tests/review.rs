@@ -359,6 +359,10 @@ async fn bad_decisions_are_refused() {
     assert!(message.contains("#1 subject, #2 subject"), "{message}");
     let message = refused(r.confirm("rms:TWO#3", "rms:M2", "me", "why").await);
     assert!(message.contains("no party #3"), "{message}");
+    assert!(message.contains("names 2 people"), "{message}");
+    let message = refused(r.confirm("rms:M1#2", "rms:M2", "me", "why").await);
+    assert!(message.contains("no party #2"), "{message}");
+    assert!(message.contains("names 1 person"), "{message}");
     let message = refused(r.reject("rms:M1", "rms:M1#1", "me", "why").await);
     assert!(message.contains("twice"), "{message}");
     let message = refused(r.split(&["rms:M1".to_string()], "me", "why").await);

@@ -107,15 +107,9 @@ async fn graphql(
             return graphql_error(status, message);
         }
     };
-    let request = match serde_json::from_slice::<async_graphql::Request>(&body) {
+    let request = match parse_graphql_request(&body) {
         Ok(request) => request,
-        Err(err) => {
-            // The error text can quote values from the body, so only its position is logged.
-            let (line, column) = (err.line(), err.column());
-            tracing::warn!(line, column, "graphql request body rejected: invalid json");
-            let message = format!("invalid graphql request body: {err}");
-            return graphql_error(StatusCode::BAD_REQUEST, message);
-        }
+        Err(message) => return graphql_error(StatusCode::BAD_REQUEST, message),
     };
     let access = review_access(&state, &headers);
     let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
@@ -125,6 +119,36 @@ async fn graphql(
         error.message = lowercase_message(&error.message);
     }
     GraphQLResponse::from(response).into_response()
+}
+
+/// Parses one GraphQL request from a JSON body, or returns why it cannot.
+/// A JSON array gets its own message because serde would read it as the
+/// fields of one request in order. So `[]` would run an empty query, and a
+/// batch would fail with "expected a string".
+fn parse_graphql_request(body: &[u8]) -> Result<async_graphql::Request, String> {
+    let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        tracing::warn!("graphql request body rejected: batch");
+        return Err(
+            "invalid graphql request body: a JSON array (a batch) is not supported; \
+             send one object with a query"
+                .to_string(),
+        );
+    }
+    let request = match serde_json::from_slice::<async_graphql::Request>(body) {
+        Ok(request) => request,
+        Err(err) => {
+            // The error text can quote values from the body, so only its position is logged.
+            let (line, column) = (err.line(), err.column());
+            tracing::warn!(line, column, "graphql request body rejected: invalid json");
+            return Err(format!("invalid graphql request body: {err}"));
+        }
+    };
+    if request.query.trim().is_empty() {
+        tracing::warn!("graphql request body rejected: no query");
+        return Err("invalid graphql request body: the query is missing or empty".to_string());
+    }
+    Ok(request)
 }
 
 /// Puts a message in the service's style: a lowercase first letter and no

@@ -152,13 +152,23 @@ fn json_text(value: &Value, path: &str) -> Result<Option<String>, WrongType> {
 }
 
 /// Follows a dotted path through objects and array indexes. A missing key,
-/// an index past the end or a null ends it with `None`.
+/// an index past the end or a null ends it with `None`. An object where the
+/// path gives an index, and that has no key of that name, is the wrong type.
+/// Without this check, one party sent as an object in place of a list would
+/// be dropped without an error.
 fn walk_json_path<'a>(value: &'a Value, path: &str) -> Result<Option<&'a Value>, WrongType> {
     let mut node = value;
     // Byte length of the part of `path` that leads to `node`.
     let mut walked = 0;
     for step in path.split('.') {
         let next = match (node, step.parse::<usize>()) {
+            (Value::Object(map), Ok(_)) if !map.contains_key(step) => {
+                return Err(WrongType {
+                    path: path[..walked].to_string(),
+                    expected: "an array",
+                    found: "an object",
+                });
+            }
             (Value::Object(map), _) => map.get(step),
             (Value::Array(items), Ok(index)) => items.get(index),
             (Value::Null, _) => None,
@@ -370,6 +380,16 @@ fn check_first_jsonl_line(bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Describes a JSON syntax error by its column alone. serde_json's message
+/// ends with "at line 1 column N", and that line 1 is the line within the
+/// record, which reads as a contradiction next to the file line.
+fn malformed_json_reason(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let position = format!(" at line {} column {}", err.line(), err.column());
+    let reason = text.strip_suffix(&position).unwrap_or(&text);
+    format!("malformed json at column {}: {reason}", err.column())
+}
+
 fn json_line(line: u64, bytes: Vec<u8>) -> RawRecord {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -378,7 +398,7 @@ fn json_line(line: u64, bytes: Vec<u8>) -> RawRecord {
     let parsed = match unique_keys::parse(&text) {
         Ok(value @ Value::Object(_)) => Ok(InputFields::Json(value)),
         Ok(_) => Err("expected a JSON object".to_string()),
-        Err(unique_keys::ParseError::Malformed(err)) => Err(format!("malformed json: {err}")),
+        Err(unique_keys::ParseError::Malformed(err)) => Err(malformed_json_reason(&err)),
         Err(unique_keys::ParseError::DuplicateKey { path }) => {
             return duplicate_key_json_line(line, text, path);
         }
@@ -1007,6 +1027,30 @@ mod tests {
         let records = read_all(Format::Csv, "A,B,C\n1,x,y\n2,\"open,y");
         let salvaged = records[1].salvaged.as_ref().expect("the line is salvaged");
         assert_eq!(salvaged.lookup("A").as_deref(), Some("2"), "the id is kept");
+    }
+
+    #[test]
+    fn jsonl_malformed_line_names_column() {
+        let input = "{\"id\":\"1\"}\n{\"id\": \n[1]\n{\"id\":\"2\"} x\n";
+        let records = read_all(Format::Jsonl, input);
+        let reasons: Vec<(u64, Option<&String>)> = records
+            .iter()
+            .map(|r| (r.line, r.parsed.as_ref().err()))
+            .collect();
+        let expected = [
+            (1, None),
+            (
+                2,
+                Some("malformed json at column 7: EOF while parsing a value"),
+            ),
+            (3, Some("expected a JSON object")),
+            (4, Some("malformed json at column 12: trailing characters")),
+        ];
+        assert_eq!(reasons.len(), expected.len(), "{reasons:?}");
+        for ((line, reason), (expected_line, expected_reason)) in reasons.iter().zip(expected) {
+            assert_eq!(*line, expected_line);
+            assert_eq!(reason.map(String::as_str), expected_reason, "line {line}");
+        }
     }
 
     #[test]

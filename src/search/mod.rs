@@ -20,7 +20,7 @@ pub use summary::{Category, StatusItem, SummaryRules, categorize, status_items};
 use crate::graph::{EntityId, GraphStore, NameQuery, StoreError, StoredRecord};
 use crate::model::{RecordKind, Role, Sex, Status};
 use crate::normalize::{
-    Address, IdKind, NameStyle, PersonName, Plate, clean_token, parse_identifier,
+    Address, IdKind, NameStyle, PersonName, Plate, clean_token, parse_identifier, quoted,
 };
 
 /// Largest number of people a name search returns.
@@ -315,8 +315,15 @@ fn name_query(name: &str, dob: Option<NaiveDate>) -> Result<NameQuery, SearchErr
         ));
     }
     let cleaned = clean_token(name);
-    if cleaned.is_empty() {
+    if name.trim().is_empty() {
         return Err(SearchError::InvalidInput("invalid name: empty".to_string()));
+    }
+    if cleaned.is_empty() {
+        let message = format!(
+            "invalid name {}: it has no letters or digits to search for",
+            quoted(name)
+        );
+        return Err(SearchError::InvalidInput(message));
     }
     if cleaned.contains(' ') {
         return Ok(NameQuery::from_name(
@@ -457,6 +464,32 @@ fn most_common<T>(counted: impl Iterator<Item = (usize, T)>) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_query_rejects_blank_and_symbols() {
+        // Each case: the name searched for, and the error expected.
+        let cases = [
+            ("", "invalid name: empty"),
+            ("  ", "invalid name: empty"),
+            (
+                "%",
+                "invalid name \"%\": it has no letters or digits to search for",
+            ),
+            (
+                "'*'",
+                "invalid name \"'*'\": it has no letters or digits to search for",
+            ),
+        ];
+        for (name, expected) in cases {
+            match name_query(name, None) {
+                Err(SearchError::InvalidInput(message)) => {
+                    assert_eq!(message, expected, "{name:?}")
+                }
+                Err(other) => panic!("{name:?}: expected invalid input, got {other}"),
+                Ok(_) => panic!("{name:?}: expected an error"),
+            }
+        }
+    }
 
     fn name(surname: &str, given: &str, middle: Option<&str>, suffix: Option<&str>) -> PersonName {
         PersonName {
