@@ -163,6 +163,39 @@ fn party_fields(party: &PartyMapping) -> Vec<(&'static str, &FieldSpec)> {
 }
 
 /// Returns whether any non-role field of the party has a value in `record`.
+/// Returns the mapping's parties as they apply to `record`: a party table
+/// with `each` becomes one party per entry of its list.
+fn record_parties(m: &SourceMapping, record: &Fields) -> Vec<PartyMapping> {
+    let mut parties = Vec::new();
+    for party in &m.parties {
+        let Some(list) = &party.each else {
+            parties.push(party.clone());
+            continue;
+        };
+        let has_entry = |index: usize| {
+            let prefix = format!("{list}.{index}.");
+            record.keys().any(|key| key.starts_with(&prefix))
+        };
+        parties.extend(
+            (0..)
+                .take_while(|i| has_entry(*i))
+                .map(|i| party.entry(list, i)),
+        );
+    }
+    parties
+}
+
+/// Returns the mapping's parties with the first entry of every list.
+fn first_entry_parties(m: &SourceMapping) -> Vec<PartyMapping> {
+    m.parties
+        .iter()
+        .map(|p| match &p.each {
+            Some(list) => p.entry(list, 0),
+            None => p.clone(),
+        })
+        .collect()
+}
+
 fn party_present(record: &Fields, party: &PartyMapping) -> bool {
     party_fields(party)
         .into_iter()
@@ -288,7 +321,7 @@ fn mappings_describe_the_output_exactly() {
                 .into_iter()
                 .filter_map(|(name, spec)| check_field(&m, name, spec, record))
                 .collect();
-            for party in &m.parties {
+            for party in &record_parties(&m, record) {
                 let present = party_present(record, party);
                 if party.required && !present {
                     problems.push(format!("{source}: required party missing"));
@@ -304,7 +337,8 @@ fn mappings_describe_the_output_exactly() {
             assert!(problems.is_empty(), "{problems:?} in {record:?}");
         }
         let mut all_specs: Vec<&FieldSpec> = record_fields(&m).into_iter().map(|f| f.1).collect();
-        all_specs.extend(m.parties.iter().flat_map(party_fields).map(|f| f.1));
+        let first_entries = first_entry_parties(&m);
+        all_specs.extend(first_entries.iter().flat_map(party_fields).map(|f| f.1));
         let unseen: Vec<String> = all_specs
             .into_iter()
             .filter_map(|spec| spec.rule().path.clone())
@@ -383,8 +417,7 @@ fn truth_covers_every_record_and_names_each_party_once() {
         let m = mapping(source);
         for record in load_records(dir, source, m.format) {
             let key = record_key(source, &m, &record);
-            let parties = m
-                .parties
+            let parties = record_parties(&m, &record)
                 .iter()
                 .filter(|p| party_present(&record, p))
                 .count();

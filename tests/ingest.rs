@@ -1062,6 +1062,106 @@ fn wrong_json_types_are_named() {
     }
 }
 
+#[test]
+fn every_listed_person_becomes_a_party() {
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let mapping = SourceMapping::load(&sources, "rms").expect("rms mapping");
+    let record = r#""incident_no":"R2","report_type":"INC","report_date":"03/04/2024""#;
+    let subject = r#""subject":{"name":"TESTER, PAT","dob":"05/06/1980"}"#;
+    let person = |name: &str, role: &str| format!(r#"{{"name":"{name}","role":"{role}"}}"#);
+    // Each case: the entries of `involved`, and each party's surname and role.
+    type Parties = &'static [(&'static str, &'static str)];
+    let cases: [(Vec<String>, Parties); 3] = [
+        (Vec::new(), &[("TESTER", "subject")]),
+        (
+            vec![person("ROE, ALEX", "V")],
+            &[("TESTER", "subject"), ("ROE", "victim")],
+        ),
+        (
+            vec![
+                person("ROE, ALEX", "V"),
+                person("DOE, SAM", "W"),
+                person("POE, LEE", "A"),
+            ],
+            &[
+                ("TESTER", "subject"),
+                ("ROE", "victim"),
+                ("DOE", "witness"),
+                ("POE", "associate"),
+            ],
+        ),
+    ];
+    for (involved, expected) in cases {
+        let line = format!(
+            r#"{{{record},{subject},"involved":[{}]}}"#,
+            involved.join(",")
+        );
+        let value = serde_json::from_str(&line).expect("test line is JSON");
+        let mapped = map_record(&mapping, &InputFields::Json(value)).expect("maps");
+        let parties: Vec<(String, String)> = mapped
+            .parties
+            .iter()
+            .map(|p| {
+                let surname = p.person.name.as_ref().map(|n| n.surname.clone());
+                (surname.unwrap_or_default(), p.role.as_str().to_string())
+            })
+            .collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(s, r)| (s.to_string(), r.to_string()))
+            .collect();
+        assert_eq!(parties, expected, "{line}");
+    }
+}
+
+#[test]
+fn a_listed_entry_without_a_person_is_an_error() {
+    let record = r#""incident_no":"R3","report_type":"INC","report_date":"03/04/2024""#;
+    let subject = r#""subject":{"name":"TESTER, PAT","dob":"05/06/1980"}"#;
+    // Each case: the value of `involved`, and the errors expected.
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            r#"[{"role":"V"}]"#,
+            &["involved.0.name: missing required party"],
+        ),
+        (
+            r#"[{"name":"ROE, ALEX","role":"V"},{}]"#,
+            &["involved.1.name: missing required party"],
+        ),
+        (
+            r#"[{"name":"ROE, ALEX","role":"V"},"x"]"#,
+            &["involved.1: wrong type: expected an object, found a string"],
+        ),
+        ("null", &[]),
+    ];
+    for (involved, expected) in cases {
+        let line = format!(r#"{{{record},{subject},"involved":{involved}}}"#);
+        assert_eq!(rms_errors(&line), expected, "{line}");
+    }
+}
+
+#[test]
+fn a_list_of_parties_needs_a_json_source() {
+    let text = r#"
+name = "regs"
+agency = "Test registry"
+format = "csv"
+[record]
+id = "ID"
+kind = { value = "vehicle_registration" }
+[[parties]]
+each = "OWNERS"
+role = { value = "owner" }
+name = "NAME"
+"#;
+    let err = SourceMapping::from_toml(text, Path::new("regs.toml")).expect_err("rejected");
+    let message = err.to_string();
+    assert!(
+        message.contains("parties[0].each: a list of parties needs a jsonl source"),
+        "{message}"
+    );
+}
+
 /// Writes a feed of `rows` valid registrations.
 pub fn large_feed(path: &Path, rows: u32) {
     use std::io::Write;

@@ -136,7 +136,12 @@ pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Re
         write_mentions(&args.out, labelled)?;
     }
     let (resolution, report) = evaluate_prepared(&mut set, &resolver);
+    let writing = Instant::now();
     write_outputs(&args.out, &set, &resolution)?;
+    tracing::debug!(
+        write_ms = writing.elapsed().as_millis() as u64,
+        "pairs and clusters written"
+    );
     out!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
     let t = &resolution.timings;

@@ -216,11 +216,29 @@ impl FieldReader<'_> {
     }
 
     fn parties(&mut self) -> Vec<Party> {
-        self.mapping
-            .parties
-            .iter()
-            .filter_map(|p| self.party(p))
-            .collect()
+        let mapping = self.mapping;
+        let mut parties = Vec::new();
+        for spec in &mapping.parties {
+            match &spec.each {
+                None => parties.extend(self.party(spec)),
+                Some(list) => self.list_parties(spec, list, &mut parties),
+            }
+        }
+        parties
+    }
+
+    /// Reads one party from every entry of the JSON list at `list`.
+    fn list_parties(&mut self, spec: &PartyMapping, list: &str, out: &mut Vec<Party>) {
+        let count = match self.value.list_len(list) {
+            Ok(count) => count,
+            Err(wrong) => return self.fail(wrong.path.clone(), wrong.reason()),
+        };
+        if count == 0 && spec.required {
+            return self.fail(list.to_string(), "missing required party");
+        }
+        for index in 0..count {
+            out.extend(self.party(&spec.entry(list, index)));
+        }
     }
 
     fn party(&mut self, spec: &PartyMapping) -> Option<Party> {

@@ -13,6 +13,17 @@
 //! vin = { path = "VIN", required = true }
 //! ```
 //!
+//! A JSON list of people, one party per entry, takes one `[[parties]]` table
+//! with `each`; its paths are read inside every entry, so no entry is left
+//! unread however long the list is:
+//!
+//! ```toml
+//! [[parties]]
+//! each = "involved"
+//! role = { path = "role", codes = { V = "victim", W = "witness" } }
+//! name = { path = "name", style = "last_first" }
+//! ```
+//!
 //! The full set of keys is in [`SourceMapping`], [`RecordMapping`],
 //! [`PartyMapping`], [`VehicleMapping`] and [`PropertyMapping`]; unknown keys are
 //! rejected so a typo in a mapping fails loudly at load time.
@@ -64,6 +75,16 @@ impl FieldSpec {
     /// Returns the reading rules.
     pub fn rule(&self) -> &FieldRule {
         &self.0
+    }
+
+    /// Returns the spec with `prefix` and a dot before its path; a constant
+    /// stays as it is.
+    fn under(&self, prefix: &str) -> FieldSpec {
+        let mut rule = self.0.clone();
+        if let Some(path) = &mut rule.path {
+            *path = format!("{prefix}.{path}");
+        }
+        FieldSpec(rule)
     }
 }
 
@@ -147,6 +168,10 @@ pub struct PartyMapping {
     /// The record is quarantined when this party is absent.
     #[serde(default)]
     pub required: bool,
+    /// Dotted path of a JSON list with one party per entry. The other paths
+    /// of the party are then read inside each entry, every entry must name
+    /// a person, and `required` asks for at least one entry.
+    pub each: Option<String>,
     /// Whole name in one string; use `style` to give its layout.
     pub name: Option<FieldSpec>,
     /// Given name, when the source splits the name.
@@ -185,6 +210,39 @@ pub struct PartyMapping {
     pub state: Option<FieldSpec>,
     /// ZIP code.
     pub zip: Option<FieldSpec>,
+}
+
+impl PartyMapping {
+    /// Returns the mapping of entry `index` of the list at [`PartyMapping::each`]:
+    /// every path read inside that entry, which must name a person.
+    pub fn entry(&self, list: &str, index: usize) -> PartyMapping {
+        let prefix = format!("{list}.{index}");
+        let under = |spec: &Option<FieldSpec>| spec.as_ref().map(|s| s.under(&prefix));
+        PartyMapping {
+            role: self.role.under(&prefix),
+            required: true,
+            each: None,
+            name: under(&self.name),
+            given: under(&self.given),
+            middle: under(&self.middle),
+            surname: under(&self.surname),
+            suffix: under(&self.suffix),
+            dob: under(&self.dob),
+            sex: under(&self.sex),
+            state_id: under(&self.state_id),
+            fbi: under(&self.fbi),
+            licence: under(&self.licence),
+            inmate: under(&self.inmate),
+            sor_id: under(&self.sor_id),
+            phone: under(&self.phone),
+            address: under(&self.address),
+            street: under(&self.street),
+            unit: under(&self.unit),
+            city: under(&self.city),
+            state: under(&self.state),
+            zip: under(&self.zip),
+        }
+    }
 }
 
 /// Locations of one vehicle's fields in a record.
@@ -368,6 +426,12 @@ impl SourceMapping {
         check_canonical("record.status", record.status.as_ref(), Status::ALL)?;
         for (index, party) in self.parties.iter().enumerate() {
             let field = |name: &str| format!("parties[{index}].{name}");
+            if party.each.is_some() && self.format == Format::Csv {
+                return Err(format!(
+                    "{}: a list of parties needs a jsonl source; a csv row has no lists",
+                    field("each")
+                ));
+            }
             check_spec_date_format(&field("dob"), party.dob.as_ref())?;
             check_canonical(&field("role"), Some(&party.role), Role::ALL)?;
             check_canonical(&field("sex"), party.sex.as_ref(), Sex::ALL)?;

@@ -74,6 +74,29 @@ impl InputFields {
         Ok(text.filter(|text| !text.is_empty()))
     }
 
+    /// Returns the number of entries of the JSON array at `path`: none when
+    /// the path is missing or null, an error when it holds something else.
+    /// A CSV row has no lists, so it has no entries.
+    pub fn list_len(&self, path: &str) -> Result<usize, WrongType> {
+        let InputFields::Json(value) = self else {
+            return Ok(0);
+        };
+        let found = match value.get(path) {
+            Some(found) => Some(found),
+            None if !path.contains('.') => None,
+            None => walk_json_path(value, path)?,
+        };
+        match found {
+            None | Some(Value::Null) => Ok(0),
+            Some(Value::Array(items)) => Ok(items.len()),
+            Some(other) => Err(WrongType {
+                path: path.to_string(),
+                expected: "an array",
+                found: json_type(other),
+            }),
+        }
+    }
+
     /// Returns whether [`InputFields::lookup`] finds a value at `path`,
     /// without copying a CSV value.
     pub fn has(&self, path: &str) -> bool {
