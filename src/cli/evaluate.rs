@@ -12,9 +12,9 @@ use clap::Args;
 use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::resolve::evaluate::{
-    EvaluationReport, LabelledSet, PreparedSet, cluster_scores, evaluate_prepared, febrl_task,
-    load_generated, load_generated_prepared, load_labelled, peak_memory_kib, write_mentions,
-    write_outputs,
+    EvaluationReport, LabelledSet, PreparedSet, cluster_scores, febrl_task, load_generated,
+    load_generated_prepared, load_labelled, peak_memory_kib, resolve_prepared, score_resolution,
+    write_mentions, write_outputs,
 };
 use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
@@ -135,13 +135,27 @@ pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Re
     if let (true, Some(labelled)) = (args.write_mentions, &labelled) {
         write_mentions(&args.out, labelled)?;
     }
-    let (resolution, report) = evaluate_prepared(&mut set, &resolver);
-    let writing = Instant::now();
-    write_outputs(&args.out, &set, &resolution)?;
-    tracing::debug!(
-        write_ms = writing.elapsed().as_millis() as u64,
-        "pairs and clusters written"
-    );
+    let (resolution, resolve_ms) = resolve_prepared(&mut set, &resolver);
+    // Scoring and writing only read the resolution, so they run side by side.
+    let (written, report) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let writing = Instant::now();
+            let written = write_outputs(&args.out, &set, &resolution);
+            let write_ms = writing.elapsed().as_millis() as u64;
+            tracing::debug!(write_ms, "pairs and clusters written");
+            written
+        });
+        let scoring = Instant::now();
+        let report = score_resolution(&set, &resolver, &resolution, resolve_ms);
+        let score_ms = scoring.elapsed().as_millis() as u64;
+        tracing::debug!(score_ms, "pairs and clusters scored");
+        let written = match writer.join() {
+            Ok(written) => written,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (written, report)
+    });
+    written?;
     out!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
     let t = &resolution.timings;

@@ -14,8 +14,8 @@
 //! ```
 //!
 //! A JSON list of people, one party per entry, takes one `[[parties]]` table
-//! with `each`; its paths are read inside every entry, so no entry is left
-//! unread however long the list is:
+//! with `each`. Its paths are read inside every entry, so no entry is left
+//! unread, however long the list is:
 //!
 //! ```toml
 //! [[parties]]
@@ -170,7 +170,7 @@ pub struct PartyMapping {
     pub required: bool,
     /// Dotted path of a JSON list with one party per entry. The other paths
     /// of the party are then read inside each entry, every entry must name
-    /// a person, and `required` asks for at least one entry.
+    /// a person, and `required` requires at least one entry.
     pub each: Option<String>,
     /// Whole name in one string; use `style` to give its layout.
     pub name: Option<FieldSpec>,

@@ -75,7 +75,7 @@ impl InputFields {
     }
 
     /// Returns the number of entries of the JSON array at `path`: none when
-    /// the path is missing or null, an error when it holds something else.
+    /// the path is missing or null, an error when it contains something else.
     /// A CSV row has no lists, so it has no entries.
     pub fn list_len(&self, path: &str) -> Result<usize, WrongType> {
         let InputFields::Json(value) = self else {
