@@ -595,6 +595,10 @@ impl FieldReader<'_> {
     /// party sent as a string, and returns whether there was one. Without
     /// it, such a party or vehicle would read as missing.
     fn report_wrong_type(&mut self, fields: &[&Option<FieldSpec>]) -> bool {
+        // A CSV value is always text, so only JSON can have the wrong type.
+        if matches!(self.value, InputFields::Csv { .. }) {
+            return false;
+        }
         let wrong = fields
             .iter()
             .filter_map(|spec| spec.as_ref()?.rule().path.as_deref())
