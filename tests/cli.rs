@@ -351,6 +351,30 @@ fn evaluate_generated_uses_the_sources_setting() {
 }
 
 #[test]
+fn failed_evaluate_keeps_previous_outputs() {
+    let workspace = Workspace::new();
+    let out = workspace.path("eval");
+    std::fs::create_dir_all(&out).expect("output dir");
+    std::fs::write(out.join("pairs.csv"), "old pairs\n").expect("old pairs");
+    std::fs::write(out.join("clusters.csv"), "old clusters\n").expect("old clusters");
+    // A directory in the way makes writing clusters.csv fail after
+    // pairs.csv is written.
+    std::fs::create_dir_all(out.join("clusters.csv.partial")).expect("blocker");
+    let output = workspace.run(&[
+        "evaluate",
+        "--generated",
+        "feeds",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let pairs = std::fs::read_to_string(out.join("pairs.csv")).expect("pairs.csv");
+    assert_eq!(pairs, "old pairs\n");
+    let clusters = std::fs::read_to_string(out.join("clusters.csv")).expect("clusters.csv");
+    assert_eq!(clusters, "old clusters\n");
+}
+
+#[test]
 fn finished_command_leaves_one_database_file() {
     let workspace = Workspace::new();
     let feed = workspace.feed("dmv.csv");

@@ -1162,6 +1162,65 @@ name = "NAME"
     );
 }
 
+#[test]
+fn empty_list_path_is_rejected() {
+    for each in ["", ".", "owners.", ".owners", "case..owners"] {
+        let text = format!(
+            r#"
+name = "regs"
+agency = "Test registry"
+format = "jsonl"
+[record]
+id = "ID"
+kind = {{ value = "vehicle_registration" }}
+[[parties]]
+each = "{each}"
+role = {{ value = "owner" }}
+name = "NAME"
+"#
+        );
+        let err = SourceMapping::from_toml(&text, Path::new("regs.toml")).expect_err(each);
+        let message = err.to_string();
+        assert!(
+            message.contains("parties[0].each: invalid list path"),
+            "{each:?}: {message}"
+        );
+    }
+}
+
+#[test]
+fn unnamed_entries_get_one_error_each() {
+    // Without a name or surname path, each entry's error must still name
+    // the entry, or the errors of several entries would read as one.
+    let text = r#"
+name = "regs"
+agency = "Test registry"
+format = "jsonl"
+[record]
+id = "ID"
+kind = { value = "incident" }
+[[parties]]
+each = "owners"
+role = { value = "victim" }
+given = "first"
+state_id = "sid"
+"#;
+    let mapping = SourceMapping::from_toml(text, Path::new("regs.toml")).expect("mapping");
+    let line = r#"{"ID":"R1","owners":[{"sid":"AB12345"},{"x":1},{"x":2}]}"#;
+    let value = serde_json::from_str(line).expect("test line is JSON");
+    let failure = map_record(&mapping, &InputFields::Json(value)).expect_err("quarantined");
+    let errors: Vec<String> = failure
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.reason))
+        .collect();
+    let expected = [
+        "owners.1.first: missing required party",
+        "owners.2.first: missing required party",
+    ];
+    assert_eq!(errors, expected);
+}
+
 /// Writes a feed of `rows` valid registrations.
 pub fn large_feed(path: &Path, rows: u32) {
     use std::io::Write;

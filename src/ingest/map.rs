@@ -258,10 +258,12 @@ impl FieldReader<'_> {
                 return None;
             }
             if spec.required {
+                // Name a mapped path, so that each entry of a list gets its own error.
                 let field = spec
                     .name
                     .as_ref()
                     .or(spec.surname.as_ref())
+                    .or_else(|| fields.iter().find_map(|f| f.as_ref()))
                     .map_or("party".to_string(), |f| self.label(f, "party"));
                 self.fail(field, "missing required party");
             }

@@ -432,6 +432,16 @@ impl SourceMapping {
                     field("each")
                 ));
             }
+            // An empty path, or one with an empty step, never finds a list,
+            // so every record would read as naming no party, with no error.
+            if let Some(list) = &party.each
+                && list.split('.').any(str::is_empty)
+            {
+                return Err(format!(
+                    "{}: invalid list path {list:?}: every step between dots must be a key or an index",
+                    field("each")
+                ));
+            }
             check_spec_date_format(&field("dob"), party.dob.as_ref())?;
             check_canonical(&field("role"), Some(&party.role), Role::ALL)?;
             check_canonical(&field("sex"), party.sex.as_ref(), Sex::ALL)?;

@@ -19,6 +19,12 @@ use crate::resolve::Resolution;
 /// Writes `pairs.csv` (id_l, id_r, match_probability for every scored pair of
 /// records, exact duplicates included)
 /// and `clusters.csv` (id, cluster_id for every record) into `dir`; ids are record ids.
+///
+/// Both are written under a `.partial` name and renamed once both are
+/// complete, so a run killed while writing leaves the last finished run's
+/// files whole instead of a cut, zero-filled `pairs.csv`. Its `.partial`
+/// files stay until the next run overwrites them. Only a stop between the
+/// two renames leaves a new `pairs.csv` beside an older `clusters.csv`.
 pub fn write_outputs(
     dir: &Path,
     set: &PreparedSet,
@@ -29,7 +35,8 @@ pub fn write_outputs(
         source,
     })?;
     let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
-    let path = dir.join("pairs.csv");
+    let pairs_path = dir.join("pairs.csv");
+    let path = partial_path(&pairs_path);
     let pairs = &resolution.pairs;
     let copies = &resolution.copy_probability;
     let written = LinesFile::create(&path, "id_l,id_r,match_probability").and_then(|mut out| {
@@ -49,7 +56,8 @@ pub fn write_outputs(
         })
     });
     written.map_err(|source| EvaluateError::Write { path, source })?;
-    let path = dir.join("clusters.csv");
+    let clusters_path = dir.join("clusters.csv");
+    let path = partial_path(&clusters_path);
     let assignment = &resolution.clustering.assignment;
     let written = LinesFile::create(&path, "id,cluster_id").and_then(|mut out| {
         out.append(assignment.len(), |index, text| {
@@ -60,7 +68,20 @@ pub fn write_outputs(
             text.push(b'\n');
         })
     });
-    written.map_err(|source| EvaluateError::Write { path, source })
+    written.map_err(|source| EvaluateError::Write { path, source })?;
+    for path in [pairs_path, clusters_path] {
+        std::fs::rename(partial_path(&path), &path)
+            .map_err(|source| EvaluateError::Write { path, source })?;
+    }
+    Ok(())
+}
+
+/// Returns `path` with `.partial` appended, the name a file is written
+/// under until it is complete.
+fn partial_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".partial");
+    name.into()
 }
 
 /// Appends one `pairs.csv` line for every pair of a mention in `lefts` and
