@@ -169,8 +169,9 @@ pub struct PartyMapping {
     #[serde(default)]
     pub required: bool,
     /// Dotted path of a JSON list with one party per entry. The other paths
-    /// of the party are then read inside each entry, every entry must name
-    /// a person, and `required` requires at least one entry.
+    /// of the party are then read inside each entry, every entry must give a
+    /// name, a date of birth or an identifier, and `required` requires at
+    /// least one entry.
     pub each: Option<String>,
     /// Whole name in one string; use `style` to give its layout.
     pub name: Option<FieldSpec>,
@@ -214,7 +215,8 @@ pub struct PartyMapping {
 
 impl PartyMapping {
     /// Returns the mapping of entry `index` of the list at [`PartyMapping::each`]:
-    /// every path read inside that entry, which must name a person.
+    /// every path read inside that entry, which must give a name, a date of
+    /// birth or an identifier.
     pub fn entry(&self, list: &str, index: usize) -> PartyMapping {
         let prefix = format!("{list}.{index}");
         let under = |spec: &Option<FieldSpec>| spec.as_ref().map(|s| s.under(&prefix));

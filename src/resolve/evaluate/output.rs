@@ -187,7 +187,12 @@ impl LinesFile {
         if total == 0 {
             return Ok(());
         }
-        self.file.set_len(self.end + total)?;
+        // Writing through a map into space the disk does not have kills the
+        // process (SIGBUS), so the space is taken first, where a full disk
+        // is an error. Without a way to take it, plain writes report it.
+        if !reserve(&self.file, self.end, total)? {
+            return self.write_plain(texts, total);
+        }
         // A map starts on a boundary of MAP_ALIGN, so it may begin a
         // little before the end of what is written.
         let start = self.end - self.end % MAP_ALIGN;
@@ -232,6 +237,33 @@ impl LinesFile {
         self.end += total;
         Ok(())
     }
+}
+
+/// Allocates `length` bytes of disk at `offset` of `file`, growing the file
+/// to cover them. Returns false when the file system cannot allocate ahead
+/// of writing, and an error when the disk is full.
+#[cfg(unix)]
+fn reserve(file: &std::fs::File, offset: u64, length: u64) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    let too_large = || std::io::Error::other("output file too large");
+    let offset = libc::off_t::try_from(offset).map_err(|_| too_large())?;
+    let length = libc::off_t::try_from(length).map_err(|_| too_large())?;
+    // SAFETY: posix_fallocate only reads its integer arguments, and the
+    // descriptor stays open while `file` is borrowed.
+    let status = unsafe { libc::posix_fallocate(file.as_raw_fd(), offset, length) };
+    match status {
+        0 => Ok(true),
+        libc::EOPNOTSUPP | libc::EINVAL | libc::ENODEV => Ok(false),
+        code => Err(std::io::Error::from_raw_os_error(code)),
+    }
+}
+
+/// Grows `file` to cover `length` bytes at `offset`. Windows allocates the
+/// space when a file grows, so a full disk is an error here too.
+#[cfg(not(unix))]
+fn reserve(file: &std::fs::File, offset: u64, length: u64) -> std::io::Result<bool> {
+    file.set_len(offset + length)?;
+    Ok(true)
 }
 
 /// Alignment of a map's offset. It must be a multiple of the page size (4 KiB
@@ -340,6 +372,23 @@ mod tests {
             assert_eq!(written.len(), expected.len(), "{counts:?}");
             assert!(written == expected, "{counts:?}: contents differ");
         }
+    }
+
+    #[test]
+    fn reserve_grows_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("reserved.csv");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .expect("created");
+        assert!(reserve(&file, 0, 10_000).expect("reserved"));
+        assert_eq!(file.metadata().expect("metadata").len(), 10_000);
+        assert!(reserve(&file, 10_000, 5).expect("reserved"));
+        assert_eq!(file.metadata().expect("metadata").len(), 10_005);
     }
 
     #[test]
