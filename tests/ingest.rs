@@ -1063,7 +1063,7 @@ fn wrong_json_types_are_named() {
 }
 
 #[test]
-fn every_listed_person_becomes_a_party() {
+fn party_list_maps_every_person() {
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
     let mapping = SourceMapping::load(&sources, "rms").expect("rms mapping");
     let record = r#""incident_no":"R2","report_type":"INC","report_date":"03/04/2024""#;
@@ -1115,7 +1115,7 @@ fn every_listed_person_becomes_a_party() {
 }
 
 #[test]
-fn a_listed_entry_without_a_person_is_an_error() {
+fn party_list_entry_without_person_fails() {
     let record = r#""incident_no":"R3","report_type":"INC","report_date":"03/04/2024""#;
     let subject = r#""subject":{"name":"TESTER, PAT","dob":"05/06/1980"}"#;
     // Each case: the value of `involved`, and the errors expected.
@@ -1141,7 +1141,7 @@ fn a_listed_entry_without_a_person_is_an_error() {
 }
 
 #[test]
-fn a_list_of_parties_needs_a_json_source() {
+fn party_list_needs_json_source() {
     let text = r#"
 name = "regs"
 agency = "Test registry"

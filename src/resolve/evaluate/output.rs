@@ -121,11 +121,11 @@ const FORMAT_BATCH: usize = 32;
 /// next batch is formatted. The lines come out in item order, so the file
 /// is the same on any number of threads.
 ///
-/// Plain `write` calls to one file run one at a time (the kernel locks the
-/// file for each), and on a virtual machine that must fault in every new
+/// Plain `write` calls to one file run one at a time, because the kernel
+/// locks the file for each. On a virtual machine that faults in every new
 /// page of page cache from its host, that copy was the slowest step of a
-/// large evaluation: two processes writing one 2 GB file through maps took
-/// 2.6 s where one `dd` took 4.9 s.
+/// large evaluation. Two processes writing one 2 GB file through maps took
+/// 2.6 s there, where one `dd` took 4.9 s.
 struct LinesFile {
     file: std::fs::File,
     /// Bytes written so far.
