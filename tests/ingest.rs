@@ -1141,35 +1141,24 @@ fn party_list_entry_without_person_fails() {
 }
 
 #[test]
-fn party_list_needs_json_source() {
-    let text = r#"
-name = "regs"
-agency = "Test registry"
-format = "csv"
-[record]
-id = "ID"
-kind = { value = "vehicle_registration" }
-[[parties]]
-each = "OWNERS"
-role = { value = "owner" }
-name = "NAME"
-"#;
-    let err = SourceMapping::from_toml(text, Path::new("regs.toml")).expect_err("rejected");
-    let message = err.to_string();
-    assert!(
-        message.contains("parties[0].each: a list of parties needs a jsonl source"),
-        "{message}"
-    );
-}
-
-#[test]
-fn empty_list_path_is_rejected() {
-    for each in ["", ".", "owners.", ".owners", "case..owners"] {
+fn party_list_mapping_errors() {
+    let csv_only = "a list of parties needs a jsonl source";
+    let empty_step = "invalid list path";
+    // Each case: the source format, the list path, and the error expected.
+    let cases = [
+        ("csv", "OWNERS", csv_only),
+        ("jsonl", "", empty_step),
+        ("jsonl", ".", empty_step),
+        ("jsonl", "owners.", empty_step),
+        ("jsonl", ".owners", empty_step),
+        ("jsonl", "case..owners", empty_step),
+    ];
+    for (format, each, expected) in cases {
         let text = format!(
             r#"
 name = "regs"
 agency = "Test registry"
-format = "jsonl"
+format = "{format}"
 [record]
 id = "ID"
 kind = {{ value = "vehicle_registration" }}
@@ -1181,10 +1170,8 @@ name = "NAME"
         );
         let err = SourceMapping::from_toml(&text, Path::new("regs.toml")).expect_err(each);
         let message = err.to_string();
-        assert!(
-            message.contains("parties[0].each: invalid list path"),
-            "{each:?}: {message}"
-        );
+        let expected = format!("parties[0].each: {expected}");
+        assert!(message.contains(&expected), "{each:?}: {message}");
     }
 }
 
