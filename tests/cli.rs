@@ -393,3 +393,41 @@ fn finished_command_leaves_one_database_file() {
     });
     assert!(counts.records > 0, "{counts:?}");
 }
+
+#[test]
+fn evaluate_checks_its_output_path_first() {
+    let workspace = Workspace::new();
+    let file = workspace.path("taken");
+    std::fs::write(&file, "not a directory\n").expect("file");
+    let output = workspace.run(&[
+        "evaluate",
+        "--task",
+        "febrl1",
+        "--out",
+        file.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("it is not a directory"), "{message}");
+    let printed = stdout(&output);
+    assert!(printed.is_empty(), "failed before resolving: {printed}");
+}
+
+#[test]
+fn generate_names_too_few_people() {
+    let workspace = Workspace::new();
+    let out = workspace.path("few");
+    let output = workspace.run(&[
+        "generate",
+        "--people",
+        "1",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("too few people: 1 requested, at least"),
+        "{message}"
+    );
+}

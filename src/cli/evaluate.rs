@@ -12,9 +12,9 @@ use clap::Args;
 use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::resolve::evaluate::{
-    EvaluationReport, LabelledSet, PreparedSet, cluster_scores, febrl_task, load_generated,
-    load_generated_prepared, load_labelled, peak_memory_kib, resolve_prepared, score_resolution,
-    write_mentions, write_outputs,
+    EvaluationReport, LabelledSet, PreparedSet, check_output_dir, cluster_scores, febrl_task,
+    load_generated, load_generated_prepared, load_labelled, peak_memory_kib, resolve_prepared,
+    score_resolution, write_mentions, write_outputs,
 };
 use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
@@ -131,6 +131,7 @@ fn log_loaded(set: &LabelledSet, started: Instant) {
 /// Runs `ciss evaluate`.
 pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    check_output_dir(&args.out)?;
     let (name, labelled, mut set, resolver) = load_for_evaluation(&args, sources_dir)?;
     if let (true, Some(labelled)) = (args.write_mentions, &labelled) {
         write_mentions(&args.out, labelled)?;

@@ -104,7 +104,7 @@ pub struct GenerateSummary {
 #[non_exhaustive]
 pub enum GenerateError {
     /// Too few people to hold the featured people.
-    #[error("cannot generate {people} people: at least {min} are needed")]
+    #[error("too few people: {people} requested, at least {min} needed")]
     TooFewPeople {
         /// People requested.
         people: usize,

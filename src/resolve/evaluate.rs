@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use generated::{load_generated, load_generated_prepared};
-pub use output::{write_mentions, write_outputs};
+pub use output::{check_output_dir, write_mentions, write_outputs};
 pub use prepared::PreparedSet;
 
 use super::{ProbabilisticResolver, Resolution, ResolveConfig, ReviewLinks};

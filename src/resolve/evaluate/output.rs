@@ -16,6 +16,24 @@ use super::{EvaluateError, LabelledSet, Members};
 use crate::graph::Mention;
 use crate::resolve::Resolution;
 
+/// Creates the output directory `dir` and an empty `pairs.csv.partial` in
+/// it, so that a path that cannot take the files fails before a long run
+/// rather than after it.
+pub fn check_output_dir(dir: &Path) -> Result<(), EvaluateError> {
+    let failed = |path: &Path, source| EvaluateError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if dir.exists() && !dir.is_dir() {
+        let source = std::io::Error::other("it is not a directory");
+        return Err(failed(dir, source));
+    }
+    std::fs::create_dir_all(dir).map_err(|source| failed(dir, source))?;
+    let probe = partial_path(&dir.join("pairs.csv"));
+    std::fs::File::create(&probe).map_err(|source| failed(&probe, source))?;
+    Ok(())
+}
+
 /// Writes `pairs.csv` (id_l, id_r, match_probability for every scored pair of
 /// records, exact duplicates included)
 /// and `clusters.csv` (id, cluster_id for every record) into `dir`; ids are record ids.
