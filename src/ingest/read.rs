@@ -52,9 +52,9 @@ pub enum InputFields {
 
 impl InputFields {
     /// Returns the trimmed text at `path`, or `None` for missing, null or blank
-    /// values. A JSON path is tried first as a literal key (CSV-derived objects
-    /// may have dots in their keys), then as a dotted path through objects and
-    /// array indexes.
+    /// values. A JSON path is followed through objects and array indexes, and
+    /// only when that finds nothing is it tried as one literal key, since
+    /// objects made from CSV rows may have dots in their keys.
     pub fn lookup(&self, path: &str) -> Option<String> {
         self.lookup_checked(path).ok().flatten()
     }
@@ -81,12 +81,7 @@ impl InputFields {
         let InputFields::Json(value) = self else {
             return Ok(0);
         };
-        let found = match value.get(path) {
-            Some(found) => Some(found),
-            None if !path.contains('.') => None,
-            None => walk_json_path(value, path)?,
-        };
-        match found {
+        match find_json(value, path)? {
             None | Some(Value::Null) => Ok(0),
             Some(Value::Array(items)) => Ok(items.len()),
             Some(other) => Err(WrongType {
@@ -152,14 +147,8 @@ impl WrongType {
 /// Returns the text at `path`, `None` when it is missing or null, or an error
 /// when a value on the path has the wrong type.
 fn json_text(value: &Value, path: &str) -> Result<Option<String>, WrongType> {
-    let found = match value.get(path) {
-        Some(found) => found,
-        // A path without a dot was a literal key, just looked up.
-        None if !path.contains('.') => return Ok(None),
-        None => match walk_json_path(value, path)? {
-            Some(found) => found,
-            None => return Ok(None),
-        },
+    let Some(found) = find_json(value, path)? else {
+        return Ok(None);
     };
     match found {
         Value::String(s) => Ok(Some(s.trim().to_string())),
@@ -171,6 +160,19 @@ fn json_text(value: &Value, path: &str) -> Result<Option<String>, WrongType> {
             expected: "text, a number or a boolean",
             found: json_type(found),
         }),
+    }
+}
+
+/// Finds the value at `path` as [`InputFields::lookup`] describes. A key
+/// that spells a whole dotted path is a fallback only, so a record cannot
+/// hide a value behind such a key, and a nested path needs one walk.
+fn find_json<'a>(value: &'a Value, path: &str) -> Result<Option<&'a Value>, WrongType> {
+    if !path.contains('.') {
+        return Ok(value.get(path));
+    }
+    match walk_json_path(value, path) {
+        Ok(Some(found)) => Ok(Some(found)),
+        walked => value.get(path).map_or(walked, |literal| Ok(Some(literal))),
     }
 }
 
@@ -935,6 +937,33 @@ mod tests {
         let fields = json[0].parsed.as_ref().unwrap();
         assert_eq!(fields.lookup("n.list.0").as_deref(), Some("1"));
         assert_eq!(fields.lookup("n.list.1").as_deref(), Some("true"));
+    }
+
+    #[test]
+    fn json_path_wins_over_a_dotted_key() {
+        let line = concat!(
+            r#"{"people.0.name":"HIDDEN","people":[{"name":"SHOWN"}],"#,
+            r#""a":"text","a.b":"literal","c.d":"only literal"}"#,
+        );
+        let records = read_all(Format::Jsonl, line);
+        let fields = records[0].parsed.as_ref().unwrap();
+        // Each case: a path and the value found there.
+        let cases = [
+            ("people.0.name", Some("SHOWN")),
+            ("a.b", Some("literal")),
+            ("c.d", Some("only literal")),
+            ("people.1.name", None),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(
+                fields.lookup_checked(path).unwrap().as_deref(),
+                expected,
+                "{path}"
+            );
+        }
+        let wrong = fields.lookup_checked("a.x").unwrap_err();
+        assert_eq!(wrong.path, "a");
+        assert_eq!(fields.list_len("people").unwrap(), 1);
     }
 
     #[test]
