@@ -1748,3 +1748,45 @@ suffix = "SFX"
         );
     }
 }
+
+#[tokio::test]
+async fn long_error_lists_are_counted() {
+    let mapping = r#"
+name = "regs"
+agency = "Test registry"
+format = "jsonl"
+[record]
+id = "ID"
+kind = { value = "incident" }
+[[parties]]
+each = "owners"
+role = { value = "victim" }
+name = "name"
+"#;
+    // Each case: the number of entries that are not objects, and whether
+    // some errors are counted rather than named.
+    let cases = [(3, None), (20, None), (25, Some(5))];
+    for (entries, counted) in cases {
+        let owners = vec![r#""x""#; entries].join(",");
+        let line = format!(r#"{{"ID":"R1","owners":[{owners}]}}"#);
+        let fixture = fixture_with(mapping, "regs.jsonl", line.as_bytes());
+        let report = ingest(&fixture).await;
+        assert_eq!(report.quarantined, 1, "{entries} entries");
+        let quarantined = fixture.store.quarantine(Some("regs"), false).await;
+        let entry = quarantined.expect("quarantine lists").remove(0);
+        let reason = entry.reason;
+        let named = reason.matches("wrong type: expected an object").count();
+        assert_eq!(named, entries.min(20), "{reason}");
+        let field = entry.field.unwrap_or_default();
+        match counted {
+            Some(more) => {
+                assert!(
+                    reason.ends_with(&format!("; and {more} more errors")),
+                    "{reason}"
+                );
+                assert!(field.ends_with(&format!(", and {more} more")), "{field}");
+            }
+            None => assert!(!reason.contains("more errors"), "{reason}"),
+        }
+    }
+}

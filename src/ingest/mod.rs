@@ -408,17 +408,8 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
                 ),
             },
             Err(failure) => {
-                let fields: Vec<&str> = failure.errors.iter().map(|e| e.field.as_str()).collect();
-                let reasons: Vec<String> = failure
-                    .errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.reason))
-                    .collect();
-                (
-                    failure.record_id,
-                    Some(fields.join(", ")),
-                    reasons.join("; "),
-                )
+                let (fields, reasons) = describe_errors(&failure.errors);
+                (failure.record_id, Some(fields), reasons)
             }
         },
     };
@@ -433,6 +424,29 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
         raw: raw.raw,
     };
     Validated::Quarantined(entry, version)
+}
+
+/// Number of field errors a quarantine entry names one by one. The rest are
+/// counted, because a list of 20,000 bad entries made one reason of over a
+/// million characters. The record's kept text still shows every error.
+const LISTED_ERRORS: usize = 20;
+
+/// Returns a record's failed fields and their reasons, each joined into one
+/// line, with the errors past [`LISTED_ERRORS`] counted at the end.
+fn describe_errors(errors: &[FieldError]) -> (String, String) {
+    let listed = &errors[..errors.len().min(LISTED_ERRORS)];
+    let fields: Vec<&str> = listed.iter().map(|e| e.field.as_str()).collect();
+    let reasons: Vec<String> = listed
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.reason))
+        .collect();
+    let (mut fields, mut reasons) = (fields.join(", "), reasons.join("; "));
+    let more = errors.len() - listed.len();
+    if more > 0 {
+        fields.push_str(&format!(", and {more} more"));
+        reasons.push_str(&format!("; and {more} more errors"));
+    }
+    (fields, reasons)
 }
 
 /// Returns the version of a record that failed validation, read as
