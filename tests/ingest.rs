@@ -1119,7 +1119,7 @@ fn party_list_entry_without_person_fails() {
     let record = r#""incident_no":"R3","report_type":"INC","report_date":"03/04/2024""#;
     let subject = r#""subject":{"name":"TESTER, PAT","dob":"05/06/1980"}"#;
     // Each case: the value of `involved`, and the errors expected.
-    let cases: [(&str, &[&str]); 4] = [
+    let cases: [(&str, &[&str]); 5] = [
         (
             r#"[{"role":"V"}]"#,
             &["involved.0.name: missing required party"],
@@ -1133,6 +1133,10 @@ fn party_list_entry_without_person_fails() {
             &["involved.1: wrong type: expected an object, found a string"],
         ),
         ("null", &[]),
+        (
+            r#"[{"name":"ROE, ALEX","role":"V"},null]"#,
+            &["involved.1: null entry: expected a person"],
+        ),
     ];
     for (involved, expected) in cases {
         let line = format!(r#"{{{record},{subject},"involved":{involved}}}"#);

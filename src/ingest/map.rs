@@ -237,6 +237,11 @@ impl FieldReader<'_> {
             return self.fail(list.to_string(), "missing required party");
         }
         for index in 0..count {
+            let entry = format!("{list}.{index}");
+            if self.value.is_null(&entry) {
+                self.fail(entry, "null entry: expected a person");
+                continue;
+            }
             out.extend(self.party(&spec.entry(list, index)));
         }
     }

@@ -92,6 +92,14 @@ impl InputFields {
         }
     }
 
+    /// Returns whether the JSON value at `path` is an explicit null.
+    pub fn is_null(&self, path: &str) -> bool {
+        let InputFields::Json(value) = self else {
+            return false;
+        };
+        matches!(find_json(value, path), Ok(Some(Value::Null)))
+    }
+
     /// Returns whether [`InputFields::lookup`] finds a value at `path`,
     /// without copying a CSV value.
     pub fn has(&self, path: &str) -> bool {
