@@ -1144,6 +1144,24 @@ fn party_list_entry_without_person_fails() {
     }
 }
 
+/// Returns a `regs` mapping in `format` with one party table that reads the
+/// list at `each`, its other keys given by `fields`, one per line.
+fn list_mapping(format: &str, each: &str, fields: &str) -> String {
+    format!(
+        r#"
+name = "regs"
+agency = "Test registry"
+format = "{format}"
+[record]
+id = "ID"
+kind = {{ value = "incident" }}
+[[parties]]
+each = "{each}"
+{fields}
+"#
+    )
+}
+
 #[test]
 fn party_list_mapping_errors() {
     let csv_only = "a list of parties needs a jsonl source";
@@ -1158,20 +1176,8 @@ fn party_list_mapping_errors() {
         ("jsonl", "case..owners", empty_step),
     ];
     for (format, each, expected) in cases {
-        let text = format!(
-            r#"
-name = "regs"
-agency = "Test registry"
-format = "{format}"
-[record]
-id = "ID"
-kind = {{ value = "vehicle_registration" }}
-[[parties]]
-each = "{each}"
-role = {{ value = "owner" }}
-name = "NAME"
-"#
-        );
+        let fields = "role = { value = \"owner\" }\nname = \"NAME\"";
+        let text = list_mapping(format, each, fields);
         let err = SourceMapping::from_toml(&text, Path::new("regs.toml")).expect_err(each);
         let message = err.to_string();
         let expected = format!("parties[0].each: {expected}");
@@ -1183,20 +1189,9 @@ name = "NAME"
 fn unnamed_entries_get_one_error_each() {
     // Without a name or surname path, each entry's error must still name
     // the entry, or the errors of several entries would read as one.
-    let text = r#"
-name = "regs"
-agency = "Test registry"
-format = "jsonl"
-[record]
-id = "ID"
-kind = { value = "incident" }
-[[parties]]
-each = "owners"
-role = { value = "victim" }
-given = "first"
-state_id = "sid"
-"#;
-    let mapping = SourceMapping::from_toml(text, Path::new("regs.toml")).expect("mapping");
+    let fields = "role = { value = \"victim\" }\ngiven = \"first\"\nstate_id = \"sid\"";
+    let text = list_mapping("jsonl", "owners", fields);
+    let mapping = SourceMapping::from_toml(&text, Path::new("regs.toml")).expect("mapping");
     let line = r#"{"ID":"R1","owners":[{"sid":"AB12345"},{"x":1},{"x":2}]}"#;
     let value = serde_json::from_str(line).expect("test line is JSON");
     let failure = map_record(&mapping, &InputFields::Json(value)).expect_err("quarantined");
@@ -1755,25 +1750,15 @@ suffix = "SFX"
 
 #[tokio::test]
 async fn long_error_lists_are_counted() {
-    let mapping = r#"
-name = "regs"
-agency = "Test registry"
-format = "jsonl"
-[record]
-id = "ID"
-kind = { value = "incident" }
-[[parties]]
-each = "owners"
-role = { value = "victim" }
-name = "name"
-"#;
+    let fields = "role = { value = \"victim\" }\nname = \"name\"";
+    let mapping = list_mapping("jsonl", "owners", fields);
     // Each case: the number of entries that are not objects, and whether
     // some errors are counted rather than named.
     let cases = [(3, None), (20, None), (25, Some(5))];
     for (entries, counted) in cases {
         let owners = vec![r#""x""#; entries].join(",");
         let line = format!(r#"{{"ID":"R1","owners":[{owners}]}}"#);
-        let fixture = fixture_with(mapping, "regs.jsonl", line.as_bytes());
+        let fixture = fixture_with(&mapping, "regs.jsonl", line.as_bytes());
         let report = ingest(&fixture).await;
         assert_eq!(report.quarantined, 1, "{entries} entries");
         let quarantined = fixture.store.quarantine(Some("regs"), false).await;

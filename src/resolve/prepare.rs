@@ -234,16 +234,20 @@ impl Prepared {
     /// Replaces one text field.
     #[cfg(test)]
     pub(crate) fn set(&mut self, field: TextField, value: &str) {
-        let mut values = self.text.values();
-        values[field as usize] = value;
-        self.text = PackedText::new(values);
+        self.set_packed(field as usize, value);
     }
 
     /// Replaces one identifier.
     #[cfg(test)]
     pub(crate) fn set_id(&mut self, slot: usize, value: &str) {
+        self.set_packed(FIRST_ID + slot, value);
+    }
+
+    /// Replaces the packed text field at `index`.
+    #[cfg(test)]
+    fn set_packed(&mut self, index: usize, value: &str) {
         let mut values = self.text.values();
-        values[FIRST_ID + slot] = value;
+        values[index] = value;
         self.text = PackedText::new(values);
     }
 }

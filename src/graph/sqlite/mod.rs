@@ -1178,6 +1178,14 @@ mod tests {
         count_missing_indexes(&conn).expect("counts")
     }
 
+    /// Opens a store at `path` and starts a bulk load of one batch into it.
+    async fn loading_store(path: &Path) -> SqliteStore {
+        let loader = SqliteStore::open(path).expect("opens");
+        loader.begin_bulk_load().await.expect("load starts");
+        loader.apply_batch(batch("a")).await.expect("stored");
+        loader
+    }
+
     /// A store opened while another one bulk-loads the same file, as
     /// `ciss serve` started during `ciss ingest --bulk` would be, leaves the
     /// dropped indexes to the load instead of building them under it.
@@ -1185,9 +1193,7 @@ mod tests {
     async fn open_during_bulk_load_keeps_indexes_dropped() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("ciss.db");
-        let loader = SqliteStore::open(&path).expect("opens");
-        loader.begin_bulk_load().await.expect("load starts");
-        loader.apply_batch(batch("a")).await.expect("stored");
+        let loader = loading_store(&path).await;
         let dropped = missing_indexes(&path);
         assert!(dropped > 0, "the load drops indexes");
 
@@ -1205,9 +1211,7 @@ mod tests {
     async fn open_after_killed_bulk_load_builds_indexes() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("ciss.db");
-        let loader = SqliteStore::open(&path).expect("opens");
-        loader.begin_bulk_load().await.expect("load starts");
-        loader.apply_batch(batch("a")).await.expect("stored");
+        let loader = loading_store(&path).await;
         drop(loader);
         assert!(missing_indexes(&path) > 0, "the load dropped indexes");
 

@@ -276,8 +276,11 @@ fn reserve(file: &std::fs::File, offset: u64, length: u64) -> std::io::Result<bo
     }
 }
 
-/// Grows `file` to cover `length` bytes at `offset`. Windows allocates the
-/// space when a file grows, so a full disk is an error here too.
+/// Grows `file` to cover `length` bytes at `offset`.
+///
+/// NOTE: this path is not run by the tests, and whether a full disk shows
+/// here as an error, rather than later while writing through the map,
+/// depends on the file system.
 #[cfg(not(unix))]
 fn reserve(file: &std::fs::File, offset: u64, length: u64) -> std::io::Result<bool> {
     file.set_len(offset + length)?;
