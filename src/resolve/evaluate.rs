@@ -14,6 +14,7 @@
 //! resolver put them in one entity and the truth does too.
 
 mod generated;
+mod lines;
 mod output;
 mod prepared;
 mod truth;

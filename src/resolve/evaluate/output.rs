@@ -9,8 +9,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
-use rayon::prelude::*;
-
+use super::lines::LinesFile;
 use super::prepared::PreparedSet;
 use super::{EvaluateError, LabelledSet, Members};
 use crate::graph::Mention;
@@ -71,7 +70,8 @@ pub fn write_outputs(
                 let left = std::slice::from_ref(left);
                 write_pairs(text, set, left, rights, copies[record]);
             }
-        })
+        })?;
+        out.finish()
     });
     written.map_err(|source| EvaluateError::Write { path, source })?;
     let clusters_path = dir.join("clusters.csv");
@@ -84,7 +84,8 @@ pub fn write_outputs(
             text.push(b',');
             text.extend_from_slice(itoa::Buffer::new().format(entity).as_bytes());
             text.push(b'\n');
-        })
+        })?;
+        out.finish()
     });
     written.map_err(|source| EvaluateError::Write { path, source })?;
     for path in [pairs_path, clusters_path] {
@@ -125,172 +126,6 @@ fn write_pairs(
         }
     }
 }
-
-/// Items formatted by one parallel task.
-const FORMAT_CHUNK: usize = 1_024;
-
-/// Chunks formatted before their text is copied into the file, which
-/// bounds the text held in memory.
-const FORMAT_BATCH: usize = 32;
-
-/// A file of lines written by all threads at once. Chunks of items are
-/// formatted in parallel. Each batch of chunks is then copied into the file
-/// through a memory map of just its byte range, also in parallel, while the
-/// next batch is formatted. The lines come out in item order, so the file
-/// is the same on any number of threads.
-///
-/// Plain `write` calls to one file run one at a time, because the kernel
-/// locks the file for each. On a virtual machine that faults in every new
-/// page of page cache from its host, that copy was the slowest step of a
-/// large evaluation. Two processes writing one 2 GB file through maps took
-/// 2.6 s there, where one `dd` took 4.9 s.
-struct LinesFile {
-    file: std::fs::File,
-    /// Bytes written so far.
-    end: u64,
-}
-
-impl LinesFile {
-    /// Creates the file with its header line.
-    fn create(path: &Path, header: &str) -> std::io::Result<LinesFile> {
-        // A shared map needs the file open for reading as well as writing.
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)?;
-        file.write_all(header.as_bytes())?;
-        file.write_all(b"\n")?;
-        let end = header.len() as u64 + 1;
-        Ok(LinesFile { file, end })
-    }
-
-    /// Appends the lines `format` appends for items `0..count`, in order.
-    fn append(
-        &mut self,
-        count: usize,
-        format: impl Fn(usize, &mut Vec<u8>) + Sync,
-    ) -> std::io::Result<()> {
-        let batch = FORMAT_CHUNK * FORMAT_BATCH;
-        let format_batch = |start: usize| -> Vec<Vec<u8>> {
-            let end = (start + batch).min(count);
-            (start..end)
-                .into_par_iter()
-                .step_by(FORMAT_CHUNK)
-                .map(|first| {
-                    let mut text = Vec::new();
-                    for item in first..(first + FORMAT_CHUNK).min(end) {
-                        format(item, &mut text);
-                    }
-                    text
-                })
-                .collect()
-        };
-        let mut pending: Option<Vec<Vec<u8>>> = None;
-        for start in (0..count).step_by(batch) {
-            let (copied, texts) = rayon::join(
-                || pending.take().map_or(Ok(()), |texts| self.copy(&texts)),
-                || format_batch(start),
-            );
-            copied?;
-            pending = Some(texts);
-        }
-        pending.map_or(Ok(()), |texts| self.copy(&texts))
-    }
-
-    /// Copies `texts` to the end of the file, one thread per text.
-    fn copy(&mut self, texts: &[Vec<u8>]) -> std::io::Result<()> {
-        let total: u64 = texts.iter().map(|t| t.len() as u64).sum();
-        if total == 0 {
-            return Ok(());
-        }
-        // Writing through a map into space the disk does not have kills the
-        // process (SIGBUS), so the space is taken first, where a full disk
-        // is an error. Without a way to take it, plain writes report it.
-        if !reserve(&self.file, self.end, total)? {
-            return self.write_plain(texts, total);
-        }
-        // A map starts on a boundary of MAP_ALIGN, so it may begin a
-        // little before the end of what is written.
-        let start = self.end - self.end % MAP_ALIGN;
-        let skip = (self.end - start) as usize;
-        let length = skip + total as usize;
-        // SAFETY: the map covers bytes of a file that this process created
-        // and alone writes. Nothing else maps it, and the file is not
-        // shortened while the map lives, so its pages stay valid.
-        let map = unsafe {
-            memmap2::MmapOptions::new()
-                .offset(start)
-                .len(length)
-                .map_mut(&self.file)
-        };
-        // A file system that cannot map files still takes plain writes.
-        let Ok(mut map) = map else {
-            return self.write_plain(texts, total);
-        };
-        let mut slots: Vec<&mut [u8]> = Vec::with_capacity(texts.len());
-        let mut rest = &mut map[skip..];
-        for text in texts {
-            let (slot, after) = std::mem::take(&mut rest).split_at_mut(text.len());
-            slots.push(slot);
-            rest = after;
-        }
-        slots
-            .into_par_iter()
-            .zip(texts)
-            .for_each(|(slot, text)| slot.copy_from_slice(text));
-        drop(map);
-        self.end += total;
-        Ok(())
-    }
-
-    /// Writes `texts`, `total` bytes in all, at the end of the file in order.
-    fn write_plain(&mut self, texts: &[Vec<u8>], total: u64) -> std::io::Result<()> {
-        use std::io::Seek;
-        self.file.seek(std::io::SeekFrom::Start(self.end))?;
-        for text in texts {
-            self.file.write_all(text)?;
-        }
-        self.end += total;
-        Ok(())
-    }
-}
-
-/// Allocates `length` bytes of disk at `offset` of `file`, growing the file
-/// to cover them. Returns false when the file system cannot allocate ahead
-/// of writing, and an error when the disk is full.
-#[cfg(unix)]
-fn reserve(file: &std::fs::File, offset: u64, length: u64) -> std::io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    let too_large = || std::io::Error::other("output file too large");
-    let offset = libc::off_t::try_from(offset).map_err(|_| too_large())?;
-    let length = libc::off_t::try_from(length).map_err(|_| too_large())?;
-    // SAFETY: posix_fallocate only reads its integer arguments, and the
-    // descriptor stays open while `file` is borrowed.
-    let status = unsafe { libc::posix_fallocate(file.as_raw_fd(), offset, length) };
-    match status {
-        0 => Ok(true),
-        libc::EOPNOTSUPP | libc::EINVAL | libc::ENODEV => Ok(false),
-        code => Err(std::io::Error::from_raw_os_error(code)),
-    }
-}
-
-/// Grows `file` to cover `length` bytes at `offset`.
-///
-/// NOTE: this path is not run by the tests, and whether a full disk shows
-/// here as an error, rather than later while writing through the map,
-/// depends on the file system.
-#[cfg(not(unix))]
-fn reserve(file: &std::fs::File, offset: u64, length: u64) -> std::io::Result<bool> {
-    file.set_len(offset + length)?;
-    Ok(true)
-}
-
-/// Alignment of a map's offset. It must be a multiple of the page size (4 KiB
-/// on most systems, 16 KiB on some) and, on Windows, of the allocation
-/// granularity (64 KiB). This is a multiple of all of them.
-const MAP_ALIGN: u64 = 1 << 16;
 
 /// Writes `mentions.csv` into `dir`: every labelled mention's normalized
 /// person facts, one column each, with its true entity. Peer tools read it so
@@ -359,74 +194,4 @@ fn write_lines(
         path: path.to_path_buf(),
         source,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Appends the test line of item `n`. Lengths vary, and every seventh
-    /// item writes nothing.
-    fn line(n: usize, text: &mut Vec<u8>) {
-        if n % 7 != 3 {
-            let width = n % 13;
-            text.extend_from_slice(format!("{n:0width$},ÉÀ{}\n", "x".repeat(n % 5)).as_bytes());
-        }
-    }
-
-    #[test]
-    fn lines_file_matches_sequential_writing() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("lines.csv");
-        let batch = FORMAT_CHUNK * FORMAT_BATCH;
-        // Each case: the item counts of successive appends.
-        let cases: [&[usize]; 4] = [&[], &[0], &[5, 0, 3], &[batch * 2 + 17, 1, batch - 1]];
-        for counts in cases {
-            let mut out = LinesFile::create(&path, "a,b").expect("created");
-            let mut expected = b"a,b\n".to_vec();
-            for count in counts {
-                out.append(*count, line).expect("appended");
-                (0..*count).for_each(|n| line(n, &mut expected));
-            }
-            drop(out);
-            let written = std::fs::read(&path).expect("read back");
-            assert_eq!(written.len(), expected.len(), "{counts:?}");
-            assert!(written == expected, "{counts:?}: contents differ");
-        }
-    }
-
-    #[test]
-    fn reserve_grows_the_file() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("reserved.csv");
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&path)
-            .expect("created");
-        assert!(reserve(&file, 0, 10_000).expect("reserved"));
-        assert_eq!(file.metadata().expect("metadata").len(), 10_000);
-        assert!(reserve(&file, 10_000, 5).expect("reserved"));
-        assert_eq!(file.metadata().expect("metadata").len(), 10_005);
-    }
-
-    #[test]
-    fn lines_file_plain_writes_continue() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("lines.csv");
-        let mut out = LinesFile::create(&path, "h").expect("created");
-        out.append(3, line).expect("mapped");
-        let texts = vec![b"p,1\n".to_vec(), Vec::new(), b"q,2\n".to_vec()];
-        out.file.set_len(out.end + 8).expect("extended");
-        out.write_plain(&texts, 8).expect("written");
-        out.append(2, line).expect("mapped again");
-        drop(out);
-        let mut expected = b"h\n".to_vec();
-        (0..3).for_each(|n| line(n, &mut expected));
-        expected.extend_from_slice(b"p,1\nq,2\n");
-        (0..2).for_each(|n| line(n, &mut expected));
-        assert_eq!(std::fs::read(&path).expect("read back"), expected);
-    }
 }
