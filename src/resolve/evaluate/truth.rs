@@ -8,7 +8,6 @@
 //! over the whole vector made about 22, most of them cache misses.
 
 use std::hash::{Hash, Hasher};
-use std::io::BufRead;
 use std::path::Path;
 use std::time::Instant;
 
@@ -34,6 +33,7 @@ pub(super) struct Truth {
 }
 
 /// One row of `truth.csv`.
+#[derive(Clone, Copy)]
 struct TruthRow {
     /// Hash of the source number, record id and version.
     hash: u64,
@@ -133,8 +133,14 @@ impl Truth {
     }
 }
 
-/// Reads `truth.csv` line by line. Blank lines are skipped; a line with
-/// fewer than five fields, or with a version that is not a number, is an error.
+/// Reads `truth.csv`. Blank lines are skipped; a line with fewer than five
+/// fields, with a version that is not a number, or that is not UTF-8 is an
+/// error.
+///
+/// The file is mapped into memory and parsed in chunks on all threads. Each
+/// chunk numbers the names it meets, and the chunks' numbers are then
+/// merged in file order, so every name gets the number it would get read
+/// line by line.
 pub(super) fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
     let started = Instant::now();
     let read_error = |source| EvaluateError::Read {
@@ -142,37 +148,22 @@ pub(super) fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
         source,
     };
     let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-    let mut truth = Truth {
-        rows: Vec::new(),
-        bucket_starts: Vec::new(),
-        bucket_bits: 0,
-        record_ids: String::new(),
-        sources: Names::default(),
-        roles: Names::default(),
-        persons: Names::default(),
+    let empty = file.metadata().map_err(read_error)?.len() == 0;
+    // SAFETY: the map is only read. If another program shortens the file
+    // while it is read, the process stops with SIGBUS; the truth of a
+    // generated feed is written once and then left alone.
+    let map = if empty {
+        None
+    } else {
+        Some(unsafe { memmap2::Mmap::map(&file) }.map_err(read_error)?)
     };
-
-    let mut line = String::new();
-    let mut number = 0u64;
-    while reader.read_line(&mut line).map_err(read_error)? > 0 {
-        number += 1;
-        let text = line.trim_end_matches(['\n', '\r']);
-        // The first line is the header.
-        if number > 1 && !text.trim().is_empty() {
-            add_row(&mut truth, text).map_err(|reason| EvaluateError::Unreadable {
-                path: path.to_path_buf(),
-                line: number,
-                reason,
-            })?;
-        }
-        line.clear();
-    }
-
-    // The sort is stable, so one record version's rows stay in file order.
-    truth.rows.par_sort_by_key(|row| row.hash);
-    index_buckets(&mut truth);
-    truth.persons.numbers = FxHashMap::default();
+    let bytes = map.as_deref().unwrap_or_default();
+    let truth =
+        parse_truth(bytes, TRUTH_CHUNK).map_err(|(line, reason)| EvaluateError::Unreadable {
+            path: path.to_path_buf(),
+            line,
+            reason,
+        })?;
     tracing::debug!(
         rows = truth.rows.len(),
         load_ms = started.elapsed().as_millis() as u64,
@@ -181,9 +172,135 @@ pub(super) fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
     Ok(truth)
 }
 
+/// Bytes of `truth.csv` that one parallel task parses.
+const TRUTH_CHUNK: usize = 1 << 20;
+
+/// Rows of one chunk of `truth.csv`, with names numbered within the chunk
+/// and no hashes yet.
+#[derive(Default)]
+struct ChunkRows {
+    rows: Vec<TruthRow>,
+    record_ids: String,
+    sources: Names,
+    roles: Names,
+    persons: Names,
+    /// Lines in the chunk, blank ones included.
+    lines: u64,
+    /// The first bad line, numbered within the chunk, and its reason.
+    error: Option<(u64, String)>,
+}
+
+/// Parses the text of `truth.csv` in chunks of about `chunk` bytes. An error
+/// gives the line number and the reason.
+fn parse_truth(bytes: &[u8], chunk: usize) -> Result<Truth, (u64, String)> {
+    let mut chunks: Vec<ChunkRows> = split_lines(bytes, chunk)
+        .into_par_iter()
+        .enumerate()
+        .map(|(at, text)| parse_chunk(text, at == 0))
+        .collect();
+    let mut lines_before = 0;
+    for parsed in &chunks {
+        if let Some((line, reason)) = &parsed.error {
+            return Err((lines_before + line, reason.clone()));
+        }
+        lines_before += parsed.lines;
+    }
+    let mut truth = Truth {
+        rows: Vec::with_capacity(chunks.iter().map(|c| c.rows.len()).sum()),
+        bucket_starts: Vec::new(),
+        bucket_bits: 0,
+        record_ids: String::new(),
+        sources: Names::default(),
+        roles: Names::default(),
+        persons: Names::default(),
+    };
+    // Each chunk's numbers in file order, and where its record ids start.
+    let mut renumbered = Vec::with_capacity(chunks.len());
+    for parsed in &chunks {
+        let renumber = |global: &mut Names, local: &Names| -> Vec<u32> {
+            local.names.iter().map(|name| global.number(name)).collect()
+        };
+        renumbered.push((
+            renumber(&mut truth.sources, &parsed.sources),
+            renumber(&mut truth.roles, &parsed.roles),
+            renumber(&mut truth.persons, &parsed.persons),
+            truth.record_ids.len(),
+        ));
+        truth.record_ids.push_str(&parsed.record_ids);
+    }
+    chunks.par_iter_mut().zip(&renumbered).for_each(
+        |(parsed, (sources, roles, persons, id_base))| {
+            for row in &mut parsed.rows {
+                let id = &parsed.record_ids[row.id_start..row.id_start + row.id_len as usize];
+                row.source = sources[row.source as usize];
+                row.hash = key_hash(row.source, id, row.version);
+                row.id_start += id_base;
+                row.role = roles[row.role as usize];
+                row.person = persons[row.person as usize];
+            }
+        },
+    );
+    for parsed in chunks {
+        truth.rows.extend_from_slice(&parsed.rows);
+    }
+    // The sort is stable, so one record version's rows stay in file order.
+    truth.rows.par_sort_by_key(|row| row.hash);
+    index_buckets(&mut truth);
+    truth.persons.numbers = FxHashMap::default();
+    Ok(truth)
+}
+
+/// Cuts `bytes` into pieces of about `chunk` bytes, each ending after a
+/// line break except the last.
+fn split_lines(bytes: &[u8], chunk: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let cut = match rest
+            .get(chunk..)
+            .and_then(|after| after.iter().position(|b| *b == b'\n'))
+        {
+            Some(at) => chunk + at + 1,
+            None => rest.len(),
+        };
+        let (piece, after) = rest.split_at(cut);
+        pieces.push(piece);
+        rest = after;
+    }
+    pieces
+}
+
+/// Parses the lines of one chunk. The first line of the first chunk is the
+/// header. Stops at the first bad line.
+fn parse_chunk(text: &[u8], first: bool) -> ChunkRows {
+    let mut parsed = ChunkRows::default();
+    let text = text.strip_suffix(b"\n").unwrap_or(text);
+    for line in text.split(|b| *b == b'\n') {
+        parsed.lines += 1;
+        if first && parsed.lines == 1 {
+            continue;
+        }
+        let row = match std::str::from_utf8(line) {
+            Ok(line) => line.trim_end_matches(['\n', '\r']),
+            Err(_) => {
+                parsed.error = Some((parsed.lines, "not UTF-8 text".to_string()));
+                break;
+            }
+        };
+        if row.trim().is_empty() {
+            continue;
+        }
+        if let Err(reason) = add_row(&mut parsed, row) {
+            parsed.error = Some((parsed.lines, reason));
+            break;
+        }
+    }
+    parsed
+}
+
 /// Adds one row; a row with fewer than five fields or a version that is not
 /// a number is an error, which names the problem.
-fn add_row(truth: &mut Truth, line: &str) -> Result<(), String> {
+fn add_row(parsed: &mut ChunkRows, line: &str) -> Result<(), String> {
     let mut fields = line.split(',');
     let (Some(source), Some(record_id), Some(version), Some(role), Some(person)) = (
         fields.next(),
@@ -200,17 +317,16 @@ fn add_row(truth: &mut Truth, line: &str) -> Result<(), String> {
     let version: u32 = version
         .parse()
         .map_err(|_| format!("version: invalid number {version:?}"))?;
-    let source = truth.sources.number(source);
-    let id_start = truth.record_ids.len();
-    truth.record_ids.push_str(record_id);
-    truth.rows.push(TruthRow {
-        hash: key_hash(source, record_id, version),
+    let id_start = parsed.record_ids.len();
+    parsed.record_ids.push_str(record_id);
+    parsed.rows.push(TruthRow {
+        hash: 0,
         id_start,
         id_len: record_id.len() as u32,
         version,
-        source,
-        role: truth.roles.number(role),
-        person: truth.persons.number(person),
+        source: parsed.sources.number(source),
+        role: parsed.roles.number(role),
+        person: parsed.persons.number(person),
     });
     Ok(())
 }
@@ -362,6 +478,67 @@ mod tests {
             read_truth(&path).expect("blank lines are skipped").rows(),
             1
         );
+    }
+
+    /// Returns each row of `truth` as its hash, record id, version, source,
+    /// role and person.
+    fn row_values(truth: &Truth) -> Vec<(u64, &str, u32, &str, &str, &str)> {
+        let rows = truth.rows.iter().map(|row| {
+            let id = &truth.record_ids[row.id_start..row.id_start + row.id_len as usize];
+            let source = truth.sources.names[row.source as usize].as_str();
+            let role = truth.role_name(row.role);
+            (
+                row.hash,
+                id,
+                row.version,
+                source,
+                role,
+                truth.person_id(row.person),
+            )
+        });
+        rows.collect()
+    }
+
+    #[test]
+    fn chunks_read_as_one_pass() {
+        let mut text = String::from("source,record_id,version,role,person_id\n");
+        for n in 0..300 {
+            let source = ["dmv", "rms", "sor"][n % 3];
+            text.push_str(&format!("{source},T{n},{},owner,P-{}\n", n % 4 + 1, n % 97));
+            if n % 50 == 0 {
+                text.push_str("\r\n");
+            }
+        }
+        let whole = parse_truth(text.as_bytes(), usize::MAX).expect("one chunk");
+        assert_eq!(whole.rows(), 300);
+        // Each case: a chunk size, from a line a chunk to a few chunks.
+        for chunk in [1, 17, 64, 1_000] {
+            let chunked = parse_truth(text.as_bytes(), chunk).expect("chunks");
+            assert_eq!(chunked.persons.names, whole.persons.names, "chunk {chunk}");
+            assert_eq!(chunked.sources.names, whole.sources.names, "chunk {chunk}");
+            assert_eq!(row_values(&chunked), row_values(&whole), "chunk {chunk}");
+        }
+        // 1 header line, 300 rows and 6 blank lines come before the bad one.
+        let bad = format!("{text}dmv,T1,x,owner,P-1\n");
+        for chunk in [1, 64, usize::MAX] {
+            let error = parse_truth(bad.as_bytes(), chunk).err();
+            assert_eq!(error.map(|(line, _)| line), Some(308), "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn non_utf8_line_is_an_error() {
+        let text = b"source,record_id,version,role,person_id\ndmv,T\xff,1,owner,P-0\n";
+        let error = parse_truth(text, usize::MAX).err();
+        assert_eq!(error, Some((2, "not UTF-8 text".to_string())));
+    }
+
+    #[test]
+    fn empty_truth_file_has_no_rows() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("truth.csv");
+        std::fs::write(&path, "").expect("write truth.csv");
+        assert_eq!(read_truth(&path).expect("read truth.csv").rows(), 0);
     }
 
     #[test]
