@@ -12,8 +12,8 @@ use ciss::ingest::mapping::SourceMapping;
 use ciss::model::{Identifiers, PersonFacts, Role, Sex};
 use ciss::normalize::{Address, Dob, PersonName, Phone};
 use ciss::resolve::evaluate::{
-    PreparedSet, evaluate, evaluate_prepared, febrl_task, load_generated, load_generated_prepared,
-    load_labelled, write_outputs,
+    LeftOut, PreparedSet, evaluate, evaluate_prepared, febrl_task, load_generated,
+    load_generated_prepared, load_labelled, write_outputs,
 };
 use ciss::resolve::{
     ProbabilisticResolver, ResolveConfig, Resolver, ReviewLinks, default_resolver,
@@ -94,6 +94,55 @@ fn generated_feeds_score_alike_loaded_lean() {
         assert!(full_text.len() > 100, "{file} is nearly empty");
         assert!(full_text == lean_text, "{file} differs");
     }
+}
+
+#[test]
+fn generated_feeds_count_what_loading_leaves_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let feeds = dir.path().join("feeds");
+    let config = GenerateConfig {
+        people: 300,
+        seed: 5,
+        as_of: NaiveDate::from_ymd_opt(2025, 6, 1).expect("date"),
+        out_dir: feeds.clone(),
+        progress: false,
+    };
+    generate(&config).expect("generation succeeds");
+    // A dmv row without its record id, which cannot be mapped.
+    let dmv_path = feeds.join("dmv.csv");
+    let mut dmv = std::fs::read_to_string(&dmv_path).expect("read dmv.csv");
+    let columns = dmv.lines().next().expect("header").split(',').count();
+    let mut row = vec![""; columns];
+    row[1] = "1";
+    row[2] = "LIC";
+    dmv.push_str(&row.join(","));
+    dmv.push('\n');
+    std::fs::write(&dmv_path, dmv).expect("write dmv.csv");
+    // The first dmv party loses its truth row, and a row names no record.
+    let truth_path = feeds.join("truth.csv");
+    let truth = std::fs::read_to_string(&truth_path).expect("read truth.csv");
+    let mut lines: Vec<&str> = truth.lines().collect();
+    let first_dmv = lines
+        .iter()
+        .position(|l| l.starts_with("dmv,"))
+        .expect("a dmv row");
+    lines.remove(first_dmv);
+    lines.push("dmv,T9999999999,1,owner,P-NOBODY,");
+    std::fs::write(&truth_path, lines.join("\n") + "\n").expect("write truth.csv");
+
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let expected = LeftOut {
+        unreadable_records: 1,
+        unlabelled_parties: 1,
+        unmatched_truth_rows: 1,
+    };
+    let labelled = load_generated(&feeds, &sources).expect("load mentions");
+    assert_eq!(labelled.left_out, expected);
+    let resolver = default_resolver();
+    let mut lean = load_generated_prepared(&feeds, &sources, resolver.collapses_copies())
+        .expect("load prepared");
+    let (_, report) = evaluate_prepared(&mut lean, &resolver);
+    assert_eq!(report.left_out, expected);
 }
 
 /// A person as one record states them.

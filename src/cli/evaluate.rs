@@ -261,6 +261,15 @@ fn print_report(name: &str, report: &EvaluationReport, wall_s: f64) {
         report.entities,
         report.true_entities
     );
+    let left_out = &report.left_out;
+    if left_out.any() {
+        outln!(
+            "left out: unreadable records {}, parties without a truth row {}, truth rows naming no party {}",
+            left_out.unreadable_records,
+            left_out.unlabelled_parties,
+            left_out.unmatched_truth_rows
+        );
+    }
     for (label, s) in [
         ("pairwise", &report.pairwise),
         ("cluster", &report.clusters),

@@ -95,6 +95,28 @@ pub struct LabelledSet {
     pub truth: Vec<String>,
     /// Records that needed a field dropped or a partial name or address kept.
     pub repaired: usize,
+    /// What loading generated feeds left out.
+    pub left_out: LeftOut,
+}
+
+/// What loading generated feeds left out, counted so that nothing is
+/// dropped unseen. Labelled files keep every record, so they leave out none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LeftOut {
+    /// Records whose id or parties could not be read or mapped, which
+    /// ingest would quarantine.
+    pub unreadable_records: usize,
+    /// Parties of mapped records that no truth row names.
+    pub unlabelled_parties: usize,
+    /// Truth rows that name no party of a mapped record.
+    pub unmatched_truth_rows: usize,
+}
+
+impl LeftOut {
+    /// Returns whether anything was left out.
+    pub fn any(&self) -> bool {
+        *self != LeftOut::default()
+    }
 }
 
 /// A benchmark task: its input files and resolver settings.
@@ -430,6 +452,8 @@ pub struct EvaluationReport {
     pub mentions: usize,
     /// Records kept with a field dropped or a partial name or address.
     pub repaired: usize,
+    /// What loading generated feeds left out.
+    pub left_out: LeftOut,
     /// Candidate pairs of distinct records scored.
     pub candidate_pairs: usize,
     /// Share of true pairs among the record pairs scored: the pairs behind
@@ -527,6 +551,7 @@ pub fn score_resolution(
     EvaluationReport {
         mentions: set.mentions(),
         repaired: set.repaired,
+        left_out: set.left_out,
         candidate_pairs: resolution.pairs.len(),
         blocking_recall: if actual == 0 {
             1.0

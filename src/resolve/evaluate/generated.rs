@@ -2,13 +2,14 @@
 //! party from the feeds' `truth.csv`.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 
 use super::prepared::{PreparedSet, PreparedSetBuilder};
 use super::truth::{TakenRows, Truth, TruthHit, read_truth};
-use super::{EvaluateError, LabelledSet};
+use super::{EvaluateError, LabelledSet, LeftOut};
 use crate::graph::Mention;
 use crate::ingest::mapping::{Format, SourceMapping};
 use crate::ingest::{PendingRecord, map_parties, split_records};
@@ -18,8 +19,9 @@ use crate::model::{Party, RecordKey};
 /// in `sources_dir`, with the true person of every party from `truth.csv`.
 /// Only a record's id, version and parties are mapped, because only people
 /// are resolved. A record whose id or parties fail their mapping is left out,
-/// as ingest would quarantine it. Errors in its other fields (vehicles, record
-/// dates) are not checked.
+/// as ingest would quarantine it, and counted in the set's [`LeftOut`], as
+/// are parties and truth rows that do not meet. Errors in its other fields
+/// (vehicles, record dates) are not checked.
 ///
 /// Splitting each feed into records, mapping them and grouping the mapped
 /// parties run at once (see [`load_feed`]).
@@ -27,9 +29,11 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
     let truth = read_truth(&dir.join("truth.csv"))?;
     let mut taken_rows = truth.none_taken();
     let mut set = LabelledSet::default();
-    load_feeds(dir, sources_dir, &truth, &mut |records| {
+    let mut unlabelled_parties = 0;
+    let unreadable_records = load_feeds(dir, sources_dir, &truth, &mut |records| {
         for record in records {
-            let (key, parties) = labelled_parties(&truth, &mut taken_rows, record);
+            let (key, parties, unlabelled) = labelled_parties(&truth, &mut taken_rows, record);
+            unlabelled_parties += unlabelled;
             for party in parties {
                 let id = set.mentions.len() as i64 + 1;
                 set.mentions.push(Mention {
@@ -43,6 +47,11 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
             }
         }
     })?;
+    set.left_out = LeftOut {
+        unreadable_records,
+        unlabelled_parties,
+        unmatched_truth_rows: taken_rows.untaken(),
+    };
     Ok(set)
 }
 
@@ -61,14 +70,16 @@ pub fn load_generated_prepared(
     let mut builder = PreparedSetBuilder::new(collapse);
     // Each mention has a truth row, so their number bounds the mentions.
     builder.reserve(truth.rows());
-    load_feeds(dir, sources_dir, &truth, &mut |records| {
+    let mut unlabelled_parties = 0;
+    let unreadable_records = load_feeds(dir, sources_dir, &truth, &mut |records| {
         let Some(source) = records.first().map(|r| r.key.source.clone()) else {
             return;
         };
         let mut persons = Vec::with_capacity(records.len());
         let mut mention_id = String::new();
         for record in records {
-            let (key, parties) = labelled_parties(&truth, &mut taken_rows, record);
+            let (key, parties, unlabelled) = labelled_parties(&truth, &mut taken_rows, record);
+            unlabelled_parties += unlabelled;
             for party in parties {
                 mention_id.clear();
                 write_mention_id(&key, party.index, &mut mention_id);
@@ -78,35 +89,44 @@ pub fn load_generated_prepared(
         }
         builder.add_persons(&source, &persons);
     })?;
+    let left_out = LeftOut {
+        unreadable_records,
+        unlabelled_parties,
+        unmatched_truth_rows: taken_rows.untaken(),
+    };
     drop(taken_rows);
     drop(truth);
-    Ok(builder.finish())
+    Ok(builder.finish(left_out))
 }
 
 /// Loads every source's feed in `dir` in turn, passing each chunk of mapped
-/// records, with the truth rows of each, to `sink` in input order.
+/// records, with the truth rows of each, to `sink` in input order. Returns
+/// the number of records left out as unreadable.
 fn load_feeds(
     dir: &Path,
     sources_dir: &Path,
     truth: &Truth,
     sink: &mut dyn FnMut(Vec<FoundRecord>),
-) -> Result<(), EvaluateError> {
+) -> Result<usize, EvaluateError> {
+    let mut all_unreadable = 0;
     for source in crate::generate::SOURCES {
         let started = Instant::now();
         let mapping = SourceMapping::load(sources_dir, source)?;
         let mut records = 0usize;
-        load_feed(&dir.join(source), &mapping, truth, &mut |chunk| {
+        let unreadable = load_feed(&dir.join(source), &mapping, truth, &mut |chunk| {
             records += chunk.len();
             sink(chunk);
         })?;
         tracing::debug!(
             source,
             records,
+            unreadable,
             load_ms = started.elapsed().as_millis() as u64,
             "feed loaded"
         );
+        all_unreadable += unreadable;
     }
-    Ok(())
+    Ok(all_unreadable)
 }
 
 /// Records split before a chunk is handed to rayon for parsing and mapping.
@@ -120,8 +140,8 @@ struct FoundRecord {
 }
 
 /// Loads one feed; `stem` is its path without the extension, which the
-/// mapping's format gives. Unreadable records are skipped, as they carry no
-/// truth to score.
+/// mapping's format gives. Records that cannot be read or mapped are
+/// skipped, as ingest would quarantine them, and their number returned.
 ///
 /// Three stages overlap: a thread splits the file into records, a second
 /// one has rayon parse and map each chunk and look up its truth rows, and
@@ -131,7 +151,7 @@ fn load_feed(
     mapping: &SourceMapping,
     truth: &Truth,
     sink: &mut dyn FnMut(Vec<FoundRecord>),
-) -> Result<(), EvaluateError> {
+) -> Result<usize, EvaluateError> {
     let extension = match mapping.format {
         Format::Csv => "csv",
         Format::Jsonl => "jsonl",
@@ -143,6 +163,8 @@ fn load_feed(
     })?;
     let (split_sender, split_receiver) = std::sync::mpsc::sync_channel::<Vec<PendingRecord>>(2);
     let (mapped_sender, mapped_receiver) = std::sync::mpsc::sync_channel::<Vec<FoundRecord>>(1);
+    let unreadable_count = AtomicUsize::new(0);
+    let unreadable = &unreadable_count;
     let read = std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let columns = mapping.paths();
@@ -161,8 +183,14 @@ fn load_feed(
             for chunk in split_receiver {
                 let records = chunk
                     .into_par_iter()
-                    .filter_map(|pending| pending.parse_fields().ok())
-                    .filter_map(|fields| map_parties(mapping, &fields).ok())
+                    .filter_map(|pending| {
+                        let fields = pending.parse_fields().ok();
+                        let mapped = fields.and_then(|f| map_parties(mapping, &f).ok());
+                        if mapped.is_none() {
+                            unreadable.fetch_add(1, Ordering::Relaxed);
+                        }
+                        mapped
+                    })
                     .map(|(key, parties)| {
                         let rows = truth.find(&key.source, &key.record_id, key.version);
                         FoundRecord { key, parties, rows }
@@ -178,9 +206,10 @@ fn load_feed(
         reader.join()
     });
     match read {
-        Ok(result) => result.map_err(|err| EvaluateError::Read { path, source: err }),
+        Ok(result) => result.map_err(|err| EvaluateError::Read { path, source: err })?,
         Err(panic) => std::panic::resume_unwind(panic),
     }
+    Ok(unreadable_count.into_inner())
 }
 
 /// Returns the id of the party at `index` of the record `key` names, as
@@ -212,23 +241,25 @@ struct LabelledParty {
     person: u32,
 }
 
-/// Returns a record's parties that have a true person, in party order. Each
-/// record version's truth rows are marked in `taken_rows`, since a version is
-/// read once.
+/// Returns a record's parties that have a true person, in party order, and
+/// the number of parties without one. Each record version's truth rows are
+/// marked in `taken_rows`, since a version is read once.
 fn labelled_parties(
     truth: &Truth,
     taken_rows: &mut TakenRows,
     found: FoundRecord,
-) -> (RecordKey, Vec<LabelledParty>) {
+) -> (RecordKey, Vec<LabelledParty>, usize) {
     let FoundRecord { key, parties, rows } = found;
     let mut persons = taken_rows.take(&rows);
     let mut labelled = Vec::new();
+    let mut unlabelled = 0;
     for (index, party) in parties.into_iter().enumerate() {
         let role = party.role.as_str();
         let Some(at) = persons
             .iter()
             .position(|(r, _)| truth.role_name(*r) == role)
         else {
+            unlabelled += 1;
             continue;
         };
         let (_, person) = persons.remove(at);
@@ -238,7 +269,7 @@ fn labelled_parties(
             person,
         });
     }
-    (key, labelled)
+    (key, labelled, unlabelled)
 }
 
 #[cfg(test)]

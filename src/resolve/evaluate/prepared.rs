@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
 
-use super::LabelledSet;
+use super::{LabelledSet, LeftOut};
 use crate::model::PersonFacts;
 use crate::resolve::ProbabilisticResolver;
 use crate::resolve::dedup::{Distinct, DistinctBuilder};
@@ -23,6 +23,7 @@ pub struct PreparedSet {
     /// Source of each mention, numbered.
     pub(super) sources: Vec<u32>,
     pub(super) repaired: usize,
+    pub(super) left_out: LeftOut,
     /// Wall time of grouping and preparing the records, in milliseconds.
     pub(super) prepare_ms: f64,
 }
@@ -47,6 +48,7 @@ impl PreparedSet {
             truth: truth.of_item,
             sources: sources.of_item,
             repaired: set.repaired,
+            left_out: set.left_out,
             prepare_ms,
         }
     }
@@ -118,8 +120,9 @@ impl PreparedSetBuilder {
         debug_assert_eq!(self.distinct.mentions(), self.truth.len());
     }
 
-    /// Returns the set, with the phonetic codes of its records filled in.
-    pub(super) fn finish(self) -> PreparedSet {
+    /// Returns the set, with the phonetic codes of its records filled in and
+    /// `left_out` the count of what loading left out.
+    pub(super) fn finish(self, left_out: LeftOut) -> PreparedSet {
         let started = Instant::now();
         let distinct = self.distinct.finish();
         let prepare = self.prepare + started.elapsed();
@@ -129,6 +132,7 @@ impl PreparedSetBuilder {
             truth: self.truth,
             sources: self.sources.of_item,
             repaired: 0,
+            left_out,
             prepare_ms: prepare.as_secs_f64() * 1000.0,
         }
     }

@@ -49,7 +49,10 @@ struct TruthRow {
 /// The rows of a [`Truth`] already taken, one bit a row. The bits are kept
 /// apart from the rows so that mapping threads can look rows up while the
 /// loader takes them.
-pub(super) struct TakenRows(Vec<u64>);
+pub(super) struct TakenRows {
+    bits: Vec<u64>,
+    rows: usize,
+}
 
 impl TakenRows {
     /// Takes out the (role, person) numbers of rows that [`Truth::find`]
@@ -59,12 +62,22 @@ impl TakenRows {
         let mut found = Vec::with_capacity(rows.len());
         for (at, role, person) in rows {
             let (word, bit) = (*at as usize / 64, 1u64 << (at % 64));
-            if self.0[word] & bit == 0 {
-                self.0[word] |= bit;
+            if self.bits[word] & bit == 0 {
+                self.bits[word] |= bit;
                 found.push((*role, *person));
             }
         }
         found
+    }
+
+    /// Returns the number of rows not taken.
+    pub(super) fn untaken(&self) -> usize {
+        let taken: usize = self
+            .bits
+            .iter()
+            .map(|word| word.count_ones() as usize)
+            .sum();
+        self.rows - taken
     }
 }
 
@@ -80,7 +93,10 @@ impl Truth {
 
     /// Returns the taken rows of a truth from which nothing is taken yet.
     pub(super) fn none_taken(&self) -> TakenRows {
-        TakenRows(vec![0; self.rows.len().div_ceil(64)])
+        TakenRows {
+            bits: vec![0; self.rows.len().div_ceil(64)],
+            rows: self.rows.len(),
+        }
     }
 
     /// Returns the rows of one record version, in file order. It only reads,
