@@ -57,18 +57,25 @@ fn febrl_accuracy_stays_above_its_floor() {
     }
 }
 
-#[test]
-fn generated_feeds_score_alike_loaded_lean() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let feeds = dir.path().join("feeds");
+/// Generates `people` people with `seed` into `dir/feeds` and returns that
+/// directory.
+fn generate_feeds(dir: &Path, people: usize, seed: u64) -> std::path::PathBuf {
+    let feeds = dir.join("feeds");
     let config = GenerateConfig {
-        people: 1_500,
-        seed: 11,
+        people,
+        seed,
         as_of: NaiveDate::from_ymd_opt(2025, 6, 1).expect("date"),
         out_dir: feeds.clone(),
         progress: false,
     };
     generate(&config).expect("generation succeeds");
+    feeds
+}
+
+#[test]
+fn generated_feeds_score_alike_loaded_lean() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let feeds = generate_feeds(dir.path(), 1_500, 11);
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
     let resolver = default_resolver();
 
@@ -99,15 +106,7 @@ fn generated_feeds_score_alike_loaded_lean() {
 #[test]
 fn generated_feeds_count_what_loading_leaves_out() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let feeds = dir.path().join("feeds");
-    let config = GenerateConfig {
-        people: 300,
-        seed: 5,
-        as_of: NaiveDate::from_ymd_opt(2025, 6, 1).expect("date"),
-        out_dir: feeds.clone(),
-        progress: false,
-    };
-    generate(&config).expect("generation succeeds");
+    let feeds = generate_feeds(dir.path(), 300, 5);
     // A dmv row without its record id, which cannot be mapped.
     let dmv_path = feeds.join("dmv.csv");
     let mut dmv = std::fs::read_to_string(&dmv_path).expect("read dmv.csv");
