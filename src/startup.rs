@@ -23,6 +23,17 @@ pub enum StartupError {
     /// Settings or store failed.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// HTTP ingestion is on, but the directory of source mappings does not
+    /// exist, so every ingest request would get 404 for its source.
+    #[error(
+        "sources directory not found: {}; HTTP ingestion needs the source mappings, \
+         so set `sources_dir` (or `--sources`) to their directory",
+        path.display()
+    )]
+    SourcesDir {
+        /// The configured `sources_dir`.
+        path: std::path::PathBuf,
+    },
     /// The listen address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -52,11 +63,17 @@ impl Application {
         Application::with_store(settings, store).await
     }
 
-    /// Binds the listen address over an already opened store.
+    /// Binds the listen address over an already opened store. With HTTP
+    /// ingestion on, `sources_dir` must be a directory.
     pub async fn with_store(
         settings: Settings,
         store: Arc<dyn GraphStore>,
     ) -> Result<Application, StartupError> {
+        if settings.ingest_token.is_some() && !settings.sources_dir.is_dir() {
+            return Err(StartupError::SourcesDir {
+                path: settings.sources_dir.clone(),
+            });
+        }
         let bind_error = |source| StartupError::Bind {
             address: settings.listen.clone(),
             source,

@@ -431,3 +431,28 @@ fn generate_names_too_few_people() {
         "{message}"
     );
 }
+
+#[test]
+fn evaluate_rejects_input_without_records() {
+    let workspace = Workspace::new();
+    let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/febrl/febrl.toml");
+    let header = workspace.path("header-only.csv");
+    let febrl = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/febrl/febrl1.csv");
+    let text = std::fs::read_to_string(febrl).expect("febrl1.csv");
+    let first_line = text.lines().next().expect("header row");
+    std::fs::write(&header, format!("{first_line}\n")).expect("input");
+    let output = workspace.run(&[
+        "evaluate",
+        "--input",
+        header.to_str().expect("utf-8 path"),
+        "--mapping",
+        mapping,
+        "--out",
+        workspace.path("eval").to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(message.contains("no labelled records"), "{message}");
+    assert!(message.contains("header-only.csv"), "{message}");
+    assert!(!stdout(&output).contains("F1"), "{}", stdout(&output));
+}

@@ -626,6 +626,47 @@ async fn plate_errors_name_the_column_at_fault() {
 }
 
 #[tokio::test]
+async fn plate_state_and_number_are_both_checked() {
+    let mapping = MAPPING.replace(
+        "plate = \"PLATE\"",
+        "plate = \"PLATE\"\nplate_state = \"PLATE_ST\"",
+    );
+    // R1 has a bad state and a bad number, R2 a bad state and no number.
+    let feed = format!(
+        "{HEADER},PLATE_ST\n\
+         R1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,AB#1234,{},TOYOTA,QQ\n\
+         R2,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456789,,{},TOYOTA,QQ",
+        vin(1),
+        vin(2)
+    );
+    let fixture = fixture(&feed);
+    std::fs::write(fixture.sources.join("regs.toml"), mapping).expect("mapping");
+
+    let report = ingest(&fixture).await;
+
+    assert_eq!(report.received, 2);
+    assert_eq!(report.quarantined, 2, "{report:?}");
+    let entries = fixture
+        .store
+        .quarantine(None, false)
+        .await
+        .expect("quarantine");
+    let entry_of = |id: &str| {
+        entries
+            .iter()
+            .find(|e| e.record_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("{id} is not quarantined: {entries:?}"))
+    };
+    let first = entry_of("R1");
+    assert_eq!(first.field.as_deref(), Some("PLATE_ST, PLATE"), "{first:?}");
+    assert!(first.reason.contains("invalid plate number"), "{first:?}");
+    assert!(first.reason.contains("invalid plate state"), "{first:?}");
+    let second = entry_of("R2");
+    assert_eq!(second.field.as_deref(), Some("PLATE_ST"), "{second:?}");
+    assert!(second.reason.contains("invalid plate state"), "{second:?}");
+}
+
+#[tokio::test]
 async fn impossible_dates_are_quarantined() {
     let feed = [
         HEADER.to_string(),

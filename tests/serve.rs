@@ -1,7 +1,7 @@
 //! The served application on a real loopback socket: requests get replies,
 //! a wrong token gets a 401 that names the scheme, a client that never
-//! finishes its headers is disconnected, and a stop signal ends the accept
-//! loop.
+//! finishes its headers is disconnected, a stop signal ends the accept
+//! loop, and HTTP ingestion without a sources directory fails at start-up.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,4 +112,43 @@ async fn stop_signal_ends_serving() {
         .expect("task joins");
     assert!(result.is_ok(), "{result:?}");
     assert!(TcpStream::connect(running.address).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingestion_without_sources_dir_fails_to_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn GraphStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    let missing = dir.path().join("no-such-sources");
+    let mut settings = Settings::load(None).expect("settings");
+    settings.listen = "127.0.0.1:0".to_string();
+    settings.ingest_token = Some(Secret::new(TOKEN));
+    settings.sources_dir = missing.clone();
+    let Err(err) = Application::with_store(settings, store).await else {
+        panic!("the service starts without its source mappings");
+    };
+    let message = err.to_string();
+    assert!(
+        message.starts_with("sources directory not found: "),
+        "{message}"
+    );
+    assert!(
+        message.contains(&missing.display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("sources_dir"), "{message}");
+    assert!(!message.contains(TOKEN), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_dir_is_not_needed_without_ingestion() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn GraphStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    let mut settings = Settings::load(None).expect("settings");
+    settings.listen = "127.0.0.1:0".to_string();
+    settings.ingest_token = None;
+    settings.sources_dir = dir.path().join("no-such-sources");
+    let started = Application::with_store(settings, store).await;
+    assert!(started.is_ok(), "{:?}", started.err());
 }

@@ -116,6 +116,14 @@ fn load(
         config = ResolveConfig::linkage();
     }
     let set = load_labelled(&files, &mapping, &args.truth)?;
+    if set.mentions.is_empty() {
+        // Scoring no records would print a perfect F1 of 1.
+        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        bail!(
+            "no labelled records in {}: nothing to score; check that the files contain records",
+            names.join(", ")
+        );
+    }
     log_loaded(&set, started);
     Ok((name, set, config))
 }

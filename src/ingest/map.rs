@@ -367,26 +367,28 @@ impl FieldReader<'_> {
             }
             return None;
         }
-        let plate = self
+        // The state and the number are checked on their own, so a record
+        // with both wrong names both columns, and a state sent without a
+        // number is still checked. A missing state means Connecticut.
+        let state = match self.text(spec.plate_state.as_ref(), "plate state", false) {
+            None => Some("CT".to_string()),
+            Some(raw) => Plate::parse_state(&raw)
+                .map_err(|err| {
+                    self.fail_at(spec.plate_state.as_ref(), "plate state", err.to_string())
+                })
+                .ok(),
+        };
+        let number = self
             .text(spec.plate.as_ref(), "plate", false)
-            .and_then(|number| {
-                let state = self
-                    .text(spec.plate_state.as_ref(), "plate state", false)
-                    .unwrap_or_else(|| "CT".to_string());
-                Plate::parse(&state, &number)
-                    .map_err(|err| {
-                        // Name the column at fault: the state or the number.
-                        let (column, label) = match &err {
-                            NormalizeError::Invalid {
-                                what: "plate state",
-                                ..
-                            } => (spec.plate_state.as_ref(), "plate state"),
-                            _ => (spec.plate.as_ref(), "plate"),
-                        };
-                        self.fail_at(column, label, err.to_string())
-                    })
+            .and_then(|raw| {
+                Plate::parse_number(&raw)
+                    .map_err(|err| self.fail_at(spec.plate.as_ref(), "plate", err.to_string()))
                     .ok()
             });
+        let plate = match (state, number) {
+            (Some(state), Some(number)) => Some(Plate { state, number }),
+            _ => None,
+        };
         let year = self.normalized(spec.year.as_ref(), "year", parse_year);
         Some(VehicleFacts {
             plate,

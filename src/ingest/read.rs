@@ -372,6 +372,7 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
                 bytes.drain(..UTF8_BOM.len());
             }
             check_first_jsonl_line(&bytes)?;
+            check_jsonl_line_endings(&bytes)?;
         }
         if bytes.trim_ascii().is_empty() {
             continue;
@@ -411,6 +412,28 @@ fn check_first_jsonl_line(bytes: &[u8]) -> std::io::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Rejects JSON Lines input whose records end with a carriage return alone
+/// (classic Mac line endings). Such a file reads as one line, so its records
+/// would be quarantined as a single malformed one. The input counts as
+/// CR-only when line 1 contains a whole JSON object before its first carriage
+/// return and more text after it. A carriage return between the tokens of
+/// one record is JSON whitespace and passes.
+fn check_jsonl_line_endings(bytes: &[u8]) -> std::io::Result<()> {
+    let Some(at) = bytes.iter().position(|b| *b == b'\r') else {
+        return Ok(());
+    };
+    let rest = &bytes[at + 1..];
+    let whole_object = matches!(serde_json::from_slice(&bytes[..at]), Ok(Value::Object(_)));
+    if !whole_object || rest.trim_ascii().is_empty() {
+        return Ok(());
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        "line 1 ends with a carriage return alone (CR-only line endings); \
+         end each JSON Lines record with \\n or \\r\\n",
+    ))
 }
 
 /// Describes a JSON syntax error by its column alone. serde_json's message
@@ -1027,6 +1050,33 @@ mod tests {
         );
         assert_eq!(records[2].failed_field.as_deref(), Some("line"));
         assert!(records[3].parsed.is_ok());
+    }
+
+    #[test]
+    fn jsonl_cr_only_line_endings_are_rejected() {
+        let input: &[u8] = b"{\"a\":\"x\"}\r{\"a\":\"y\"}\r{\"a\":\"z\"}\r";
+        let mut records = Vec::new();
+        let err = read_records(Format::Jsonl, input, &[], &mut |r| records.push(r)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(
+            err.to_string(),
+            "line 1 ends with a carriage return alone (CR-only line endings); \
+             end each JSON Lines record with \\n or \\r\\n"
+        );
+        assert!(records.is_empty(), "nothing is read from such a file");
+    }
+
+    #[test]
+    fn jsonl_carriage_return_between_tokens_passes() {
+        // JSON allows a carriage return between tokens, so these are one
+        // object each, not CR-separated records.
+        let input: &[u8] = b"{\"a\":\r{\"b\":1}}\n{\"a\":\"y\"}\r\n{\"a\":\"z\"}\r \n";
+        let mut records = Vec::new();
+        read_records(Format::Jsonl, input, &[], &mut |r| records.push(r)).unwrap();
+        assert_eq!(records.len(), 3);
+        for record in &records {
+            assert!(record.parsed.is_ok(), "line {}", record.line);
+        }
     }
 
     fn lines_and_reasons(input: &str) -> Vec<(u64, Result<String, String>)> {

@@ -16,11 +16,18 @@ pub struct Plate {
 }
 
 impl Plate {
-    /// Parses a plate from its issuing state and number. The state must be
-    /// the postal code of a state, DC or a territory. Spaces and dashes are
-    /// removed from the number. Any other character but ASCII letters and
-    /// digits is an error, because dropping it would make a different plate.
+    /// Parses a plate from its issuing state and number, as
+    /// [`Plate::parse_state`] and [`Plate::parse_number`] do. The state is
+    /// checked first, and its error is the one returned.
     pub fn parse(state: &str, number: &str) -> Result<Plate, NormalizeError> {
+        let state = Plate::parse_state(state)?;
+        let number = Plate::parse_number(number)?;
+        Ok(Plate { state, number })
+    }
+
+    /// Parses an issuing state: the postal code of a state, DC or a
+    /// territory, returned in upper case.
+    pub fn parse_state(state: &str) -> Result<String, NormalizeError> {
         let state_clean = alnum_upper(state);
         if state_clean.len() != 2 || !state_clean.chars().all(|c| c.is_ascii_alphabetic()) {
             return Err(NormalizeError::invalid(
@@ -36,15 +43,19 @@ impl Plate {
                 "not a US state or territory code",
             ));
         }
+        Ok(state_clean)
+    }
+
+    /// Parses a plate number of 1 to 8 letters and digits. Spaces and dashes
+    /// are removed. Any other character but ASCII letters and digits is an
+    /// error, because dropping it would make a different plate.
+    pub fn parse_number(number: &str) -> Result<String, NormalizeError> {
         let number_clean = plate_number(number)?;
         match number_clean.len() {
             0 => Err(NormalizeError::Empty {
                 what: "plate number",
             }),
-            1..=8 => Ok(Plate {
-                state: state_clean,
-                number: number_clean,
-            }),
+            1..=8 => Ok(number_clean),
             n => Err(NormalizeError::invalid(
                 "plate number",
                 number,
