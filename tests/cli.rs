@@ -158,7 +158,7 @@ async fn ingest_checks_every_file_before_storing() {
     let message = stderr(&output);
     assert!(message.contains("cannot read nosuch.csv"), "{message}");
     assert_eq!(
-        message.matches("No such file or directory").count(),
+        message.matches("no such file or directory").count(),
         1,
         "the cause is printed once: {message}"
     );
@@ -187,7 +187,7 @@ async fn ingest_names_every_unreadable_file() {
             "cannot read {}: is a directory, expected a file",
             directory.display()
         ),
-        "cannot read nosuch.csv: No such file or directory".to_string(),
+        "cannot read nosuch.csv: no such file or directory".to_string(),
     ];
     for text in expected {
         assert!(message.contains(&text), "{text:?} in {message}");

@@ -190,6 +190,10 @@ pub fn run() -> ExitCode {
 /// Joins an error and its causes with `: `, leaving out a cause whose text the
 /// message already contains. Library errors such as `cannot read PATH: CAUSE`
 /// both show and return their cause, which would otherwise print twice.
+///
+/// The operating system's messages start with a capital (`No such file or
+/// directory (os error 2)`); the first letter of a capitalized word is
+/// lowered to match the lowercase messages around them.
 fn error_message(err: &anyhow::Error) -> String {
     let mut message = err.to_string();
     for cause in err.chain().skip(1) {
@@ -199,7 +203,29 @@ fn error_message(err: &anyhow::Error) -> String {
             message.push_str(&text);
         }
     }
+    for cause in err.chain() {
+        if let Some(os) = cause.downcast_ref::<std::io::Error>() {
+            message = message.replace(&os.to_string(), &io_reason(os));
+        }
+    }
     message
+}
+
+/// Returns the text of `err` with the first letter of a capitalized first
+/// word lowered, as in `no such file or directory (os error 2)`. An
+/// abbreviation such as `FBI` keeps its capitals.
+fn io_reason(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    let mut letters = text.chars();
+    let first = letters.next().filter(char::is_ascii_uppercase);
+    let word = letters
+        .clone()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase());
+    match (first, word) {
+        (Some(first), true) => format!("{}{}", first.to_ascii_lowercase(), letters.as_str()),
+        _ => text,
+    }
 }
 
 /// Writes to standard output. A broken pipe means the reader is gone, so it
@@ -384,7 +410,7 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
 /// a pipe (as from `<(zcat feed.csv.gz)`), and returns why not.
 fn check_input_file(file: &Path) -> Result<(), String> {
     let cannot_read = |reason: String| format!("cannot read {}: {reason}", file.display());
-    let metadata = std::fs::metadata(file).map_err(|err| cannot_read(err.to_string()))?;
+    let metadata = std::fs::metadata(file).map_err(|err| cannot_read(io_reason(&err)))?;
     let kind = metadata.file_type();
     #[cfg(unix)]
     let is_pipe = std::os::unix::fs::FileTypeExt::is_fifo(&kind);
@@ -396,7 +422,7 @@ fn check_input_file(file: &Path) -> Result<(), String> {
     if !kind.is_file() && !is_pipe {
         return Err(cannot_read("is not a regular file".to_string()));
     }
-    std::fs::File::open(file).map_err(|err| cannot_read(err.to_string()))?;
+    std::fs::File::open(file).map_err(|err| cannot_read(io_reason(&err)))?;
     Ok(())
 }
 
@@ -596,6 +622,16 @@ mod tests {
                 "ingest failed: cannot read nosuch.csv: no such file",
             ),
             (anyhow::anyhow!("plain"), "plain"),
+            (
+                anyhow::Error::new(std::io::Error::from_raw_os_error(libc::ENOENT))
+                    .context("cannot read x.csv"),
+                "cannot read x.csv: no such file or directory (os error 2)",
+            ),
+            (
+                anyhow::Error::new(std::io::Error::other("FBI number missing"))
+                    .context("cannot read y.csv"),
+                "cannot read y.csv: FBI number missing",
+            ),
         ];
         for (err, expected) in cases {
             assert_eq!(error_message(&err), expected);

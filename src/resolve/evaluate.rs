@@ -61,6 +61,12 @@ pub enum EvaluateError {
         /// Underlying error.
         source: std::io::Error,
     },
+    /// A directory given as generated feeds has no `truth.csv`.
+    #[error("{dir} has no truth.csv: give a directory written by `ciss generate`")]
+    NotGenerated {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// A record has no value in the truth column.
     #[error("{path} line {line}: no value in truth column {column:?}")]
     MissingTruth {

@@ -26,7 +26,7 @@ use crate::model::{Party, RecordKey};
 /// Splitting each feed into records, mapping them and grouping the mapped
 /// parties run at once (see [`load_feed`]).
 pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
-    let truth = read_truth(&dir.join("truth.csv"))?;
+    let truth = read_generated_truth(dir)?;
     let mut taken_rows = truth.none_taken();
     let mut set = LabelledSet::default();
     let mut unlabelled_parties = 0;
@@ -65,7 +65,7 @@ pub fn load_generated_prepared(
     sources_dir: &Path,
     collapse: bool,
 ) -> Result<PreparedSet, EvaluateError> {
-    let truth = read_truth(&dir.join("truth.csv"))?;
+    let truth = read_generated_truth(dir)?;
     let mut taken_rows = truth.none_taken();
     let mut builder = PreparedSetBuilder::new(collapse);
     // Each mention has a truth row, so their number bounds the mentions.
@@ -97,6 +97,18 @@ pub fn load_generated_prepared(
     drop(taken_rows);
     drop(truth);
     Ok(builder.finish(left_out))
+}
+
+/// Reads the `truth.csv` of generated feeds in `dir`. A directory without
+/// one is most likely not generator output, which the error says.
+fn read_generated_truth(dir: &Path) -> Result<Truth, EvaluateError> {
+    let path = dir.join("truth.csv");
+    if dir.is_dir() && !path.exists() {
+        return Err(EvaluateError::NotGenerated {
+            dir: dir.to_path_buf(),
+        });
+    }
+    read_truth(&path)
 }
 
 /// Loads every source's feed in `dir` in turn, passing each chunk of mapped
@@ -275,6 +287,20 @@ fn labelled_parties(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_without_truth_is_not_generated() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+        let error = load_generated_prepared(dir.path(), &sources, true).err();
+        let message = error.map(|e| e.to_string()).unwrap_or_default();
+        let expected = "has no truth.csv: give a directory written by `ciss generate`";
+        assert!(message.ends_with(expected), "{message}");
+        let missing = dir.path().join("missing");
+        let error = load_generated(&missing, &sources).err();
+        let message = error.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.starts_with("cannot read "), "{message}");
+    }
 
     #[test]
     fn mention_id_names_source_record_version_and_party() {
