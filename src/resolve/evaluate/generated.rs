@@ -100,7 +100,7 @@ pub fn load_generated_prepared(
 }
 
 /// Reads the `truth.csv` of generated feeds in `dir`. A directory without
-/// one is most likely not generator output, which the error says.
+/// one is most likely not generator output, and the error states that.
 fn read_generated_truth(dir: &Path) -> Result<Truth, EvaluateError> {
     let path = dir.join("truth.csv");
     if dir.is_dir() && !path.exists() {
