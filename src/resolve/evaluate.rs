@@ -101,12 +101,13 @@ pub struct LabelledSet {
     pub truth: Vec<String>,
     /// Records that needed a field dropped or a partial name or address kept.
     pub repaired: usize,
-    /// What loading generated feeds left out.
+    /// Counts of what loading generated feeds left out.
     pub left_out: LeftOut,
 }
 
-/// What loading generated feeds left out, counted so that nothing is
-/// dropped unseen. Labelled files keep every record, so they leave out none.
+/// Counts of the records, parties and truth rows that loading generated
+/// feeds left out, kept so that nothing is dropped unseen. Labelled files
+/// keep every record, so their counts are zero.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct LeftOut {
     /// Records whose id or parties could not be read or mapped, which
@@ -458,7 +459,7 @@ pub struct EvaluationReport {
     pub mentions: usize,
     /// Records kept with a field dropped or a partial name or address.
     pub repaired: usize,
-    /// What loading generated feeds left out.
+    /// Counts of what loading generated feeds left out.
     pub left_out: LeftOut,
     /// Candidate pairs of distinct records scored.
     pub candidate_pairs: usize,

@@ -149,7 +149,7 @@ impl Truth {
     }
 }
 
-/// Reads `truth.csv`. Blank lines are skipped; a line with fewer than five
+/// Reads `truth.csv`. Blank lines are skipped. A line with fewer than five
 /// fields, with a version that is not a number, or that is not UTF-8 is an
 /// error.
 ///

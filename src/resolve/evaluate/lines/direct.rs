@@ -12,7 +12,7 @@
 //!
 //! Direct writes must start, end and sit in memory on boundaries of the
 //! disk's block size. Buffers come from anonymous maps, which start on a page
-//! boundary, and every write is a whole number of pages; the last one is
+//! boundary, and every write is a whole number of pages. The last one is
 //! padded with zeros, and the file is then cut to its length.
 
 use std::fs::File;
@@ -180,8 +180,8 @@ impl DirectFile {
     }
 }
 
-/// The writer thread: writes each filled buffer at its offset and sends it
-/// back, until the sending side closes or a write fails.
+/// Writes each filled buffer at its offset and sends it back, until the
+/// sending side closes or a write fails. It runs on the writer thread.
 fn write_buffers(
     file: &File,
     to_write: &Receiver<Filled>,
@@ -199,7 +199,8 @@ fn write_buffers(
 mod tests {
     use super::*;
 
-    /// A file open for reading only makes every write fail.
+    /// Returns a direct file whose writes all fail, because it is open for
+    /// reading only.
     fn read_only_direct_file(dir: &Path) -> DirectFile {
         let path = dir.join("read-only.csv");
         std::fs::write(&path, b"").expect("created");
