@@ -46,6 +46,14 @@ struct TruthRow {
     person: u32,
 }
 
+impl TruthRow {
+    /// Returns the row's record id from `record_ids`, the text its
+    /// `id_start` points into.
+    fn id<'a>(&self, record_ids: &'a str) -> &'a str {
+        &record_ids[self.id_start..self.id_start + self.id_len as usize]
+    }
+}
+
 /// The rows of a [`Truth`] already taken, one bit a row. The bits are kept
 /// apart from the rows so that mapping threads can look rows up while the
 /// loader takes them.
@@ -116,8 +124,10 @@ impl Truth {
             if row.hash != hash {
                 break;
             }
-            let id = &self.record_ids[row.id_start..row.id_start + row.id_len as usize];
-            if row.source == source && row.version == version && id == record_id {
+            if row.source == source
+                && row.version == version
+                && row.id(&self.record_ids) == record_id
+            {
                 found.push(((first + at) as u32, row.role, row.person));
             }
         }
@@ -164,18 +174,13 @@ pub(super) fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
         source,
     };
     let file = std::fs::File::open(path).map_err(read_error)?;
-    let empty = file.metadata().map_err(read_error)?.len() == 0;
     // SAFETY: the map is only read. If another program shortens the file
-    // while it is read, the process stops with SIGBUS; the truth of a
-    // generated feed is written once and then left alone.
-    let map = if empty {
-        None
-    } else {
-        Some(unsafe { memmap2::Mmap::map(&file) }.map_err(read_error)?)
-    };
-    let bytes = map.as_deref().unwrap_or_default();
+    // while it is read, the process stops with SIGBUS. The truth of a
+    // generated feed is written once and then left alone. An empty file
+    // maps as an empty slice.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(read_error)?;
     let truth =
-        parse_truth(bytes, TRUTH_CHUNK).map_err(|(line, reason)| EvaluateError::Unreadable {
+        parse_truth(&map, TRUTH_CHUNK).map_err(|(line, reason)| EvaluateError::Unreadable {
             path: path.to_path_buf(),
             line,
             reason,
@@ -247,9 +252,8 @@ fn parse_truth(bytes: &[u8], chunk: usize) -> Result<Truth, (u64, String)> {
     chunks.par_iter_mut().zip(&renumbered).for_each(
         |(parsed, (sources, roles, persons, id_base))| {
             for row in &mut parsed.rows {
-                let id = &parsed.record_ids[row.id_start..row.id_start + row.id_len as usize];
                 row.source = sources[row.source as usize];
-                row.hash = key_hash(row.source, id, row.version);
+                row.hash = key_hash(row.source, row.id(&parsed.record_ids), row.version);
                 row.id_start += id_base;
                 row.role = roles[row.role as usize];
                 row.person = persons[row.person as usize];
@@ -297,7 +301,7 @@ fn parse_chunk(text: &[u8], first: bool) -> ChunkRows {
             continue;
         }
         let row = match std::str::from_utf8(line) {
-            Ok(line) => line.trim_end_matches(['\n', '\r']),
+            Ok(line) => line.trim_end_matches('\r'),
             Err(_) => {
                 parsed.error = Some((parsed.lines, "not UTF-8 text".to_string()));
                 break;
@@ -500,7 +504,7 @@ mod tests {
     /// role and person.
     fn row_values(truth: &Truth) -> Vec<(u64, &str, u32, &str, &str, &str)> {
         let rows = truth.rows.iter().map(|row| {
-            let id = &truth.record_ids[row.id_start..row.id_start + row.id_len as usize];
+            let id = row.id(&truth.record_ids);
             let source = truth.sources.names[row.source as usize].as_str();
             let role = truth.role_name(row.role);
             (
