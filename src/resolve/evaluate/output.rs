@@ -123,32 +123,39 @@ struct MemberIds {
 }
 
 impl MemberIds {
+    /// Stores the ids in two passes on all threads: their lengths give each
+    /// id's place, and the text is then copied into one buffer of the exact
+    /// size, so no id is copied twice.
     fn new(set: &PreparedSet, members: &Members) -> MemberIds {
-        let record_count = members.starts.len() - 1;
-        // Records in chunks, each stored on its own thread and then joined.
-        let chunks: Vec<(Vec<u8>, Vec<usize>)> = (0..record_count)
-            .into_par_iter()
-            .step_by(ID_CHUNK)
-            .map(|first| {
-                let (mut text, mut ends) = (Vec::new(), Vec::new());
-                for record in first..(first + ID_CHUNK).min(record_count) {
-                    for mention in members.of(record) {
-                        text.extend_from_slice(set.record_id(*mention).as_bytes());
-                        text.push(b',');
-                        ends.push(text.len());
-                    }
-                }
-                (text, ends)
-            })
-            .collect();
-        let mut text = Vec::with_capacity(chunks.iter().map(|(t, _)| t.len()).sum());
-        let mut starts = Vec::with_capacity(members.mentions.len() + 1);
-        starts.push(0);
-        for (chunk, ends) in chunks {
-            let base = text.len();
-            text.extend_from_slice(&chunk);
-            starts.extend(ends.iter().map(|end| base + end));
+        let mentions = &members.mentions;
+        let mut starts = vec![0usize; mentions.len() + 1];
+        starts[1..]
+            .par_iter_mut()
+            .zip(mentions)
+            .for_each(|(length, mention)| *length = set.record_id(*mention).len() + 1);
+        for at in 1..starts.len() {
+            starts[at] += starts[at - 1];
         }
+        let mut text = vec![0u8; starts[mentions.len()]];
+        // The buffer cut at every ID_CHUNK-th id, one piece per task.
+        let mut pieces = Vec::with_capacity(mentions.len() / ID_CHUNK + 1);
+        let mut rest = text.as_mut_slice();
+        for first in (0..mentions.len()).step_by(ID_CHUNK) {
+            let end = (first + ID_CHUNK).min(mentions.len());
+            let (piece, after) =
+                std::mem::take(&mut rest).split_at_mut(starts[end] - starts[first]);
+            pieces.push((first, piece));
+            rest = after;
+        }
+        pieces.into_par_iter().for_each(|(first, piece)| {
+            let mut at = 0;
+            for mention in &mentions[first..(first + ID_CHUNK).min(mentions.len())] {
+                let id = set.record_id(*mention).as_bytes();
+                piece[at..at + id.len()].copy_from_slice(id);
+                piece[at + id.len()] = b',';
+                at += id.len() + 1;
+            }
+        });
         MemberIds {
             text,
             starts,
@@ -167,7 +174,7 @@ impl MemberIds {
     }
 }
 
-/// Records whose ids one parallel task stores.
+/// Ids that one parallel task stores.
 const ID_CHUNK: usize = 1 << 16;
 
 /// Appends one `pairs.csv` line for every pair of a mention at a position in
