@@ -55,6 +55,7 @@ impl LinesFile {
         LinesFile::with_header(Sink::Mapped(mapped::MappedFile::create(path)?), header)
     }
 
+    /// Wraps `sink` and writes the header line to it.
     fn with_header(sink: Sink, header: &str) -> std::io::Result<LinesFile> {
         let mut out = LinesFile { sink };
         out.sink.copy(&[format!("{header}\n").into_bytes()])?;
@@ -98,8 +99,8 @@ impl LinesFile {
         pending.map_or(Ok(()), |texts| self.sink.copy(&texts))
     }
 
-    /// Writes out what is still held and waits until the disk has all of
-    /// it. A file dropped without `finish` may be cut short.
+    /// Writes out what is still held and waits until every write has
+    /// completed. A file dropped without `finish` may be cut short.
     pub(super) fn finish(self) -> std::io::Result<()> {
         match self.sink {
             #[cfg(target_os = "linux")]
