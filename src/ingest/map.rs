@@ -457,7 +457,8 @@ impl FieldReader<'_> {
         else {
             return false;
         };
-        parse_date(&raw, &self.date_format(spec)).ok() == NaiveDate::from_ymd_opt(9999, 12, 31)
+        parse_date(&raw, date_format(self.mapping, spec)).ok()
+            == NaiveDate::from_ymd_opt(9999, 12, 31)
     }
 
     /// Reads a record date, which must lie between [`EARLIEST_BIRTH_YEAR`] and
@@ -503,15 +504,8 @@ impl FieldReader<'_> {
     }
 
     fn date(&mut self, spec: Option<&FieldSpec>, what: &str) -> Option<NaiveDate> {
-        let format = self.date_format(spec);
-        self.normalized(spec, what, |raw| parse_date(raw, &format))
-    }
-
-    /// Returns the date format of `spec`: its own, else the mapping's, else ISO 8601.
-    fn date_format(&self, spec: Option<&FieldSpec>) -> String {
-        spec.and_then(|s| s.rule().format.clone())
-            .or_else(|| self.mapping.date_format.clone())
-            .unwrap_or_else(|| "%Y-%m-%d".to_string())
+        let format = date_format(self.mapping, spec);
+        self.normalized(spec, what, |raw| parse_date(raw, format))
     }
 
     /// Reads a text field and parses it with `parse`, recording its error.
@@ -642,6 +636,13 @@ impl FieldReader<'_> {
             self.errors.push(error);
         }
     }
+}
+
+/// Returns the date format of `spec`: its own, else the mapping's, else ISO 8601.
+fn date_format<'s>(mapping: &'s SourceMapping, spec: Option<&'s FieldSpec>) -> &'s str {
+    spec.and_then(|s| s.rule().format.as_deref())
+        .or(mapping.date_format.as_deref())
+        .unwrap_or("%Y-%m-%d")
 }
 
 /// Returns the column of the name part that `err` is about, so that an

@@ -80,6 +80,11 @@ impl<R: Read> Read for RawCopy<R> {
 /// a line end, with the right number of fields, reads as a valid multi-line
 /// field and is not detected.
 pub(super) fn runaway_column(text: &[u8], width: usize, fields: usize) -> Option<usize> {
+    // Most records hold no quote at all, and a byte search finds that
+    // faster than the state machine below.
+    if !text.contains(&b'"') {
+        return None;
+    }
     #[derive(PartialEq)]
     enum State {
         FieldStart,

@@ -427,6 +427,11 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// A byte of `x` matches the first unmatched equal byte of `y` within half
 /// the longer length less one. Transpositions are half the matched bytes
 /// that differ when both sides are read in order.
+///
+/// The positions of each byte value in `y` are one bit set per value, so a
+/// byte of `x` finds its match with a few bit operations instead of a scan
+/// of the window. This runs several times on every candidate pair and was
+/// half the time of comparing them.
 fn ascii_jaro(x: &[u8], y: &[u8]) -> f64 {
     if x.is_empty() && y.is_empty() {
         return 1.0;
@@ -434,40 +439,50 @@ fn ascii_jaro(x: &[u8], y: &[u8]) -> f64 {
     if x.is_empty() || y.is_empty() {
         return 0.0;
     }
+    let mut positions = [0u64; 128];
+    for (j, byte) in y.iter().enumerate() {
+        positions[usize::from(*byte & 0x7f)] |= 1 << j;
+    }
     let window = (x.len().max(y.len()) / 2).saturating_sub(1);
     let mut x_matched = 0u64;
     let mut y_matched = 0u64;
-    let mut matches = 0usize;
     for (i, byte) in x.iter().enumerate() {
-        let end = (i + window + 1).min(y.len());
         let start = i.saturating_sub(window);
-        for (j, candidate) in y.iter().enumerate().take(end).skip(start) {
-            if y_matched & (1 << j) == 0 && candidate == byte {
-                x_matched |= 1 << i;
-                y_matched |= 1 << j;
-                matches += 1;
-                break;
-            }
+        let end = (i + window + 1).min(y.len());
+        if start >= end {
+            break;
+        }
+        let free = positions[usize::from(*byte & 0x7f)] & bits_below(end) & !bits_below(start);
+        let free = free & !y_matched;
+        if free != 0 {
+            x_matched |= 1 << i;
+            y_matched |= free & free.wrapping_neg();
         }
     }
+    let matches = x_matched.count_ones() as usize;
     if matches == 0 {
         return 0.0;
     }
     let mut out_of_order = 0usize;
-    let mut j = 0;
-    for (i, byte) in x.iter().enumerate() {
-        if x_matched & (1 << i) == 0 {
-            continue;
-        }
-        while y_matched & (1 << j) == 0 {
-            j += 1;
-        }
-        out_of_order += usize::from(*byte != y[j]);
-        j += 1;
+    let (mut xs, mut ys) = (x_matched, y_matched);
+    while xs != 0 {
+        let (i, j) = (xs.trailing_zeros() as usize, ys.trailing_zeros() as usize);
+        out_of_order += usize::from(x[i] != y[j]);
+        xs &= xs - 1;
+        ys &= ys - 1;
     }
     let transpositions = out_of_order / 2;
     let m = matches as f64;
     (m / x.len() as f64 + m / y.len() as f64 + (matches - transpositions) as f64 / m) / 3.0
+}
+
+/// Returns a bit set of the positions below `end`, which is at most 64.
+fn bits_below(end: usize) -> u64 {
+    if end >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << end) - 1
+    }
 }
 
 fn dob_level(a: &Prepared, b: &Prepared) -> u8 {

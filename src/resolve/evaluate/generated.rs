@@ -68,8 +68,9 @@ pub fn load_generated_prepared(
     let truth = read_generated_truth(dir)?;
     let mut taken_rows = truth.none_taken();
     let mut builder = PreparedSetBuilder::new(collapse);
-    // Each mention has a truth row, so their number bounds the mentions.
-    builder.reserve(truth.rows());
+    // Each mention has a truth row, so the rows bound the mentions and
+    // their ids.
+    builder.reserve(truth.rows(), truth.mention_id_bytes());
     let mut unlabelled_parties = 0;
     let unreadable_records = load_feeds(dir, sources_dir, &truth, &mut |records| {
         let Some(source) = records.first().map(|r| r.key.source.clone()) else {

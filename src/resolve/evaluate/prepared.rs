@@ -94,11 +94,17 @@ impl PreparedSetBuilder {
         }
     }
 
-    /// Reserves room for `mentions` more mentions, an upper bound such as
-    /// the number of truth rows, so that the largest vectors never move.
-    pub(super) fn reserve(&mut self, mentions: usize) {
+    /// Reserves room for `mentions` more mentions and `id_bytes` more bytes
+    /// of their ids, upper bounds such as the truth rows give, so that the
+    /// largest vectors never move. Room reserved and never written costs no
+    /// memory, since the operating system maps a page only when it is
+    /// first written.
+    pub(super) fn reserve(&mut self, mentions: usize, id_bytes: usize) {
         self.distinct.reserve(mentions);
         self.truth.reserve_exact(mentions);
+        self.record_ids.text.reserve_exact(id_bytes);
+        self.record_ids.ends.reserve_exact(mentions);
+        self.sources.of_item.reserve_exact(mentions);
     }
 
     /// Records the id and true entity number of the next mention; its person
@@ -113,9 +119,7 @@ impl PreparedSetBuilder {
     pub(super) fn add_persons(&mut self, source: &str, persons: &[PersonFacts]) {
         let started = Instant::now();
         self.distinct.add(source, persons);
-        for _ in persons {
-            self.sources.push(source);
-        }
+        self.sources.push_many(source, persons.len());
         self.prepare += started.elapsed();
         debug_assert_eq!(self.distinct.mentions(), self.truth.len());
     }
@@ -167,6 +171,11 @@ struct Numbers {
 
 impl Numbers {
     fn push(&mut self, name: &str) {
+        self.push_many(name, 1);
+    }
+
+    /// Pushes `name` as the next `count` items.
+    fn push_many(&mut self, name: &str, count: usize) {
         let next = self.numbers.len() as u32;
         let number = match self.numbers.get(name) {
             Some(number) => *number,
@@ -175,6 +184,6 @@ impl Numbers {
                 next
             }
         };
-        self.of_item.push(number);
+        self.of_item.extend(std::iter::repeat_n(number, count));
     }
 }

@@ -99,6 +99,16 @@ impl Truth {
         self.rows.len()
     }
 
+    /// Returns an upper bound on the bytes of the mention ids (`source/record
+    /// id/vN/pN`) of the rows, for party positions below 10^12.
+    pub(super) fn mention_id_bytes(&self) -> usize {
+        let longest_source = self.sources.names.iter().map(String::len).max();
+        // A slash, "/v", "/p", a version of at most 10 digits and a party
+        // position of at most 12.
+        let per_row = longest_source.unwrap_or(0) + 5 + 10 + 12;
+        self.record_ids.len() + self.rows.len() * per_row
+    }
+
     /// Returns the taken rows of a truth from which nothing is taken yet.
     pub(super) fn none_taken(&self) -> TakenRows {
         TakenRows {
