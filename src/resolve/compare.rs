@@ -5,6 +5,8 @@
 //! evidence. Names are compared both ways round so a given name and surname
 //! swapped between two records still agree.
 
+use std::cell::RefCell;
+
 use chrono::Datelike;
 use serde::Serialize;
 
@@ -423,7 +425,7 @@ pub(crate) fn jaro_winkler(a: &str, b: &str) -> f64 {
     }
 }
 
-/// Returns the Jaro similarity of two byte strings of at most 64 bytes each.
+/// Returns the Jaro similarity of two ASCII strings of at most 64 bytes each.
 /// A byte of `x` matches the first unmatched equal byte of `y` within half
 /// the longer length less one. Transpositions are half the matched bytes
 /// that differ when both sides are read in order.
@@ -439,10 +441,28 @@ fn ascii_jaro(x: &[u8], y: &[u8]) -> f64 {
     if x.is_empty() || y.is_empty() {
         return 0.0;
     }
-    let mut positions = [0u64; 128];
-    for (j, byte) in y.iter().enumerate() {
-        positions[usize::from(*byte & 0x7f)] |= 1 << j;
-    }
+    POSITIONS.with_borrow_mut(|positions| {
+        for (j, byte) in y.iter().enumerate() {
+            positions[usize::from(*byte)] |= 1 << j;
+        }
+        let jaro = jaro_with_positions(x, y, positions);
+        for byte in y {
+            positions[usize::from(*byte)] = 0;
+        }
+        jaro
+    })
+}
+
+thread_local! {
+    /// The positions of each ASCII byte in the second string of
+    /// [`ascii_jaro`], all zero between calls: clearing only the bytes set
+    /// is cheaper than zeroing a fresh table for each pair.
+    static POSITIONS: RefCell<[u64; 128]> = const { RefCell::new([0; 128]) };
+}
+
+/// Returns the Jaro similarity of non-empty ASCII `x` and `y`, with
+/// `positions` the bit set of the positions of each byte in `y`.
+fn jaro_with_positions(x: &[u8], y: &[u8], positions: &[u64; 128]) -> f64 {
     let window = (x.len().max(y.len()) / 2).saturating_sub(1);
     let mut x_matched = 0u64;
     let mut y_matched = 0u64;
@@ -452,7 +472,7 @@ fn ascii_jaro(x: &[u8], y: &[u8]) -> f64 {
         if start >= end {
             break;
         }
-        let free = positions[usize::from(*byte & 0x7f)] & bits_below(end) & !bits_below(start);
+        let free = positions[usize::from(*byte)] & bits_below(end) & !bits_below(start);
         let free = free & !y_matched;
         if free != 0 {
             x_matched |= 1 << i;

@@ -144,10 +144,17 @@ impl PackedText {
 
 impl Prepared {
     /// Returns the date of birth as its eight digits `YYYYMMDD`.
+    /// A year outside 0 to 9999 has no such form and gives `None`.
     pub(crate) fn dob_digits(&self) -> Option<[u8; 8]> {
         let dob = self.dob?;
-        let text = format!("{:04}{:02}{:02}", dob.year(), dob.month(), dob.day());
-        text.as_bytes().try_into().ok()
+        let year = u32::try_from(dob.year()).ok().filter(|y| *y <= 9999)?;
+        let mut rest = year * 10_000 + dob.month() * 100 + dob.day();
+        let mut digits = [b'0'; 8];
+        for digit in digits.iter_mut().rev() {
+            *digit = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        Some(digits)
     }
 
     /// Returns the first letter of the given name.
@@ -443,6 +450,25 @@ mod tests {
         assert_eq!(p.ids(), ["CT123", "", "", "", "R7"]);
         assert_eq!((p.given(), p.surname()), ("ANABEL", "GARCIA-LOPEZ"));
         assert_eq!(Prepared::default().ids(), [""; ID_SLOTS]);
+    }
+
+    #[test]
+    fn dob_digits_are_year_month_day() {
+        // Each case: a date of birth and its digits.
+        let cases: [(Option<(i32, u32, u32)>, Option<&[u8; 8]>); 5] = [
+            (Some((1987, 3, 9)), Some(b"19870309")),
+            (Some((2001, 12, 31)), Some(b"20011231")),
+            (Some((812, 1, 1)), Some(b"08120101")),
+            (Some((-4, 1, 1)), None),
+            (None, None),
+        ];
+        for (dob, digits) in cases {
+            let p = Prepared {
+                dob: dob.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+                ..Prepared::default()
+            };
+            assert_eq!(p.dob_digits().as_ref(), digits, "{dob:?}");
+        }
     }
 
     #[test]
