@@ -19,6 +19,7 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use super::compare::{Thresholds, given_names_differ};
+use super::prefetch::{AHEAD, prefetch};
 use super::prepare::Prepared;
 use super::review::{ReviewLinks, apply_must_links};
 
@@ -222,7 +223,10 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, Clu
         confirmations_refused,
         ..ClusterReport::default()
     };
-    for link in &links {
+    for (at, link) in links.iter().enumerate() {
+        if let Some(ahead) = links.get(at + AHEAD) {
+            sets.prefetch(ahead, records);
+        }
         let (ra, rb) = (sets.find(link.a), sets.find(link.b));
         if ra == rb {
             report.redundant += 1;
@@ -262,6 +266,16 @@ impl Sets {
         Sets {
             parent: (0..n as u32).collect(),
             members: (0..n as u32).map(|i| vec![i]).collect(),
+        }
+    }
+
+    /// Asks for what joining `link` reads first: the parents of its two
+    /// records and the records themselves, which begin most clusters.
+    fn prefetch(&self, link: &Link, records: &[Prepared]) {
+        for x in [link.a, link.b] {
+            prefetch(&self.parent[x as usize]);
+            prefetch(&self.members[x as usize]);
+            prefetch(&records[x as usize]);
         }
     }
 

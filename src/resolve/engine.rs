@@ -14,6 +14,7 @@ use super::cluster::{ClusterReport, Conflict, ConflictRules, Context, Link, clus
 use super::compare::{Comparison, Thresholds, compare};
 use super::dedup::{Distinct, collapse};
 use super::model::{FieldWeight, Model, probability, weight_of};
+use super::prefetch::{AHEAD, prefetch};
 use super::prepare::{Prepared, prepare_all, prepare_single};
 use super::review::ReviewLinks;
 use super::train::{Compared, TrainingReport, train};
@@ -370,7 +371,7 @@ impl ProbabilisticResolver {
                     .map(|(at, (a, b))| {
                         // Pairs come in order of their first record, so the
                         // second is the one far away in memory.
-                        if let Some((_, ahead)) = chunk.get(at + PREFETCH_AHEAD) {
+                        if let Some((_, ahead)) = chunk.get(at + AHEAD) {
                             prefetch(&records[*ahead as usize]);
                         }
                         compare(&records[*a as usize], &records[*b as usize], t)
@@ -480,30 +481,6 @@ impl Resolver for ProbabilisticResolver {
 
 /// Pairs compared per chunk of comparisons: 8 MB of comparisons.
 const COMPARE_CHUNK: usize = 1 << 20;
-
-/// How many pairs ahead [`ProbabilisticResolver::compare_pairs`] asks for
-/// the second record of a pair to be loaded into the cache.
-const PREFETCH_AHEAD: usize = 8;
-
-/// Asks the processor to start loading the cache lines of `value`, so that
-/// reading it later does not wait on memory. Comparing candidate pairs
-/// reads the second record of each pair from anywhere among a million
-/// records, and waited on memory for about a seventh of its time.
-#[inline]
-fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let start: *const i8 = (value as *const T).cast();
-        for offset in (0..std::mem::size_of::<T>()).step_by(64) {
-            // SAFETY: a prefetch is a hint that never faults and changes no
-            // memory, and `start + offset` lies inside `value`.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
-}
 
 /// Returns the scored pairs between the possible-match and match thresholds.
 /// `scored` pairs records, so each is named by the first mention of its record.

@@ -31,6 +31,7 @@ pub use generated::{load_generated, load_generated_prepared};
 pub use output::{check_output_dir, write_mentions, write_outputs};
 pub use prepared::PreparedSet;
 
+use super::prefetch::{AHEAD, prefetch};
 use super::{ProbabilisticResolver, Resolution, ResolveConfig, ReviewLinks};
 use crate::graph::{Mention, MentionId};
 use crate::ingest::mapping::{FieldSpec, MappingError, PartyMapping, SourceMapping};
@@ -541,8 +542,7 @@ pub fn score_resolution(
     drop(entities);
     let match_p = resolver.config().match_probability;
     let members = Members::new(&resolution.record_of, resolution.copy_probability.len());
-    let counts = members.count_pairs(resolution, |a, b, probability| {
-        let same = truth[a] == truth[b];
+    let counts = members.count_pairs(resolution, truth, |same, probability| {
         let predicted = probability >= match_p;
         PairCounts {
             found: u64::from(same),
@@ -678,27 +678,35 @@ impl Members {
         Members { starts, mentions }
     }
 
-    pub(super) fn of(&self, record: usize) -> &[usize] {
-        &self.mentions[self.starts[record]..self.starts[record + 1]]
-    }
-
     /// Sums what `count` returns for every pair of mentions the resolution
     /// scored: the mentions behind each candidate pair, and the copies within
-    /// each distinct record. Pairs are counted on all threads.
+    /// each distinct record. `count` is told whether the two mentions have
+    /// the same entity in `truth`, numbered per mention, and the pair's
+    /// probability. Pairs are counted on all threads.
     fn count_pairs(
         &self,
         resolution: &Resolution,
-        count: impl Fn(usize, usize, f64) -> PairCounts + Sync,
+        truth: &[u32],
+        count: impl Fn(bool, f64) -> PairCounts + Sync,
     ) -> PairCounts {
-        let candidates = resolution
-            .pairs
+        // The true entities in member order, so that a record's mentions
+        // are read from one place rather than each from anywhere.
+        let truth: Vec<u32> = self.mentions.par_iter().map(|m| truth[*m]).collect();
+        let of =
+            |record: u32| &truth[self.starts[record as usize]..self.starts[record as usize + 1]];
+        let pairs = &resolution.pairs;
+        let candidates = pairs
             .par_iter()
-            .map(|pair| {
+            .enumerate()
+            .map(|(at, pair)| {
+                if let Some(ahead) = pairs.get(at + AHEAD) {
+                    prefetch(&self.starts[ahead.b as usize]);
+                }
                 let probability = pair.probability();
                 let mut sum = PairCounts::default();
-                for a in self.of(pair.a as usize) {
-                    for b in self.of(pair.b as usize) {
-                        sum.add(count(*a, *b, probability));
+                for a in of(pair.a) {
+                    for b in of(pair.b) {
+                        sum.add(count(a == b, probability));
                     }
                 }
                 sum
@@ -709,11 +717,11 @@ impl Members {
             .par_iter()
             .enumerate()
             .map(|(record, probability)| {
-                let copies = self.of(record);
+                let copies = of(record as u32);
                 let mut sum = PairCounts::default();
                 for (at, a) in copies.iter().enumerate() {
                     for b in &copies[at + 1..] {
-                        sum.add(count(*a, *b, *probability));
+                        sum.add(count(a == b, *probability));
                     }
                 }
                 sum
