@@ -194,7 +194,7 @@ fn load_feed(
         });
         scope.spawn(move || {
             for chunk in split_receiver {
-                let records = chunk
+                let mapped: Vec<(RecordKey, Vec<Party>)> = chunk
                     .into_par_iter()
                     .filter_map(|pending| {
                         let fields = pending.parse_fields().ok();
@@ -204,13 +204,9 @@ fn load_feed(
                         }
                         mapped
                     })
-                    .map(|(key, parties)| {
-                        let rows = truth.find(&key.source, &key.record_id, key.version);
-                        FoundRecord { key, parties, rows }
-                    })
                     .collect();
                 // As above, the receiver outlives this loop.
-                let _ = mapped_sender.send(records);
+                let _ = mapped_sender.send(with_truth_rows(truth, &mapping.name, mapped));
             }
         });
         for records in mapped_receiver {
@@ -224,6 +220,31 @@ fn load_feed(
     }
     Ok(unreadable_count.into_inner())
 }
+
+/// Looks up the truth rows of mapped records of `source`, in runs on all
+/// threads (see [`Truth::find_all`]).
+fn with_truth_rows(
+    truth: &Truth,
+    source: &str,
+    mapped: Vec<(RecordKey, Vec<Party>)>,
+) -> Vec<FoundRecord> {
+    let keys: Vec<(&str, u32)> = mapped
+        .iter()
+        .map(|(key, _)| (key.record_id.as_str(), key.version))
+        .collect();
+    let rows: Vec<Vec<TruthHit>> = keys
+        .par_chunks(TRUTH_RUN)
+        .flat_map_iter(|run| truth.find_all(source, run))
+        .collect();
+    mapped
+        .into_iter()
+        .zip(rows)
+        .map(|((key, parties), rows)| FoundRecord { key, parties, rows })
+        .collect()
+}
+
+/// Records whose truth rows one task looks up.
+const TRUTH_RUN: usize = 1_024;
 
 /// Returns the id of the party at `index` of the record `key` names, as
 /// `pairs.csv` and `clusters.csv` name it.

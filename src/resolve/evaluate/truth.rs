@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use super::EvaluateError;
+use crate::resolve::prefetch::{AHEAD, prefetch};
 
 /// The rows of `truth.csv`, with every source, role and true person numbered.
 pub(super) struct Truth {
@@ -63,7 +64,7 @@ pub(super) struct TakenRows {
 }
 
 impl TakenRows {
-    /// Takes out the (role, person) numbers of rows that [`Truth::find`]
+    /// Takes out the (role, person) numbers of rows that [`Truth::find_all`]
     /// returned. A record version is read once, so rows already taken are
     /// left out.
     pub(super) fn take(&mut self, rows: &[TruthHit]) -> Vec<(u32, u32)> {
@@ -89,7 +90,7 @@ impl TakenRows {
     }
 }
 
-/// A row of one record version as [`Truth::find`] returns it: its
+/// A row of one record version as [`Truth::find_all`] returns it: its
 /// position, role number and true person number.
 pub(super) type TruthHit = (u32, u32, u32);
 
@@ -117,14 +118,46 @@ impl Truth {
         }
     }
 
-    /// Returns the rows of one record version, in file order. It only reads,
-    /// so mapping threads call it at once; the rows are then taken in input
-    /// order by [`TakenRows::take`].
-    pub(super) fn find(&self, source: &str, record_id: &str, version: u32) -> Vec<TruthHit> {
+    /// Returns the rows of each of `keys`, a record version (record id and
+    /// version) of `source` each, in file order. It only reads, so mapping
+    /// threads call it at once; the rows are then taken in input order by
+    /// [`TakenRows::take`].
+    ///
+    /// The rows of a key lie anywhere among millions, so each lookup would
+    /// wait on memory twice: for the start of its bucket, then for the rows.
+    /// Here each lookup asks for the bucket start of the key
+    /// `2 * AHEAD` places on and for the rows of the key `AHEAD` places on,
+    /// whose bucket start has arrived by then.
+    pub(super) fn find_all(&self, source: &str, keys: &[(&str, u32)]) -> Vec<Vec<TruthHit>> {
         let Some(source) = self.sources.find(source) else {
-            return Vec::new();
+            return vec![Vec::new(); keys.len()];
         };
-        let hash = key_hash(source, record_id, version);
+        let buckets: Vec<(u64, usize)> = keys
+            .iter()
+            .map(|(record_id, version)| {
+                let hash = key_hash(source, record_id, *version);
+                (hash, bucket_of(hash, self.bucket_bits))
+            })
+            .collect();
+        let mut found = Vec::with_capacity(keys.len());
+        for (at, ((record_id, version), (hash, _))) in keys.iter().zip(&buckets).enumerate() {
+            if let Some((_, bucket)) = buckets.get(at + 2 * AHEAD) {
+                prefetch(&self.bucket_starts[*bucket]);
+            }
+            if let Some((_, bucket)) = buckets.get(at + AHEAD) {
+                let start = self.bucket_starts[*bucket] as usize;
+                if let Some(row) = self.rows.get(start) {
+                    prefetch(row);
+                }
+            }
+            found.push(self.find_hashed(source, *hash, record_id, *version));
+        }
+        found
+    }
+
+    /// Returns the rows of a record version of source number `source`
+    /// whose key hashes to `hash`.
+    fn find_hashed(&self, source: u32, hash: u64, record_id: &str, version: u32) -> Vec<TruthHit> {
         let bucket = bucket_of(hash, self.bucket_bits);
         let start = self.bucket_starts[bucket] as usize;
         let end = self.bucket_starts[bucket + 1] as usize;
@@ -145,7 +178,7 @@ impl Truth {
     }
 
     /// Takes out the (role, person) numbers of one record version's parties,
-    /// in file order: [`Truth::find`] and [`TakenRows::take`] in one call.
+    /// in file order: [`Truth::find_all`] and [`TakenRows::take`] in one call.
     #[cfg(test)]
     fn take(
         &self,
@@ -154,7 +187,7 @@ impl Truth {
         version: u32,
         taken_rows: &mut TakenRows,
     ) -> Vec<(u32, u32)> {
-        let rows = self.find(source, record_id, version);
+        let rows = self.find_all(source, &[(record_id, version)]).remove(0);
         taken_rows.take(&rows)
     }
 
