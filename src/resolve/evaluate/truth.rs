@@ -45,6 +45,8 @@ struct TruthRow {
     source: u32,
     role: u32,
     person: u32,
+    /// Position of the row in the file, counting from 0.
+    order: u32,
 }
 
 impl TruthRow {
@@ -280,6 +282,7 @@ fn parse_truth(bytes: &[u8], chunk: usize) -> Result<Truth, (u64, String)> {
     };
     // Each chunk's numbers in file order, and where its record ids start.
     let mut renumbered = Vec::with_capacity(chunks.len());
+    let mut rows_before = 0;
     for parsed in &chunks {
         let renumber = |global: &mut Names, local: &Names| -> Vec<u32> {
             local.names.iter().map(|name| global.number(name)).collect()
@@ -289,12 +292,15 @@ fn parse_truth(bytes: &[u8], chunk: usize) -> Result<Truth, (u64, String)> {
             renumber(&mut truth.roles, &parsed.roles),
             renumber(&mut truth.persons, &parsed.persons),
             truth.record_ids.len(),
+            rows_before,
         ));
         truth.record_ids.push_str(&parsed.record_ids);
+        rows_before += parsed.rows.len() as u32;
     }
     chunks.par_iter_mut().zip(&renumbered).for_each(
-        |(parsed, (sources, roles, persons, id_base))| {
+        |(parsed, (sources, roles, persons, id_base, row_base))| {
             for row in &mut parsed.rows {
+                row.order += row_base;
                 row.source = sources[row.source as usize];
                 row.hash = key_hash(row.source, row.id(&parsed.record_ids), row.version);
                 row.id_start += id_base;
@@ -306,8 +312,12 @@ fn parse_truth(bytes: &[u8], chunk: usize) -> Result<Truth, (u64, String)> {
     for parsed in chunks {
         truth.rows.extend_from_slice(&parsed.rows);
     }
-    // The sort is stable, so one record version's rows stay in file order.
-    truth.rows.par_sort_by_key(|row| row.hash);
+    // Rows of one record version stay in file order. Sorting in place on
+    // the file position as well needs no second buffer of all the rows,
+    // as a stable sort would.
+    truth
+        .rows
+        .par_sort_unstable_by_key(|row| (row.hash, row.order));
     index_buckets(&mut truth);
     truth.persons.numbers = FxHashMap::default();
     Ok(truth)
@@ -390,6 +400,7 @@ fn add_row(parsed: &mut ChunkRows, line: &str) -> Result<(), String> {
         source: parsed.sources.number(source),
         role: parsed.roles.number(role),
         person: parsed.persons.number(person),
+        order: parsed.rows.len() as u32,
     });
     Ok(())
 }
@@ -473,9 +484,14 @@ mod tests {
         rows.push("dmv,T7,1,owner,P-second-owner".to_string());
         rows.push("dmv,T7,2,owner,P-next-version".to_string());
         rows.push("rms,T7,1,subject,P-other-source".to_string());
+        // Parties of a record with an empty id: rows of equal hash and equal
+        // start of their record id, which must still come in file order.
+        for party in 1..=6 {
+            rows.push(format!("sor,,1,subject,P-empty-{party}"));
+        }
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
         let truth = truth_of(&rows);
-        assert_eq!(truth.rows(), 5_003);
+        assert_eq!(truth.rows(), 5_009);
         // Persons are numbered in order of first appearance.
         for n in [0, 1, 2_500, 4_999] {
             assert_eq!(truth.person_id(n), format!("P-{n}"));
@@ -503,6 +519,9 @@ mod tests {
             let found = truth.take("dmv", &format!("T{n}"), 1, taken_rows);
             assert_eq!(persons(&truth, found), [format!("P-{n}")], "record T{n}");
         }
+        let found = truth.take("sor", "", 1, taken_rows);
+        let expected: Vec<String> = (1..=6).map(|p| format!("P-empty-{p}")).collect();
+        assert_eq!(persons(&truth, found), expected);
         assert!(truth.take("dmv", "T5000", 1, taken_rows).is_empty());
         assert!(truth.take("sor", "T1", 1, taken_rows).is_empty());
     }
@@ -560,6 +579,11 @@ mod tests {
             )
         });
         rows.collect()
+    }
+
+    #[test]
+    fn a_row_takes_forty_bytes() {
+        assert_eq!(std::mem::size_of::<TruthRow>(), 40);
     }
 
     #[test]
