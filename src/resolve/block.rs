@@ -623,4 +623,35 @@ mod tests {
             assert_eq!(pairs, expected, "ids {ids:?}");
         }
     }
+
+    #[test]
+    fn merge_keeps_lists_when_the_other_is_empty() {
+        let some: Vec<Pair> = vec![(0, 1), (0, 2), (3, 4)];
+        // Each case: two lists and their merge.
+        let cases: [(&[Pair], &[Pair], &[Pair]); 4] = [
+            (&[], &[], &[]),
+            (&some, &[], &some),
+            (&[], &some, &some),
+            (&some, &[(0, 2), (5, 6)], &[(0, 1), (0, 2), (3, 4), (5, 6)]),
+        ];
+        for (a, b, expected) in cases {
+            assert_eq!(
+                merge_sorted(a.to_vec(), b.to_vec()),
+                expected,
+                "{a:?} and {b:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn merge_equals_the_union(
+            a in proptest::collection::btree_set((0u32..50, 0u32..50), 0..300),
+            b in proptest::collection::btree_set((0u32..50, 0u32..50), 0..300),
+        ) {
+            let union: Vec<Pair> = a.union(&b).copied().collect();
+            let merged = merge_sorted(a.into_iter().collect(), b.into_iter().collect());
+            proptest::prop_assert_eq!(merged, union);
+        }
+    }
 }
