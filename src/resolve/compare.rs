@@ -308,9 +308,14 @@ fn names(a: &Prepared, b: &Prepared, t: &Thresholds) -> (u8, u8, bool) {
         return (given, surname, false);
     }
     let given_swapped = given_level(&given_view(a), &surname_view(b), t);
+    let given_swapped_agrees = agrees(given_swapped, GIVEN_AGREES) as u8;
+    // The swapped surnames can add one agreement at most, so when that
+    // cannot beat the straight names, they need not be compared.
+    if given_swapped_agrees < straight {
+        return (given, surname, false);
+    }
     let surname_swapped = surname_level(&surname_view(a), &given_view(b), t);
-    let swapped =
-        agrees(given_swapped, GIVEN_AGREES) as u8 + agrees(surname_swapped, SURNAME_AGREES) as u8;
+    let swapped = given_swapped_agrees + agrees(surname_swapped, SURNAME_AGREES) as u8;
     if swapped > straight {
         (given_swapped, surname_swapped, true)
     } else {
