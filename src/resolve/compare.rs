@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use chrono::Datelike;
 use serde::Serialize;
 
-use super::prepare::{ID_SLOTS, Prepared};
+use super::prepare::{ID_SLOTS, PhoneticCode, Prepared};
 
 /// A compared field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -240,26 +240,19 @@ pub(crate) fn compare(a: &Prepared, b: &Prepared, t: &Thresholds) -> Comparison 
 struct NameView<'a> {
     text: &'a str,
     formal: &'a str,
-    phonetic: &'a str,
+    phonetic: PhoneticCode,
     /// Whether the name may have parts (surnames such as GARCIA-LOPEZ).
     split: bool,
 }
 
 impl<'a> NameView<'a> {
     /// Returns the parts of a multi-part name, or the whole name for a name
-    /// of one part.
-    fn parts(&self) -> Vec<&'a str> {
-        if self.split {
-            let parts: Vec<&str> = self
-                .text
-                .split([' ', '-'])
-                .filter(|p| !p.is_empty())
-                .collect();
-            if parts.len() > 1 {
-                return parts;
-            }
-        }
-        vec![self.text]
+    /// of one part. It runs on most compared pairs, so it collects nothing.
+    fn parts(&self) -> impl Iterator<Item = &'a str> + Clone + use<'a> {
+        let parts = self.text.split([' ', '-']).filter(|p| !p.is_empty());
+        let several = self.split && parts.clone().nth(1).is_some();
+        let whole = (!several).then_some(self.text);
+        parts.filter(move |_| several).chain(whole)
     }
 }
 
@@ -267,7 +260,7 @@ fn given_view(p: &Prepared) -> NameView<'_> {
     NameView {
         text: p.given(),
         formal: p.given_formal(),
-        phonetic: &p.given_phonetic,
+        phonetic: p.given_phonetic,
         split: false,
     }
 }
@@ -276,7 +269,7 @@ fn surname_view(p: &Prepared) -> NameView<'_> {
     NameView {
         text: p.surname(),
         formal: p.surname(),
-        phonetic: &p.surname_phonetic,
+        phonetic: p.surname_phonetic,
         split: true,
     }
 }
@@ -379,10 +372,11 @@ fn surname_level(a: &NameView<'_>, b: &NameView<'_>, t: &Thresholds) -> u8 {
 /// Whether one part of a multi-part surname equals the other surname or one of its parts.
 fn shares_part(a: &NameView<'_>, b: &NameView<'_>) -> bool {
     let (left, right) = (a.parts(), b.parts());
-    if left.len() < 2 && right.len() < 2 {
+    if left.clone().nth(1).is_none() && right.clone().nth(1).is_none() {
         return false;
     }
-    left.iter().any(|p| p.len() > 1 && right.contains(p))
+    left.filter(|p| p.len() > 1)
+        .any(|p| right.clone().any(|q| q == p))
 }
 
 /// Whether two strings are at most one edit apart (one substitution,
@@ -532,10 +526,10 @@ fn dob_level(a: &Prepared, b: &Prepared) -> u8 {
 }
 
 fn digits_one_edit(x: &[u8; 8], y: &[u8; 8]) -> bool {
-    let differing: Vec<usize> = (0..8).filter(|&i| x[i] != y[i]).collect();
-    match differing.as_slice() {
-        [_] => true,
-        [i, j] => *j == i + 1 && x[*i] == y[*j] && x[*j] == y[*i],
+    let mut differing = (0..8).filter(|&i| x[i] != y[i]);
+    match (differing.next(), differing.next(), differing.next()) {
+        (Some(_), None, None) => true,
+        (Some(i), Some(j), None) => j == i + 1 && x[i] == y[j] && x[j] == y[i],
         _ => false,
     }
 }

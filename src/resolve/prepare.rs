@@ -278,6 +278,11 @@ impl PhoneticCode {
         PhoneticCode(bytes)
     }
 
+    /// Returns whether there is no code, as for a name with no letters.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0[0] == 0
+    }
+
     /// Returns the code as text.
     pub(crate) fn as_str(&self) -> &str {
         let len = self.0.iter().position(|b| *b == 0).unwrap_or(PHONETIC_LEN);
