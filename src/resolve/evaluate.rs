@@ -78,6 +78,19 @@ pub enum EvaluateError {
         /// Truth column.
         column: String,
     },
+    /// A record id appears twice in one source, so pairs and clusters could
+    /// not tell the records apart.
+    #[error("{path} line {line}: duplicate record id {record_id:?} (first at line {first})")]
+    DuplicateId {
+        /// Input file.
+        path: PathBuf,
+        /// Line number of the second record.
+        line: u64,
+        /// Line number of the first record with that id.
+        first: u64,
+        /// The record id.
+        record_id: String,
+    },
     /// A record could not be parsed at all.
     #[error("{path} line {line}: {reason}")]
     Unreadable {
@@ -184,6 +197,7 @@ pub fn load_labelled(
     truth_column: &str,
 ) -> Result<LabelledSet, EvaluateError> {
     let mut set = LabelledSet::default();
+    let mut seen = FxHashMap::default();
     for path in files {
         let source = path.file_stem().map_or_else(
             || mapping.name.clone(),
@@ -202,14 +216,26 @@ pub fn load_labelled(
             },
         )?;
         for raw in raws {
-            add_record(&mut set, mapping, &source, path, raw, truth_column)?;
+            add_record(
+                &mut set,
+                &mut seen,
+                mapping,
+                &source,
+                path,
+                raw,
+                truth_column,
+            )?;
         }
     }
     Ok(set)
 }
 
+/// First line of each `(source, record id)` read so far.
+type SeenIds = FxHashMap<(String, String), u64>;
+
 fn add_record(
     set: &mut LabelledSet,
+    seen: &mut SeenIds,
     mapping: &SourceMapping,
     source: &str,
     path: &Path,
@@ -232,10 +258,20 @@ fn add_record(
     let (person, record_id, repaired) = map_lenient(mapping, &value);
     set.repaired += usize::from(repaired);
     let id = set.mentions.len() as i64 + 1;
+    let record_id = record_id.unwrap_or_else(|| id.to_string());
+    if let Some(&first) = seen.get(&(source.to_string(), record_id.clone())) {
+        return Err(EvaluateError::DuplicateId {
+            path: path.to_path_buf(),
+            line: raw.line,
+            first,
+            record_id,
+        });
+    }
+    seen.insert((source.to_string(), record_id.clone()), raw.line);
     set.mentions.push(Mention {
         id,
         source: source.to_string(),
-        record_id: record_id.unwrap_or_else(|| id.to_string()),
+        record_id,
         role: Role::Subject,
         person,
     });
@@ -794,6 +830,68 @@ mod tests {
         let sources = [0, 0, 1, 1, 1];
         assert_eq!(true_pair_count(&truth, &sources, false), 4);
         assert_eq!(true_pair_count(&truth, &sources, true), 2);
+    }
+
+    #[test]
+    fn a_record_id_twice_in_one_source_is_refused() {
+        let mapping = SourceMapping::from_toml(
+            r#"
+name = "lab"
+agency = "Test"
+format = "jsonl"
+date_format = "%Y-%m-%d"
+[record]
+id = "id"
+kind = { value = "driver_licence" }
+[[parties]]
+role = { value = "subject" }
+given = "g"
+surname = "s"
+"#,
+            Path::new("lab.toml"),
+        )
+        .expect("mapping");
+        let line = |id: &str| format!(r#"{{{id}"g":"orla","s":"venmark","t":"p1"}}"#);
+        // Files, each a list of record ids; the record count, or the error's end.
+        type Files<'a> = &'a [&'a [&'a str]];
+        let cases: [(Files, Result<usize, &str>); 4] = [
+            (&[&[r#""id":"a1","#, r#""id":"a2","#]], Ok(2)),
+            (
+                &[&[r#""id":"a1","#, r#""id":"a2","#, r#""id":"a1","#]],
+                Err(r#"line 3: duplicate record id "a1" (first at line 1)"#),
+            ),
+            // A record without an id is numbered by its position, which
+            // must not silently coincide with a real id.
+            (
+                &[&[r#""id":"a1","#, "", r#""id":"2","#]],
+                Err(r#"line 3: duplicate record id "2" (first at line 2)"#),
+            ),
+            // Each file is its own source, so ids may repeat across files.
+            (&[&[r#""id":"a1","#], &[r#""id":"a1","#]], Ok(2)),
+        ];
+        for (files, expected) in cases {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let paths: Vec<PathBuf> = files
+                .iter()
+                .enumerate()
+                .map(|(n, ids)| {
+                    let path = dir.path().join(format!("f{n}.jsonl"));
+                    let text: Vec<String> = ids.iter().map(|id| line(id)).collect();
+                    std::fs::write(&path, text.join("\n")).expect("write");
+                    path
+                })
+                .collect();
+            let got = load_labelled(&paths, &mapping, "t")
+                .map(|set| set.mentions.len())
+                .map_err(|e| e.to_string());
+            match expected {
+                Ok(count) => assert_eq!(got.ok(), Some(count), "{files:?}"),
+                Err(tail) => {
+                    let message = got.expect_err("duplicate accepted");
+                    assert!(message.ends_with(tail), "{files:?}: {message}");
+                }
+            }
+        }
     }
 
     #[test]
