@@ -78,14 +78,20 @@ pub enum EvaluateError {
         /// Truth column.
         column: String,
     },
-    /// A record id appears twice in one source, so pairs and clusters could
-    /// not tell the records apart.
-    #[error("{path} line {line}: duplicate record id {record_id:?} (first at line {first})")]
+    /// A record id appears twice in the input files, so pairs, clusters and
+    /// `ciss explain`, which name records by id alone, could not tell the
+    /// records apart.
+    #[error(
+        "{path} line {line}: duplicate record id {record_id:?} (first at {} line {first})",
+        first_path.display()
+    )]
     DuplicateId {
         /// Input file.
         path: PathBuf,
         /// Line number of the second record.
         line: u64,
+        /// Input file of the first record with that id.
+        first_path: PathBuf,
         /// Line number of the first record with that id.
         first: u64,
         /// The record id.
@@ -230,8 +236,8 @@ pub fn load_labelled(
     Ok(set)
 }
 
-/// First line of each `(source, record id)` read so far.
-type SeenIds = FxHashMap<(String, String), u64>;
+/// File and line of each record id read so far.
+type SeenIds = FxHashMap<String, (PathBuf, u64)>;
 
 fn add_record(
     set: &mut LabelledSet,
@@ -259,15 +265,16 @@ fn add_record(
     set.repaired += usize::from(repaired);
     let id = set.mentions.len() as i64 + 1;
     let record_id = record_id.unwrap_or_else(|| id.to_string());
-    if let Some(&first) = seen.get(&(source.to_string(), record_id.clone())) {
+    if let Some((first_path, first)) = seen.get(&record_id) {
         return Err(EvaluateError::DuplicateId {
             path: path.to_path_buf(),
             line: raw.line,
-            first,
+            first_path: first_path.clone(),
+            first: *first,
             record_id,
         });
     }
-    seen.insert((source.to_string(), record_id.clone()), raw.line);
+    seen.insert(record_id.clone(), (path.to_path_buf(), raw.line));
     set.mentions.push(Mention {
         id,
         source: source.to_string(),
@@ -833,7 +840,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_id_twice_in_one_source_is_refused() {
+    fn a_record_id_twice_in_the_input_is_refused() {
         let mapping = SourceMapping::from_toml(
             r#"
 name = "lab"
@@ -854,20 +861,25 @@ surname = "s"
         let line = |id: &str| format!(r#"{{{id}"g":"orla","s":"venmark","t":"p1"}}"#);
         // Files, each a list of record ids; the record count, or the error's end.
         type Files<'a> = &'a [&'a [&'a str]];
-        let cases: [(Files, Result<usize, &str>); 4] = [
+        let cases: [(Files, Result<usize, &str>); 5] = [
             (&[&[r#""id":"a1","#, r#""id":"a2","#]], Ok(2)),
+            (&[&[r#""id":"a1","#], &[r#""id":"a2","#]], Ok(2)),
             (
                 &[&[r#""id":"a1","#, r#""id":"a2","#, r#""id":"a1","#]],
-                Err(r#"line 3: duplicate record id "a1" (first at line 1)"#),
+                Err(r#"f0.jsonl line 3: duplicate record id "a1" (first at "#),
             ),
             // A record without an id is numbered by its position, which
             // must not silently coincide with a real id.
             (
                 &[&[r#""id":"a1","#, "", r#""id":"2","#]],
-                Err(r#"line 3: duplicate record id "2" (first at line 2)"#),
+                Err(r#"f0.jsonl line 3: duplicate record id "2" (first at "#),
             ),
-            // Each file is its own source, so ids may repeat across files.
-            (&[&[r#""id":"a1","#], &[r#""id":"a1","#]], Ok(2)),
+            // Outputs name records by id alone, so an id may not repeat
+            // in another file either.
+            (
+                &[&[r#""id":"a1","#], &[r#""id":"a2","#, r#""id":"a1","#]],
+                Err(r#"f1.jsonl line 2: duplicate record id "a1" (first at "#),
+            ),
         ];
         for (files, expected) in cases {
             let dir = tempfile::tempdir().expect("tempdir");
@@ -886,9 +898,12 @@ surname = "s"
                 .map_err(|e| e.to_string());
             match expected {
                 Ok(count) => assert_eq!(got.ok(), Some(count), "{files:?}"),
-                Err(tail) => {
+                Err(start) => {
                     let message = got.expect_err("duplicate accepted");
-                    assert!(message.ends_with(tail), "{files:?}: {message}");
+                    let first = dir.path().join("f0.jsonl");
+                    let first = format!("{} line ", first.display());
+                    assert!(message.contains(start), "{files:?}: {message}");
+                    assert!(message.contains(&first), "{files:?}: {message}");
                 }
             }
         }
