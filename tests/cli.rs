@@ -433,6 +433,35 @@ fn generate_names_too_few_people() {
 }
 
 #[test]
+fn evaluate_rejects_generated_feeds_without_labelled_records() {
+    let workspace = Workspace::new();
+    let truth = workspace.path("feeds/truth.csv");
+    let feeds = workspace.path("feeds").display().to_string();
+    let out = workspace.path("eval").display().to_string();
+    // Each case: the text of truth.csv, which labels no record.
+    for text in ["", "source,record_id,version,role,person_id,category\n"] {
+        std::fs::write(&truth, text).expect("write truth.csv");
+        let output = workspace.run(&["evaluate", "--generated", &feeds, "--out", &out]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{text:?}: {}",
+            stdout(&output)
+        );
+        let message = stderr(&output);
+        assert!(
+            message.contains("no labelled records in "),
+            "{text:?}: {message}"
+        );
+        assert!(
+            !stdout(&output).contains("F1"),
+            "{text:?}: {}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
 fn evaluate_rejects_input_without_records() {
     let workspace = Workspace::new();
     let mapping = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/febrl/febrl.toml");

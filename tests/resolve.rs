@@ -127,13 +127,21 @@ fn generated_feeds_count_what_loading_leaves_out() {
         .expect("a dmv row");
     lines.remove(first_dmv);
     lines.push("dmv,T9999999999,1,owner,P-NOBODY,");
+    // Two rows repeat a party's row, one naming another person: the party
+    // takes the first, and the repeats name no party.
+    let repeated = lines[first_dmv].to_string();
+    let mut fields: Vec<&str> = repeated.split(',').collect();
+    fields[4] = "P-OTHER";
+    let conflicting = fields.join(",");
+    lines.push(&repeated);
+    lines.push(&conflicting);
     std::fs::write(&truth_path, lines.join("\n") + "\n").expect("write truth.csv");
 
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
     let expected = LeftOut {
         unreadable_records: 1,
         unlabelled_parties: 1,
-        unmatched_truth_rows: 1,
+        unmatched_truth_rows: 3,
     };
     let labelled = load_generated(&feeds, &sources).expect("load mentions");
     assert_eq!(labelled.left_out, expected);

@@ -90,6 +90,9 @@ fn load(
     if let Some(dir) = &args.generated {
         let mappings = args.mappings.as_deref().unwrap_or(sources_dir);
         let set = load_generated(dir, mappings)?;
+        if set.mentions.is_empty() {
+            bail!("{}", no_generated_records(dir));
+        }
         log_loaded(&set, started);
         return Ok(("generated".to_string(), set, ResolveConfig::default()));
     }
@@ -212,6 +215,9 @@ fn load_for_evaluation(
         let resolver = with_probability(ResolveConfig::default());
         let mappings = input.mappings.as_deref().unwrap_or(sources_dir);
         let set = load_generated_prepared(dir, mappings, resolver.collapses_copies())?;
+        if set.mentions() == 0 {
+            bail!("{}", no_generated_records(dir));
+        }
         tracing::info!(
             mentions = set.mentions(),
             load_ms = started.elapsed().as_millis() as u64,
@@ -223,6 +229,15 @@ fn load_for_evaluation(
     let resolver = with_probability(config);
     let set = PreparedSet::from_labelled(&labelled, &resolver);
     Ok((name, Some(labelled), set, resolver))
+}
+
+/// Returns the error for generated feeds in which no party has a truth row;
+/// scoring no records would print a perfect F1 of 1.
+fn no_generated_records(dir: &Path) -> String {
+    format!(
+        "no labelled records in {}: nothing to score; check that truth.csv names the records of the feeds",
+        dir.display()
+    )
 }
 
 /// Runs `ciss explain`: trains on the records, then explains one pair.

@@ -78,6 +78,25 @@ pub enum EvaluateError {
         /// Truth column.
         column: String,
     },
+    /// A record id appears twice in the input files, so pairs, clusters and
+    /// `ciss explain`, which name records by id alone, could not tell the
+    /// records apart.
+    #[error(
+        "{path} line {line}: duplicate record id {record_id:?} (first at {} line {first})",
+        first_path.display()
+    )]
+    DuplicateId {
+        /// Input file.
+        path: PathBuf,
+        /// Line number of the second record.
+        line: u64,
+        /// Input file of the first record with that id.
+        first_path: PathBuf,
+        /// Line number of the first record with that id.
+        first: u64,
+        /// The record id.
+        record_id: String,
+    },
     /// A record could not be parsed at all.
     #[error("{path} line {line}: {reason}")]
     Unreadable {
@@ -184,6 +203,7 @@ pub fn load_labelled(
     truth_column: &str,
 ) -> Result<LabelledSet, EvaluateError> {
     let mut set = LabelledSet::default();
+    let mut seen = FxHashMap::default();
     for path in files {
         let source = path.file_stem().map_or_else(
             || mapping.name.clone(),
@@ -202,14 +222,26 @@ pub fn load_labelled(
             },
         )?;
         for raw in raws {
-            add_record(&mut set, mapping, &source, path, raw, truth_column)?;
+            add_record(
+                &mut set,
+                &mut seen,
+                mapping,
+                &source,
+                path,
+                raw,
+                truth_column,
+            )?;
         }
     }
     Ok(set)
 }
 
+/// File and line of each record id read so far.
+type SeenIds = FxHashMap<String, (PathBuf, u64)>;
+
 fn add_record(
     set: &mut LabelledSet,
+    seen: &mut SeenIds,
     mapping: &SourceMapping,
     source: &str,
     path: &Path,
@@ -232,10 +264,21 @@ fn add_record(
     let (person, record_id, repaired) = map_lenient(mapping, &value);
     set.repaired += usize::from(repaired);
     let id = set.mentions.len() as i64 + 1;
+    let record_id = record_id.unwrap_or_else(|| id.to_string());
+    if let Some((first_path, first)) = seen.get(&record_id) {
+        return Err(EvaluateError::DuplicateId {
+            path: path.to_path_buf(),
+            line: raw.line,
+            first_path: first_path.clone(),
+            first: *first,
+            record_id,
+        });
+    }
+    seen.insert(record_id.clone(), (path.to_path_buf(), raw.line));
     set.mentions.push(Mention {
         id,
         source: source.to_string(),
-        record_id: record_id.unwrap_or_else(|| id.to_string()),
+        record_id,
         role: Role::Subject,
         person,
     });
@@ -794,6 +837,76 @@ mod tests {
         let sources = [0, 0, 1, 1, 1];
         assert_eq!(true_pair_count(&truth, &sources, false), 4);
         assert_eq!(true_pair_count(&truth, &sources, true), 2);
+    }
+
+    #[test]
+    fn a_record_id_twice_in_the_input_is_refused() {
+        let mapping = SourceMapping::from_toml(
+            r#"
+name = "lab"
+agency = "Test"
+format = "jsonl"
+date_format = "%Y-%m-%d"
+[record]
+id = "id"
+kind = { value = "driver_licence" }
+[[parties]]
+role = { value = "subject" }
+given = "g"
+surname = "s"
+"#,
+            Path::new("lab.toml"),
+        )
+        .expect("mapping");
+        let line = |id: &str| format!(r#"{{{id}"g":"orla","s":"venmark","t":"p1"}}"#);
+        // Files, each a list of record ids; the record count, or the error's end.
+        type Files<'a> = &'a [&'a [&'a str]];
+        let cases: [(Files, Result<usize, &str>); 5] = [
+            (&[&[r#""id":"a1","#, r#""id":"a2","#]], Ok(2)),
+            (&[&[r#""id":"a1","#], &[r#""id":"a2","#]], Ok(2)),
+            (
+                &[&[r#""id":"a1","#, r#""id":"a2","#, r#""id":"a1","#]],
+                Err(r#"f0.jsonl line 3: duplicate record id "a1" (first at "#),
+            ),
+            // A record without an id is numbered by its position, which
+            // must not silently coincide with a real id.
+            (
+                &[&[r#""id":"a1","#, "", r#""id":"2","#]],
+                Err(r#"f0.jsonl line 3: duplicate record id "2" (first at "#),
+            ),
+            // Outputs name records by id alone, so an id may not repeat
+            // in another file either.
+            (
+                &[&[r#""id":"a1","#], &[r#""id":"a2","#, r#""id":"a1","#]],
+                Err(r#"f1.jsonl line 2: duplicate record id "a1" (first at "#),
+            ),
+        ];
+        for (files, expected) in cases {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let paths: Vec<PathBuf> = files
+                .iter()
+                .enumerate()
+                .map(|(n, ids)| {
+                    let path = dir.path().join(format!("f{n}.jsonl"));
+                    let text: Vec<String> = ids.iter().map(|id| line(id)).collect();
+                    std::fs::write(&path, text.join("\n")).expect("write");
+                    path
+                })
+                .collect();
+            let got = load_labelled(&paths, &mapping, "t")
+                .map(|set| set.mentions.len())
+                .map_err(|e| e.to_string());
+            match expected {
+                Ok(count) => assert_eq!(got.ok(), Some(count), "{files:?}"),
+                Err(start) => {
+                    let message = got.expect_err("duplicate accepted");
+                    let first = dir.path().join("f0.jsonl");
+                    let first = format!("{} line ", first.display());
+                    assert!(message.contains(start), "{files:?}: {message}");
+                    assert!(message.contains(&first), "{files:?}: {message}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -30,10 +30,13 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
     let mut taken_rows = truth.none_taken();
     let mut set = LabelledSet::default();
     let mut unlabelled_parties = 0;
+    let mut unmatched_rows = 0;
     let unreadable_records = load_feeds(dir, sources_dir, &truth, &mut |records| {
         for record in records {
-            let (key, parties, unlabelled) = labelled_parties(&truth, &mut taken_rows, record);
+            let (key, parties, unlabelled, unmatched) =
+                labelled_parties(&truth, &mut taken_rows, record);
             unlabelled_parties += unlabelled;
+            unmatched_rows += unmatched;
             for party in parties {
                 let id = set.mentions.len() as i64 + 1;
                 set.mentions.push(Mention {
@@ -50,7 +53,7 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
     set.left_out = LeftOut {
         unreadable_records,
         unlabelled_parties,
-        unmatched_truth_rows: taken_rows.untaken(),
+        unmatched_truth_rows: taken_rows.untaken() + unmatched_rows,
     };
     Ok(set)
 }
@@ -72,6 +75,7 @@ pub fn load_generated_prepared(
     // their ids.
     builder.reserve(truth.rows(), truth.mention_id_bytes());
     let mut unlabelled_parties = 0;
+    let mut unmatched_rows = 0;
     let unreadable_records = load_feeds(dir, sources_dir, &truth, &mut |records| {
         let Some(source) = records.first().map(|r| r.key.source.clone()) else {
             return;
@@ -79,8 +83,10 @@ pub fn load_generated_prepared(
         let mut persons = Vec::with_capacity(records.len());
         let mut mention_id = String::new();
         for record in records {
-            let (key, parties, unlabelled) = labelled_parties(&truth, &mut taken_rows, record);
+            let (key, parties, unlabelled, unmatched) =
+                labelled_parties(&truth, &mut taken_rows, record);
             unlabelled_parties += unlabelled;
+            unmatched_rows += unmatched;
             for party in parties {
                 mention_id.clear();
                 write_mention_id(&key, party.index, &mut mention_id);
@@ -93,7 +99,7 @@ pub fn load_generated_prepared(
     let left_out = LeftOut {
         unreadable_records,
         unlabelled_parties,
-        unmatched_truth_rows: taken_rows.untaken(),
+        unmatched_truth_rows: taken_rows.untaken() + unmatched_rows,
     };
     drop(taken_rows);
     drop(truth);
@@ -275,14 +281,16 @@ struct LabelledParty {
     person: u32,
 }
 
-/// Returns a record's parties that have a true person, in party order, and
-/// the number of parties without one. Each record version's truth rows are
-/// marked in `taken_rows`, since a version is read once.
+/// Returns a record's parties that have a true person, in party order, the
+/// number of parties without one and the number of the record's truth rows
+/// that no party took (a row repeated, or a role the record lacks). Each
+/// record version's truth rows are marked in `taken_rows`, since a version is
+/// read once.
 fn labelled_parties(
     truth: &Truth,
     taken_rows: &mut TakenRows,
     found: FoundRecord,
-) -> (RecordKey, Vec<LabelledParty>, usize) {
+) -> (RecordKey, Vec<LabelledParty>, usize, usize) {
     let FoundRecord { key, parties, rows } = found;
     let mut persons = taken_rows.take(&rows);
     let mut labelled = Vec::new();
@@ -303,7 +311,7 @@ fn labelled_parties(
             person,
         });
     }
-    (key, labelled, unlabelled)
+    (key, labelled, unlabelled, persons.len())
 }
 
 #[cfg(test)]

@@ -219,6 +219,10 @@ pub(super) fn read_truth(path: &Path) -> Result<Truth, EvaluateError> {
         source,
     };
     let file = std::fs::File::open(path).map_err(read_error)?;
+    // Mapping a directory fails with "no such device"; name the real cause.
+    if file.metadata().map_err(read_error)?.is_dir() {
+        return Err(read_error(std::io::ErrorKind::IsADirectory.into()));
+    }
     // SAFETY: the map is only read. If another program shortens the file
     // while it is read, the process stops with SIGBUS. The truth of a
     // generated feed is written once and then left alone. An empty file
@@ -351,6 +355,10 @@ fn parse_chunk(text: &[u8], first: bool) -> ChunkRows {
     for line in text.split(|b| *b == b'\n') {
         parsed.lines += 1;
         if first && parsed.lines == 1 {
+            if let Err(reason) = check_header(line) {
+                parsed.error = Some((1, reason));
+                break;
+            }
             continue;
         }
         let row = match std::str::from_utf8(line) {
@@ -369,6 +377,29 @@ fn parse_chunk(text: &[u8], first: bool) -> ChunkRows {
         }
     }
     parsed
+}
+
+/// Columns that every row of `truth.csv` starts with, in this order.
+const TRUTH_COLUMNS: [&str; 5] = ["source", "record_id", "version", "role", "person_id"];
+
+/// Checks that the header starts with [`TRUTH_COLUMNS`], since rows are read
+/// by position: a file with its columns in another order would otherwise
+/// give every party a wrong person. An empty header line is accepted, as an
+/// empty file is.
+fn check_header(line: &[u8]) -> Result<(), String> {
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim_end_matches('\r');
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    let found: Vec<&str> = text.split(',').map(str::trim).collect();
+    if found.len() >= TRUTH_COLUMNS.len() && found[..TRUTH_COLUMNS.len()] == TRUTH_COLUMNS {
+        return Ok(());
+    }
+    Err(format!(
+        "header: expected columns {} first, found {text:?}",
+        TRUTH_COLUMNS.join(",")
+    ))
 }
 
 /// Adds one row; a row with fewer than five fields or a version that is not
@@ -618,6 +649,48 @@ mod tests {
         let text = b"source,record_id,version,role,person_id\ndmv,T\xff,1,owner,P-0\n";
         let error = parse_truth(text, usize::MAX).err();
         assert_eq!(error, Some((2, "not UTF-8 text".to_string())));
+    }
+
+    #[test]
+    fn truth_header_and_directory_are_checked() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("truth.csv");
+        // Each case: the header line, and the error's text or None when it is read.
+        let cases = [
+            ("source,record_id,version,role,person_id", None),
+            ("source,record_id,version,role,person_id,category\r", None),
+            (
+                "source,record_id,version,person_id,role",
+                Some(
+                    "line 1: header: expected columns source,record_id,version,role,person_id first, found \"source,record_id,version,person_id,role\"",
+                ),
+            ),
+            (
+                "source,record_id,version,role",
+                Some("line 1: header: expected columns"),
+            ),
+            (
+                "dmv,T0,1,owner,P-0",
+                Some("line 1: header: expected columns"),
+            ),
+        ];
+        for (header, expected) in cases {
+            std::fs::write(&path, format!("{header}\ndmv,T1,1,owner,P-1\n")).expect("write");
+            match (read_truth(&path), expected) {
+                (Ok(truth), None) => assert_eq!(truth.rows(), 1, "{header:?}"),
+                (Err(err), Some(text)) => {
+                    let message = err.to_string();
+                    assert!(message.contains(text), "{header:?}: {message}");
+                }
+                (Ok(_), Some(_)) => panic!("{header:?} was read"),
+                (Err(err), None) => panic!("{header:?}: {err}"),
+            }
+        }
+        std::fs::remove_file(&path).expect("remove");
+        std::fs::create_dir(&path).expect("directory named truth.csv");
+        let message = read_truth(&path).err().map(|e| e.to_string());
+        let message = message.unwrap_or_default();
+        assert!(message.ends_with("truth.csv: is a directory"), "{message}");
     }
 
     #[test]
