@@ -180,8 +180,8 @@ impl BlockingRule {
     /// Says whether the block of `key` in key group `group` gives the pair
     /// of records `a` and `b` that another block of this rule gives too.
     /// Two records with the same identifier share the typo key of every
-    /// deletion, so only the block of the first deletion gives their pair:
-    /// at one million generated people this left out two thirds of the
+    /// deletion, so only the block of the first deletion gives their pair.
+    /// At one million generated people this left out two thirds of the
     /// typo rule's pairs before they were sorted and deduplicated.
     fn repeats_pair(self, group: usize, key: u64, records: &[Prepared], a: u32, b: u32) -> bool {
         if self != BlockingRule::IdentifierTypo {
@@ -239,9 +239,9 @@ fn deletion_keys(slot: usize, id: &str, mut keep: impl FnMut(u64)) {
 }
 
 /// Returns the key that `key_of((slot, text))` gives for the text whose
-/// bytes are `bytes`. A `str` hashes as its bytes and one 0xff byte; taking
-/// the bytes as they are skips a UTF-8 check that an ASCII id with one byte
-/// left out cannot fail.
+/// bytes are `bytes`. A `str` hashes as its bytes and one 0xff byte, so
+/// hashing the bytes directly skips a UTF-8 check that an ASCII id with
+/// one byte left out cannot fail.
 fn text_key(slot: usize, bytes: &[u8]) -> u64 {
     let mut hasher = FxHasher::default();
     hasher.write_usize(slot);
@@ -522,8 +522,8 @@ impl SlotIds {
 }
 
 /// Returns the pairs of one block, leaving out pairs from one source when
-/// `across_sources_only` is set and pairs that `repeated` says another
-/// block of the rule already gives.
+/// `across_sources_only` is set and pairs for which `repeated` returns true
+/// because another block of the rule gives them too.
 fn block_pairs<'a>(
     block: &'a [(u64, u32)],
     records: &'a [Prepared],

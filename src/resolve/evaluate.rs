@@ -723,9 +723,9 @@ impl Members {
 
     /// Sums what `count` returns for every pair of mentions the resolution
     /// scored: the mentions behind each candidate pair, and the copies within
-    /// each distinct record. `count` is told whether the two mentions have
-    /// the same entity in `truth`, numbered per mention, and the pair's
-    /// probability. Pairs are counted on all threads.
+    /// each distinct record. `count` receives whether the two mentions
+    /// have the same entity in `truth`, numbered per mention, and the
+    /// pair's probability. Pairs are counted on all threads.
     fn count_pairs(
         &self,
         resolution: &Resolution,
@@ -840,7 +840,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_id_twice_in_the_input_is_refused() {
+    fn labelled_input_rejects_repeated_ids() {
         let mapping = SourceMapping::from_toml(
             r#"
 name = "lab"

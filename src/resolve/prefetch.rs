@@ -5,7 +5,7 @@
 //! waits on memory. The standard library has no portable prefetch, hence
 //! this wrapper around the x86-64 instruction; elsewhere it does nothing.
 
-/// How many items ahead a loop asks for the records it will read.
+/// How many items ahead a loop prefetches the records it will read.
 pub(crate) const AHEAD: usize = 8;
 
 /// Asks the processor to start loading the cache lines of `value`, so that

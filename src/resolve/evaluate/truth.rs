@@ -127,9 +127,9 @@ impl Truth {
     ///
     /// The rows of a key lie anywhere among millions, so each lookup would
     /// wait on memory twice: for the start of its bucket, then for the rows.
-    /// Here each lookup asks for the bucket start of the key
-    /// `2 * AHEAD` places on and for the rows of the key `AHEAD` places on,
-    /// whose bucket start has arrived by then.
+    /// Here each lookup prefetches the bucket start of the key `2 * AHEAD`
+    /// places on and the rows of the key `AHEAD` places on, whose bucket
+    /// start is in the cache by then.
     pub(super) fn find_all(&self, source: &str, keys: &[(&str, u32)]) -> Vec<Vec<TruthHit>> {
         let Some(source) = self.sources.find(source) else {
             return vec![Vec::new(); keys.len()];
@@ -613,7 +613,7 @@ mod tests {
     }
 
     #[test]
-    fn a_row_takes_forty_bytes() {
+    fn truth_row_takes_forty_bytes() {
         assert_eq!(std::mem::size_of::<TruthRow>(), 40);
     }
 
