@@ -20,6 +20,7 @@ mod prepared;
 mod truth;
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -221,13 +222,15 @@ pub fn load_labelled(
                 source,
             },
         )?;
+        // One shared path for every record id of the file, not a copy each.
+        let shared_path: Rc<Path> = Rc::from(path.as_path());
         for raw in raws {
             add_record(
                 &mut set,
                 &mut seen,
                 mapping,
                 &source,
-                path,
+                &shared_path,
                 raw,
                 truth_column,
             )?;
@@ -237,14 +240,14 @@ pub fn load_labelled(
 }
 
 /// File and line of each record id read so far.
-type SeenIds = FxHashMap<String, (PathBuf, u64)>;
+type SeenIds = FxHashMap<String, (Rc<Path>, u64)>;
 
 fn add_record(
     set: &mut LabelledSet,
     seen: &mut SeenIds,
     mapping: &SourceMapping,
     source: &str,
-    path: &Path,
+    path: &Rc<Path>,
     raw: RawRecord,
     truth_column: &str,
 ) -> Result<(), EvaluateError> {
@@ -269,12 +272,12 @@ fn add_record(
         return Err(EvaluateError::DuplicateId {
             path: path.to_path_buf(),
             line: raw.line,
-            first_path: first_path.clone(),
+            first_path: first_path.to_path_buf(),
             first: *first,
             record_id,
         });
     }
-    seen.insert(record_id.clone(), (path.to_path_buf(), raw.line));
+    seen.insert(record_id.clone(), (Rc::clone(path), raw.line));
     set.mentions.push(Mention {
         id,
         source: source.to_string(),
