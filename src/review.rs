@@ -60,7 +60,8 @@ pub struct RecordRefArg {
 /// Parses `SOURCE:RECORD_ID` or `SOURCE:RECORD_ID#PARTY`. The source is the
 /// text before the first colon (source names have none); a trailing `#N`
 /// with N a number is the party position, so a record id that itself ends in
-/// `#N` must be written with its party, as in `rms:A#1#1`.
+/// `#N` must be written with its party, as in `rms:A#1#1`. A trailing `#-N`
+/// is rejected as a party position below 1.
 pub fn parse_ref(text: &str) -> Result<RecordRefArg, ReviewError> {
     let malformed = || {
         invalid(format!(
@@ -76,7 +77,7 @@ pub fn parse_ref(text: &str) -> Result<RecordRefArg, ReviewError> {
         return Err(malformed());
     }
     let (record_id, party) = match rest.rsplit_once('#') {
-        Some((id, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
+        Some((id, n)) if is_number(n) => {
             let party: u32 = n.parse().map_err(|_| malformed())?;
             if party == 0 {
                 return Err(invalid(format!(
@@ -84,6 +85,11 @@ pub fn parse_ref(text: &str) -> Result<RecordRefArg, ReviewError> {
                 )));
             }
             (id, Some(party))
+        }
+        Some((_, n)) if n.strip_prefix('-').is_some_and(is_number) => {
+            return Err(invalid(format!(
+                "invalid record reference {text:?}: parties are numbered from 1"
+            )));
         }
         _ => (rest, None),
     };
@@ -95,6 +101,11 @@ pub fn parse_ref(text: &str) -> Result<RecordRefArg, ReviewError> {
         record_id: record_id.to_string(),
         party,
     })
+}
+
+/// Returns whether `text` is one or more ASCII digits.
+fn is_number(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|c| c.is_ascii_digit())
 }
 
 /// A decision as made, and where its records stand after re-resolution.
@@ -193,6 +204,12 @@ impl Review {
     /// on the whole store, as resolution trains it.
     pub async fn explain(&self, a: &str, b: &str) -> Result<Explanation, ReviewError> {
         let (a, b) = (self.locate(a).await?, self.locate(b).await?);
+        if a.reference == b.reference {
+            return Err(invalid(format!(
+                "{} is named twice; an explanation compares two different records",
+                a.reference
+            )));
+        }
         let config = ResolveConfig::default();
         let model = self.explain_model(&config).await?;
         let resolver = ProbabilisticResolver::with_model(config, model);
@@ -269,9 +286,16 @@ impl Review {
             )));
         }
         let _guard = DECIDING.lock().await;
-        let mut named = Vec::new();
+        let mut named: Vec<Located> = Vec::new();
         for text in records {
-            named.push(self.locate(text).await?);
+            let located = self.locate(text).await?;
+            if named.iter().any(|n| n.reference == located.reference) {
+                return Err(invalid(format!(
+                    "{} is named twice; name each record to split out once",
+                    located.reference
+                )));
+            }
+            named.push(located);
         }
         let entity = named[0].entity().ok_or_else(|| {
             invalid(format!(
@@ -508,6 +532,8 @@ mod tests {
             ("rms:A#B", Some(("rms", "A#B", None))),
             ("rms:A#1#1", Some(("rms", "A#1", Some(1)))),
             ("rms:A#0", None),
+            ("rms:A#-1", None),
+            ("rms:A#-", Some(("rms", "A#-", None))),
             ("INC-1", None),
             ("RMS:INC-1", None),
             (":INC-1", None),
@@ -516,6 +542,11 @@ mod tests {
         ];
         for (text, want) in cases {
             let got = parse_ref(text).ok();
+            if let Err(ReviewError::InvalidInput(message)) = parse_ref(text)
+                && text.contains("#-1")
+            {
+                assert!(message.contains("numbered from 1"), "{message}");
+            }
             let want = want.map(|(source, record_id, party)| RecordRefArg {
                 source: source.to_string(),
                 record_id: record_id.to_string(),

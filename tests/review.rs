@@ -367,6 +367,15 @@ async fn bad_decisions_are_refused() {
     assert!(message.contains("twice"), "{message}");
     let message = refused(r.split(&["rms:M1".to_string()], "me", "why").await);
     assert!(message.contains("nothing to split"), "{message}");
+    let twice = ["rms:M1".to_string(), "rms:M1#1".to_string()];
+    let message = refused(r.split(&twice, "me", "why").await);
+    assert!(message.contains("rms:M1#1 is named twice"), "{message}");
+    match r.explain("rms:M1", "rms:M1#1").await {
+        Err(ReviewError::InvalidInput(message)) => {
+            assert!(message.contains("named twice"), "{message}")
+        }
+        other => panic!("explaining a record against itself: {:?}", other.is_ok()),
+    }
     let message = refused(
         r.split(&["rms:J1".to_string(), "rms:A1".to_string()], "me", "why")
             .await,
