@@ -27,16 +27,11 @@ use crate::model::{Party, RecordKey};
 /// parties run at once (see [`load_feed`]).
 pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, EvaluateError> {
     let truth = read_generated_truth(dir)?;
-    let mut taken_rows = truth.none_taken();
+    let mut labeller = Labeller::new(&truth);
     let mut set = LabelledSet::default();
-    let mut unlabelled_parties = 0;
-    let mut unmatched_rows = 0;
     let unreadable_records = load_feeds(dir, sources_dir, &truth, &mut |records| {
         for record in records {
-            let (key, parties, unlabelled, unmatched) =
-                labelled_parties(&truth, &mut taken_rows, record);
-            unlabelled_parties += unlabelled;
-            unmatched_rows += unmatched;
+            let (key, parties) = labeller.label(record);
             for party in parties {
                 let id = set.mentions.len() as i64 + 1;
                 set.mentions.push(Mention {
@@ -50,11 +45,7 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
             }
         }
     })?;
-    set.left_out = LeftOut {
-        unreadable_records,
-        unlabelled_parties,
-        unmatched_truth_rows: taken_rows.untaken() + unmatched_rows,
-    };
+    set.left_out = labeller.left_out(unreadable_records);
     Ok(set)
 }
 
@@ -69,13 +60,11 @@ pub fn load_generated_prepared(
     collapse: bool,
 ) -> Result<PreparedSet, EvaluateError> {
     let truth = read_generated_truth(dir)?;
-    let mut taken_rows = truth.none_taken();
+    let mut labeller = Labeller::new(&truth);
     let mut builder = PreparedSetBuilder::new(collapse);
     // Each mention has a truth row, so the rows bound the mentions and
     // their ids.
     builder.reserve(truth.rows(), truth.mention_id_bytes());
-    let mut unlabelled_parties = 0;
-    let mut unmatched_rows = 0;
     let unreadable_records = load_feeds(dir, sources_dir, &truth, &mut |records| {
         let Some(source) = records.first().map(|r| r.key.source.clone()) else {
             return;
@@ -83,10 +72,7 @@ pub fn load_generated_prepared(
         let mut persons = Vec::with_capacity(records.len());
         let mut mention_id = String::new();
         for record in records {
-            let (key, parties, unlabelled, unmatched) =
-                labelled_parties(&truth, &mut taken_rows, record);
-            unlabelled_parties += unlabelled;
-            unmatched_rows += unmatched;
+            let (key, parties) = labeller.label(record);
             for party in parties {
                 mention_id.clear();
                 write_mention_id(&key, party.index, &mut mention_id);
@@ -96,12 +82,7 @@ pub fn load_generated_prepared(
         }
         builder.add_persons(&source, &persons);
     })?;
-    let left_out = LeftOut {
-        unreadable_records,
-        unlabelled_parties,
-        unmatched_truth_rows: taken_rows.untaken() + unmatched_rows,
-    };
-    drop(taken_rows);
+    let left_out = labeller.left_out(unreadable_records);
     drop(truth);
     Ok(builder.finish(left_out))
 }
@@ -281,37 +262,64 @@ struct LabelledParty {
     person: u32,
 }
 
-/// Returns a record's parties that have a true person, in party order, the
-/// number of parties without one and the number of the record's truth rows
-/// that no party took (a row repeated, or a role the record lacks). Each
-/// record version's truth rows are marked in `taken_rows`, since a version is
-/// read once.
-fn labelled_parties(
-    truth: &Truth,
-    taken_rows: &mut TakenRows,
-    found: FoundRecord,
-) -> (RecordKey, Vec<LabelledParty>, usize, usize) {
-    let FoundRecord { key, parties, rows } = found;
-    let mut persons = taken_rows.take(&rows);
-    let mut labelled = Vec::new();
-    let mut unlabelled = 0;
-    for (index, party) in parties.into_iter().enumerate() {
-        let role = party.role.as_str();
-        let Some(at) = persons
-            .iter()
-            .position(|(r, _)| truth.role_name(*r) == role)
-        else {
-            unlabelled += 1;
-            continue;
-        };
-        let (_, person) = persons.remove(at);
-        labelled.push(LabelledParty {
-            index,
-            party,
-            person,
-        });
+/// Matches the parties of mapped records with their truth rows, and counts
+/// the parties and rows that do not meet.
+struct Labeller<'a> {
+    truth: &'a Truth,
+    /// Truth rows already matched; a record version is read once.
+    taken_rows: TakenRows,
+    unlabelled_parties: usize,
+    /// Rows of a record version that none of its parties took: a row
+    /// repeated, or a role the record lacks.
+    unmatched_rows: usize,
+}
+
+impl<'a> Labeller<'a> {
+    fn new(truth: &'a Truth) -> Labeller<'a> {
+        Labeller {
+            truth,
+            taken_rows: truth.none_taken(),
+            unlabelled_parties: 0,
+            unmatched_rows: 0,
+        }
     }
-    (key, labelled, unlabelled, persons.len())
+
+    /// Returns a record's key and its parties that have a true person, in
+    /// party order, and counts those without one and the rows left over.
+    fn label(&mut self, found: FoundRecord) -> (RecordKey, Vec<LabelledParty>) {
+        let FoundRecord { key, parties, rows } = found;
+        let mut persons = self.taken_rows.take(&rows);
+        let mut labelled = Vec::new();
+        for (index, party) in parties.into_iter().enumerate() {
+            let role = party.role.as_str();
+            let Some(at) = persons
+                .iter()
+                .position(|(r, _)| self.truth.role_name(*r) == role)
+            else {
+                self.unlabelled_parties += 1;
+                continue;
+            };
+            let (_, person) = persons.remove(at);
+            labelled.push(LabelledParty {
+                index,
+                party,
+                person,
+            });
+        }
+        self.unmatched_rows += persons.len();
+        (key, labelled)
+    }
+
+    /// Returns what loading left out, with `unreadable_records` the records
+    /// that could not be mapped. Rows of record versions never read count
+    /// as naming no party too.
+    fn left_out(self, unreadable_records: usize) -> LeftOut {
+        LeftOut {
+            unreadable_records,
+            unlabelled_parties: self.unlabelled_parties,
+            unmatched_truth_rows: self.taken_rows.untaken() + self.unmatched_rows,
+        }
+    }
 }
 
 #[cfg(test)]
