@@ -14,6 +14,7 @@ use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
 use super::prepare::{ID_SLOTS, Prepared};
+use super::text_list::TextList;
 
 /// A blocking rule: which features two mentions must share to be compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -485,9 +486,7 @@ fn keyed_in_chunks(items: usize, keys_of: impl Fn(usize, &mut Vec<u64>) + Sync) 
 struct SlotIds {
     /// The record of each identifier.
     records: Vec<u32>,
-    /// The end of each identifier in `text`.
-    ends: Vec<usize>,
-    text: String,
+    ids: TextList,
 }
 
 impl SlotIds {
@@ -496,23 +495,17 @@ impl SlotIds {
         for (index, p) in records.iter().enumerate() {
             let id = p.id(slot);
             if id.len() > 2 {
-                ids.text.push_str(id);
-                ids.ends.push(ids.text.len());
+                ids.ids.push(id);
                 ids.records.push(index as u32);
             }
         }
         ids
     }
 
-    fn id(&self, at: usize) -> &str {
-        let start = if at == 0 { 0 } else { self.ends[at - 1] };
-        &self.text[start..self.ends[at]]
-    }
-
     /// Returns the typo keys of typo part `part`, each with its record.
     fn typo_keys(&self, slot: usize, part: usize) -> Vec<(u64, u32)> {
-        let mut keyed = keyed_in_chunks(self.records.len(), |at, keys| {
-            push_deletions(keys, slot, self.id(at), part)
+        let mut keyed = keyed_in_chunks(self.ids.len(), |at, keys| {
+            push_deletions(keys, slot, self.ids.get(at), part)
         });
         keyed
             .par_iter_mut()

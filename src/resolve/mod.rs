@@ -29,6 +29,7 @@ mod prefetch;
 mod prepare;
 mod review;
 mod rules;
+mod text_list;
 mod train;
 
 use std::collections::BTreeMap;

@@ -53,7 +53,7 @@ pub fn write_outputs(
         source,
     })?;
     let records = resolution.copy_probability.len();
-    let ids = MemberIds::new(set, &Members::new(&resolution.record_of, records));
+    let ids = MemberIds::new(set, Members::new(&resolution.record_of, records));
     let pairs_path = dir.join("pairs.csv");
     let path = partial_path(&pairs_path);
     let pairs = &resolution.pairs;
@@ -126,7 +126,7 @@ impl MemberIds {
     /// Stores the ids in two passes on all threads: their lengths give each
     /// id's place, and the text is then copied into one buffer of the exact
     /// size, so no id is copied twice.
-    fn new(set: &PreparedSet, members: &Members) -> MemberIds {
+    fn new(set: &PreparedSet, members: Members) -> MemberIds {
         let mentions = &members.mentions;
         let mut starts = vec![0usize; mentions.len() + 1];
         starts[1..]
@@ -159,7 +159,7 @@ impl MemberIds {
         MemberIds {
             text,
             starts,
-            records: members.starts.clone(),
+            records: members.starts,
         }
     }
 

@@ -11,6 +11,7 @@ use super::{LabelledSet, LeftOut};
 use crate::model::PersonFacts;
 use crate::resolve::ProbabilisticResolver;
 use crate::resolve::dedup::{Distinct, DistinctBuilder};
+use crate::resolve::text_list::TextList;
 
 /// Labelled mentions as distinct prepared records. Mentions are numbered
 /// 1, 2, … in input order, as in a [`LabelledSet`].
@@ -102,8 +103,7 @@ impl PreparedSetBuilder {
     pub(super) fn reserve(&mut self, mentions: usize, id_bytes: usize) {
         self.distinct.reserve(mentions);
         self.truth.reserve_exact(mentions);
-        self.record_ids.text.reserve_exact(id_bytes);
-        self.record_ids.ends.reserve_exact(mentions);
+        self.record_ids.reserve(mentions, id_bytes);
         self.sources.of_item.reserve_exact(mentions);
     }
 
@@ -139,25 +139,6 @@ impl PreparedSetBuilder {
             left_out,
             prepare_ms: prepare.as_secs_f64() * 1000.0,
         }
-    }
-}
-
-/// Strings stored end to end in one buffer, read back by position.
-#[derive(Debug, Default)]
-struct TextList {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl TextList {
-    fn push(&mut self, item: &str) {
-        self.text.push_str(item);
-        self.ends.push(self.text.len());
-    }
-
-    fn get(&self, index: usize) -> &str {
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        &self.text[start..self.ends[index]]
     }
 }
 

@@ -134,20 +134,18 @@ impl Truth {
         let Some(source) = self.sources.find(source) else {
             return vec![Vec::new(); keys.len()];
         };
-        let buckets: Vec<(u64, usize)> = keys
+        let hashes: Vec<u64> = keys
             .iter()
-            .map(|(record_id, version)| {
-                let hash = key_hash(source, record_id, *version);
-                (hash, bucket_of(hash, self.bucket_bits))
-            })
+            .map(|(record_id, version)| key_hash(source, record_id, *version))
             .collect();
+        let bucket = |hash: &u64| bucket_of(*hash, self.bucket_bits);
         let mut found = Vec::with_capacity(keys.len());
-        for (at, ((record_id, version), (hash, _))) in keys.iter().zip(&buckets).enumerate() {
-            if let Some((_, bucket)) = buckets.get(at + 2 * AHEAD) {
-                prefetch(&self.bucket_starts[*bucket]);
+        for (at, ((record_id, version), hash)) in keys.iter().zip(&hashes).enumerate() {
+            if let Some(ahead) = hashes.get(at + 2 * AHEAD) {
+                prefetch(&self.bucket_starts[bucket(ahead)]);
             }
-            if let Some((_, bucket)) = buckets.get(at + AHEAD) {
-                let start = self.bucket_starts[*bucket] as usize;
+            if let Some(ahead) = hashes.get(at + AHEAD) {
+                let start = self.bucket_starts[bucket(ahead)] as usize;
                 if let Some(row) = self.rows.get(start) {
                     prefetch(row);
                 }
