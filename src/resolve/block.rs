@@ -204,24 +204,15 @@ fn first_deletion_key(slot: usize, id: &str) -> u64 {
 const TYPO_PARTS: usize = 4;
 
 /// Appends a key for `id` with each character deleted in turn, keeping the
-/// keys of typo part `part`.
+/// keys whose top two bits equal `part`. An ASCII id of up to 64 bytes is
+/// copied into a buffer on the stack. The key hashes the same text as an
+/// owned copy would, so the keys are equal.
 fn push_deletions(out: &mut Vec<u64>, slot: usize, id: &str, part: usize) {
-    deletion_keys(slot, id, |key| {
-        if typo_part(key) == part {
+    let mut keep = |key: u64| {
+        if (key >> 62) as usize == part {
             out.push(key);
         }
-    });
-}
-
-/// Returns the typo part of a typo key: its top two bits.
-fn typo_part(key: u64) -> usize {
-    (key >> 62) as usize
-}
-
-/// Calls `keep` with a key for `id` with each character deleted in turn. An
-/// ASCII id of up to 64 bytes is copied into a buffer on the stack. The key
-/// hashes the same text as an owned copy would, so the keys are equal.
-fn deletion_keys(slot: usize, id: &str, mut keep: impl FnMut(u64)) {
+    };
     let bytes = id.as_bytes();
     let mut buffer = [0u8; 64];
     if !id.is_ascii() || bytes.len() > buffer.len() {
