@@ -1,6 +1,8 @@
 //! Applies a [`SourceMapping`] to one parsed input record, producing a
 //! [`CanonicalRecord`] or every field error found in it.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, NaiveDate};
 
 use super::mapping::{
@@ -121,7 +123,7 @@ fn map_with<T>(
         today: chrono::Utc::now().date_naive(),
         errors: Vec::new(),
     };
-    let mut record_id = reader.text(Some(&mapping.record.id), "record id", true);
+    let mut record_id = reader.owned_text(Some(&mapping.record.id), "record id", true);
     if let Some(reason) = record_id.as_deref().and_then(hidden_character) {
         reader.fail_at(Some(&mapping.record.id), "record id", reason);
         record_id = None;
@@ -144,7 +146,7 @@ struct FieldReader<'a> {
     errors: Vec<FieldError>,
 }
 
-impl FieldReader<'_> {
+impl<'a> FieldReader<'a> {
     fn record(&mut self, record_id: Option<String>) -> Option<CanonicalRecord> {
         let spec = &self.mapping.record;
         let version = self.version(spec.version.as_ref());
@@ -162,8 +164,8 @@ impl FieldReader<'_> {
             self.fail_at(spec.end_date.as_ref(), "end date", reason);
         }
         let status = self.parsed(spec.status.as_ref(), "status", false, Status::parse);
-        let case_number = self.text(spec.case_number.as_ref(), "case number", false);
-        let description = self.text(spec.description.as_ref(), "description", false);
+        let case_number = self.owned_text(spec.case_number.as_ref(), "case number", false);
+        let description = self.owned_text(spec.description.as_ref(), "description", false);
         let town = self
             .text(spec.town.as_ref(), "town", false)
             .map(|t| clean_token(&t));
@@ -331,7 +333,7 @@ impl FieldReader<'_> {
             .unwrap_or_default();
         let state = self
             .text(spec.state.as_ref(), "state", false)
-            .unwrap_or_else(|| "CT".to_string());
+            .unwrap_or(Cow::Borrowed("CT"));
         let zip = self.text(spec.zip.as_ref(), "zip", false);
         Address::from_parts(&street, unit.as_deref(), &city, &state, zip.as_deref())
             .map_err(|err| {
@@ -410,8 +412,8 @@ impl FieldReader<'_> {
         let serial = self.text(Some(&spec.serial), "serial", false)?;
         Some(PropertyFacts {
             serial: clean_token(&serial).replace(' ', ""),
-            kind: self.text(spec.kind.as_ref(), "property kind", false),
-            description: self.text(spec.description.as_ref(), "property description", false),
+            kind: self.owned_text(spec.kind.as_ref(), "property kind", false),
+            description: self.owned_text(spec.description.as_ref(), "property description", false),
         })
     }
 
@@ -530,7 +532,8 @@ impl FieldReader<'_> {
         parse: fn(&str) -> Option<T>,
     ) -> Option<T> {
         let canonical = self.text(spec, what, required)?;
-        let value = parse(&canonical.to_ascii_lowercase());
+        // Canonical names are lower case, as code tables usually give them.
+        let value = parse(&canonical).or_else(|| parse(&canonical.to_ascii_lowercase()));
         if value.is_none() {
             self.fail_at(spec, what, format!("invalid {what} {}", quoted(&canonical)));
         }
@@ -539,11 +542,21 @@ impl FieldReader<'_> {
 
     /// Reads a field as trimmed text, applying its code table. Missing or empty
     /// values are `None`, and an error when the field or the caller requires them.
-    fn text(&mut self, spec: Option<&FieldSpec>, what: &str, required: bool) -> Option<String> {
+    /// The text is borrowed from the record or the mapping where it can be.
+    fn text<'s>(
+        &mut self,
+        spec: Option<&'s FieldSpec>,
+        what: &str,
+        required: bool,
+    ) -> Option<Cow<'s, str>>
+    where
+        'a: 's,
+    {
         let rule = spec?.rule();
+        let value: &'a InputFields = self.value;
         let raw = match (&rule.value, &rule.path) {
-            (Some(constant), _) => Some(constant.clone()),
-            (None, Some(path)) => match self.value.lookup_checked(path) {
+            (Some(constant), _) => Some(Cow::Borrowed(constant.as_str())),
+            (None, Some(path)) => match value.lookup_checked(path) {
                 Ok(raw) => raw,
                 Err(wrong) => {
                     self.fail(wrong.path.clone(), wrong.reason());
@@ -558,18 +571,22 @@ impl FieldReader<'_> {
             }
             return None;
         };
-        let length = raw.chars().count();
         let max = max_chars(what);
-        if rule.value.is_none() && length > max {
-            let reason =
-                format!("{what} is {length} characters long, more than the maximum of {max}");
-            self.fail_at(spec, what, reason);
-            return None;
+        // A text has at least as many bytes as characters, so a short one
+        // needs no count.
+        if rule.value.is_none() && raw.len() > max {
+            let length = raw.chars().count();
+            if length > max {
+                let reason =
+                    format!("{what} is {length} characters long, more than the maximum of {max}");
+                self.fail_at(spec, what, reason);
+                return None;
+            }
         }
         match &rule.codes {
             None => Some(raw),
             Some(codes) => match lookup_code(codes, &raw) {
-                Some(canonical) => Some(canonical.to_string()),
+                Some(canonical) => Some(Cow::Borrowed(canonical)),
                 None => {
                     let known: Vec<&str> = codes.keys().map(String::as_str).collect();
                     let reason = format!(
@@ -582,6 +599,16 @@ impl FieldReader<'_> {
                 }
             },
         }
+    }
+
+    /// Reads a field as [`FieldReader::text`] does, as a text of its own.
+    fn owned_text(
+        &mut self,
+        spec: Option<&FieldSpec>,
+        what: &str,
+        required: bool,
+    ) -> Option<String> {
+        self.text(spec, what, required).map(Cow::into_owned)
     }
 
     fn present(&self, spec: Option<&FieldSpec>) -> bool {

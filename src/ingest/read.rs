@@ -7,6 +7,7 @@
 //! invalid UTF-8 fails alone, with its line and field, in either format.
 
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 
@@ -56,20 +57,25 @@ impl InputFields {
     /// only when that finds nothing is it tried as one literal key, since
     /// objects made from CSV rows may have dots in their keys.
     pub fn lookup(&self, path: &str) -> Option<String> {
-        self.lookup_checked(path).ok().flatten()
+        self.lookup_checked(path)
+            .ok()
+            .flatten()
+            .map(Cow::into_owned)
     }
 
     /// Looks up `path` as [`InputFields::lookup`] does, but returns an error
     /// when a JSON value on the path has a type that cannot hold it, such as
-    /// a string where the path goes on into an object.
-    pub fn lookup_checked(&self, path: &str) -> Result<Option<String>, WrongType> {
+    /// a string where the path goes on into an object. Text is borrowed
+    /// from the record where it can be, since mapping reads every field of
+    /// every record through here.
+    pub fn lookup_checked(&self, path: &str) -> Result<Option<Cow<'_, str>>, WrongType> {
         let text = match self {
             InputFields::Json(value) => json_text(value, path)?,
             InputFields::Csv { header, values } => header
                 .positions
                 .get(path)
                 .and_then(|index| values.get(*index))
-                .map(|value| value.trim().to_string()),
+                .map(|value| Cow::Borrowed(value.trim())),
         };
         Ok(text.filter(|text| !text.is_empty()))
     }
@@ -154,14 +160,14 @@ impl WrongType {
 
 /// Returns the text at `path`, `None` when it is missing or null, or an error
 /// when a value on the path has the wrong type.
-fn json_text(value: &Value, path: &str) -> Result<Option<String>, WrongType> {
+fn json_text<'a>(value: &'a Value, path: &str) -> Result<Option<Cow<'a, str>>, WrongType> {
     let Some(found) = find_json(value, path)? else {
         return Ok(None);
     };
     match found {
-        Value::String(s) => Ok(Some(s.trim().to_string())),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
+        Value::String(s) => Ok(Some(Cow::Borrowed(s.trim()))),
+        Value::Number(n) => Ok(Some(Cow::Owned(n.to_string()))),
+        Value::Bool(b) => Ok(Some(Cow::Borrowed(if *b { "true" } else { "false" }))),
         Value::Null => Ok(None),
         Value::Array(_) | Value::Object(_) => Err(WrongType {
             path: path.to_string(),
