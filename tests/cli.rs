@@ -351,6 +351,59 @@ fn evaluate_generated_uses_the_sources_setting() {
 }
 
 #[test]
+fn evaluate_generated_warns_about_files_it_does_not_read() {
+    let workspace = Workspace::new();
+    let feeds = workspace.path("feeds");
+    let run = || {
+        let output = workspace.run(&["evaluate", "--generated", "feeds", "--out", "eval"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stderr(&output)
+    };
+    // `ciss generate` writes the feeds, truth.csv and featured.json.
+    assert!(feeds.join("featured.json").exists(), "generate writes it");
+    let quiet = run();
+    assert!(!quiet.contains("warning"), "{quiet}");
+
+    std::fs::copy(feeds.join("dmv.csv"), feeds.join("dmv-2024.csv")).expect("extra feed");
+    std::fs::write(feeds.join("rms.json"), "{}\n").expect("misnamed feed");
+    std::fs::create_dir(feeds.join("old")).expect("directory");
+    let warned = run();
+    let read = "(the feeds read are rms.jsonl, judicial.csv, correction.csv, dmv.csv, \
+                cssd.jsonl, parole.csv, sor.jsonl)";
+    for name in ["dmv-2024.csv", "rms.json"] {
+        let line = format!(
+            "warning: {} is not scored: no source mapping reads it {read}",
+            Path::new("feeds").join(name).display()
+        );
+        assert!(warned.lines().any(|l| l == line), "{line}\n{warned}");
+    }
+    assert_eq!(warned.lines().count(), 2, "one line per file: {warned}");
+}
+
+#[test]
+fn evaluate_names_an_unreadable_mapping_like_other_read_errors() {
+    let workspace = Workspace::new();
+    let missing = workspace.path("missing.toml");
+    let output = workspace.run(&[
+        "evaluate",
+        "--input",
+        &workspace.feed("dmv.csv"),
+        "--mapping",
+        missing.to_str().expect("utf-8 path"),
+        "--out",
+        "eval",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: cannot read mapping {}: no such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+}
+
+#[test]
 fn failed_evaluate_keeps_previous_outputs() {
     let workspace = Workspace::new();
     let out = workspace.path("eval");

@@ -384,6 +384,28 @@ async fn ingest_errors_list_version_conflicts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_errors_name_the_field_once() {
+    let server = server().await;
+    let dmv = std::fs::read_to_string(server.feeds.join("dmv.csv")).expect("feed");
+    let lines: Vec<&str> = dmv.lines().collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).expect("column");
+    let mut row: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    row[column("O1_DOB")] = "01-01-1850".to_string();
+    let body = [lines[0].to_string(), row.join(",")].join("\n");
+
+    let (status, reply) = send(&server.app, ingest_request("dmv", &bearer(), body)).await;
+
+    assert_eq!(status, 200, "{reply}");
+    let error = &reply["errors"][0];
+    assert_eq!(error["field"], "O1_DOB", "{reply}");
+    assert_eq!(
+        error["reason"], "O1_DOB: 1850-01-01 is before 1880",
+        "{reply}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_checks_the_token_before_the_body() {
     let server = server().await;
     let oversized = "x".repeat(2 * 1024 * 1024);

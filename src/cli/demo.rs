@@ -158,8 +158,8 @@ struct FeaturedPlate {
 }
 
 fn read_featured(path: &Path) -> anyhow::Result<Vec<Featured>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("failed to read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("invalid {}", path.display()))
 }
 

@@ -13,8 +13,8 @@ use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::resolve::evaluate::{
     EvaluationReport, LabelledSet, PreparedSet, check_output_dir, cluster_scores, febrl_task,
-    load_generated, load_generated_prepared, load_labelled, peak_memory_kib, resolve_prepared,
-    score_resolution, write_mentions, write_outputs,
+    generated_feed_names, load_generated, load_generated_prepared, load_labelled, peak_memory_kib,
+    resolve_prepared, score_resolution, unread_files, write_mentions, write_outputs,
 };
 use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
@@ -93,6 +93,7 @@ fn load(
         if set.mentions.is_empty() {
             bail!("{}", no_generated_records(dir));
         }
+        warn_unread_files(dir, mappings)?;
         log_loaded(&set, started);
         return Ok(("generated".to_string(), set, ResolveConfig::default()));
     }
@@ -103,9 +104,7 @@ fn load(
             (task.name, task.files, mapping, task.config)
         }
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("failed to read {}", path.display()))?;
-            let mapping = SourceMapping::from_toml(&text, path)?;
+            let mapping = SourceMapping::from_file(path)?;
             (
                 mapping.name.clone(),
                 args.input.clone(),
@@ -218,6 +217,7 @@ fn load_for_evaluation(
         if set.mentions() == 0 {
             bail!("{}", no_generated_records(dir));
         }
+        warn_unread_files(dir, mappings)?;
         tracing::info!(
             mentions = set.mentions(),
             load_ms = started.elapsed().as_millis() as u64,
@@ -229,6 +229,21 @@ fn load_for_evaluation(
     let resolver = with_probability(config);
     let set = PreparedSet::from_labelled(&labelled, &resolver);
     Ok((name, Some(labelled), set, resolver))
+}
+
+/// Warns on standard error about each file in `dir` that no source's
+/// mapping in `mappings` reads, such as an extra feed dropped beside the
+/// generated ones, so that it is not left out of the score unseen.
+fn warn_unread_files(dir: &Path, mappings: &Path) -> anyhow::Result<()> {
+    let feeds = generated_feed_names(mappings)?;
+    for file in unread_files(dir, &feeds)? {
+        eprintln!(
+            "warning: {} is not scored: no source mapping reads it (the feeds read are {})",
+            super::printable(&file.display().to_string()),
+            feeds.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Returns the error for generated feeds in which no party has a truth row;

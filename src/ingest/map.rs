@@ -29,7 +29,8 @@ const MAX_FIELD_CHARS: usize = 500;
 
 /// Returns why `id` cannot name a record, if it contains a control character
 /// or an invisible text-direction mark: such an id shows on screen like
-/// another one and cannot be typed back in a review command.
+/// another one and cannot be typed back in a review command. The reason
+/// leaves out its subject, the record id.
 fn hidden_character(id: &str) -> Option<&'static str> {
     let hidden = |c: char| {
         c.is_control()
@@ -37,7 +38,7 @@ fn hidden_character(id: &str) -> Option<&'static str> {
     };
     id.chars()
         .any(hidden)
-        .then_some("record id contains a control or text-direction character")
+        .then_some("contains a control or text-direction character")
 }
 
 /// Returns whether `id`, read from a record that could not be parsed in
@@ -125,7 +126,9 @@ fn map_with<T>(
     };
     let mut record_id = reader.owned_text(Some(&mapping.record.id), "record id", true);
     if let Some(reason) = record_id.as_deref().and_then(hidden_character) {
-        reader.fail_at(Some(&mapping.record.id), "record id", reason);
+        reader.fail_about(Some(&mapping.record.id), "record id", |subject| {
+            format!("{} {reason}", subject.unwrap_or("value"))
+        });
         record_id = None;
     }
     let record = read(&mut reader, record_id.clone());
@@ -160,8 +163,9 @@ impl<'a> FieldReader<'a> {
         if let (Some(start), Some(end)) = (date, end_date)
             && end < start
         {
-            let reason = format!("end date {end} is before the record date {start}");
-            self.fail_at(spec.end_date.as_ref(), "end date", reason);
+            self.fail_about(spec.end_date.as_ref(), "end date", |subject| {
+                lead(subject, format!("{end} is before the record date {start}"))
+            });
         }
         let status = self.parsed(spec.status.as_ref(), "status", false, Status::parse);
         let case_number = self.owned_text(spec.case_number.as_ref(), "case number", false);
@@ -317,7 +321,7 @@ impl<'a> FieldReader<'a> {
         )
         .map_err(|err| {
             let field = name_part_field(spec, &err);
-            self.fail_at(field, "name", err.to_string())
+            self.fail_normalize(field, "name", &err)
         })
         .ok()
     }
@@ -348,13 +352,20 @@ impl<'a> FieldReader<'a> {
                     "unit" => (spec.unit.as_ref(), "unit"),
                     _ => (spec.street.as_ref(), "street"),
                 };
-                self.fail_at(field, what, err.to_string())
+                self.fail_normalize(field, what, &err)
             })
             .ok()
     }
 
     fn vehicle(&mut self, spec: &VehicleMapping) -> Option<VehicleFacts> {
-        let fields = [&spec.plate, &spec.vin, &spec.make, &spec.model];
+        // A plate state counts, so that a state sent alone is checked.
+        let fields = [
+            &spec.plate,
+            &spec.vin,
+            &spec.make,
+            &spec.model,
+            &spec.plate_state,
+        ];
         if !fields.iter().any(|f| self.present(f.as_ref())) {
             if self.report_wrong_type(&fields) {
                 return None;
@@ -374,17 +385,31 @@ impl<'a> FieldReader<'a> {
         // number is still checked. A missing state means Connecticut.
         let state = match self.text(spec.plate_state.as_ref(), "plate state", false) {
             None => Some("CT".to_string()),
-            Some(raw) => Plate::parse_state(&raw)
-                .map_err(|err| {
-                    self.fail_at(spec.plate_state.as_ref(), "plate state", err.to_string())
-                })
-                .ok(),
+            Some(raw) => match Plate::parse_state(&raw) {
+                Ok(state) if !self.present(spec.plate.as_ref()) => {
+                    // A state belongs to a plate number; sent alone, it
+                    // may be all that is left of a plate that was lost.
+                    let plate = spec
+                        .plate
+                        .as_ref()
+                        .map(|plate| format!(" in {}", self.label(plate, "plate")))
+                        .unwrap_or_default();
+                    let reason = format!("{} without a plate number{plate}", quoted(&raw));
+                    self.fail_at(spec.plate_state.as_ref(), "plate state", reason);
+                    Some(state)
+                }
+                Ok(state) => Some(state),
+                Err(err) => {
+                    self.fail_normalize(spec.plate_state.as_ref(), "plate state", &err);
+                    None
+                }
+            },
         };
         let number = self
             .text(spec.plate.as_ref(), "plate", false)
             .and_then(|raw| {
                 Plate::parse_number(&raw)
-                    .map_err(|err| self.fail_at(spec.plate.as_ref(), "plate", err.to_string()))
+                    .map_err(|err| self.fail_normalize(spec.plate.as_ref(), "plate", &err))
                     .ok()
             });
         let plate = match (state, number) {
@@ -424,14 +449,13 @@ impl<'a> FieldReader<'a> {
         match raw.parse::<u32>() {
             Ok(version) if version >= 1 => version,
             _ => {
-                self.fail_at(
-                    spec,
-                    "version",
+                self.fail_about(spec, "version", |subject| {
                     format!(
-                        "invalid version {}: expected a whole number of at least 1",
+                        "invalid {} {}: expected a whole number of at least 1",
+                        subject.unwrap_or("value"),
                         quoted(&raw)
-                    ),
-                );
+                    )
+                });
                 1
             }
         }
@@ -442,7 +466,12 @@ impl<'a> FieldReader<'a> {
     fn dob(&mut self, spec: Option<&FieldSpec>) -> Option<Dob> {
         let date = self.date(spec, "dob")?;
         Dob::from_feed(date, self.today)
-            .map_err(|reason| self.fail_at(spec, "dob", reason))
+            .map_err(|err| {
+                self.fail_about(spec, "dob", |subject| match subject {
+                    Some(_) => err.to_string(),
+                    None => err.reason(),
+                })
+            })
             .ok()
             .flatten()
     }
@@ -474,13 +503,13 @@ impl<'a> FieldReader<'a> {
         let date = self.date(spec, what)?;
         let latest = self.today + chrono::Months::new(months_ahead);
         let reason = if date.year() < EARLIEST_BIRTH_YEAR {
-            format!("{what} {date} is before {EARLIEST_BIRTH_YEAR}")
+            format!("{date} is before {EARLIEST_BIRTH_YEAR}")
         } else if date > latest {
-            format!("{what} {date} is after {latest}, too far in the future")
+            format!("{date} is after {latest}, too far in the future")
         } else {
             return Some(date);
         };
-        self.fail_at(spec, what, reason);
+        self.fail_about(spec, what, |subject| lead(subject, reason));
         None
     }
 
@@ -519,7 +548,7 @@ impl<'a> FieldReader<'a> {
     ) -> Option<T> {
         let raw = self.text(spec, what, false)?;
         parse(&raw)
-            .map_err(|err| self.fail_at(spec, what, err.to_string()))
+            .map_err(|err| self.fail_normalize(spec, what, &err))
             .ok()
     }
 
@@ -535,7 +564,13 @@ impl<'a> FieldReader<'a> {
         // Canonical names are lower case, as code tables usually give them.
         let value = parse(&canonical).or_else(|| parse(&canonical.to_ascii_lowercase()));
         if value.is_none() {
-            self.fail_at(spec, what, format!("invalid {what} {}", quoted(&canonical)));
+            self.fail_about(spec, what, |subject| {
+                format!(
+                    "invalid {} {}",
+                    subject.unwrap_or("value"),
+                    quoted(&canonical)
+                )
+            });
         }
         value
     }
@@ -567,7 +602,9 @@ impl<'a> FieldReader<'a> {
         };
         let Some(raw) = raw else {
             if required || rule.required {
-                self.fail_at(spec, what, format!("missing required {what}"));
+                self.fail_about(spec, what, |subject| {
+                    format!("missing required {}", subject.unwrap_or("value"))
+                });
             }
             return None;
         };
@@ -577,9 +614,12 @@ impl<'a> FieldReader<'a> {
         if rule.value.is_none() && raw.len() > max {
             let length = raw.chars().count();
             if length > max {
-                let reason =
-                    format!("{what} is {length} characters long, more than the maximum of {max}");
-                self.fail_at(spec, what, reason);
+                self.fail_about(spec, what, |subject| {
+                    format!(
+                        "{} is {length} characters long, more than the maximum of {max}",
+                        subject.unwrap_or("value")
+                    )
+                });
                 return None;
             }
         }
@@ -646,9 +686,54 @@ impl<'a> FieldReader<'a> {
         spec.rule().path.clone().unwrap_or_else(|| what.to_string())
     }
 
+    /// Returns the name of the field `spec` reads: its source path, or
+    /// `what` for a field without one.
+    fn field_name(&self, spec: Option<&FieldSpec>, what: &str) -> String {
+        spec.map_or_else(|| what.to_string(), |s| self.label(s, what))
+    }
+
     /// Records an error on the field `spec` reads, named by its source path.
     fn fail_at(&mut self, spec: Option<&FieldSpec>, what: &str, reason: impl Into<String>) {
-        let field = spec.map_or_else(|| what.to_string(), |s| self.label(s, what));
+        let field = self.field_name(spec, what);
+        self.fail(field, reason);
+    }
+
+    /// Records an error on the field `spec` reads, as [`FieldReader::fail_at`]
+    /// does, with a reason that `reason` builds around the value's kind:
+    /// `Some(what)`, or `None` when the field's own name already says it
+    /// (see [`names_field`]). Every reason is shown after its field, as in
+    /// `O1_LNAME: missing required surname`, so a field `dob` reads
+    /// `dob: missing required value` and not `dob: missing required dob`.
+    fn fail_about(
+        &mut self,
+        spec: Option<&FieldSpec>,
+        what: &str,
+        reason: impl FnOnce(Option<&str>) -> String,
+    ) {
+        let field = self.field_name(spec, what);
+        let subject = (!names_field(&field, what)).then_some(what);
+        let reason = reason(subject);
+        self.fail(field, reason);
+    }
+
+    /// Records a normalization error on the field `spec` reads, naming the
+    /// value's kind only when the field's name does not (see
+    /// [`FieldReader::fail_about`]).
+    fn fail_normalize(&mut self, spec: Option<&FieldSpec>, what: &str, err: &NormalizeError) {
+        let field = self.field_name(spec, what);
+        let reason = match err {
+            NormalizeError::Invalid {
+                what,
+                value,
+                reason,
+            } if names_field(&field, what) => {
+                format!("invalid value {}: {reason}", quoted(value))
+            }
+            NormalizeError::Empty { what } if names_field(&field, what) => {
+                "empty value".to_string()
+            }
+            other => other.to_string(),
+        };
         self.fail(field, reason);
     }
 
@@ -662,6 +747,37 @@ impl<'a> FieldReader<'a> {
         if !self.errors.contains(&error) {
             self.errors.push(error);
         }
+    }
+}
+
+/// Returns whether `field`, a column or a JSON path, already names the kind
+/// of value `what`: whether the last step of the path ends with the words of
+/// `what` (or, for `dob`, of another name of a date of birth), whatever their
+/// case and separators. So `dob`, `O1_DOB` and `subject.dob` name `dob`,
+/// `report_date` names `date`, and `O1_LNAME` does not name `surname`.
+fn names_field(field: &str, what: &str) -> bool {
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let last = words(field.rsplit('.').next().unwrap_or(field));
+    let names: &[&str] = match what {
+        "dob" => &["dob", "date of birth", "birth date", "birthdate"],
+        _ => &[what],
+    };
+    names.iter().any(|name| {
+        let name = words(name);
+        !name.is_empty() && last.ends_with(&name)
+    })
+}
+
+/// Returns `rest` after `subject` and a space, or `rest` alone without one.
+fn lead(subject: Option<&str>, rest: String) -> String {
+    match subject {
+        Some(subject) => format!("{subject} {rest}"),
+        None => rest,
     }
 }
 

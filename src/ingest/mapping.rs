@@ -396,6 +396,18 @@ impl SourceMapping {
         paths
     }
 
+    /// Reads the mapping file at `path`, as [`SourceMapping::from_toml`]
+    /// parses and checks it. A file that cannot be read is a
+    /// [`MappingError::Read`]: `cannot read mapping PATH: REASON`, as for a
+    /// source's mapping.
+    pub fn from_file(path: &Path) -> Result<SourceMapping, MappingError> {
+        let text = std::fs::read_to_string(path).map_err(|source| MappingError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        SourceMapping::from_toml(&text, path)
+    }
+
     /// Parses a mapping from TOML text and checks its date formats and code
     /// tables; `path` is used in error messages.
     pub fn from_toml(text: &str, path: &Path) -> Result<SourceMapping, MappingError> {

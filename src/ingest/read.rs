@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::mapping::Format;
 use super::quote::{self, RawCopy};
 use super::unique_keys;
+use crate::normalize::quoted;
 
 /// One input record before mapping.
 #[derive(Debug, Clone)]
@@ -355,6 +356,12 @@ const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 /// Splits JSON Lines at `\n`, dropping a `\r` before it as `BufRead::lines`
 /// does. Lines are kept as bytes, so a line that is not UTF-8 becomes one
 /// quarantined record instead of an I/O error that ends the input.
+///
+/// Input whose first record ends with a carriage return alone (CR-only line
+/// endings) is rejected whole. A later line that carriage returns alone
+/// split into several records, as when a file switches to CR-only endings
+/// part-way, has each of those records quarantined on its own, with the
+/// line's number and the reason (see [`lone_cr_parts`]).
 fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut line = 0u64;
@@ -378,14 +385,30 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
                 bytes.drain(..UTF8_BOM.len());
             }
             check_first_jsonl_line(&bytes)?;
-            check_jsonl_line_endings(&bytes)?;
         }
         if bytes.trim_ascii().is_empty() {
             continue;
         }
+        // `contains` finds a byte with memchr, so lines without a carriage
+        // return cost one fast scan.
+        let parts = if bytes.contains(&b'\r') {
+            lone_cr_parts(&bytes)
+        } else {
+            Vec::new()
+        };
         if !seen_record {
             check_first_jsonl_record(line, &bytes)?;
+            if parts.len() > 1 {
+                return Err(cr_only_error(line));
+            }
             seen_record = true;
+        }
+        if parts.len() > 1 {
+            let count = parts.len();
+            for (index, part) in parts.into_iter().enumerate() {
+                sink(lone_cr_record(line, &bytes, part, index + 1, count));
+            }
+            continue;
         }
         sink(PendingRecord::Json { line, bytes });
     }
@@ -420,26 +443,108 @@ fn check_first_jsonl_line(bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Rejects JSON Lines input whose records end with a carriage return alone
-/// (classic Mac line endings). Such a file reads as one line, so its records
-/// would be quarantined as a single malformed one. The input counts as
-/// CR-only when line 1 contains a whole JSON object before its first carriage
-/// return and more text after it. A carriage return between the tokens of
-/// one record is JSON whitespace and passes.
-fn check_jsonl_line_endings(bytes: &[u8]) -> std::io::Result<()> {
-    let Some(at) = bytes.iter().position(|b| *b == b'\r') else {
-        return Ok(());
-    };
-    let rest = &bytes[at + 1..];
-    let whole_object = matches!(serde_json::from_slice(&bytes[..at]), Ok(Value::Object(_)));
-    if !whole_object || rest.trim_ascii().is_empty() {
-        return Ok(());
-    }
-    Err(std::io::Error::new(
+/// Returns the error for JSON Lines input whose first record, on `line`,
+/// ends with a carriage return alone (classic Mac line endings). Such a file
+/// reads as one line, so its records would be quarantined as a single
+/// malformed one; one error for the whole input is clearer.
+fn cr_only_error(line: u64) -> std::io::Error {
+    std::io::Error::new(
         std::io::ErrorKind::InvalidData,
-        "line 1 ends with a carriage return alone (CR-only line endings); \
-         end each JSON Lines record with \\n or \\r\\n",
-    ))
+        format!(
+            "line {line} ends with a carriage return alone (CR-only line endings); \
+             end each JSON Lines record with \\n or \\r\\n"
+        ),
+    )
+}
+
+/// One record of a line that carriage returns alone split.
+struct LinePart {
+    /// The record's bytes within the line, without the whitespace around it.
+    range: std::ops::Range<usize>,
+    /// The record's JSON object, when it is one; it only names the record
+    /// in its quarantine entry.
+    value: Option<Value>,
+}
+
+/// Splits a JSON Lines line at each carriage return alone that ends a whole
+/// JSON object with more text after it, as when a file switches to CR-only
+/// line endings after its first line. Returns one part for a line with no
+/// such carriage return, since a carriage return between the tokens of
+/// one record is JSON whitespace. A part that is not a whole object runs
+/// to the end of the line.
+fn lone_cr_parts(bytes: &[u8]) -> Vec<LinePart> {
+    let skip_space = |from: usize| {
+        from + bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()
+    };
+    let line_end = bytes.len()
+        - bytes
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    let mut parts = Vec::new();
+    let mut start = skip_space(0);
+    while start < line_end {
+        let mut stream = serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<Value>();
+        let object = match stream.next() {
+            Some(Ok(value @ Value::Object(_))) => Some((start + stream.byte_offset(), value)),
+            _ => None,
+        };
+        let Some((end, value)) = object else {
+            parts.push(LinePart {
+                range: start..line_end,
+                value: None,
+            });
+            break;
+        };
+        let next = skip_space(end);
+        if next >= line_end || !bytes[end..next].contains(&b'\r') {
+            // The last record, or one with other text after it on the
+            // line, which is then a malformed record up to the line's end.
+            parts.push(LinePart {
+                range: start..line_end,
+                value: Some(value),
+            });
+            break;
+        }
+        parts.push(LinePart {
+            range: start..end,
+            value: Some(value),
+        });
+        start = next;
+    }
+    parts
+}
+
+/// Builds the quarantined record for part `number` of the `count` records
+/// on `line` that carriage returns alone split. Each is quarantined on its
+/// own, named by its id where it has one, so no record is hidden inside
+/// another and the counts hold every one.
+fn lone_cr_record(
+    line: u64,
+    bytes: &[u8],
+    part: LinePart,
+    number: usize,
+    count: usize,
+) -> PendingRecord {
+    let text = &bytes[part.range];
+    let raw = match std::str::from_utf8(text) {
+        Ok(text) => text.to_string(),
+        Err(_) => escape_invalid_bytes(text),
+    };
+    PendingRecord::Unreadable(RawRecord {
+        line,
+        raw,
+        parsed: Err(format!(
+            "record {number} of {count} on this line, which carriage returns alone split \
+             (CR-only line endings); end each JSON Lines record with \\n or \\r\\n"
+        )),
+        salvaged: part.value.map(InputFields::Json),
+        failed_field: None,
+    })
 }
 
 /// Describes a JSON syntax error by its column alone. serde_json's message
@@ -602,10 +707,16 @@ fn split_csv<R: Read>(
         .filter(|c| !names.iter().any(|h| h == c))
         .collect();
     if !missing.is_empty() {
-        let message = format!(
+        let mut message = format!(
             "header lacks mapped columns {} (wrong source or mapping?)",
             missing.join(", ")
         );
+        for column in &missing {
+            if let Some(near) = near_miss(&names, column) {
+                message.push_str("; ");
+                message.push_str(&near);
+            }
+        }
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             message,
@@ -630,6 +741,32 @@ fn split_csv<R: Read>(
             },
         }
     }
+}
+
+/// Describes the header column that looks like the mapped column `wanted`
+/// but differs from it in surrounding spaces or in case, such as
+/// `column 5 is " O1_LNAME", with spaces`. Names are matched exactly, so
+/// such a column is not read as `wanted`; this says why it was not.
+fn near_miss(names: &[String], wanted: &str) -> Option<String> {
+    names.iter().enumerate().find_map(|(index, name)| {
+        let trimmed = name.trim();
+        let spaced = trimmed.len() != name.len();
+        let cased = trimmed != wanted;
+        if !(spaced || cased) || trimmed.to_lowercase() != wanted.to_lowercase() {
+            return None;
+        }
+        let case = if trimmed == trimmed.to_lowercase() {
+            "in lowercase"
+        } else {
+            "in different case"
+        };
+        let how = match (spaced, cased) {
+            (true, true) => format!("with spaces and {case}"),
+            (true, false) => "with spaces".to_string(),
+            (false, _) => case.to_string(),
+        };
+        Some(format!("column {} is {}, {how}", index + 1, quoted(name)))
+    })
 }
 
 fn unreadable_csv(err: &csv::Error, line_offset: u64) -> PendingRecord {
@@ -1026,6 +1163,41 @@ mod tests {
     }
 
     #[test]
+    fn csv_header_names_near_the_mapped_ones_are_explained() {
+        let columns = ["ID", "O1_LNAME", "VIN"];
+        // Each case: a header and the error it gets.
+        let cases = [
+            (
+                "ID, O1_LNAME,VIN",
+                "header lacks mapped columns O1_LNAME (wrong source or mapping?); \
+                 column 2 is \" O1_LNAME\", with spaces",
+            ),
+            (
+                "id,O1_LNAME ,Vin",
+                "header lacks mapped columns ID, O1_LNAME, VIN (wrong source or mapping?); \
+                 column 1 is \"id\", in lowercase; column 2 is \"O1_LNAME \", with spaces; \
+                 column 3 is \"Vin\", in different case",
+            ),
+            (
+                "ID,\" o1_lname\",VIN",
+                "header lacks mapped columns O1_LNAME (wrong source or mapping?); \
+                 column 2 is \" o1_lname\", with spaces and in lowercase",
+            ),
+            // A column that only looks alike gets no hint.
+            (
+                "ID,O1_LNAM,VIN",
+                "header lacks mapped columns O1_LNAME (wrong source or mapping?)",
+            ),
+        ];
+        for (header, expected) in cases {
+            let input = format!("{header}\n1,DOE,X\n");
+            let err = read_records(Format::Csv, input.as_bytes(), &columns, &mut |_| {})
+                .expect_err(header);
+            assert_eq!(err.to_string(), expected, "{header}");
+        }
+    }
+
+    #[test]
     fn jsonl_byte_order_mark_is_dropped() {
         let input: &[u8] = b"\xef\xbb\xbf{\"a\":\"x\"}\n{\"a\":\"y\"}\n";
         let mut records = Vec::new();
@@ -1083,6 +1255,89 @@ mod tests {
         for record in &records {
             assert!(record.parsed.is_ok(), "line {}", record.line);
         }
+    }
+
+    #[test]
+    fn jsonl_cr_only_after_the_first_line_quarantines_each_record() {
+        // Line 2 switches to carriage returns alone; line 3 ends with \n again.
+        let input: &[u8] =
+            b"{\"a\":\"w\"}\n{\"a\":\"x\"}\r{\"a\":\r\"y\"}\r\r{\"a\":\"z\"}\n{\"a\":\"v\"}\n";
+        let records = read_all(Format::Jsonl, std::str::from_utf8(input).unwrap());
+        let seen: Vec<(u64, Option<String>, Result<String, String>)> = records
+            .into_iter()
+            .map(|r| {
+                let named = r.salvaged.as_ref().and_then(|f| f.lookup("a"));
+                let parsed = r.parsed.map(|f| f.lookup("a").unwrap_or_default());
+                (
+                    r.line,
+                    named,
+                    parsed.map_err(|reason| format!("{reason} | {}", r.raw)),
+                )
+            })
+            .collect();
+        let reason = |n: usize, raw: &str| {
+            Err(format!(
+                "record {n} of 3 on this line, which carriage returns alone split \
+                 (CR-only line endings); end each JSON Lines record with \\n or \\r\\n | {raw}"
+            ))
+        };
+        assert_eq!(
+            seen,
+            [
+                (1, None, Ok("w".to_string())),
+                (2, Some("x".to_string()), reason(1, r#"{"a":"x"}"#)),
+                (2, Some("y".to_string()), reason(2, "{\"a\":\r\"y\"}")),
+                (2, Some("z".to_string()), reason(3, r#"{"a":"z"}"#)),
+                (3, None, Ok("v".to_string())),
+            ]
+        );
+    }
+
+    #[test]
+    fn jsonl_cr_only_parts_that_are_not_objects() {
+        // Each case: a line after a good first line, and the raw text of
+        // each record it is split into.
+        let cases: [(&str, &[&str]); 4] = [
+            ("{\"a\":1}\r{\"a\":", &["{\"a\":1}", "{\"a\":"]),
+            (
+                "{\"a\":1}\r[1]\r{\"a\":2}",
+                &["{\"a\":1}", "[1]\r{\"a\":2}"],
+            ),
+            (
+                "{\"a\":1}\r{\"a\":2} x\r{\"a\":3} ",
+                &["{\"a\":1}", "{\"a\":2} x\r{\"a\":3}"],
+            ),
+            // A carriage return after text that is not a whole object: one
+            // malformed record.
+            (
+                "{\"a\":1} {\"a\":2}\r{\"a\":3}",
+                &["{\"a\":1} {\"a\":2}\r{\"a\":3}"],
+            ),
+        ];
+        for (line, expected) in cases {
+            let input = format!("{{\"a\":0}}\n{line}\n");
+            let records = read_all(Format::Jsonl, &input);
+            let raws: Vec<&str> = records[1..].iter().map(|r| r.raw.as_str()).collect();
+            assert_eq!(raws, expected, "{line:?}");
+            for record in &records[1..] {
+                assert_eq!(record.line, 2, "{line:?}");
+                assert!(record.parsed.is_err(), "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn jsonl_cr_only_first_record_after_blank_lines_is_rejected() {
+        let input: &[u8] = b"\n \n{\"a\":\"x\"}\r{\"a\":\"y\"}\r";
+        let mut records = Vec::new();
+        let err = read_records(Format::Jsonl, input, &[], &mut |r| records.push(r)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(
+            err.to_string(),
+            "line 3 ends with a carriage return alone (CR-only line endings); \
+             end each JSON Lines record with \\n or \\r\\n"
+        );
+        assert!(records.is_empty(), "nothing is read from such a file");
     }
 
     fn lines_and_reasons(input: &str) -> Vec<(u64, Result<String, String>)> {

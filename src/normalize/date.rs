@@ -145,18 +145,16 @@ impl Dob {
 
     /// Checks a date of birth read from a feed: a placeholder is unknown
     /// (`Ok(None)`), and a date before [`EARLIEST_BIRTH_YEAR`] or after `today`
-    /// is an error with the reason.
-    pub fn from_feed(date: NaiveDate, today: NaiveDate) -> Result<Option<Dob>, String> {
+    /// is an error.
+    pub fn from_feed(date: NaiveDate, today: NaiveDate) -> Result<Option<Dob>, DobError> {
         if is_placeholder_date(date) {
             return Ok(None);
         }
         if date.year() < EARLIEST_BIRTH_YEAR {
-            return Err(format!(
-                "date of birth {date} is before {EARLIEST_BIRTH_YEAR}"
-            ));
+            return Err(DobError::TooEarly(date));
         }
         if date > today {
-            return Err(format!("date of birth {date} is in the future"));
+            return Err(DobError::InTheFuture(date));
         }
         Ok(Some(Dob(date)))
     }
@@ -164,6 +162,28 @@ impl Dob {
     /// Returns the date itself.
     pub fn date(self) -> NaiveDate {
         self.0
+    }
+}
+
+/// Why a date read from a feed cannot be a date of birth. It displays as
+/// `date of birth 1850-01-01 is before 1880`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("date of birth {}", self.reason())]
+pub enum DobError {
+    /// The date is before [`EARLIEST_BIRTH_YEAR`] and not a placeholder.
+    TooEarly(NaiveDate),
+    /// The date is after the day the feed is read.
+    InTheFuture(NaiveDate),
+}
+
+impl DobError {
+    /// Returns the reason without its subject, such as `1850-01-01 is before
+    /// 1880`, for a message that names the date of birth already.
+    pub fn reason(&self) -> String {
+        match self {
+            DobError::TooEarly(date) => format!("{date} is before {EARLIEST_BIRTH_YEAR}"),
+            DobError::InTheFuture(date) => format!("{date} is in the future"),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ mod text;
 mod vehicle;
 
 pub use address::Address;
-pub use date::{Dob, EARLIEST_BIRTH_YEAR, is_placeholder_date, iso_date, parse_date};
+pub use date::{Dob, DobError, EARLIEST_BIRTH_YEAR, is_placeholder_date, iso_date, parse_date};
 pub use ident::{IdKind, parse_identifier};
 pub use name::{NameStyle, PersonName};
 pub use phone::Phone;

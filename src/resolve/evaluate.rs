@@ -28,7 +28,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use generated::{load_generated, load_generated_prepared};
+pub use generated::{generated_feed_names, load_generated, load_generated_prepared, unread_files};
 pub use output::{check_output_dir, write_mentions, write_outputs};
 pub use prepared::PreparedSet;
 

@@ -1,7 +1,7 @@
 //! Loading of feeds written by `ciss generate`, with the true person of every
 //! party from the feeds' `truth.csv`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
@@ -113,7 +113,8 @@ fn load_feeds(
         let started = Instant::now();
         let mapping = SourceMapping::load(sources_dir, source)?;
         let mut records = 0usize;
-        let unreadable = load_feed(&dir.join(source), &mapping, truth, &mut |chunk| {
+        let path = dir.join(feed_name(&mapping));
+        let unreadable = load_feed(&path, &mapping, truth, &mut |chunk| {
             records += chunk.len();
             sink(chunk);
         })?;
@@ -139,24 +140,73 @@ struct FoundRecord {
     rows: Vec<TruthHit>,
 }
 
-/// Loads one feed; `stem` is its path without the extension, which the
-/// mapping's format gives. Records that cannot be read or mapped are
+/// Returns the file name of a generated feed of `mapping`'s source: the
+/// source's name with the extension of the mapping's format.
+fn feed_name(mapping: &SourceMapping) -> String {
+    let extension = match mapping.format {
+        Format::Csv => "csv",
+        Format::Jsonl => "jsonl",
+    };
+    format!("{}.{extension}", mapping.name)
+}
+
+/// Files that `ciss generate` writes beside the feeds: the truth, which
+/// evaluation reads, and the featured people, which it does not need.
+const GENERATED_EXTRAS: [&str; 2] = ["truth.csv", "featured.json"];
+
+/// Returns the file names of the feeds that evaluating generated feeds
+/// reads, one per source of [`crate::generate::SOURCES`], as each source's
+/// mapping in `sources_dir` names it.
+pub fn generated_feed_names(sources_dir: &Path) -> Result<Vec<String>, EvaluateError> {
+    crate::generate::SOURCES
+        .iter()
+        .map(|source| Ok(feed_name(&SourceMapping::load(sources_dir, source)?)))
+        .collect()
+}
+
+/// Returns the files in `dir` that evaluating generated feeds does not read,
+/// sorted by path: every file but `feeds` (see [`generated_feed_names`]),
+/// `truth.csv` and `featured.json`. Such a file, an extra feed dropped into
+/// the directory, say, would otherwise be left out of the score unseen.
+/// Directories and hidden files (their names start with a dot) are not
+/// listed.
+pub fn unread_files(dir: &Path, feeds: &[String]) -> Result<Vec<PathBuf>, EvaluateError> {
+    let read_error = |source| EvaluateError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut unread = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_error)? {
+        let entry = entry.map_err(read_error)?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let read = feeds.iter().any(|feed| *feed == name) || GENERATED_EXTRAS.contains(&&*name);
+        if read || name.starts_with('.') {
+            continue;
+        }
+        // The entry's own type does not follow a symbolic link; this does.
+        let is_dir = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+        if !is_dir {
+            unread.push(entry.path());
+        }
+    }
+    unread.sort();
+    Ok(unread)
+}
+
+/// Loads one feed from `path`. Records that cannot be read or mapped are
 /// skipped, as ingest would quarantine them, and their number returned.
 ///
 /// Three stages overlap: a thread splits the file into records, a second
 /// one has rayon parse and map each chunk and look up its truth rows, and
 /// the calling thread passes the previous chunk to `sink`.
 fn load_feed(
-    stem: &Path,
+    path: &Path,
     mapping: &SourceMapping,
     truth: &Truth,
     sink: &mut dyn FnMut(Vec<FoundRecord>),
 ) -> Result<usize, EvaluateError> {
-    let extension = match mapping.format {
-        Format::Csv => "csv",
-        Format::Jsonl => "jsonl",
-    };
-    let path = stem.with_extension(extension);
+    let path = path.to_path_buf();
     let file = std::fs::File::open(&path).map_err(|err| EvaluateError::Read {
         path: path.clone(),
         source: err,
@@ -338,6 +388,44 @@ mod tests {
         let error = load_generated(&missing, &sources).err();
         let message = error.map(|e| e.to_string()).unwrap_or_default();
         assert!(message.starts_with("cannot read "), "{message}");
+    }
+
+    #[test]
+    fn unread_files_are_listed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+        let feeds = generated_feed_names(&sources).expect("mappings load");
+        assert_eq!(
+            feeds,
+            [
+                "rms.jsonl",
+                "judicial.csv",
+                "correction.csv",
+                "dmv.csv",
+                "cssd.jsonl",
+                "parole.csv",
+                "sor.jsonl"
+            ]
+        );
+        let names = [
+            "rms.jsonl",
+            "dmv.csv",
+            "truth.csv",
+            "featured.json",
+            "dmv2.csv",
+            "rms.json",
+            ".hidden",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), "").expect("file");
+        }
+        std::fs::create_dir(dir.path().join("eval")).expect("directory");
+        let unread = unread_files(dir.path(), &feeds).expect("directory lists");
+        let unread: Vec<&str> = unread
+            .iter()
+            .map(|path| path.file_name().and_then(|n| n.to_str()).unwrap_or(""))
+            .collect();
+        assert_eq!(unread, ["dmv2.csv", "rms.json"]);
     }
 
     #[test]
