@@ -10,6 +10,7 @@ use std::hash::{Hash, Hasher};
 
 use chrono::Datelike;
 use rayon::prelude::*;
+use rdst::RadixSort;
 use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 
@@ -351,8 +352,7 @@ pub(crate) fn candidate_pairs(
     };
     for rule in scope.rules {
         let (mut pairs, mut stats) = rule_pairs(*rule, records, scope);
-        pairs.par_sort_unstable();
-        pairs.dedup();
+        sort_distinct(&mut pairs);
         stats.pairs = pairs.len();
         let before = all.len();
         all = merge_sorted(all, pairs);
@@ -373,6 +373,25 @@ pub(crate) fn candidate_pairs(
         "blocking finished"
     );
     (all, report)
+}
+
+/// Sorts `pairs` and removes repeats. The pairs are packed into `u64`s,
+/// which order as the tuples do, and radix sorted: a rule gives millions of
+/// pairs at a million people, and a radix sort of the packed pairs takes
+/// about half the time of a comparison sort of the tuples.
+fn sort_distinct(pairs: &mut Vec<Pair>) {
+    let mut packed: Vec<u64> = pairs
+        .par_iter()
+        .map(|&(a, b)| (u64::from(a) << 32) | u64::from(b))
+        .collect();
+    packed.radix_sort_unstable();
+    packed.dedup();
+    pairs.clear();
+    pairs.par_extend(
+        packed
+            .par_iter()
+            .map(|&packed| ((packed >> 32) as u32, packed as u32)),
+    );
 }
 
 /// Merges two sorted, deduplicated lists into one.
