@@ -16,6 +16,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::compare::{Thresholds, given_names_differ};
@@ -210,7 +211,9 @@ pub(crate) struct Context<'a> {
 /// Clusters mentions from match links; returns the cluster root of every mention.
 pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, ClusterReport) {
     let records = ctx.records;
-    links.sort_by(|x, y| {
+    // The pair breaks ties in weight, so the order is total and the same
+    // on any number of threads.
+    links.par_sort_unstable_by(|x, y| {
         y.weight
             .total_cmp(&x.weight)
             .then((x.a, x.b).cmp(&(y.a, y.b)))

@@ -433,7 +433,7 @@ impl ProbabilisticResolver {
         review: &ReviewLinks,
     ) -> (Clustering, ClusterReport) {
         let links = scored
-            .iter()
+            .par_iter()
             .filter(|p| p.probability() >= self.config.match_probability)
             .map(|p| Link {
                 a: p.a,
@@ -495,7 +495,7 @@ fn possible_matches(
         first[*record as usize] = mention;
     }
     scored
-        .iter()
+        .par_iter()
         .filter(|p| config.decide(p.probability()) == Decision::PossibleMatch)
         .map(|p| PossibleMatch {
             a: ids[first[p.a as usize]],

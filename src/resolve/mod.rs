@@ -35,6 +35,7 @@ mod train;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use block::{BlockingReport, BlockingRule, RuleStats};
@@ -237,25 +238,27 @@ pub async fn party_refs(
 /// cluster of the mention at each position.
 fn assign_ids(
     mentions: &[Mention],
-    root_of: impl Fn(usize) -> usize,
+    root_of: impl Fn(usize) -> usize + Sync,
 ) -> Vec<(MentionId, EntityId)> {
     let ids: Vec<MentionId> = mentions.iter().map(|m| m.id).collect();
     assign_mention_ids(&ids, root_of)
 }
 
 /// Names each cluster after its smallest mention id, where `ids` are the
-/// mention ids by position and `root_of` gives the cluster of each position.
+/// mention ids by position and `root_of` gives the cluster of each position,
+/// itself a position below `ids.len()` (a mention's, or a distinct record's,
+/// of which there are never more than mentions).
 fn assign_mention_ids(
     ids: &[MentionId],
-    root_of: impl Fn(usize) -> usize,
+    root_of: impl Fn(usize) -> usize + Sync,
 ) -> Vec<(MentionId, EntityId)> {
-    let mut smallest: rustc_hash::FxHashMap<usize, MentionId> = rustc_hash::FxHashMap::default();
+    let mut smallest = vec![MentionId::MAX; ids.len()];
     for (index, id) in ids.iter().enumerate() {
-        let entry = smallest.entry(root_of(index)).or_insert(*id);
+        let entry = &mut smallest[root_of(index)];
         *entry = (*entry).min(*id);
     }
-    ids.iter()
+    ids.par_iter()
         .enumerate()
-        .map(|(index, id)| (*id, smallest[&root_of(index)]))
+        .map(|(index, id)| (*id, smallest[root_of(index)]))
         .collect()
 }
