@@ -16,6 +16,7 @@ mod direct;
 mod mapped;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -69,16 +70,18 @@ impl LinesFile {
         format: impl Fn(usize, &mut Vec<u8>) + Sync,
     ) -> std::io::Result<()> {
         let batch = FORMAT_CHUNK * FORMAT_BATCH;
+        let sizes = ChunkSizes::default();
         let format_batch = |start: usize| -> Vec<Vec<u8>> {
             let end = (start + batch).min(count);
             (start..end)
                 .into_par_iter()
                 .step_by(FORMAT_CHUNK)
                 .map(|first| {
-                    let mut text = Vec::new();
+                    let mut text = Vec::with_capacity(sizes.expected());
                     for item in first..(first + FORMAT_CHUNK).min(end) {
                         format(item, &mut text);
                     }
+                    sizes.add(text.len());
                     text
                 })
                 .collect()
@@ -107,6 +110,30 @@ impl LinesFile {
             Sink::Direct(file) => file.finish(),
             Sink::Mapped(_) => Ok(()),
         }
+    }
+}
+
+/// The text lengths of the chunks formatted so far. A chunk reserves a
+/// little over their mean, so that its text rarely grows, and so is rarely
+/// copied, while it is formatted.
+#[derive(Default)]
+struct ChunkSizes {
+    chunks: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl ChunkSizes {
+    fn add(&self, bytes: usize) {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.chunks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Returns the mean length so far and an eighth more; zero before the
+    /// first chunk.
+    fn expected(&self) -> usize {
+        let chunks = self.chunks.load(Ordering::Relaxed).max(1);
+        let mean = self.bytes.load(Ordering::Relaxed) / chunks;
+        mean + mean / 8
     }
 }
 
