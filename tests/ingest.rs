@@ -756,28 +756,41 @@ async fn plate_state_without_a_plate_is_an_error_on_the_state() {
         (row("R4", "AB 4", &vin(4), "TOYOTA", "NY"), None),
         (row("R5", "", &vin(5), "TOYOTA", ""), None),
     ];
+    let header = format!("{HEADER},PLATE_ST");
+    let (report, reasons) = reasons_by_row(&header, &mapping, &cases).await;
+    for (index, ((_, expected), reason)) in cases.iter().zip(&reasons).enumerate() {
+        assert_eq!(reason.as_deref(), *expected, "row {}", index + 1);
+    }
+    assert_eq!(report.quarantined, 3, "{report:?}");
+    assert!(report.reconciles(), "{report:?}");
+}
+
+/// Ingests a feed of `header` and the rows of `cases` through `mapping`, as
+/// the source `regs`, and returns the report with each row's quarantine
+/// reason, or `None` for a row that was accepted.
+async fn reasons_by_row<T>(
+    header: &str,
+    mapping: &str,
+    cases: &[(String, T)],
+) -> (IngestReport, Vec<Option<String>>) {
     let rows: Vec<&str> = cases.iter().map(|(row, _)| row.as_str()).collect();
-    let feed = format!("{HEADER},PLATE_ST\n{}", rows.join("\n"));
-    let fixture = fixture(&feed);
+    let fixture = fixture(&format!("{header}\n{}", rows.join("\n")));
     std::fs::write(fixture.sources.join("regs.toml"), mapping).expect("mapping");
-
     let report = ingest(&fixture).await;
-
     let entries = fixture
         .store
         .quarantine(None, false)
         .await
         .expect("quarantine");
-    for (index, (_, expected)) in cases.iter().enumerate() {
-        let line = index as u64 + 2;
-        let reason = entries
-            .iter()
-            .find(|e| e.line == Some(line))
-            .map(|e| e.reason.as_str());
-        assert_eq!(reason, *expected, "line {line}: {entries:?}");
-    }
-    assert_eq!(report.quarantined, 3, "{report:?}");
-    assert!(report.reconciles(), "{report:?}");
+    let reasons = (0..cases.len())
+        .map(|index| {
+            // The header is line 1.
+            let line = index as u64 + 2;
+            let entry = entries.iter().find(|e| e.line == Some(line));
+            entry.map(|e| e.reason.clone())
+        })
+        .collect();
+    (report, reasons)
 }
 
 /// The header of the shipped `dmv` mapping's feed, as `ciss generate` writes it.
@@ -1100,40 +1113,20 @@ async fn implausible_values_are_quarantined_with_reasons() {
             ),
         ),
     ];
-    let rows: Vec<&str> = cases.iter().map(|(row, _)| row.as_str()).collect();
-    let feed = format!("{HEADER}\n{}", rows.join("\n"));
-    let fixture = fixture(&feed);
     let mapping = MAPPING.replace(
         r#"vin = { path = "VIN", required = true }"#,
         r#"vin = "VIN""#,
     );
-    std::fs::write(fixture.sources.join("regs.toml"), mapping).expect("mapping");
-
-    let report = ingest(&fixture).await;
-
-    let entries = fixture
-        .store
-        .quarantine(None, false)
-        .await
-        .expect("quarantine");
-    for (index, (_, expected)) in cases.iter().enumerate() {
-        let line = index as u64 + 2;
-        let entry = entries.iter().find(|e| e.line == Some(line));
-        match (expected, entry) {
+    let (report, reasons) = reasons_by_row(HEADER, &mapping, &cases).await;
+    for (index, ((_, expected), reason)) in cases.iter().zip(&reasons).enumerate() {
+        let line = index + 2;
+        match (expected, reason) {
             (None, None) => {}
-            (None, Some(entry)) => panic!("line {line} was quarantined: {}", entry.reason),
+            (None, Some(reason)) => panic!("line {line} was quarantined: {reason}"),
             (Some(expected), None) => panic!("line {line} was accepted, expected {expected}"),
-            (Some(expected), Some(entry)) => {
-                assert!(
-                    entry.reason.starts_with(expected),
-                    "line {line}: {}",
-                    entry.reason
-                );
-                assert!(
-                    entry.reason.len() < 300,
-                    "line {line}: reason too long: {}",
-                    entry.reason
-                );
+            (Some(expected), Some(reason)) => {
+                assert!(reason.starts_with(expected), "line {line}: {reason}");
+                assert!(reason.len() < 300, "line {line}: reason too long: {reason}");
             }
         }
     }
