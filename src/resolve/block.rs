@@ -375,10 +375,10 @@ pub(crate) fn candidate_pairs(
     (all, report)
 }
 
-/// Sorts `pairs` and removes repeats. The pairs are packed into `u64`s,
-/// which order as the tuples do, and radix sorted: a rule gives millions of
-/// pairs at a million people, and a radix sort of the packed pairs takes
-/// about half the time of a comparison sort of the tuples.
+/// Sorts `pairs` and removes repeats. A rule gives millions of pairs at a
+/// million people. Packed into `u64`s, which order as the tuples do, they
+/// radix sort in about half the time a comparison sort of the tuples took
+/// (measured on seven million pairs).
 fn sort_distinct(pairs: &mut Vec<Pair>) {
     let mut packed: Vec<u64> = pairs
         .par_iter()

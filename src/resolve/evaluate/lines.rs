@@ -128,7 +128,7 @@ impl ChunkSizes {
         self.chunks.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Returns the mean length so far and an eighth more; zero before the
+    /// Returns the mean length so far plus an eighth, or zero before the
     /// first chunk.
     fn expected(&self) -> usize {
         let chunks = self.chunks.load(Ordering::Relaxed).max(1);
