@@ -123,7 +123,7 @@ impl QueryRoot {
             .explain(&a, &b)
             .await
             .map_err(super::review::to_graphql_error)?;
-        Ok(explanation.into())
+        Ok(explanation.score.into())
     }
 }
 
