@@ -258,6 +258,74 @@ async fn graphql_rejects_bad_bodies_as_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_bad_dates_name_the_argument() {
+    let server = server().await;
+    let form = "expected a calendar date as YYYY-MM-DD, such as 2026-01-31";
+    // Each case: the query, its variables, and the error message.
+    let cases = [
+        (
+            r#"{ person(id: "1", asOf: "2026-13-45") { id } }"#,
+            json!({}),
+            format!("invalid asOf \"2026-13-45\": {form}"),
+        ),
+        (
+            r#"{ person(id: "1", asOf: "yesterday") { id } }"#,
+            json!({}),
+            format!("invalid asOf \"yesterday\": {form}"),
+        ),
+        (
+            r#"{ vehicleByPlate(state: "CT", number: "AB1234", asOf: "2026-02-30") { vin } }"#,
+            json!({}),
+            format!("invalid asOf \"2026-02-30\": {form}"),
+        ),
+        (
+            r#"{ searchPersons(name: "LEE", asOf: "30/06/2026") { id } }"#,
+            json!({}),
+            format!("invalid asOf \"30/06/2026\": {form}"),
+        ),
+        (
+            r#"{ personsByIdentifier(kind: STATE_ID, value: "X1", asOf: 20260630) { id } }"#,
+            json!({}),
+            format!("invalid asOf 20260630: {form}"),
+        ),
+        (
+            r#"query ($day: NaiveDate) { person(id: "1", asOf: $day) { id } }"#,
+            json!({ "day": "tomorrow" }),
+            format!("invalid asOf \"tomorrow\": {form}"),
+        ),
+        (
+            r#"{ caseTimeline(personId: "1", filter: { from: "2026-1-x" }) { truncated } }"#,
+            json!({}),
+            format!("invalid filter.from \"2026-1-x\": {form}"),
+        ),
+        (
+            r#"{ caseTimeline(personId: "1", filter: { to: "soon" }) { truncated } }"#,
+            json!({}),
+            format!("invalid filter.to \"soon\": {form}"),
+        ),
+    ];
+    for (query, variables, expected) in cases {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let (status, reply) = send(&server.app, graphql_request(body)).await;
+        assert_eq!(status, 200, "{query}: {reply}");
+        assert_eq!(
+            reply["errors"][0]["message"],
+            json!(expected),
+            "{query}: {reply}"
+        );
+        assert_eq!(
+            reply["errors"][0]["extensions"]["code"],
+            json!("BAD_USER_INPUT"),
+            "{query}: {reply}"
+        );
+    }
+    let valid = json!({ "query": r#"{ person(id: "1", asOf: "2026-06-30") { id } }"# });
+    let (status, reply) = send(&server.app, graphql_request(valid.to_string())).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["errors"], Value::Null, "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_counts_typename_aliases() {
     let server = server().await;
     let aliases: String = (0..2_000).map(|n| format!("t{n}: __typename ")).collect();

@@ -10,7 +10,8 @@ use async_graphql::{
 };
 use chrono::NaiveDate;
 
-use super::query::{search, to_graphql_error, today};
+use super::date::{DateArg, as_of_or_today, optional_date};
+use super::query::{search, to_graphql_error};
 use super::types::{Person, Source};
 use crate::graph::{AssocFilter, Edge, EdgeKind, EntityId, Evidence, NodeRef};
 use crate::model::{RecordKey, RecordKind};
@@ -112,7 +113,7 @@ impl AssociationNode {
     async fn person(
         &self,
         ctx: &Context<'_>,
-        as_of: Option<NaiveDate>,
+        as_of: Option<DateArg>,
     ) -> async_graphql::Result<Option<Person>> {
         let Some(entity) = self
             .person_id
@@ -122,7 +123,7 @@ impl AssociationNode {
             return Ok(None);
         };
         let profile = search(ctx)
-            .person(entity, as_of.unwrap_or_else(today))
+            .person(entity, as_of_or_today(as_of.as_ref())?)
             .await;
         Ok(profile.map_err(to_graphql_error)?.map(Into::into))
     }
@@ -181,9 +182,9 @@ pub struct TimelineFilterInput {
     /// Only records with this case or docket number.
     pub case_number: Option<String>,
     /// Only records dated on or after this day; undated records are left out.
-    pub from: Option<NaiveDate>,
+    pub from: Option<DateArg>,
     /// Only records dated on or before this day; undated records are left out.
-    pub to: Option<NaiveDate>,
+    pub to: Option<DateArg>,
     /// Only these kinds of record, such as `arrest` or `release`.
     pub record_kinds: Option<Vec<String>>,
 }
@@ -267,8 +268,8 @@ impl AssociationQuery {
         let filter = filter.unwrap_or_default();
         let filter = TimelineFilter {
             case_number: filter.case_number,
-            from: filter.from,
-            to: filter.to,
+            from: optional_date("filter.from", filter.from.as_ref())?,
+            to: optional_date("filter.to", filter.to.as_ref())?,
             kinds: parse_record_kinds(filter.record_kinds)?,
         };
         let found = search(ctx)
