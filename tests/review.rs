@@ -554,10 +554,14 @@ async fn graphql_review_queue_limit_range() {
     let cases = [
         (1, None),
         (500, None),
-        (0, Some("invalid limit 0: must be at least 1")),
-        (-1, Some("invalid limit -1: must be at least 1")),
+        (0, Some("invalid limit 0: expected 1 to 500")),
+        (-1, Some("invalid limit -1: expected 1 to 500")),
         (501, Some("invalid limit 501: expected 1 to 500")),
         (100_000, Some("invalid limit 100000: expected 1 to 500")),
+        (
+            i64::MIN,
+            Some("invalid limit -9223372036854775808: expected 1 to 500"),
+        ),
     ];
     for (limit, expected) in cases {
         let query = format!("{{ reviewQueue(limit: {limit}) {{ probability }} }}");

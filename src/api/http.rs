@@ -447,8 +447,8 @@ mod tests {
             ("Query is too complex.", "query is too complex"),
             ("Query is nested too deep.", "query is nested too deep"),
             (
-                "invalid limit -5: must be at least 1",
-                "invalid limit -5: must be at least 1",
+                "invalid limit -5: expected 1 to 500",
+                "invalid limit -5: expected 1 to 500",
             ),
             ("JSON body expected", "JSON body expected"),
             ("", ""),
