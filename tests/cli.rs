@@ -485,3 +485,60 @@ fn evaluate_rejects_input_without_records() {
     assert!(message.contains("header-only.csv"), "{message}");
     assert!(!stdout(&output).contains("F1"), "{}", stdout(&output));
 }
+
+/// Runs `ciss demo` on 30 people in `dir`, without serving, with `--store`
+/// when `store` is given.
+fn run_demo(dir: &Path, store: Option<&Path>) -> Output {
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ciss"));
+    command
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("CISS_STORE")
+        .arg("--sources")
+        .arg(sources);
+    if let Some(store) = store {
+        command
+            .arg("--store")
+            .arg(format!("sqlite:{}", store.display()));
+    }
+    command
+        .args(["demo", "--people", "30", "--no-serve"])
+        .args(["--listen", "127.0.0.1:0", "--dir"])
+        .arg(dir.join("demo"))
+        .output()
+        .expect("ciss runs")
+}
+
+#[tokio::test]
+async fn demo_stores_in_the_named_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let named = dir.path().join("named.db");
+    let demo_store = dir.path().join("demo").join("ciss.db");
+
+    let first = run_demo(dir.path(), Some(&named));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let storing = format!("storing records in {}", named.display());
+    assert!(stdout(&first).contains(&storing), "{}", stdout(&first));
+    assert!(!demo_store.exists(), "the demo directory holds no store");
+    let store = SqliteStore::open(&named).expect("named store opens");
+    let records = store.counts().await.expect("counts").records;
+    assert!(records > 0, "the demo's records are in the named store");
+
+    let second = run_demo(dir.path(), Some(&named));
+    assert!(!second.status.success(), "a store with records is rejected");
+    let rejected = format!(
+        "the demo needs an empty store, but {} holds {records} records",
+        named.display()
+    );
+    assert!(stderr(&second).contains(&rejected), "{}", stderr(&second));
+    let after = store.counts().await.expect("counts").records;
+    assert_eq!(after, records, "the named store is left as it was");
+
+    let default = run_demo(dir.path(), None);
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert!(
+        demo_store.is_file(),
+        "without --store the demo directory holds the store"
+    );
+}

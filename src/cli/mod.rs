@@ -280,7 +280,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             app.run_until_stopped().await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo(args) => demo::run(settings, args).await,
+        Command::Demo(args) => demo::run(settings, args, cli.store.is_some()).await,
         Command::Evaluate(args) => evaluate::run_evaluate(args, &settings.sources_dir),
         Command::Explain(args) => evaluate::run_explain(args, &settings.sources_dir),
         Command::Review(command) => review::run(&settings, command).await,
