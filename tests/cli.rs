@@ -542,3 +542,65 @@ async fn demo_stores_in_the_named_store() {
         "without --store the demo directory holds the store"
     );
 }
+
+#[test]
+fn quarantine_list_all_shows_each_status() {
+    let workspace = Workspace::new();
+    let header = std::fs::read_to_string(workspace.path("feeds").join("dmv.csv"))
+        .expect("dmv feed")
+        .lines()
+        .next()
+        .expect("header")
+        .to_string();
+    let row = |id: &str, status: &str| {
+        format!(
+            "{id},1,REG,QX{}1,CT,PAS,,KIA,FORTE,2021,BLUE,04-21-2026,04-21-2028,{status},PO,\
+             316274999,VALE,IRIS,,,02-12-1992,F,15 GROVE ST,HARTFORD,CT,06105,,,,,,,,,,,,",
+            &id[1..]
+        )
+    };
+    let bad = workspace.path("bad.csv");
+    let rows = [header.clone(), row("Z1", "Q"), row("Z2", "Q")].join("\n");
+    std::fs::write(&bad, rows + "\n").expect("bad feed");
+    let fixed = workspace.path("fixed.csv");
+    std::fs::write(&fixed, [header, row("Z1", "A")].join("\n") + "\n").expect("fixed feed");
+    for (feed, status) in [(&bad, Some(2)), (&fixed, Some(0))] {
+        let feed = feed.to_str().expect("utf-8 path");
+        let output = workspace.run(&["ingest", "--source", "dmv", feed]);
+        assert_eq!(output.status.code(), status, "{}", stderr(&output));
+    }
+
+    // Each case: the arguments, and for each record id its status, then
+    // the closing count.
+    let cases = [
+        (
+            vec!["quarantine", "list", "--all"],
+            vec![("Z1", "resolved by batch 2"), ("Z2", "open")],
+            "2 quarantine entries, 1 open",
+        ),
+        (
+            vec!["quarantine", "list"],
+            vec![("Z2", "open")],
+            "1 quarantined",
+        ),
+    ];
+    for (args, statuses, total) in cases {
+        let output = workspace.run(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), statuses.len() + 1, "{args:?}: {text}");
+        for (line, (record, status)) in lines.iter().zip(&statuses) {
+            let columns: Vec<&str> = line.split("  ").map(str::trim).collect();
+            assert!(
+                columns.contains(status),
+                "{args:?}: {status:?} missing: {line}"
+            );
+            assert!(
+                line.contains(&format!("record {record}:")),
+                "{args:?}: {line}"
+            );
+        }
+        assert_eq!(lines.last(), Some(&total), "{args:?}: {text}");
+    }
+}
