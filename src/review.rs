@@ -119,6 +119,27 @@ pub struct DecisionOutcome {
     pub resolution: ResolveReport,
 }
 
+/// A pair's score from the resolver, the reviewer decisions on it, and the
+/// entities of its two records now.
+#[derive(Debug, Clone)]
+pub struct PairExplanation {
+    /// The first record named.
+    pub a: PartyRef,
+    /// The second record named.
+    pub b: PartyRef,
+    /// The resolver's score from the two records alone, field by field.
+    pub score: Explanation,
+    /// Every decision that constrains the pair, oldest first. The last one
+    /// is in force, because a later decision on a pair overrides earlier ones.
+    pub decisions: Vec<ReviewDecision>,
+    /// Whether the decision in force is a confirmation that other decisions
+    /// keep from holding: joining the pair would put a rejected pair in one
+    /// entity.
+    pub unhonoured: bool,
+    /// The entities of `a` and `b` now, `None` for a record not yet resolved.
+    pub entities: (Option<EntityId>, Option<EntityId>),
+}
+
 /// A named record's current version and the party it names.
 struct Located {
     reference: PartyRef,
@@ -200,9 +221,10 @@ impl Review {
         Ok(self.store.decisions().await?)
     }
 
-    /// Explains the resolver's decision on two records, with a model trained
-    /// on the whole store, as resolution trains it.
-    pub async fn explain(&self, a: &str, b: &str) -> Result<Explanation, ReviewError> {
+    /// Explains the resolver's score of two records, with a model trained on
+    /// the whole store, as resolution trains it. The result also contains
+    /// every reviewer decision on the pair and the records' entities now.
+    pub async fn explain(&self, a: &str, b: &str) -> Result<PairExplanation, ReviewError> {
         let (a, b) = (self.locate(a).await?, self.locate(b).await?);
         if a.reference == b.reference {
             return Err(invalid(format!(
@@ -213,7 +235,24 @@ impl Review {
         let config = ResolveConfig::default();
         let model = self.explain_model(&config).await?;
         let resolver = ProbabilisticResolver::with_model(config, model);
-        Ok(resolver.explain(&a.mention(), &b.mention()))
+        let score = resolver.explain(&a.mention(), &b.mention());
+        let all = self.store.decisions().await?;
+        let pair = ordered_pair(a.reference.clone(), b.reference.clone());
+        let decisions: Vec<ReviewDecision> = all
+            .iter()
+            .filter(|d| d.pairs.contains(&pair))
+            .cloned()
+            .collect();
+        let confirmed = decisions.last().is_some_and(|d| d.kind.links());
+        let unhonoured = confirmed && unhonoured_confirmations(&all).contains(&pair);
+        Ok(PairExplanation {
+            entities: (a.entity(), b.entity()),
+            a: a.reference,
+            b: b.reference,
+            score,
+            decisions,
+            unhonoured,
+        })
     }
 
     /// Returns a model trained on the store. Training reads every mention,

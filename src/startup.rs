@@ -9,6 +9,7 @@ use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::Service;
 
 use crate::api::{AppState, build_schema, router};
 use crate::config::{ConfigError, OpenMode, Settings};
@@ -129,11 +130,17 @@ impl Application {
             .timer(TokioTimer::new())
             .header_read_timeout(self.header_read_timeout);
         let connections = GracefulShutdown::new();
+        // Each connection's requests carry its peer address as `ConnectInfo`,
+        // which the handlers log when they reject a bearer token.
+        let mut make_service = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<SocketAddr>();
         let mut stop = std::pin::pin!(stop);
         loop {
-            let stream = tokio::select! {
+            let (stream, peer) = tokio::select! {
                 accepted = self.listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+                    Ok(accepted) => accepted,
                     Err(err) => {
                         // Running out of file descriptors ends one accept,
                         // not the service; the pause lets connections close.
@@ -144,7 +151,11 @@ impl Application {
                 },
                 () = &mut stop => break,
             };
-            let service = TowerToHyperService::new(self.router.clone());
+            // axum 0.8's `IntoMakeServiceWithConnectInfo` is always ready (its
+            // `poll_ready` returns `Ready`) and its error type is `Infallible`,
+            // so `call` needs no `poll_ready` first and cannot fail.
+            let Ok(service) = make_service.call(peer).await;
+            let service = TowerToHyperService::new(service);
             let connection = builder
                 .serve_connection_with_upgrades(TokioIo::new(stream), service)
                 .into_owned();

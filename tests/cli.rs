@@ -538,3 +538,122 @@ fn evaluate_rejects_input_without_records() {
     assert!(message.contains("header-only.csv"), "{message}");
     assert!(!stdout(&output).contains("F1"), "{}", stdout(&output));
 }
+
+/// Runs `ciss demo` on 30 people in `dir`, without serving, with `--store`
+/// when `store` is given.
+fn run_demo(dir: &Path, store: Option<&Path>) -> Output {
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ciss"));
+    command
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("CISS_STORE")
+        .arg("--sources")
+        .arg(sources);
+    if let Some(store) = store {
+        command
+            .arg("--store")
+            .arg(format!("sqlite:{}", store.display()));
+    }
+    command
+        .args(["demo", "--people", "30", "--no-serve"])
+        .args(["--listen", "127.0.0.1:0", "--dir"])
+        .arg(dir.join("demo"))
+        .output()
+        .expect("ciss runs")
+}
+
+#[tokio::test]
+async fn demo_stores_in_the_named_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let named = dir.path().join("named.db");
+    let demo_store = dir.path().join("demo").join("ciss.db");
+
+    let first = run_demo(dir.path(), Some(&named));
+    assert!(first.status.success(), "{}", stderr(&first));
+    let storing = format!("storing records in {}", named.display());
+    assert!(stdout(&first).contains(&storing), "{}", stdout(&first));
+    assert!(!demo_store.exists(), "the demo directory holds no store");
+    let store = SqliteStore::open(&named).expect("named store opens");
+    let records = store.counts().await.expect("counts").records;
+    assert!(records > 0, "the demo's records are in the named store");
+
+    let second = run_demo(dir.path(), Some(&named));
+    assert!(!second.status.success(), "a store with records is rejected");
+    let rejected = format!(
+        "the demo needs an empty store, but {} holds {records} records",
+        named.display()
+    );
+    assert!(stderr(&second).contains(&rejected), "{}", stderr(&second));
+    let after = store.counts().await.expect("counts").records;
+    assert_eq!(after, records, "the named store is left as it was");
+
+    let default = run_demo(dir.path(), None);
+    assert!(default.status.success(), "{}", stderr(&default));
+    assert!(
+        demo_store.is_file(),
+        "without --store the demo directory holds the store"
+    );
+}
+
+#[test]
+fn quarantine_list_all_shows_each_status() {
+    let workspace = Workspace::new();
+    let header = std::fs::read_to_string(workspace.path("feeds").join("dmv.csv"))
+        .expect("dmv feed")
+        .lines()
+        .next()
+        .expect("header")
+        .to_string();
+    let row = |id: &str, status: &str| {
+        format!(
+            "{id},1,REG,QX{}1,CT,PAS,,KIA,FORTE,2021,BLUE,04-21-2026,04-21-2028,{status},PO,\
+             316274999,VALE,IRIS,,,02-12-1992,F,15 GROVE ST,HARTFORD,CT,06105,,,,,,,,,,,,",
+            &id[1..]
+        )
+    };
+    let bad = workspace.path("bad.csv");
+    let rows = [header.clone(), row("Z1", "Q"), row("Z2", "Q")].join("\n");
+    std::fs::write(&bad, rows + "\n").expect("bad feed");
+    let fixed = workspace.path("fixed.csv");
+    std::fs::write(&fixed, [header, row("Z1", "A")].join("\n") + "\n").expect("fixed feed");
+    for (feed, status) in [(&bad, Some(2)), (&fixed, Some(0))] {
+        let feed = feed.to_str().expect("utf-8 path");
+        let output = workspace.run(&["ingest", "--source", "dmv", feed]);
+        assert_eq!(output.status.code(), status, "{}", stderr(&output));
+    }
+
+    // Each case: the arguments, and for each record id its status, then
+    // the closing count.
+    let cases = [
+        (
+            vec!["quarantine", "list", "--all"],
+            vec![("Z1", "resolved by batch 2"), ("Z2", "open")],
+            "2 quarantine entries, 1 open",
+        ),
+        (
+            vec!["quarantine", "list"],
+            vec![("Z2", "open")],
+            "1 quarantined",
+        ),
+    ];
+    for (args, statuses, total) in cases {
+        let output = workspace.run(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), statuses.len() + 1, "{args:?}: {text}");
+        for (line, (record, status)) in lines.iter().zip(&statuses) {
+            let columns: Vec<&str> = line.split("  ").map(str::trim).collect();
+            assert!(
+                columns.contains(status),
+                "{args:?}: {status:?} missing: {line}"
+            );
+            assert!(
+                line.contains(&format!("record {record}:")),
+                "{args:?}: {line}"
+            );
+        }
+        assert_eq!(lines.last(), Some(&total), "{args:?}: {text}");
+    }
+}

@@ -717,15 +717,35 @@ async fn association_queries_reject_bad_input() {
     let messages = [
         (
             r#"{ caseTimeline(personId: "1", limit: -5) { truncated } }"#,
-            "invalid limit -5: must be at least 1",
+            "invalid limit -5: expected 1 to 1000",
+        ),
+        (
+            r#"{ caseTimeline(personId: "1", limit: 5000) { truncated } }"#,
+            "invalid limit 5000: expected 1 to 1000",
         ),
         (
             r#"{ associations(personId: "1", depth: -1) { truncated } }"#,
-            "invalid depth -1: must be at least 1",
+            "invalid depth -1: expected 1 to 3",
+        ),
+        (
+            r#"{ associations(personId: "1", depth: 300) { truncated } }"#,
+            "invalid depth 300: expected 1 to 3",
         ),
         (
             r#"{ associations(personId: "1", maxNodes: -3) { truncated } }"#,
-            "invalid maxNodes -3: must be at least 1",
+            "invalid maxNodes -3: expected 1 to 500",
+        ),
+        (
+            r#"{ associations(personId: "1", maxNodes: 501) { truncated } }"#,
+            "invalid maxNodes 501: expected 1 to 500",
+        ),
+        (
+            r#"{ associationPath(fromId: "1", toId: "2", maxDepth: -1) { truncated } }"#,
+            "invalid maxDepth -1: expected 1 to 6",
+        ),
+        (
+            r#"{ associationPath(fromId: "1", toId: "2", maxDepth: 7) { truncated } }"#,
+            "invalid maxDepth 7: expected 1 to 6",
         ),
         (
             r#"{ person(id: "99999999999999999999999") { id } }"#,
@@ -737,7 +757,7 @@ async fn association_queries_reject_bad_input() {
         ),
         (
             r#"{ reviewQueue(limit: 0) { probability } }"#,
-            "invalid limit 0: must be at least 1",
+            "invalid limit 0: expected 1 to 500",
         ),
     ];
     for (query, message) in messages {

@@ -258,6 +258,74 @@ async fn graphql_rejects_bad_bodies_as_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_bad_dates_name_the_argument() {
+    let server = server().await;
+    let form = "expected a calendar date as YYYY-MM-DD, such as 2026-01-31";
+    // Each case: the query, its variables, and the error message.
+    let cases = [
+        (
+            r#"{ person(id: "1", asOf: "2026-13-45") { id } }"#,
+            json!({}),
+            format!("invalid asOf \"2026-13-45\": {form}"),
+        ),
+        (
+            r#"{ person(id: "1", asOf: "yesterday") { id } }"#,
+            json!({}),
+            format!("invalid asOf \"yesterday\": {form}"),
+        ),
+        (
+            r#"{ vehicleByPlate(state: "CT", number: "AB1234", asOf: "2026-02-30") { vin } }"#,
+            json!({}),
+            format!("invalid asOf \"2026-02-30\": {form}"),
+        ),
+        (
+            r#"{ searchPersons(name: "LEE", asOf: "30/06/2026") { id } }"#,
+            json!({}),
+            format!("invalid asOf \"30/06/2026\": {form}"),
+        ),
+        (
+            r#"{ personsByIdentifier(kind: STATE_ID, value: "X1", asOf: 20260630) { id } }"#,
+            json!({}),
+            format!("invalid asOf 20260630: {form}"),
+        ),
+        (
+            r#"query ($day: NaiveDate) { person(id: "1", asOf: $day) { id } }"#,
+            json!({ "day": "tomorrow" }),
+            format!("invalid asOf \"tomorrow\": {form}"),
+        ),
+        (
+            r#"{ caseTimeline(personId: "1", filter: { from: "2026-1-x" }) { truncated } }"#,
+            json!({}),
+            format!("invalid filter.from \"2026-1-x\": {form}"),
+        ),
+        (
+            r#"{ caseTimeline(personId: "1", filter: { to: "soon" }) { truncated } }"#,
+            json!({}),
+            format!("invalid filter.to \"soon\": {form}"),
+        ),
+    ];
+    for (query, variables, expected) in cases {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let (status, reply) = send(&server.app, graphql_request(body)).await;
+        assert_eq!(status, 200, "{query}: {reply}");
+        assert_eq!(
+            reply["errors"][0]["message"],
+            json!(expected),
+            "{query}: {reply}"
+        );
+        assert_eq!(
+            reply["errors"][0]["extensions"]["code"],
+            json!("BAD_USER_INPUT"),
+            "{query}: {reply}"
+        );
+    }
+    let valid = json!({ "query": r#"{ person(id: "1", asOf: "2026-06-30") { id } }"# });
+    let (status, reply) = send(&server.app, graphql_request(valid.to_string())).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["errors"], Value::Null, "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_counts_typename_aliases() {
     let server = server().await;
     let aliases: String = (0..2_000).map(|n| format!("t{n}: __typename ")).collect();
@@ -542,4 +610,152 @@ async fn graphql_rejects_doubling_fragments_quickly() {
         .expect("rejected within 20 s")
         .expect("request task");
     assert_query_rejected(status, &reply, "more than 1000 selections");
+}
+
+/// A log sink that tests read back.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+/// Sends one raw HTTP/1.1 request and returns the client's own address and
+/// the response's status line.
+async fn send_raw(server: std::net::SocketAddr, request: &str) -> (std::net::SocketAddr, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(server)
+        .await
+        .expect("connects");
+    let client = stream.local_addr().expect("client address");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request sent");
+    let mut response = String::new();
+    let read = stream.read_to_string(&mut response);
+    tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("response within 10 s")
+        .expect("response read");
+    let status = response.lines().next().unwrap_or_default().to_string();
+    (client, status)
+}
+
+/// Builds a raw POST request. `authorization` is the header's value, if any.
+fn raw_post(path: &str, authorization: Option<&str>, body: &str) -> String {
+    let authorization = authorization
+        .map(|value| format!("Authorization: {value}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         {authorization}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+// The server runs on this test's thread, so the log subscriber set for the
+// thread receives the handlers' warnings.
+#[tokio::test(flavor = "current_thread")]
+async fn rejected_tokens_log_the_client_address() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn GraphStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    let mut settings = Settings::load(None).expect("settings");
+    settings.listen = "127.0.0.1:0".to_string();
+    settings.sources_dir = sources_dir();
+    settings.ingest_token = Some(Secret::new(TOKEN));
+    settings.review_token = Some(Secret::new(TOKEN));
+    let app = ciss::startup::Application::with_store(settings, store)
+        .await
+        .expect("server binds");
+    let address = app.address();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+
+    let wrong = "Bearer wrong-token-of-enough-length-xx";
+    let decisions = r#"{"query": "{ reviewDecisions { id } }"}"#;
+    // Each case: the path, the Authorization header, the body, the status
+    // line and the warning logged.
+    let cases = [
+        (
+            "/ingest/dmv",
+            None,
+            "x",
+            "HTTP/1.1 401",
+            "ingest request rejected",
+        ),
+        (
+            "/ingest/dmv",
+            Some("Basic abc"),
+            "x",
+            "HTTP/1.1 401",
+            "ingest request rejected",
+        ),
+        (
+            "/ingest/dmv",
+            Some(wrong),
+            "x",
+            "HTTP/1.1 401",
+            "ingest request rejected",
+        ),
+        (
+            "/graphql",
+            None,
+            decisions,
+            "HTTP/1.1 200",
+            "review request rejected",
+        ),
+        (
+            "/graphql",
+            Some(wrong),
+            decisions,
+            "HTTP/1.1 200",
+            "review request rejected",
+        ),
+    ];
+    for (path, authorization, body, status, warning) in cases {
+        let before = logs.text().len();
+        let (client, got) = send_raw(address, &raw_post(path, authorization, body)).await;
+        assert!(got.starts_with(status), "{path} {authorization:?}: {got}");
+        let logged = logs.text()[before..].to_string();
+        let line = logged.lines().find(|line| line.contains(warning));
+        let line =
+            line.unwrap_or_else(|| panic!("{path} {authorization:?}: no warning in {logged}"));
+        assert!(
+            line.contains(&format!("peer={client}")),
+            "{path} {authorization:?}: {line}"
+        );
+        assert!(
+            !logged.contains("wrong-token"),
+            "the token is logged: {logged}"
+        );
+    }
+
+    stop.send(()).expect("server running");
+    server.await.expect("server task").expect("server stops");
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ciss::graph::cypher::FalkorTransport;
-use ciss::graph::{CypherStore, GraphStore, SqliteStore};
+use ciss::graph::{CypherStore, GraphStore, QuarantineStatus, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
 use ciss::ingest::{
     IngestOptions, IngestReport, InputFields, ingest_file, ingest_reader, map_record,
@@ -1876,6 +1876,11 @@ async fn corrected_copy_resolves_quarantine() {
             before.len(),
             "the resolved entry is kept for audit"
         );
+        for entry in &all {
+            let resolved = matches!(entry.status, QuarantineStatus::Resolved(_));
+            let corrected = entry.record_id.as_deref() == Some("R5");
+            assert_eq!(resolved, corrected, "{entry:?}");
+        }
         let counts = store.counts().await.expect("counts");
         assert_eq!(counts.quarantined, open.len() as u64);
 

@@ -554,10 +554,14 @@ async fn graphql_review_queue_limit_range() {
     let cases = [
         (1, None),
         (500, None),
-        (0, Some("invalid limit 0: must be at least 1")),
-        (-1, Some("invalid limit -1: must be at least 1")),
+        (0, Some("invalid limit 0: expected 1 to 500")),
+        (-1, Some("invalid limit -1: expected 1 to 500")),
         (501, Some("invalid limit 501: expected 1 to 500")),
         (100_000, Some("invalid limit 100000: expected 1 to 500")),
+        (
+            i64::MIN,
+            Some("invalid limit -9223372036854775808: expected 1 to 500"),
+        ),
     ];
     for (limit, expected) in cases {
         let query = format!("{{ reviewQueue(limit: {limit}) {{ probability }} }}");
@@ -704,4 +708,156 @@ async fn the_cli_lists_decides_and_shows_history() {
     let store = f.store.as_ref();
     assert_eq!(entity(store, "M1").await, entity(store, "M2").await);
     assert_ne!(entity(store, "J1").await, entity(store, "J2").await);
+}
+
+/// Stores the decisions the explanation tests read. M1 and M2 are rejected,
+/// then confirmed. A3 is split from the other Anns. J1 is confirmed with J2
+/// and J2 with J3, then J1 and J3 are rejected, so the second confirmation
+/// cannot hold.
+async fn decide_for_explanations(review: &Review) {
+    review
+        .reject("rms:M1", "rms:M2", "Det. Rivera", "twins")
+        .await
+        .expect("reject");
+    review
+        .confirm("rms:M1", "rms:M2", "Sgt. Okafor", "same person, DOB typo")
+        .await
+        .expect("confirm");
+    review
+        .split(&["rms:A3".to_string()], "Analyst Chen", "different SSN")
+        .await
+        .expect("split");
+    review
+        .confirm("rms:J1", "rms:J2", "Sgt. Okafor", "same licence")
+        .await
+        .expect("confirm");
+    review
+        .confirm("rms:J2", "rms:J3", "Sgt. Okafor", "same licence")
+        .await
+        .expect("confirm");
+    review
+        .reject("rms:J1", "rms:J3", "Det. Rivera", "brothers")
+        .await
+        .expect("reject");
+}
+
+#[tokio::test]
+async fn explain_reports_reviewer_decisions() {
+    let f = fixture().await;
+    decide_for_explanations(&f.review).await;
+    use DecisionKind::{Confirm, Reject, Split};
+    // Each case: the pair, the kinds of its decisions oldest first, who
+    // decided the one in force and why, whether that decision is
+    // unhonoured, and whether the two records share an entity now.
+    let cases = [
+        ("rms:A1", "rms:A2", vec![], None, false, true),
+        (
+            "rms:M1",
+            "rms:M2",
+            vec![Reject, Confirm],
+            Some(("Sgt. Okafor", "same person, DOB typo")),
+            false,
+            true,
+        ),
+        (
+            "rms:A3",
+            "rms:A1",
+            vec![Split],
+            Some(("Analyst Chen", "different SSN")),
+            false,
+            false,
+        ),
+        (
+            "rms:J1",
+            "rms:J3",
+            vec![Reject],
+            Some(("Det. Rivera", "brothers")),
+            false,
+            false,
+        ),
+        (
+            "rms:J2",
+            "rms:J3",
+            vec![Confirm],
+            Some(("Sgt. Okafor", "same licence")),
+            true,
+            false,
+        ),
+    ];
+    for (a, b, kinds, in_force, unhonoured, linked) in cases {
+        let explanation = f.review.explain(a, b).await.expect("explain");
+        let got: Vec<DecisionKind> = explanation.decisions.iter().map(|d| d.kind).collect();
+        assert_eq!(got, kinds, "{a} {b}");
+        let last = explanation.decisions.last();
+        let decided = last.map(|d| (d.who.as_str(), d.why.as_str()));
+        assert_eq!(decided, in_force, "{a} {b}");
+        assert_eq!(explanation.unhonoured, unhonoured, "{a} {b}");
+        let (ea, eb) = explanation.entities;
+        assert_eq!(ea, Some(entity(f.store.as_ref(), &a[4..]).await), "{a}");
+        assert_eq!(eb, Some(entity(f.store.as_ref(), &b[4..]).await), "{b}");
+        assert_eq!(ea == eb, linked, "{a} {b}");
+    }
+}
+
+#[tokio::test]
+async fn cli_explain_reports_reviewer_decisions() {
+    let f = fixture().await;
+    decide_for_explanations(&f.review).await;
+    // Each case: the pair, and text the output contains.
+    let cases = [
+        (
+            "rms:A1",
+            "rms:A2",
+            vec![
+                "reviewed: no reviewer decision names this pair",
+                "entities: both in entity",
+            ],
+        ),
+        (
+            "rms:M1",
+            "rms:M2",
+            vec![
+                "reviewed: rejected as two people by Det. Rivera at ",
+                "(decision #1, overridden by #2): twins",
+                "reviewed: confirmed as one person by Sgt. Okafor at ",
+                "(decision #2): same person, DOB typo",
+                "entities: both in entity",
+            ],
+        ),
+        (
+            "rms:A1",
+            "rms:A3",
+            vec![
+                "reviewed: split apart by Analyst Chen at ",
+                "(decision #3): different SSN",
+                "not linked",
+            ],
+        ),
+        (
+            "rms:J3",
+            "rms:J1",
+            vec![
+                "reviewed: rejected as two people by Det. Rivera at ",
+                "(decision #6): brothers",
+                "not linked",
+            ],
+        ),
+        (
+            "rms:J2",
+            "rms:J3",
+            vec![
+                "reviewed: confirmed as one person by Sgt. Okafor at ",
+                "the confirmation is not honoured",
+                "not linked",
+            ],
+        ),
+    ];
+    for (a, b, expected) in cases {
+        let (ok, out) = ciss_review(&f.path, &["explain", a, b]);
+        assert!(ok, "{a} {b}: {out}");
+        assert!(out.contains("probability "), "{a} {b}: {out}");
+        for text in expected {
+            assert!(out.contains(text), "{a} {b}: {text:?} missing from\n{out}");
+        }
+    }
 }

@@ -10,9 +10,13 @@ use async_graphql::{
 };
 use chrono::NaiveDate;
 
-use super::query::{search, to_graphql_error, today};
+use super::date::{DateArg, as_of_or_today, optional_date};
+use super::query::{search, to_graphql_error};
 use super::types::{Person, Source};
-use crate::graph::{AssocFilter, Edge, EdgeKind, EntityId, Evidence, NodeRef};
+use crate::graph::{
+    AssocFilter, Edge, EdgeKind, EntityId, Evidence, MAX_NEIGHBOURHOOD_DEPTH, MAX_PATH_DEPTH,
+    NodeRef,
+};
 use crate::model::{RecordKey, RecordKind};
 use crate::search::{
     Associations, MAX_ASSOCIATION_NODES, MAX_TIMELINE_EVENTS, RecordRef, Timeline, TimelineEvent,
@@ -112,7 +116,7 @@ impl AssociationNode {
     async fn person(
         &self,
         ctx: &Context<'_>,
-        as_of: Option<NaiveDate>,
+        as_of: Option<DateArg>,
     ) -> async_graphql::Result<Option<Person>> {
         let Some(entity) = self
             .person_id
@@ -122,7 +126,7 @@ impl AssociationNode {
             return Ok(None);
         };
         let profile = search(ctx)
-            .person(entity, as_of.unwrap_or_else(today))
+            .person(entity, as_of_or_today(as_of.as_ref())?)
             .await;
         Ok(profile.map_err(to_graphql_error)?.map(Into::into))
     }
@@ -181,9 +185,9 @@ pub struct TimelineFilterInput {
     /// Only records with this case or docket number.
     pub case_number: Option<String>,
     /// Only records dated on or after this day; undated records are left out.
-    pub from: Option<NaiveDate>,
+    pub from: Option<DateArg>,
     /// Only records dated on or before this day; undated records are left out.
-    pub to: Option<NaiveDate>,
+    pub to: Option<DateArg>,
     /// Only these kinds of record, such as `arrest` or `release`.
     pub record_kinds: Option<Vec<String>>,
 }
@@ -219,8 +223,11 @@ impl AssociationQuery {
         max_nodes: Option<i64>,
     ) -> async_graphql::Result<Option<AssociationGraph>> {
         let entity = parse_person_id(&person_id)?;
-        let depth = u8::try_from(positive("depth", depth)?).unwrap_or(u8::MAX);
-        let max_nodes = max_nodes.map(|n| positive("maxNodes", n)).transpose()?;
+        let depth = bounded("depth", depth, MAX_NEIGHBOURHOOD_DEPTH.into())?;
+        let depth = u8::try_from(depth).unwrap_or(MAX_NEIGHBOURHOOD_DEPTH);
+        let max_nodes = max_nodes
+            .map(|n| bounded("maxNodes", n, MAX_ASSOCIATION_NODES))
+            .transpose()?;
         let filter = AssocFilter {
             edge_kinds: kinds.into_iter().flatten().map(Into::into).collect(),
             record_kinds: parse_record_kinds(record_kinds)?,
@@ -243,9 +250,11 @@ impl AssociationQuery {
         ctx: &Context<'_>,
         from_id: ID,
         to_id: ID,
-        #[graphql(default = 4)] max_depth: u8,
+        #[graphql(default = 4)] max_depth: i64,
     ) -> async_graphql::Result<Option<AssociationGraph>> {
         let (from, to) = (parse_person_id(&from_id)?, parse_person_id(&to_id)?);
+        let max_depth = bounded("maxDepth", max_depth, MAX_PATH_DEPTH.into())?;
+        let max_depth = u8::try_from(max_depth).unwrap_or(MAX_PATH_DEPTH);
         let found = search(ctx).association_path(from, to, max_depth).await;
         Ok(found.map_err(to_graphql_error)?.map(graph))
     }
@@ -263,12 +272,14 @@ impl AssociationQuery {
         limit: Option<i64>,
     ) -> async_graphql::Result<Option<CaseTimeline>> {
         let entity = parse_person_id(&person_id)?;
-        let limit = limit.map(|n| positive("limit", n)).transpose()?;
+        let limit = limit
+            .map(|n| bounded("limit", n, MAX_TIMELINE_EVENTS))
+            .transpose()?;
         let filter = filter.unwrap_or_default();
         let filter = TimelineFilter {
             case_number: filter.case_number,
-            from: filter.from,
-            to: filter.to,
+            from: optional_date("filter.from", filter.from.as_ref())?,
+            to: optional_date("filter.to", filter.to.as_ref())?,
             kinds: parse_record_kinds(filter.record_kinds)?,
         };
         let found = search(ctx)
@@ -292,24 +303,13 @@ pub(super) fn parse_person_id(id: &ID) -> async_graphql::Result<EntityId> {
     })
 }
 
-/// Checks a count argument is at least 1; the search checks its upper bound.
-pub(super) fn positive(what: &str, value: i64) -> async_graphql::Result<usize> {
+/// Checks that a count argument is between 1 and `max`. A value below or
+/// above gets the same message, which the search layer's range checks use too.
+pub(super) fn bounded(argument: &str, value: i64, max: usize) -> async_graphql::Result<usize> {
     usize::try_from(value)
         .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| bad_input(format!("invalid {what} {value}: must be at least 1")))
-}
-
-/// Checks that a count argument is between 1 and `max`, with the messages
-/// of [`positive`] and of the search layer's range checks.
-pub(super) fn bounded(what: &str, value: i64, max: usize) -> async_graphql::Result<usize> {
-    let count = positive(what, value)?;
-    if count > max {
-        return Err(bad_input(format!(
-            "invalid {what} {value}: expected 1 to {max}"
-        )));
-    }
-    Ok(count)
+        .filter(|count| (1..=max).contains(count))
+        .ok_or_else(|| bad_input(format!("invalid {argument} {value}: expected 1 to {max}")))
 }
 
 fn parse_record_kinds(kinds: Option<Vec<String>>) -> async_graphql::Result<BTreeSet<RecordKind>> {

@@ -1,19 +1,22 @@
 //! HTTP routes: GraphQL, GraphiQL, health and NDJSON/CSV record ingestion.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
-use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::ConnectInfo;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
+use axum::http::Extensions;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Json};
 use subtle::ConstantTimeEq;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
 use tower_http::trace::TraceLayer;
@@ -97,6 +100,7 @@ pub fn router(state: AppState) -> Router {
 /// JSON error.
 async fn graphql(
     State(state): State<AppState>,
+    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -113,7 +117,8 @@ async fn graphql(
     };
     let access = review_access(&state, &headers);
     let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
-    let request = request.data(access).data(review);
+    let client = ClientAddress(connect_info.map(|Extension(ConnectInfo(peer))| peer));
+    let request = request.data(access).data(review).data(client);
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
         error.message = lowercase_message(&error.message);
@@ -167,6 +172,33 @@ fn lowercase_message(message: &str) -> String {
                 .collect()
         }
         _ => trimmed.to_string(),
+    }
+}
+
+/// The client's address, for the log line of a rejected bearer token. It is
+/// `None` when the router is served without `ConnectInfo`, as in tests that
+/// call the router directly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct ClientAddress(pub(super) Option<SocketAddr>);
+
+impl ClientAddress {
+    /// Reads the address that `into_make_service_with_connect_info` stored.
+    fn of(extensions: &Extensions) -> ClientAddress {
+        ClientAddress(
+            extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| *peer),
+        )
+    }
+}
+
+/// Written as the socket address, or `unknown`.
+impl std::fmt::Display for ClientAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(peer) => write!(f, "{peer}"),
+            None => f.write_str("unknown"),
+        }
     }
 }
 
@@ -278,7 +310,8 @@ async fn ingest(
     Path(source): Path<String>,
     request: axum::extract::Request,
 ) -> Response {
-    if let Some(rejection) = reject_unauthorized(&state, request.headers()) {
+    let client = ClientAddress::of(request.extensions());
+    if let Some(rejection) = reject_unauthorized(&state, request.headers(), client) {
         return rejection;
     }
     // The body is read only after the token check, so a caller without the
@@ -396,8 +429,13 @@ fn ingest_error_response(source: &str, err: IngestError) -> Response {
 }
 
 /// Returns the rejection for a request whose bearer token is not the
-/// configured ingest token. HTTP ingestion is off unless a token is configured.
-fn reject_unauthorized(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+/// configured ingest token, and logs it with the client's address but never
+/// the token. HTTP ingestion is off unless a token is configured.
+fn reject_unauthorized(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: ClientAddress,
+) -> Option<Response> {
     let Some(expected) = &state.settings.ingest_token else {
         let message = "http ingestion is disabled; set CISS_INGEST_TOKEN to enable it".to_string();
         return Some(error_response(StatusCode::FORBIDDEN, message));
@@ -405,7 +443,10 @@ fn reject_unauthorized(state: &AppState, headers: &HeaderMap) -> Option<Response
     match bearer(headers) {
         Some(token) if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) => None,
         _ => {
-            tracing::warn!("ingest request rejected: missing or wrong bearer token");
+            tracing::warn!(
+                peer = %client,
+                "ingest request rejected: missing or wrong bearer token"
+            );
             let mut response = error_response(
                 StatusCode::UNAUTHORIZED,
                 "missing or invalid bearer token".to_string(),
@@ -447,8 +488,8 @@ mod tests {
             ("Query is too complex.", "query is too complex"),
             ("Query is nested too deep.", "query is nested too deep"),
             (
-                "invalid limit -5: must be at least 1",
-                "invalid limit -5: must be at least 1",
+                "invalid limit -5: expected 1 to 500",
+                "invalid limit -5: expected 1 to 500",
             ),
             ("JSON body expected", "JSON body expected"),
             ("", ""),

@@ -2,6 +2,7 @@
 //! uses GraphQL types. It converts the search layer's plain structs.
 
 pub mod assoc;
+pub mod date;
 mod host;
 mod http;
 mod limit;

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ErrorExtensions, ID, Object};
 use chrono::NaiveDate;
 
+use super::date::{DateArg, as_of_or_today};
 use super::review::{Decision, MatchExplanation, ReviewPair, review};
 use super::types::{IdentifierKind, Person, Vehicle};
 use crate::search::{Search, SearchError};
@@ -24,10 +25,10 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(secret, desc = "Two-letter issuing state, such as CT")] state: String,
         #[graphql(secret, desc = "Plate number; spaces and dashes are ignored")] number: String,
-        as_of: Option<NaiveDate>,
+        as_of: Option<DateArg>,
     ) -> async_graphql::Result<Option<Vehicle>> {
         let report = search(ctx)
-            .vehicle_by_plate(&state, &number, as_of.unwrap_or_else(today))
+            .vehicle_by_plate(&state, &number, as_of_or_today(as_of.as_ref())?)
             .await;
         Ok(report.map_err(to_graphql_error)?.map(Into::into))
     }
@@ -37,11 +38,11 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        as_of: Option<NaiveDate>,
+        as_of: Option<DateArg>,
     ) -> async_graphql::Result<Option<Person>> {
         let entity = super::assoc::parse_person_id(&id)?;
         let profile = search(ctx)
-            .person(entity, as_of.unwrap_or_else(today))
+            .person(entity, as_of_or_today(as_of.as_ref())?)
             .await;
         Ok(profile.map_err(to_graphql_error)?.map(Into::into))
     }
@@ -53,10 +54,10 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(secret)] name: String,
         #[graphql(secret)] dob: Option<NaiveDate>,
-        as_of: Option<NaiveDate>,
+        as_of: Option<DateArg>,
     ) -> async_graphql::Result<Vec<Person>> {
         let found = search(ctx)
-            .search_persons(&name, dob, as_of.unwrap_or_else(today))
+            .search_persons(&name, dob, as_of_or_today(as_of.as_ref())?)
             .await;
         Ok(found
             .map_err(to_graphql_error)?
@@ -71,10 +72,10 @@ impl QueryRoot {
         ctx: &Context<'_>,
         kind: IdentifierKind,
         #[graphql(secret)] value: String,
-        as_of: Option<NaiveDate>,
+        as_of: Option<DateArg>,
     ) -> async_graphql::Result<Vec<Person>> {
         let found = search(ctx)
-            .persons_by_identifier(kind.into(), &value, as_of.unwrap_or_else(today))
+            .persons_by_identifier(kind.into(), &value, as_of_or_today(as_of.as_ref())?)
             .await;
         Ok(found
             .map_err(to_graphql_error)?
@@ -123,7 +124,7 @@ impl QueryRoot {
             .explain(&a, &b)
             .await
             .map_err(super::review::to_graphql_error)?;
-        Ok(explanation.into())
+        Ok(explanation.score.into())
     }
 }
 

@@ -10,6 +10,7 @@
 use async_graphql::{Context, ErrorExtensions, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use super::http::ClientAddress;
 use crate::graph::{PartyRef, QueuedPair, ReviewDecision};
 use crate::resolve::{Explanation, FieldWeight};
 use crate::review::{DecisionOutcome, Review, ReviewError};
@@ -229,7 +230,8 @@ pub(super) fn to_graphql_error(err: ReviewError) -> async_graphql::Error {
     }
 }
 
-/// Refuses the request unless it carried the review token.
+/// Rejects the request unless it carried the review token. A rejection is
+/// logged with the client's address, never with the token.
 pub(super) fn authorize(ctx: &Context<'_>) -> async_graphql::Result<()> {
     match ctx.data_opt::<ReviewAccess>() {
         Some(ReviewAccess::Granted) => Ok(()),
@@ -238,7 +240,12 @@ pub(super) fn authorize(ctx: &Context<'_>) -> async_graphql::Result<()> {
         )
         .extend_with(|_, e| e.set("code", "FORBIDDEN"))),
         _ => {
-            tracing::warn!("review request rejected: missing or wrong bearer token");
+            let client = ctx.data_opt::<ClientAddress>().copied();
+            let client = client.unwrap_or(ClientAddress(None));
+            tracing::warn!(
+                peer = %client,
+                "review request rejected: missing or wrong bearer token"
+            );
             Err(async_graphql::Error::new("missing or invalid bearer token")
                 .extend_with(|_, e| e.set("code", "UNAUTHORIZED")))
         }

@@ -38,7 +38,8 @@ pub(crate) struct DemoArgs {
     /// Random seed.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Working directory for feeds and the store; its store is replaced.
+    /// Working directory for the feeds, and for an SQLite store that it
+    /// replaces on every run, unless `--store` names the store.
     #[arg(long, default_value = "ciss-demo")]
     dir: PathBuf,
     /// Listen address (overrides the settings); port 0 picks a free port.
@@ -49,7 +50,13 @@ pub(crate) struct DemoArgs {
     no_serve: bool,
 }
 
-pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<ExitCode> {
+/// Runs the demo. `store_named` is whether `--store` named the store, which
+/// the demo then uses as given instead of a file in its directory.
+pub(crate) async fn run(
+    mut settings: Settings,
+    args: DemoArgs,
+    store_named: bool,
+) -> anyhow::Result<ExitCode> {
     let as_of = chrono::Utc::now().date_naive();
     let feeds = args.dir.join("feeds");
     let config = GenerateConfig {
@@ -69,7 +76,7 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
     if let Some(listen) = args.listen {
         settings.listen = listen;
     }
-    let store = open_demo_store(&mut settings, &args.dir).await?;
+    let store = open_demo_store(&mut settings, &args.dir, store_named).await?;
     ingest_all(&settings, store.as_ref(), &feeds).await?;
     print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
 
@@ -89,25 +96,36 @@ pub(crate) async fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// Opens the demo's store. An embedded store is always a new file in the demo
-/// directory. A graph-server store (`--store falkor://...`) is used as given,
-/// and must be empty so the demo never mixes with other data.
+/// Opens the demo's store. Unless `--store` names one (`store_named`), an
+/// SQLite store is always a new file in the demo directory, replacing the
+/// last demo's. A store named with `--store`, and a graph-server store from
+/// the settings, is used as given. It is created when missing but must hold
+/// no records, so the demo never mixes with other data or deletes it.
 async fn open_demo_store(
     settings: &mut Settings,
     dir: &Path,
+    store_named: bool,
 ) -> anyhow::Result<std::sync::Arc<dyn GraphStore>> {
-    if settings.store.starts_with("sqlite:") {
+    let sqlite_path = settings.store.strip_prefix("sqlite:").map(PathBuf::from);
+    if sqlite_path.is_some() && !store_named {
         let db = dir.join("ciss.db");
         remove_store(&db)?;
         settings.store = format!("sqlite:{}", db.display());
+        outln!("storing records in {}", db.display());
         return Ok(settings.open_store().await?);
     }
     let store = settings.open_store().await?;
     let records = store.counts().await?.records;
-    if records > 0 {
-        anyhow::bail!(
+    match sqlite_path {
+        Some(path) if records > 0 => anyhow::bail!(
+            "the demo needs an empty store, but {} holds {records} records; name a new file with --store",
+            path.display()
+        ),
+        Some(path) => outln!("storing records in {}", path.display()),
+        None if records > 0 => anyhow::bail!(
             "the demo needs an empty store, but the configured graph holds {records} records; name another graph"
-        );
+        ),
+        None => {}
     }
     Ok(store)
 }

@@ -31,7 +31,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{OpenMode, Settings};
 use crate::generate::{GenerateConfig, generate};
-use crate::graph::GraphStore;
+use crate::graph::{GraphStore, QuarantineStatus};
 use crate::ingest::mapping::SourceMapping;
 use crate::ingest::{IngestOptions, IngestReport, ingest_file, replay_quarantine};
 use crate::resolve::{ResolveReport, default_resolver, resolve_store};
@@ -135,7 +135,8 @@ enum QuarantineCommand {
         /// Only this source.
         #[arg(long)]
         source: Option<String>,
-        /// Include records already replayed.
+        /// Include entries already closed (replayed, or resolved by a later
+        /// batch), each with its status.
         #[arg(long)]
         all: bool,
     },
@@ -280,7 +281,7 @@ async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             app.run_until_stopped().await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo(args) => demo::run(settings, args).await,
+        Command::Demo(args) => demo::run(settings, args, cli.store.is_some()).await,
         Command::Evaluate(args) => evaluate::run_evaluate(args, &settings.sources_dir),
         Command::Explain(args) => evaluate::run_explain(args, &settings.sources_dir),
         Command::Review(command) => review::run(&settings, command).await,
@@ -454,8 +455,9 @@ async fn run_quarantine(
             let entries = store.quarantine(source.as_deref(), all).await?;
             for entry in &entries {
                 outln!(
-                    "{:>6}  {}  {}",
+                    "{:>6}  {:<22}  {}  {}",
                     entry.id.unwrap_or(0),
+                    entry.status.to_string(),
                     entry
                         .file
                         .as_deref()
@@ -464,7 +466,15 @@ async fn run_quarantine(
                     describe_entry(entry)
                 );
             }
-            outln!("{} quarantined", entries.len());
+            let open = entries
+                .iter()
+                .filter(|entry| entry.status == QuarantineStatus::Open)
+                .count();
+            if all {
+                outln!("{} quarantine entries, {open} open", entries.len());
+            } else {
+                outln!("{open} quarantined");
+            }
             Ok(ExitCode::SUCCESS)
         }
         QuarantineCommand::Replay { source } => replay(settings, store.as_ref(), source).await,

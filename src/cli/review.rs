@@ -9,8 +9,12 @@ use clap::{Args, Subcommand};
 
 use super::{print_resolve, printable};
 use crate::config::{OpenMode, Settings};
+use crate::graph::DecisionKind;
 use crate::resolve::default_resolver;
-use crate::review::{DecisionOutcome, Review};
+use crate::review::{DecisionOutcome, PairExplanation, Review};
+
+/// Format of printed times, which are UTC.
+const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
 
 /// Who decided and why; both are stored with the decision.
 #[derive(Debug, Args)]
@@ -85,7 +89,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
                     pair.probability,
                     printable(&pair.a.to_string()),
                     printable(&pair.b.to_string()),
-                    pair.queued_at.format("%Y-%m-%d %H:%M:%S UTC")
+                    pair.queued_at.format(TIME_FORMAT)
                 );
             }
             outln!("{} possible matches waiting for review", queue.len());
@@ -111,7 +115,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
                     .await?,
             );
         }
-        ReviewCommand::Explain { a, b } => out!("{}", review.explain(&a, &b).await?),
+        ReviewCommand::Explain { a, b } => print_explanation(&review.explain(&a, &b).await?),
         ReviewCommand::History => {
             let decisions = review.history().await?;
             for d in &decisions {
@@ -123,7 +127,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
                 outln!(
                     "#{} {} {} by {}: {}\n    {}",
                     d.id,
-                    d.decided_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    d.decided_at.format(TIME_FORMAT),
                     d.kind.as_str(),
                     printable(&d.who),
                     records.join(" "),
@@ -148,5 +152,59 @@ fn print_outcome(outcome: &DecisionOutcome) {
     for (reference, entity) in &outcome.entities {
         let entity = entity.map_or("unresolved".to_string(), |e| format!("entity {e}"));
         outln!("  {}: {entity}", printable(&reference.to_string()));
+    }
+}
+
+/// Prints the resolver's score of a pair, then every reviewer decision on it
+/// and where its records stand now, because a decision overrides the score.
+fn print_explanation(explanation: &PairExplanation) {
+    out!("{}", explanation.score);
+    if explanation.decisions.is_empty() {
+        outln!("reviewed: no reviewer decision names this pair");
+    }
+    let in_force = explanation.decisions.last().map(|d| d.id);
+    for decision in &explanation.decisions {
+        let overridden = match in_force {
+            Some(id) if id != decision.id => format!(", overridden by #{id}"),
+            _ => String::new(),
+        };
+        outln!(
+            "reviewed: {} by {} at {} (decision #{}{overridden}): {}",
+            decision_verb(decision.kind),
+            printable(&decision.who),
+            decision.decided_at.format(TIME_FORMAT),
+            decision.id,
+            printable(&decision.why)
+        );
+    }
+    if explanation.unhonoured {
+        outln!(
+            "the confirmation is not honoured: other decisions keep records linked to one of them apart from the other; see `ciss review history`"
+        );
+    }
+    outln!("{}", describe_entities(explanation));
+}
+
+fn decision_verb(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Confirm => "confirmed as one person",
+        DecisionKind::Reject => "rejected as two people",
+        DecisionKind::Split => "split apart",
+    }
+}
+
+/// Describes whether the pair's records share an entity now.
+fn describe_entities(explanation: &PairExplanation) -> String {
+    let unresolved = |reference: &crate::graph::PartyRef| {
+        format!(
+            "entities: {} is not resolved yet; run `ciss resolve`",
+            printable(&reference.to_string())
+        )
+    };
+    match explanation.entities {
+        (Some(a), Some(b)) if a == b => format!("entities: both in entity {a}"),
+        (Some(a), Some(b)) => format!("entities: {a} and {b}, not linked"),
+        (None, _) => unresolved(&explanation.a),
+        (_, None) => unresolved(&explanation.b),
     }
 }

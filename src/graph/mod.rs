@@ -170,6 +170,47 @@ pub struct QuarantineEntry {
     pub reason: String,
     /// The record as the source sent it.
     pub raw: String,
+    /// Whether the entry is open, or which batch closed it. Stores fill it
+    /// in when they list entries and ignore it when they write one.
+    #[serde(default)]
+    pub status: QuarantineStatus,
+}
+
+/// Whether a quarantine entry still waits for a fix, and what closed it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineStatus {
+    /// Not fixed yet, so `ciss quarantine replay` retries it.
+    #[default]
+    Open,
+    /// A replay mapped the record again and stored it, in this batch.
+    Replayed(i64),
+    /// This later batch accepted a copy of the record (same source and
+    /// record id) at the entry's version or a higher one.
+    Resolved(i64),
+}
+
+impl QuarantineStatus {
+    /// Builds the status from the batches a store keeps per entry. A store
+    /// sets at most one of them, because only open entries are closed.
+    pub fn from_batches(replayed: Option<i64>, resolved: Option<i64>) -> QuarantineStatus {
+        match (replayed, resolved) {
+            (_, Some(batch)) => QuarantineStatus::Resolved(batch),
+            (Some(batch), None) => QuarantineStatus::Replayed(batch),
+            (None, None) => QuarantineStatus::Open,
+        }
+    }
+}
+
+/// Written as `open`, `replayed in batch N` or `resolved by batch N`.
+impl std::fmt::Display for QuarantineStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QuarantineStatus::Open => f.write_str("open"),
+            QuarantineStatus::Replayed(batch) => write!(f, "replayed in batch {batch}"),
+            QuarantineStatus::Resolved(batch) => write!(f, "resolved by batch {batch}"),
+        }
+    }
 }
 
 impl QuarantineEntry {
@@ -192,6 +233,7 @@ impl QuarantineEntry {
                 key.version, key.record_id
             ),
             raw: incoming.raw.clone(),
+            status: QuarantineStatus::Open,
         }
     }
 }

@@ -26,7 +26,9 @@ pub use read::{
     CsvHeader, InputFields, PendingRecord, RawRecord, WrongType, read_records, split_records,
 };
 
-use crate::graph::{Batch, BatchOutcome, GraphStore, IncomingRecord, QuarantineEntry, StoreError};
+use crate::graph::{
+    Batch, BatchOutcome, GraphStore, IncomingRecord, QuarantineEntry, QuarantineStatus, StoreError,
+};
 use mapping::{MappingError, SourceMapping};
 
 /// Settings for one ingest run.
@@ -422,6 +424,7 @@ fn validate(mapping: &SourceMapping, file: Option<&str>, raw: RawRecord) -> Vali
         field,
         reason,
         raw: raw.raw,
+        status: QuarantineStatus::Open,
     };
     Validated::Quarantined(entry, version)
 }

@@ -626,7 +626,11 @@ impl fmt::Display for Explanation {
         )?;
         write!(f, "decision: {}", self.decision)?;
         if let Some(conflict) = self.conflict {
-            write!(f, "; never linked: conflicting {}", conflict.name())?;
+            write!(
+                f,
+                "; conflicting {}, so the score alone never links them",
+                conflict.name()
+            )?;
         }
         if !self.trained {
             write!(f, " (untrained default model)")?;

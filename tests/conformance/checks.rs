@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, ensure};
 use ciss::graph::{
     AssocFilter, DecisionKind, EdgeKind, EntityId, GraphStore, NameQuery, NodeRef, PartyRef,
-    QueuedPair, SqliteStore, StoreError, Subgraph,
+    QuarantineStatus, QueuedPair, SqliteStore, StoreError, Subgraph,
 };
 use ciss::model::{RecordKind, Role};
 use ciss::normalize::IdKind;
@@ -534,6 +534,7 @@ pub(crate) async fn check_quarantine(store: Arc<dyn GraphStore>) -> Result<()> {
         dmv[0].line == Some(99) && dmv[0].field.as_deref() == Some("VIN"),
         "{dmv:?}"
     );
+    ensure!(dmv[0].status == QuarantineStatus::Open, "{dmv:?}");
     let id = dmv[0].id.context("stored entry has an id")?;
     let mut replay = fixtures::batch(
         "dmv",
@@ -557,6 +558,11 @@ pub(crate) async fn check_quarantine(store: Arc<dyn GraphStore>) -> Result<()> {
     ensure!(
         kept.len() == 1 && kept[0].id == Some(id),
         "replayed entry kept for audit: {kept:?}"
+    );
+    ensure!(
+        kept[0].status == QuarantineStatus::Replayed(outcome.batch_id),
+        "replayed entry names its batch {}: {kept:?}",
+        outcome.batch_id
     );
     ensure!(
         store.counts().await?.quarantined == 1,

@@ -2,7 +2,7 @@
 //! vehicles, police, courts and supervision, built directly as canonical records.
 
 use chrono::NaiveDate;
-use ciss::graph::{Batch, IncomingRecord, QuarantineEntry};
+use ciss::graph::{Batch, IncomingRecord, QuarantineEntry, QuarantineStatus};
 use ciss::model::{
     CanonicalRecord, Identifiers, Party, PersonFacts, RecordKey, RecordKind, Role, Status,
     VehicleFacts,
@@ -112,6 +112,7 @@ pub(crate) fn quarantined(source: &str, raw: &str, reason: &str) -> QuarantineEn
         field: Some("VIN".into()),
         reason: reason.into(),
         raw: raw.into(),
+        status: QuarantineStatus::Open,
     }
 }
 

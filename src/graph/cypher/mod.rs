@@ -35,8 +35,8 @@ pub use transport::{CypherTransport, IndexSpec, Row, Statement, Uniqueness};
 use super::assoc::{self, RecordsAround};
 use super::{
     AssocFilter, Batch, BatchOutcome, DecisionKind, EntityId, GraphStore, Mention, MentionId,
-    MentionParty, NameQuery, NodeRef, QuarantineEntry, QueuedPair, ReviewDecision, StoreCounts,
-    StoreError, StoredRecord, Subgraph,
+    MentionParty, NameQuery, NodeRef, QuarantineEntry, QuarantineStatus, QueuedPair,
+    ReviewDecision, StoreCounts, StoreError, StoredRecord, Subgraph,
 };
 use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, Plate};
@@ -675,6 +675,10 @@ fn quarantine_entry(row: &Row) -> Result<QuarantineEntry, StoreError> {
         field: opt_text(row, "field"),
         reason: text(row, "reason")?,
         raw: text(row, "raw")?,
+        status: QuarantineStatus::from_batches(
+            row.get("replayed_batch").and_then(Value::as_i64),
+            row.get("resolved_batch").and_then(Value::as_i64),
+        ),
     })
 }
 

@@ -18,8 +18,8 @@ use super::assoc::{self, RecordsAround};
 use super::schema::{MigrateError, count_missing_indexes, drop_indexes, ensure_indexes, migrate};
 use super::{
     AssocFilter, Batch, BatchOutcome, DecisionKind, EntityId, GraphStore, Mention, MentionId,
-    MentionParty, NameQuery, NodeRef, PartyRef, QuarantineEntry, QueuedPair, ReviewDecision,
-    StoreCounts, StoreError, StoredRecord, Subgraph,
+    MentionParty, NameQuery, NodeRef, PartyRef, QuarantineEntry, QuarantineStatus, QueuedPair,
+    ReviewDecision, StoreCounts, StoreError, StoredRecord, Subgraph,
 };
 use crate::model::{CanonicalRecord, Role};
 use crate::normalize::{IdKind, Plate};
@@ -505,7 +505,8 @@ impl GraphStore for SqliteStore {
         let source = source.map(str::to_string);
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, source, file, line, record_id, field, reason, raw FROM quarantine \
+                "SELECT id, source, file, line, record_id, field, reason, raw, replayed_batch, \
+                 resolved_batch FROM quarantine \
                  WHERE (?1 IS NULL OR source = ?1) \
                  AND (?2 OR (replayed_batch IS NULL AND resolved_batch IS NULL)) ORDER BY id",
             )?;
@@ -519,6 +520,7 @@ impl GraphStore for SqliteStore {
                     field: row.get(5)?,
                     reason: row.get(6)?,
                     raw: row.get(7)?,
+                    status: QuarantineStatus::from_batches(row.get(8)?, row.get(9)?),
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -1260,6 +1262,7 @@ mod tests {
             field: Some("ID".into()),
             reason: "ID: missing".into(),
             raw: "{}".into(),
+            status: QuarantineStatus::Open,
         };
         let only_rejected = Batch {
             source: "rms".into(),
