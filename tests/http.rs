@@ -258,6 +258,40 @@ async fn graphql_rejects_bad_bodies_as_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_requires_json_content_type() {
+    let server = server().await;
+    let query = json!({ "query": "{ __typename }" }).to_string();
+    // Each case: the Content-Type header (None sends none), and the status.
+    let cases: [(Option<&str>, u16); 7] = [
+        (Some("application/json"), 200),
+        (Some("application/json; charset=utf-8"), 200),
+        (Some("Application/JSON"), 200),
+        (Some("text/plain"), 415),
+        (Some("application/x-www-form-urlencoded"), 415),
+        (Some("multipart/form-data; boundary=x"), 415),
+        (None, 415),
+    ];
+    for (content_type, expected) in cases {
+        let mut request = Request::post("/graphql").header("host", "localhost");
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let request = request.body(Body::from(query.clone())).expect("request");
+        let (status, reply) = send(&server.app, request).await;
+        assert_eq!(status, expected, "{content_type:?}: {reply}");
+        if expected == 200 {
+            assert_eq!(reply["data"]["__typename"], "Query", "{reply}");
+            continue;
+        }
+        let message = reply["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.ends_with("send the query as application/json"),
+            "{content_type:?}: {reply}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_counts_typename_aliases() {
     let server = server().await;
     let aliases: String = (0..2_000).map(|n| format!("t{n}: __typename ")).collect();
@@ -427,6 +461,26 @@ async fn ingest_checks_the_token_before_the_body() {
     .await
     .expect("rejected without waiting for the body");
     assert_eq!(status, 401, "a stalled body is never read: {reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_rejects_compressed_bodies() {
+    let server = server().await;
+    let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");
+    let cases = [("gzip", 415), ("br", 415), ("identity", 200)];
+    for (encoding, expected) in cases {
+        let mut request = ingest_request("sor", &bearer(), sor.clone());
+        request
+            .headers_mut()
+            .insert("content-encoding", encoding.parse().expect("header value"));
+        let (status, reply) = send(&server.app, request).await;
+        assert_eq!(status, expected, "{encoding}: {reply}");
+        if expected == 415 {
+            let message =
+                format!("unsupported content encoding {encoding:?}: send the body uncompressed");
+            assert_eq!(reply["error"], json!(message), "{reply}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -100,6 +100,10 @@ async fn graphql(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    if let Some(message) = json_content_type_error(&headers) {
+        tracing::warn!("graphql request rejected: not sent as json");
+        return graphql_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
+    }
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
@@ -119,6 +123,48 @@ async fn graphql(
         error.message = lowercase_message(&error.message);
     }
     GraphQLResponse::from(response).into_response()
+}
+
+/// Returns why a GraphQL request is not sent as `application/json`, or
+/// `None` when it is. A web page can make a browser send `text/plain`, form
+/// and untyped bodies to any address without asking it first (no CORS
+/// preflight), so reading them would let any site a local user visits run
+/// queries here.
+fn json_content_type_error(headers: &HeaderMap) -> Option<String> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Some("missing content-type header: send the query as application/json".to_string());
+    };
+    let media_type = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.split(';').next())
+        .map(str::trim);
+    match media_type {
+        Some(media_type) if media_type.eq_ignore_ascii_case("application/json") => None,
+        _ => {
+            let shown = String::from_utf8_lossy(value.as_bytes());
+            Some(format!(
+                "unsupported content type {shown:?}: send the query as application/json"
+            ))
+        }
+    }
+}
+
+/// Returns why an ingest request's `Content-Encoding` cannot be read, or
+/// `None` for an uncompressed body. The server decodes no compression, and a
+/// compressed body would otherwise be read as the feed itself.
+fn content_encoding_error(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_ENCODING)?;
+    let identity = value
+        .to_str()
+        .is_ok_and(|text| text.trim().eq_ignore_ascii_case("identity"));
+    if identity {
+        return None;
+    }
+    let shown = String::from_utf8_lossy(value.as_bytes());
+    Some(format!(
+        "unsupported content encoding {shown:?}: send the body uncompressed"
+    ))
 }
 
 /// Parses one GraphQL request from a JSON body, or returns why it cannot.
@@ -280,6 +326,10 @@ async fn ingest(
 ) -> Response {
     if let Some(rejection) = reject_unauthorized(&state, request.headers()) {
         return rejection;
+    }
+    if let Some(message) = content_encoding_error(request.headers()) {
+        tracing::warn!("ingest request rejected: compressed body");
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
     // The body is read only after the token check, so a caller without the
     // token cannot make the server buffer a large body.
