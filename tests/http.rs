@@ -484,6 +484,26 @@ async fn ingest_rejects_compressed_bodies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_ingest_body_is_named() {
+    let server = server().await;
+    let (mut sender, body) = http_body_util::channel::Channel::<Bytes, std::io::Error>::new(1);
+    tokio::spawn(async move {
+        let header = Bytes::from_static(b"TXN_ID,REV\n");
+        if sender.send_data(header).await.is_ok() {
+            sender.abort(std::io::Error::other("connection reset by peer"));
+        }
+    });
+    let request = ingest_request("dmv", &bearer(), Body::new(body));
+    let (status, reply) = send(&server.app, request).await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(
+        reply["error"],
+        json!("cannot read the request body: connection reset by peer"),
+        "{reply}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_scheme_is_case_insensitive() {
     let server = server().await;
     let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");

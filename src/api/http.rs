@@ -254,8 +254,17 @@ fn describe_body_error(rejection: &BytesRejection, limit: usize) -> (StatusCode,
         let message = format!("request body timed out: no data received for {seconds} s");
         return (StatusCode::REQUEST_TIMEOUT, message);
     }
-    let message = format!("cannot read the request body: {}", rejection.body_text());
+    let message = format!("cannot read the request body: {}", body_failure(rejection));
     (rejection.status(), message)
+}
+
+/// Returns what broke a request body, such as a connection reset, without
+/// axum's capitalized "Failed to buffer the request body" around it.
+fn body_failure(rejection: &BytesRejection) -> String {
+    match std::error::Error::source(rejection) {
+        Some(cause) => lowercase_message(&cause.to_string()),
+        None => lowercase_message(&rejection.body_text()),
+    }
 }
 
 /// Returns whether the body stalled past [`BODY_STALL_TIMEOUT`].
