@@ -484,6 +484,42 @@ async fn ingest_rejects_compressed_bodies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_rejects_multipart_forms() {
+    let server = server().await;
+    let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");
+    let boundary = "------------------------d74496d66958873e";
+    let form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+         filename=\"sor.jsonl\"\r\n\r\n{sor}\r\n--{boundary}--\r\n"
+    );
+    let mut request = ingest_request("sor", &bearer(), form);
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    request
+        .headers_mut()
+        .insert("content-type", content_type.parse().expect("header value"));
+    let (status, reply) = send(&server.app, request).await;
+    assert_eq!(status, 415, "{reply}");
+    assert_eq!(
+        reply["error"],
+        json!(
+            "a multipart form is not read: send the file itself as the body, \
+             as `curl --data-binary @FILE` does"
+        ),
+        "{reply}"
+    );
+    // curl --data-binary sends its default form type; the body is the file.
+    let mut request = ingest_request("sor", &bearer(), sor);
+    request.headers_mut().insert(
+        "content-type",
+        "application/x-www-form-urlencoded"
+            .parse()
+            .expect("header value"),
+    );
+    let (status, reply) = send(&server.app, request).await;
+    assert_eq!(status, 200, "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_ingest_body_is_named() {
     let server = server().await;
     let (mut sender, body) = http_body_util::channel::Channel::<Bytes, std::io::Error>::new(1);

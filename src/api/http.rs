@@ -167,6 +167,22 @@ fn content_encoding_error(headers: &HeaderMap) -> Option<String> {
     ))
 }
 
+/// Returns why an ingest request sent as a multipart form cannot be read, or
+/// `None` otherwise. A form wraps the file in boundary lines, which would be
+/// read as the feed's first record or header.
+fn multipart_error(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let multipart = value
+        .trim_start()
+        .get(..10)
+        .is_some_and(|start| start.eq_ignore_ascii_case("multipart/"));
+    multipart.then(|| {
+        "a multipart form is not read: send the file itself as the body, \
+         as `curl --data-binary @FILE` does"
+            .to_string()
+    })
+}
+
 /// Parses one GraphQL request from a JSON body, or returns why it cannot.
 /// A JSON array gets its own message because serde would read it as the
 /// fields of one request in order. So `[]` would run an empty query, and a
@@ -338,6 +354,10 @@ async fn ingest(
     }
     if let Some(message) = content_encoding_error(request.headers()) {
         tracing::warn!("ingest request rejected: compressed body");
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
+    }
+    if let Some(message) = multipart_error(request.headers()) {
+        tracing::warn!("ingest request rejected: multipart form");
         return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
     // The body is read only after the token check, so a caller without the
