@@ -258,6 +258,72 @@ async fn graphql_rejects_bad_bodies_as_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_routes_get_json_errors() {
+    let server = server().await;
+    let routes = "the routes are POST /graphql, GET /graphiql, GET /healthz and \
+                  POST /ingest/{source}";
+    // Each case: method, path, status, the start of the error and the Allow header.
+    let cases = [
+        (
+            "GET",
+            "/no-such-route",
+            404,
+            "no route for GET \"/no-such-route\"",
+            None,
+        ),
+        (
+            "POST",
+            "/ingest/dmv/",
+            404,
+            "no route for POST \"/ingest/dmv/\"",
+            None,
+        ),
+        (
+            "GET",
+            "/graphql",
+            405,
+            "method GET is not allowed on \"/graphql\"",
+            Some("POST"),
+        ),
+        (
+            "GET",
+            "/ingest/dmv",
+            405,
+            "method GET is not allowed on \"/ingest/dmv\"",
+            Some("POST"),
+        ),
+    ];
+    for (method, path, expected_status, start, allow) in cases {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "localhost")
+            .body(Body::empty())
+            .expect("request");
+        let response = server.app.clone().oneshot(request).await.expect("response");
+        let status = response.status().as_u16();
+        let allowed = response
+            .headers()
+            .get("allow")
+            .map(|value| value.to_str().expect("ascii").to_string());
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let reply: Value = serde_json::from_slice(&bytes).expect("a JSON body");
+        assert_eq!(status, expected_status, "{method} {path}: {reply}");
+        assert_eq!(
+            reply["error"],
+            json!(format!("{start}: {routes}")),
+            "{method} {path}"
+        );
+        assert_eq!(allowed.as_deref(), allow, "{method} {path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_requires_json_content_type() {
     let server = server().await;
     let query = json!({ "query": "{ __typename }" }).to_string();

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use subtle::ConstantTimeEq;
@@ -25,6 +25,7 @@ use crate::config::Settings;
 use crate::graph::GraphStore;
 use crate::ingest::mapping::{MappingError, SourceMapping};
 use crate::ingest::{IngestError, IngestOptions, ingest_reader};
+use crate::normalize::quoted;
 use crate::resolve::{LiveReport, LiveResolution, Resolver};
 use crate::review::Review;
 
@@ -81,6 +82,8 @@ pub fn router(state: AppState) -> Router {
             "/ingest/{source}",
             post(ingest).layer(DefaultBodyLimit::max(body_limit)),
         )
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(unknown_route)
         .layer(RequestBodyTimeoutLayer::new(BODY_STALL_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(allowed_hosts, check_host))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -89,6 +92,24 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http", method = %request.method(), route = route.as_deref().unwrap_or("unmatched"))
         }))
         .with_state(state)
+}
+
+/// The routes the server has, for the errors of requests that match none.
+const ROUTES: &str = "POST /graphql, GET /graphiql, GET /healthz and POST /ingest/{source}";
+
+/// Returns a JSON 404 error for a path that no route serves.
+async fn unknown_route(method: Method, uri: Uri) -> Response {
+    let path = quoted(uri.path());
+    let message = format!("no route for {method} {path}: the routes are {ROUTES}");
+    error_response(StatusCode::NOT_FOUND, message)
+}
+
+/// Returns a JSON 405 error for a method that the path's route does not
+/// take. axum adds the `Allow` header.
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let path = quoted(uri.path());
+    let message = format!("method {method} is not allowed on {path}: the routes are {ROUTES}");
+    error_response(StatusCode::METHOD_NOT_ALLOWED, message)
 }
 
 /// Executes a GraphQL request sent as JSON, with the review service and the
