@@ -462,19 +462,35 @@ impl Review {
         })
     }
 
+    /// Returns the error for a reference to no stored record. When the
+    /// reference read a trailing `#N` as the party, but the whole text after
+    /// the source is a stored record id, the error shows how to name it.
+    async fn not_stored(&self, arg: &RecordRefArg) -> Result<ReviewError, ReviewError> {
+        let (source, id) = (&arg.source, &arg.record_id);
+        let missing = format!("no record {source}:{id} is stored");
+        let Some(party) = arg.party else {
+            return Ok(invalid(missing));
+        };
+        let whole = format!("{id}#{party}");
+        if self.store.current_record(source, &whole).await?.is_none() {
+            return Ok(invalid(missing));
+        }
+        Ok(invalid(format!(
+            "{missing}, but {source}:{whole} is: a record id that ends in #N is \
+             named with its party, as in {source}:{whole}#1"
+        )))
+    }
+
     /// Finds the current version of a referenced record and its party.
     async fn locate(&self, text: &str) -> Result<Located, ReviewError> {
         let arg = parse_ref(text)?;
-        let record = self
+        let Some(record) = self
             .store
             .current_record(&arg.source, &arg.record_id)
             .await?
-            .ok_or_else(|| {
-                invalid(format!(
-                    "no record {}:{} is stored",
-                    arg.source, arg.record_id
-                ))
-            })?;
+        else {
+            return Err(self.not_stored(&arg).await?);
+        };
         let parties = record.record.parties.len() as u32;
         let party = match arg.party {
             Some(n) if n <= parties => n,

@@ -333,6 +333,50 @@ fn explain_unknown_id_shows_the_id_form() {
 }
 
 #[test]
+fn demo_checks_mappings_before_writing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .args(["--sources", "no-such-sources"])
+        .args(["demo", "--people", "20", "--no-serve", "--dir", "demo"])
+        .output()
+        .expect("ciss runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("no mapping for source \"rms\" in no-such-sources"),
+        "{message}"
+    );
+    let demo = dir.path().join("demo");
+    assert!(!demo.join("feeds").exists(), "no feeds are written");
+    assert!(!demo.join("ciss.db").exists(), "no store is created");
+}
+
+#[test]
+fn explain_rejects_one_id_named_twice() {
+    let workspace = Workspace::new();
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let id = "rms/20-000000000/v1/p0";
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(workspace.dir.path())
+        .arg("--sources")
+        .arg(sources)
+        .args(["explain", "--generated", "feeds", id, id])
+        .output()
+        .expect("ciss runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!(
+            "{id:?} is named twice; an explanation compares two different records"
+        )),
+        "{message}"
+    );
+    assert!(output.stdout.is_empty(), "nothing is explained");
+}
+
+#[test]
 fn evaluate_generated_uses_the_sources_setting() {
     let workspace = Workspace::new();
     let output = Command::new(env!("CARGO_BIN_EXE_ciss"))

@@ -759,6 +759,22 @@ async fn association_queries_reject_bad_input() {
             r#"{ reviewQueue(limit: 0) { probability } }"#,
             "invalid limit 0: expected 1 to 500",
         ),
+        (
+            r#"{ associations(personId: "1", kinds: []) { truncated } }"#,
+            "invalid kinds: the list is empty; leave kinds out to keep every kind",
+        ),
+        (
+            r#"{ associations(personId: "1", recordKinds: []) { truncated } }"#,
+            "invalid recordKinds: the list is empty; leave recordKinds out to keep every kind",
+        ),
+        (
+            r#"{ caseTimeline(personId: "1", filter: { recordKinds: [] }) { truncated } }"#,
+            "invalid recordKinds: the list is empty; leave recordKinds out to keep every kind",
+        ),
+        (
+            r#"{ caseTimeline(personId: "1", filter: { caseNumber: " " }) { truncated } }"#,
+            "invalid caseNumber: empty; leave it out to keep every case",
+        ),
     ];
     for (query, message) in messages {
         let response = graphql(&world.app, query).await;

@@ -326,6 +326,106 @@ async fn graphql_bad_dates_name_the_argument() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_routes_get_json_errors() {
+    let server = server().await;
+    let routes = "the routes are POST /graphql, GET /graphiql, GET /healthz and \
+                  POST /ingest/{source}";
+    // Each case: method, path, status, the start of the error and the Allow header.
+    let cases = [
+        (
+            "GET",
+            "/no-such-route",
+            404,
+            "no route for GET \"/no-such-route\"",
+            None,
+        ),
+        (
+            "POST",
+            "/ingest/dmv/",
+            404,
+            "no route for POST \"/ingest/dmv/\"",
+            None,
+        ),
+        (
+            "GET",
+            "/graphql",
+            405,
+            "method GET is not allowed on \"/graphql\"",
+            Some("POST"),
+        ),
+        (
+            "GET",
+            "/ingest/dmv",
+            405,
+            "method GET is not allowed on \"/ingest/dmv\"",
+            Some("POST"),
+        ),
+    ];
+    for (method, path, expected_status, start, allow) in cases {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "localhost")
+            .body(Body::empty())
+            .expect("request");
+        let response = server.app.clone().oneshot(request).await.expect("response");
+        let status = response.status().as_u16();
+        let allowed = response
+            .headers()
+            .get("allow")
+            .map(|value| value.to_str().expect("ascii").to_string());
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let reply: Value = serde_json::from_slice(&bytes).expect("a JSON body");
+        assert_eq!(status, expected_status, "{method} {path}: {reply}");
+        assert_eq!(
+            reply["error"],
+            json!(format!("{start}: {routes}")),
+            "{method} {path}"
+        );
+        assert_eq!(allowed.as_deref(), allow, "{method} {path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_requires_json_content_type() {
+    let server = server().await;
+    let query = json!({ "query": "{ __typename }" }).to_string();
+    // Each case: the Content-Type header (None sends none), and the status.
+    let cases: [(Option<&str>, u16); 7] = [
+        (Some("application/json"), 200),
+        (Some("application/json; charset=utf-8"), 200),
+        (Some("Application/JSON"), 200),
+        (Some("text/plain"), 415),
+        (Some("application/x-www-form-urlencoded"), 415),
+        (Some("multipart/form-data; boundary=x"), 415),
+        (None, 415),
+    ];
+    for (content_type, expected) in cases {
+        let mut request = Request::post("/graphql").header("host", "localhost");
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let request = request.body(Body::from(query.clone())).expect("request");
+        let (status, reply) = send(&server.app, request).await;
+        assert_eq!(status, expected, "{content_type:?}: {reply}");
+        if expected == 200 {
+            assert_eq!(reply["data"]["__typename"], "Query", "{reply}");
+            continue;
+        }
+        let message = reply["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.ends_with("send the query as application/json"),
+            "{content_type:?}: {reply}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphql_counts_typename_aliases() {
     let server = server().await;
     let aliases: String = (0..2_000).map(|n| format!("t{n}: __typename ")).collect();
@@ -495,6 +595,82 @@ async fn ingest_checks_the_token_before_the_body() {
     .await
     .expect("rejected without waiting for the body");
     assert_eq!(status, 401, "a stalled body is never read: {reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_rejects_compressed_bodies() {
+    let server = server().await;
+    let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");
+    let cases = [("gzip", 415), ("br", 415), ("identity", 200)];
+    for (encoding, expected) in cases {
+        let mut request = ingest_request("sor", &bearer(), sor.clone());
+        request
+            .headers_mut()
+            .insert("content-encoding", encoding.parse().expect("header value"));
+        let (status, reply) = send(&server.app, request).await;
+        assert_eq!(status, expected, "{encoding}: {reply}");
+        if expected == 415 {
+            let message =
+                format!("unsupported content encoding {encoding:?}: send the body uncompressed");
+            assert_eq!(reply["error"], json!(message), "{reply}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_rejects_multipart_forms() {
+    let server = server().await;
+    let sor = std::fs::read_to_string(server.feeds.join("sor.jsonl")).expect("feed");
+    let boundary = "------------------------d74496d66958873e";
+    let form = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+         filename=\"sor.jsonl\"\r\n\r\n{sor}\r\n--{boundary}--\r\n"
+    );
+    let mut request = ingest_request("sor", &bearer(), form);
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    request
+        .headers_mut()
+        .insert("content-type", content_type.parse().expect("header value"));
+    let (status, reply) = send(&server.app, request).await;
+    assert_eq!(status, 415, "{reply}");
+    assert_eq!(
+        reply["error"],
+        json!(
+            "a multipart form is not read: send the file itself as the body, \
+             as `curl --data-binary @FILE` does"
+        ),
+        "{reply}"
+    );
+    // curl --data-binary sends its default form type; the body is the file.
+    let mut request = ingest_request("sor", &bearer(), sor);
+    request.headers_mut().insert(
+        "content-type",
+        "application/x-www-form-urlencoded"
+            .parse()
+            .expect("header value"),
+    );
+    let (status, reply) = send(&server.app, request).await;
+    assert_eq!(status, 200, "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_ingest_body_is_named() {
+    let server = server().await;
+    let (mut sender, body) = http_body_util::channel::Channel::<Bytes, std::io::Error>::new(1);
+    tokio::spawn(async move {
+        let header = Bytes::from_static(b"TXN_ID,REV\n");
+        if sender.send_data(header).await.is_ok() {
+            sender.abort(std::io::Error::other("connection reset by peer"));
+        }
+    });
+    let request = ingest_request("dmv", &bearer(), Body::new(body));
+    let (status, reply) = send(&server.app, request).await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(
+        reply["error"],
+        json!("cannot read the request body: connection reset by peer"),
+        "{reply}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

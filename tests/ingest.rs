@@ -1372,6 +1372,66 @@ fn wrong_json_types_are_named() {
     }
 }
 
+/// Maps one rms JSON line with the shipped mapping and returns the record.
+fn rms_record(line: &str) -> ciss::model::CanonicalRecord {
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let mapping = SourceMapping::load(&sources, "rms").expect("rms mapping");
+    let value = serde_json::from_str(line).expect("test line is JSON");
+    map_record(&mapping, &InputFields::Json(value)).expect("the line maps")
+}
+
+#[test]
+fn address_parts_without_a_street_are_errors() {
+    let record = r#""incident_no":"R1","report_type":"ARR","report_date":"03/04/2024""#;
+    let street = "without a street in subject.address.street";
+    // Each case: the subject's address, and the errors expected.
+    let cases: [(&str, Vec<String>); 5] = [
+        (
+            r#"{"city":"Hartford","zip":"06105"}"#,
+            vec![format!("subject.address.city: \"Hartford\" {street}")],
+        ),
+        (
+            r#"{"zip":"ABCDE","state":"QQ"}"#,
+            vec![format!("subject.address.state: \"QQ\" {street}")],
+        ),
+        (
+            r#"{"apt":"3B"}"#,
+            vec![format!("subject.address.apt: \"3B\" {street}")],
+        ),
+        (r#"{"street":"12 Elm St","city":"Hartford"}"#, Vec::new()),
+        (r#"{"city":""}"#, Vec::new()),
+    ];
+    for (address, expected) in cases {
+        let line =
+            format!(r#"{{{record},"subject":{{"name":"TESTER, PAT","address":{address}}}}}"#);
+        assert_eq!(rms_errors(&line), expected, "{line}");
+    }
+}
+
+#[test]
+fn vehicle_year_or_colour_alone_is_kept() {
+    let record = r#""incident_no":"R1","report_type":"ARR","report_date":"03/04/2024""#;
+    let subject = r#""subject":{"name":"TESTER, PAT"}"#;
+
+    let bad_year = format!(r#"{{{record},{subject},"vehicle":{{"year":"nineteen"}}}}"#);
+    assert_eq!(
+        rms_errors(&bad_year),
+        ["vehicle.year: invalid value \"nineteen\": expected a year between 1900 and 2100"]
+    );
+
+    let year = rms_record(&format!(
+        r#"{{{record},{subject},"vehicle":{{"year":2019}}}}"#
+    ));
+    assert_eq!(year.vehicles.len(), 1, "{year:?}");
+    assert_eq!(year.vehicles[0].year, Some(2019));
+
+    let colour = rms_record(&format!(
+        r#"{{{record},{subject},"vehicle":{{"color":"BLU"}}}}"#
+    ));
+    assert_eq!(colour.vehicles.len(), 1, "{colour:?}");
+    assert_eq!(colour.vehicles[0].colour.as_deref(), Some("BLU"));
+}
+
 #[test]
 fn party_list_maps_every_person() {
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");

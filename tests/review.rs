@@ -394,6 +394,36 @@ async fn bad_decisions_are_refused() {
     assert_eq!(f.store.decisions().await.expect("history").len(), 2);
 }
 
+#[tokio::test]
+async fn record_id_ending_in_a_party_gets_a_hint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn GraphStore> =
+        Arc::new(SqliteStore::open(&dir.path().join("ciss.db")).expect("store"));
+    let records = vec![
+        record("K#2", vec![person("LEE, ANN", "1991-02-03", None)]),
+        record("M1", vec![person("LEE, ANN", "1991-02-03", None)]),
+    ];
+    store.apply_batch(batch(records)).await.expect("batch");
+    resolve(store.as_ref()).await;
+    let review = Review::new(Arc::clone(&store), Arc::new(default_resolver()));
+
+    match review.explain("rms:K#2", "rms:M1").await {
+        Err(ReviewError::InvalidInput(message)) => assert_eq!(
+            message,
+            "no record rms:K is stored, but rms:K#2 is: a record id that ends in #N \
+             is named with its party, as in rms:K#2#1"
+        ),
+        other => panic!("expected invalid input, got ok: {:?}", other.is_ok()),
+    }
+    match review.explain("rms:NOPE#2", "rms:M1").await {
+        Err(ReviewError::InvalidInput(message)) => {
+            assert_eq!(message, "no record rms:NOPE is stored")
+        }
+        other => panic!("expected invalid input, got ok: {:?}", other.is_ok()),
+    }
+    assert!(review.explain("rms:K#2#1", "rms:M1").await.is_ok());
+}
+
 const TOKEN: &str = "review-token-of-32-characters-xx";
 
 /// The HTTP app over the fixture's store, with `token` as the review token.

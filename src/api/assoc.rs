@@ -182,13 +182,14 @@ pub struct TimelineEntry {
 /// Record filter of a timeline; unset fields keep everything.
 #[derive(InputObject, Debug, Clone, Default)]
 pub struct TimelineFilterInput {
-    /// Only records with this case or docket number.
+    /// Only records with this case or docket number, which may not be blank.
     pub case_number: Option<String>,
     /// Only records dated on or after this day; undated records are left out.
     pub from: Option<DateArg>,
     /// Only records dated on or before this day; undated records are left out.
     pub to: Option<DateArg>,
-    /// Only these kinds of record, such as `arrest` or `release`.
+    /// Only these kinds of record, such as `arrest` or `release`; not an
+    /// empty list.
     pub record_kinds: Option<Vec<String>>,
 }
 
@@ -210,9 +211,9 @@ impl AssociationQuery {
     /// People, vehicles, addresses and records linked to a person within
     /// `depth` links (1 to 3). `kinds` keeps only those links and
     /// `recordKinds` only links stated by those kinds of record (such as
-    /// `arrest`); both default to all. At most `maxNodes` nodes (default 200,
-    /// at most 500) are returned, nearest first. Null when no such person
-    /// exists.
+    /// `arrest`); both default to all, and neither may be an empty list. At
+    /// most `maxNodes` nodes (default 200, at most 500) are returned, nearest
+    /// first. Null when no such person exists.
     async fn associations(
         &self,
         ctx: &Context<'_>,
@@ -229,8 +230,12 @@ impl AssociationQuery {
             .map(|n| bounded("maxNodes", n, MAX_ASSOCIATION_NODES))
             .transpose()?;
         let filter = AssocFilter {
-            edge_kinds: kinds.into_iter().flatten().map(Into::into).collect(),
-            record_kinds: parse_record_kinds(record_kinds)?,
+            edge_kinds: non_empty("kinds", kinds)?
+                .into_iter()
+                .flatten()
+                .map(Into::into)
+                .collect(),
+            record_kinds: parse_record_kinds(non_empty("recordKinds", record_kinds)?)?,
         };
         let found = search(ctx)
             .associations(
@@ -276,11 +281,20 @@ impl AssociationQuery {
             .map(|n| bounded("limit", n, MAX_TIMELINE_EVENTS))
             .transpose()?;
         let filter = filter.unwrap_or_default();
+        if filter
+            .case_number
+            .as_ref()
+            .is_some_and(|number| number.trim().is_empty())
+        {
+            return Err(bad_input(
+                "invalid caseNumber: empty; leave it out to keep every case".to_string(),
+            ));
+        }
         let filter = TimelineFilter {
             case_number: filter.case_number,
             from: optional_date("filter.from", filter.from.as_ref())?,
             to: optional_date("filter.to", filter.to.as_ref())?,
-            kinds: parse_record_kinds(filter.record_kinds)?,
+            kinds: parse_record_kinds(non_empty("recordKinds", filter.record_kinds)?)?,
         };
         let found = search(ctx)
             .timeline(entity, &filter, limit.unwrap_or(DEFAULT_TIMELINE_LIMIT))
@@ -310,6 +324,17 @@ pub(super) fn bounded(argument: &str, value: i64, max: usize) -> async_graphql::
         .ok()
         .filter(|count| (1..=max).contains(count))
         .ok_or_else(|| bad_input(format!("invalid {argument} {value}: expected 1 to {max}")))
+}
+
+/// Rejects a filter list given empty. The filters keep everything for an
+/// empty set, so `[]` would return every kind where the caller asked for none.
+fn non_empty<T>(what: &str, list: Option<Vec<T>>) -> async_graphql::Result<Option<Vec<T>>> {
+    match list {
+        Some(list) if list.is_empty() => Err(bad_input(format!(
+            "invalid {what}: the list is empty; leave {what} out to keep every kind"
+        ))),
+        list => Ok(list),
+    }
 }
 
 fn parse_record_kinds(kinds: Option<Vec<String>>) -> async_graphql::Result<BTreeSet<RecordKind>> {

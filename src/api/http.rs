@@ -13,7 +13,7 @@ use axum::extract::ConnectInfo;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
 use axum::http::Extensions;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json};
@@ -28,6 +28,7 @@ use crate::config::Settings;
 use crate::graph::GraphStore;
 use crate::ingest::mapping::{MappingError, SourceMapping};
 use crate::ingest::{IngestError, IngestOptions, ingest_reader};
+use crate::normalize::quoted;
 use crate::resolve::{LiveReport, LiveResolution, Resolver};
 use crate::review::Review;
 
@@ -84,6 +85,8 @@ pub fn router(state: AppState) -> Router {
             "/ingest/{source}",
             post(ingest).layer(DefaultBodyLimit::max(body_limit)),
         )
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(unknown_route)
         .layer(RequestBodyTimeoutLayer::new(BODY_STALL_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(allowed_hosts, check_host))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -92,6 +95,24 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http", method = %request.method(), route = route.as_deref().unwrap_or("unmatched"))
         }))
         .with_state(state)
+}
+
+/// The routes the server has, for the errors of requests that match none.
+const ROUTES: &str = "POST /graphql, GET /graphiql, GET /healthz and POST /ingest/{source}";
+
+/// Returns a JSON 404 error for a path that no route serves.
+async fn unknown_route(method: Method, uri: Uri) -> Response {
+    let path = quoted(uri.path());
+    let message = format!("no route for {method} {path}: the routes are {ROUTES}");
+    error_response(StatusCode::NOT_FOUND, message)
+}
+
+/// Returns a JSON 405 error for a method that the path's route does not
+/// take. axum adds the `Allow` header.
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let path = quoted(uri.path());
+    let message = format!("method {method} is not allowed on {path}: the routes are {ROUTES}");
+    error_response(StatusCode::METHOD_NOT_ALLOWED, message)
 }
 
 /// Executes a GraphQL request sent as JSON, with the review service and the
@@ -104,6 +125,10 @@ async fn graphql(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    if let Some(message) = json_content_type_error(&headers) {
+        tracing::warn!("graphql request rejected: not sent as json");
+        return graphql_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
+    }
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
@@ -124,6 +149,64 @@ async fn graphql(
         error.message = lowercase_message(&error.message);
     }
     GraphQLResponse::from(response).into_response()
+}
+
+/// Returns why a GraphQL request is not sent as `application/json`, or
+/// `None` when it is. A web page can make a browser send `text/plain`, form
+/// and untyped bodies to any address without asking it first (no CORS
+/// preflight), so reading them would let any site a local user visits run
+/// queries here.
+fn json_content_type_error(headers: &HeaderMap) -> Option<String> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Some("missing content-type header: send the query as application/json".to_string());
+    };
+    let media_type = value
+        .to_str()
+        .ok()
+        .and_then(|text| text.split(';').next())
+        .map(str::trim);
+    match media_type {
+        Some(media_type) if media_type.eq_ignore_ascii_case("application/json") => None,
+        _ => {
+            let shown = String::from_utf8_lossy(value.as_bytes());
+            Some(format!(
+                "unsupported content type {shown:?}: send the query as application/json"
+            ))
+        }
+    }
+}
+
+/// Returns why an ingest request's `Content-Encoding` cannot be read, or
+/// `None` for an uncompressed body. The server decodes no compression, and a
+/// compressed body would otherwise be read as the feed itself.
+fn content_encoding_error(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_ENCODING)?;
+    let identity = value
+        .to_str()
+        .is_ok_and(|text| text.trim().eq_ignore_ascii_case("identity"));
+    if identity {
+        return None;
+    }
+    let shown = String::from_utf8_lossy(value.as_bytes());
+    Some(format!(
+        "unsupported content encoding {shown:?}: send the body uncompressed"
+    ))
+}
+
+/// Returns why an ingest request sent as a multipart form cannot be read, or
+/// `None` otherwise. A form wraps the file in boundary lines, which would be
+/// read as the feed's first record or header.
+fn multipart_error(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let multipart = value
+        .trim_start()
+        .get(..10)
+        .is_some_and(|start| start.eq_ignore_ascii_case("multipart/"));
+    multipart.then(|| {
+        "a multipart form is not read: send the file itself as the body, \
+         as `curl --data-binary @FILE` does"
+            .to_string()
+    })
 }
 
 /// Parses one GraphQL request from a JSON body, or returns why it cannot.
@@ -240,8 +323,17 @@ fn describe_body_error(rejection: &BytesRejection, limit: usize) -> (StatusCode,
         let message = format!("request body timed out: no data received for {seconds} s");
         return (StatusCode::REQUEST_TIMEOUT, message);
     }
-    let message = format!("cannot read the request body: {}", rejection.body_text());
+    let message = format!("cannot read the request body: {}", body_failure(rejection));
     (rejection.status(), message)
+}
+
+/// Returns what broke a request body, such as a connection reset, without
+/// axum's capitalized "Failed to buffer the request body" around it.
+fn body_failure(rejection: &BytesRejection) -> String {
+    match std::error::Error::source(rejection) {
+        Some(cause) => lowercase_message(&cause.to_string()),
+        None => lowercase_message(&rejection.body_text()),
+    }
 }
 
 /// Returns whether the body stalled past [`BODY_STALL_TIMEOUT`].
@@ -313,6 +405,14 @@ async fn ingest(
     let client = ClientAddress::of(request.extensions());
     if let Some(rejection) = reject_unauthorized(&state, request.headers(), client) {
         return rejection;
+    }
+    if let Some(message) = content_encoding_error(request.headers()) {
+        tracing::warn!("ingest request rejected: compressed body");
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
+    }
+    if let Some(message) = multipart_error(request.headers()) {
+        tracing::warn!("ingest request rejected: multipart form");
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
     }
     // The body is read only after the token check, so a caller without the
     // token cannot make the server buffer a large body.

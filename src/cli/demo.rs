@@ -57,6 +57,12 @@ pub(crate) async fn run(
     args: DemoArgs,
     store_named: bool,
 ) -> anyhow::Result<ExitCode> {
+    // Every mapping loads first, so a wrong sources directory stops the demo
+    // before it writes feeds or replaces its store.
+    let mappings = DEMO_SOURCES
+        .iter()
+        .map(|source| SourceMapping::load(&settings.sources_dir, source))
+        .collect::<Result<Vec<_>, _>>()?;
     let as_of = chrono::Utc::now().date_naive();
     let feeds = args.dir.join("feeds");
     let config = GenerateConfig {
@@ -77,7 +83,7 @@ pub(crate) async fn run(
         settings.listen = listen;
     }
     let store = open_demo_store(&mut settings, &args.dir, store_named).await?;
-    ingest_all(&settings, store.as_ref(), &feeds).await?;
+    ingest_all(&settings, &mappings, store.as_ref(), &feeds).await?;
     print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
 
     let app = Application::with_store(settings.clone(), std::sync::Arc::clone(&store)).await?;
@@ -143,6 +149,7 @@ fn remove_store(db: &Path) -> anyhow::Result<()> {
 
 async fn ingest_all(
     settings: &Settings,
+    mappings: &[SourceMapping],
     store: &dyn GraphStore,
     feeds: &Path,
 ) -> anyhow::Result<()> {
@@ -150,14 +157,14 @@ async fn ingest_all(
         batch_size: settings.batch_size,
         progress: true,
     };
-    for source in DEMO_SOURCES {
-        let mapping = SourceMapping::load(&settings.sources_dir, source)?;
+    for mapping in mappings {
+        let source = &mapping.name;
         let extension = match mapping.format {
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
         };
         let file = feeds.join(format!("{source}.{extension}"));
-        let report = ingest_file(store, &mapping, &file, &options).await?;
+        let report = ingest_file(store, mapping, &file, &options).await?;
         print_ingest(&file, &report);
     }
     Ok(())

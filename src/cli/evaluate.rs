@@ -257,6 +257,12 @@ fn no_generated_records(dir: &Path) -> String {
 
 /// Runs `ciss explain`: trains on the records, then explains one pair.
 pub(super) fn run_explain(args: ExplainArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
+    if args.left == args.right {
+        anyhow::bail!(
+            "{:?} is named twice; an explanation compares two different records",
+            args.left
+        );
+    }
     let (_, set, config) = load(&args.input, sources_dir)?;
     let find = |id: &str| -> anyhow::Result<&Mention> {
         set.mentions

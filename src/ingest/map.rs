@@ -330,7 +330,12 @@ impl<'a> FieldReader<'a> {
         if spec.address.is_some() {
             return self.normalized(spec.address.as_ref(), "address", Address::parse_line);
         }
-        let street = self.text(spec.street.as_ref(), "street", false)?;
+        let Some(street) = self.text(spec.street.as_ref(), "street", false) else {
+            if !self.present(spec.street.as_ref()) {
+                self.check_no_address_parts(spec);
+            }
+            return None;
+        };
         let unit = self.text(spec.unit.as_ref(), "unit", false);
         let city = self
             .text(spec.city.as_ref(), "city", false)
@@ -357,14 +362,42 @@ impl<'a> FieldReader<'a> {
             .ok()
     }
 
+    /// Records an error on the first address part (unit, city, state or
+    /// ZIP) sent without a street. An address needs its street, so such a
+    /// part would otherwise be dropped unseen, even an invalid one.
+    fn check_no_address_parts(&mut self, spec: &PartyMapping) {
+        let parts = [
+            (spec.unit.as_ref(), "unit"),
+            (spec.city.as_ref(), "city"),
+            (spec.state.as_ref(), "state"),
+            (spec.zip.as_ref(), "zip"),
+        ];
+        for (part, what) in parts {
+            // A constant, such as a state every record shares, is not sent.
+            if !self.present(part) {
+                continue;
+            }
+            let Some(raw) = self.text(part, what, false) else {
+                continue;
+            };
+            let street = self.field_name(spec.street.as_ref(), "street");
+            let reason = format!("{} without a street in {street}", quoted(&raw));
+            self.fail_at(part, what, reason);
+            return;
+        }
+    }
+
     fn vehicle(&mut self, spec: &VehicleMapping) -> Option<VehicleFacts> {
-        // A plate state counts, so that a state sent alone is checked.
+        // Every field counts, so that a value sent alone (a plate state, a
+        // year, a colour) is checked and kept rather than dropped.
         let fields = [
             &spec.plate,
             &spec.vin,
             &spec.make,
             &spec.model,
             &spec.plate_state,
+            &spec.year,
+            &spec.colour,
         ];
         if !fields.iter().any(|f| self.present(f.as_ref())) {
             if self.report_wrong_type(&fields) {

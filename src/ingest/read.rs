@@ -690,15 +690,17 @@ fn split_csv<R: Read>(
         })
         .collect();
     // With a name twice, a mapped path would read whichever column came first.
-    if let Some(twice) = names
-        .iter()
-        .enumerate()
-        .find(|(at, name)| names[..*at].contains(name))
-        .map(|(_, name)| name)
-    {
+    let repeat = names.iter().enumerate().find_map(|(at, name)| {
+        let first = names[..at].iter().position(|earlier| earlier == name)?;
+        Some((first, at, name))
+    });
+    if let Some((first, second, name)) = repeat {
+        // Columns are numbered from 1, as spreadsheets show them. The name is
+        // quoted, so an empty one reads `""`.
+        let (name, first, second) = (quoted(name), first + 1, second + 1);
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!("header names column {twice} twice"),
+            format!("header names column {name} twice, as columns {first} and {second}"),
         ));
     }
     let missing: Vec<&str> = columns
@@ -1159,7 +1161,16 @@ mod tests {
     fn csv_header_with_a_name_twice_is_rejected() {
         let input: &[u8] = b"ID,NAME,ID\n1,A,2\n";
         let err = read_records(Format::Csv, input, &[], &mut |_| {}).unwrap_err();
-        assert_eq!(err.to_string(), "header names column ID twice");
+        assert_eq!(
+            err.to_string(),
+            "header names column \"ID\" twice, as columns 1 and 3"
+        );
+        let unnamed: &[u8] = b"ID,,NAME,\n1,,A,\n";
+        let err = read_records(Format::Csv, unnamed, &[], &mut |_| {}).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "header names column \"\" twice, as columns 2 and 4"
+        );
     }
 
     #[test]
