@@ -625,7 +625,7 @@ async fn demo_stores_in_the_named_store() {
     let second = run_demo(dir.path(), Some(&named));
     assert!(!second.status.success(), "a store with records is rejected");
     let rejected = format!(
-        "the demo needs an empty store, but {} holds {records} records",
+        "the demo needs an empty store, but {} contains {records} records",
         named.display()
     );
     assert!(stderr(&second).contains(&rejected), "{}", stderr(&second));

@@ -515,7 +515,7 @@ async fn jsonl_invalid_utf8_line_is_quarantined() {
 
 #[tokio::test]
 async fn jsonl_cr_only_lines_after_the_first_are_quarantined_one_by_one() {
-    // Line 1 ends with \n; line 2 holds J2 to J4 separated by carriage
+    // Line 1 ends with \n; line 2 contains J2 to J4 separated by carriage
     // returns alone; line 3 ends with \n again.
     let line = |id: &str, owner: &str, serial: u32| registration_json(id, owner, "AB 1", serial);
     let feed = format!(

@@ -124,7 +124,7 @@ async fn open_demo_store(
     let records = store.counts().await?.records;
     match sqlite_path {
         Some(path) if records > 0 => anyhow::bail!(
-            "the demo needs an empty store, but {} holds {records} records; name a new file with --store",
+            "the demo needs an empty store, but {} contains {records} records; name a new file with --store",
             path.display()
         ),
         Some(path) => outln!("storing records in {}", path.display()),

@@ -748,7 +748,7 @@ fn split_csv<R: Read>(
 /// Describes the header column that looks like the mapped column `wanted`
 /// but differs from it in surrounding spaces or in case, such as
 /// `column 5 is " O1_LNAME", with spaces`. Names are matched exactly, so
-/// such a column is not read as `wanted`; this says why it was not.
+/// such a column is not read as `wanted`, and the message explains why.
 fn near_miss(names: &[String], wanted: &str) -> Option<String> {
     names.iter().enumerate().find_map(|(index, name)| {
         let trimmed = name.trim();

@@ -165,7 +165,7 @@ impl Dob {
     }
 }
 
-/// Why a date read from a feed cannot be a date of birth. It displays as
+/// The reason a date read from a feed cannot be a date of birth. It displays as
 /// `date of birth 1850-01-01 is before 1880`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("date of birth {}", self.reason())]
