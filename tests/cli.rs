@@ -530,6 +530,37 @@ fn generate_names_too_few_people() {
 }
 
 #[test]
+fn generate_rejects_an_as_of_date_ingest_cannot_take() {
+    let workspace = Workspace::new();
+    let out = workspace.path("dated");
+    for as_of in ["1850-01-01", "9999-12-31"] {
+        let output = workspace.run(&[
+            "generate",
+            "--people",
+            "100",
+            "--as-of",
+            as_of,
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{as_of}: {}",
+            stderr(&output)
+        );
+        let message = stderr(&output);
+        assert!(
+            message.contains(&format!(
+                "invalid as-of date {as_of}: expected 1970-01-01 to "
+            )),
+            "{message}"
+        );
+        assert!(!out.exists(), "{as_of}: nothing is written");
+    }
+}
+
+#[test]
 fn evaluate_rejects_generated_feeds_without_labelled_records() {
     let workspace = Workspace::new();
     let truth = workspace.path("feeds/truth.csv");

@@ -702,7 +702,10 @@ async fn the_cli_lists_decides_and_shows_history() {
     ];
     let (ok, out) = ciss_review(&f.path, &confirm);
     assert!(ok, "{out}");
-    assert!(out.contains("decision #1 (confirm) stored"), "{out}");
+    assert!(
+        out.contains("decision #1 (confirm) stored; 1 pair constrained"),
+        "{out}"
+    );
     let (ok, out) = ciss_review(
         &f.path,
         &[

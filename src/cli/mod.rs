@@ -98,7 +98,8 @@ struct GenerateArgs {
     /// Random seed; the same seed writes the same files.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Reference date for statuses and expiries, YYYY-MM-DD (default: today, UTC).
+    /// Reference date for statuses and expiries, YYYY-MM-DD, from 1970-01-01 to a
+    /// year from today (default: today, UTC).
     #[arg(long, value_name = "DATE")]
     as_of: Option<NaiveDate>,
     /// Output directory.

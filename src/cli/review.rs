@@ -142,11 +142,12 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
 
 fn print_outcome(outcome: &DecisionOutcome) {
     let d = &outcome.decision;
+    let pairs = d.pairs.len();
+    let noun = if pairs == 1 { "pair" } else { "pairs" };
     outln!(
-        "decision #{} ({}) stored; {} pairs constrained",
+        "decision #{} ({}) stored; {pairs} {noun} constrained",
         d.id,
         d.kind.as_str(),
-        d.pairs.len()
     );
     print_resolve(&outcome.resolution);
     for (reference, entity) in &outcome.entities {

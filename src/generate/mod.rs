@@ -83,6 +83,29 @@ pub struct GenerateConfig {
     pub progress: bool,
 }
 
+/// Earliest reference date. The oldest generated people are 85, and ingest
+/// rejects a date of birth before 1880.
+const EARLIEST_AS_OF: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+
+/// Months past today that a reference date may lie, as far ahead as ingest
+/// accepts a record date (no generated event is dated after the reference
+/// date).
+const AS_OF_MONTHS_AHEAD: u32 = 12;
+
+/// Rejects a reference date whose records ingest would reject, judged on
+/// `today`.
+fn check_as_of(as_of: NaiveDate, today: NaiveDate) -> Result<(), GenerateError> {
+    let latest = today + chrono::Months::new(AS_OF_MONTHS_AHEAD);
+    if (EARLIEST_AS_OF..=latest).contains(&as_of) {
+        return Ok(());
+    }
+    Err(GenerateError::AsOfOutOfRange {
+        as_of,
+        earliest: EARLIEST_AS_OF,
+        latest,
+    })
+}
+
 /// Smallest population: the featured people and the person they protect.
 pub const MIN_PEOPLE: usize = FEATURED + 1;
 
@@ -103,6 +126,20 @@ pub struct GenerateSummary {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum GenerateError {
+    /// A reference date whose records ingest would reject: people born
+    /// before the earliest accepted date of birth, or records dated too far
+    /// ahead.
+    #[error(
+        "invalid as-of date {as_of}: expected {earliest} to {latest}, or ingest rejects the records"
+    )]
+    AsOfOutOfRange {
+        /// The reference date given.
+        as_of: NaiveDate,
+        /// Earliest accepted reference date.
+        earliest: NaiveDate,
+        /// Latest accepted reference date.
+        latest: NaiveDate,
+    },
     /// Too few people to hold the featured people.
     #[error("too few people: {people} requested, at least {min} needed")]
     TooFewPeople {
@@ -132,6 +169,7 @@ pub enum GenerateError {
 /// Generates the population, writes every feed, `truth.csv` and
 /// `featured.json` into `config.out_dir`, and returns what was written.
 pub fn generate(config: &GenerateConfig) -> Result<GenerateSummary, GenerateError> {
+    check_as_of(config.as_of, chrono::Utc::now().date_naive())?;
     if config.people < MIN_PEOPLE {
         return Err(GenerateError::TooFewPeople {
             people: config.people,
@@ -201,4 +239,35 @@ fn featured_entries(
             featured::entry(chunk, p, vehicle, names)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_of_range_is_what_ingest_accepts() {
+        let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date");
+        let today = day("2026-12-05");
+        // Each case: a reference date, and whether it is accepted.
+        let cases = [
+            ("1850-01-01", false),
+            ("1969-12-31", false),
+            ("1970-01-01", true),
+            ("2026-12-05", true),
+            ("2027-12-05", true),
+            ("2027-12-06", false),
+            ("9999-12-31", false),
+        ];
+        for (as_of, accepted) in cases {
+            let checked = check_as_of(day(as_of), today);
+            assert_eq!(checked.is_ok(), accepted, "{as_of}: {checked:?}");
+        }
+        let message = check_as_of(day("1850-01-01"), today)
+            .err()
+            .map(|e| e.to_string());
+        let expected = "invalid as-of date 1850-01-01: expected 1970-01-01 to 2027-12-05, \
+                        or ingest rejects the records";
+        assert_eq!(message.as_deref(), Some(expected));
+    }
 }
