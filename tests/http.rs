@@ -83,8 +83,18 @@ fn app(store: &Arc<dyn GraphStore>, allowed_hosts: &[&str]) -> axum::Router {
 }
 
 async fn send(app: &axum::Router, request: Request<Body>) -> (u16, Value) {
+    let (status, _, body) = send_for_headers(app, request).await;
+    (status, body)
+}
+
+/// Sends `request` as [`send`] does, and returns the response headers too.
+async fn send_for_headers(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (u16, axum::http::HeaderMap, Value) {
     let response = app.clone().oneshot(request).await.expect("response");
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let bytes = response
         .into_body()
         .collect()
@@ -93,7 +103,7 @@ async fn send(app: &axum::Router, request: Request<Body>) -> (u16, Value) {
         .to_bytes();
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| json!({ "not_json": String::from_utf8_lossy(&bytes) }));
-    (status, body)
+    (status, headers, body)
 }
 
 fn graphql_request(body: impl Into<Body>) -> Request<Body> {
@@ -368,19 +378,10 @@ async fn unknown_routes_get_json_errors() {
             .header("host", "localhost")
             .body(Body::empty())
             .expect("request");
-        let response = server.app.clone().oneshot(request).await.expect("response");
-        let status = response.status().as_u16();
-        let allowed = response
-            .headers()
+        let (status, headers, reply) = send_for_headers(&server.app, request).await;
+        let allowed = headers
             .get("allow")
             .map(|value| value.to_str().expect("ascii").to_string());
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        let reply: Value = serde_json::from_slice(&bytes).expect("a JSON body");
         assert_eq!(status, expected_status, "{method} {path}: {reply}");
         assert_eq!(
             reply["error"],
