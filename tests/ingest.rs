@@ -849,7 +849,7 @@ fn dmv_registration_with_only_a_plate_state_names_plate_st() {
 
 #[test]
 fn reasons_name_their_field_once() {
-    // Field names that say what they hold, as many JSON sources use.
+    // Field names that name the value they contain, as many JSON sources use.
     let mapping = SourceMapping::from_toml(
         r#"
 name = "plain"

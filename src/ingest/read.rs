@@ -446,7 +446,7 @@ fn check_first_jsonl_line(bytes: &[u8]) -> std::io::Result<()> {
 /// Returns the error for JSON Lines input whose first record, on `line`,
 /// ends with a carriage return alone (classic Mac line endings). Such a file
 /// reads as one line, so its records would be quarantined as a single
-/// malformed one; one error for the whole input is clearer.
+/// malformed one. One error for the whole input is clearer.
 fn cr_only_error(line: u64) -> std::io::Error {
     std::io::Error::new(
         std::io::ErrorKind::InvalidData,
