@@ -725,11 +725,15 @@ fn split_csv<R: Read>(
         ));
     }
     let header = Arc::new(CsvHeader::new(names));
+    // Each row moves on in its own record, so every row needs a new one. Sized
+    // as the row before it, a record is rarely grown (and copied) while read.
+    let (mut row_bytes, mut row_fields) = (0, header.names.len());
     loop {
-        let mut row = csv::ByteRecord::new();
+        let mut row = csv::ByteRecord::with_capacity(row_bytes, row_fields);
         match reader.read_byte_record(&mut row) {
             Ok(false) => return Ok(()),
             Ok(true) => {
+                (row_bytes, row_fields) = (row.as_slice().len(), row.len());
                 let start = row.position().cloned().unwrap_or_else(csv::Position::new);
                 let end = reader.position().byte();
                 let copy = reader.get_mut();

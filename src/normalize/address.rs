@@ -348,22 +348,26 @@ fn split_state_zip(text: &str) -> Option<(String, String, Option<String>)> {
     Some((words.join(" "), state, zip))
 }
 
-/// Splits a street line into its words, separating `#` and a designator glued
-/// to its number (`APT3B` becomes `APT`, `3B`).
-fn street_words(raw: &str) -> Vec<String> {
+/// Cleans the pieces of a street line between `#` signs, which
+/// `clean_token` would drop. [`street_words`] splits them into words.
+fn clean_pieces(raw: &str) -> Vec<String> {
+    raw.split('#').map(clean_token).collect()
+}
+
+/// Splits the cleaned pieces of a street line into words, with `#` between
+/// pieces and a designator glued to its number separated (`APT3B` becomes
+/// `APT`, `3B`). The words borrow from `pieces`: a street has several
+/// words and millions of streets are read, so a string per word counted.
+fn street_words(pieces: &[String]) -> Vec<&str> {
     let mut words = Vec::new();
-    // `clean_token` drops `#`, so the text between signs is cleaned piece by piece.
-    for (i, piece) in raw.split('#').enumerate() {
+    for (i, piece) in pieces.iter().enumerate() {
         if i > 0 {
-            words.push("#".to_string());
+            words.push("#");
         }
-        for word in clean_token(piece).split(' ').filter(|w| !w.is_empty()) {
+        for word in piece.split(' ').filter(|w| !w.is_empty()) {
             match split_glued_designator(word) {
-                Some((designator, number)) => {
-                    words.push(designator.to_string());
-                    words.push(number.to_string());
-                }
-                None => words.push(word.to_string()),
+                Some((designator, number)) => words.extend([designator, number]),
+                None => words.push(word),
             }
         }
     }
@@ -399,7 +403,8 @@ fn is_ordinal_or_number(word: &str) -> bool {
 /// Abbreviates the street and splits off a trailing unit (`APT 3`, `#3`,
 /// `2ND FLOOR`, `REAR`).
 fn normalize_street(raw: &str) -> Result<(String, Option<String>), NormalizeError> {
-    let mut words = street_words(raw);
+    let pieces = clean_pieces(raw);
+    let mut words = street_words(&pieces);
     if words.is_empty() {
         return Err(NormalizeError::Empty { what: "street" });
     }
@@ -414,10 +419,10 @@ fn normalize_street(raw: &str) -> Result<(String, Option<String>), NormalizeErro
 /// Returns where a unit starts in `words`. A unit needs at least one street-name
 /// word before it, so that `12 LOT RD` keeps its name, and a designator without
 /// a number (`REAR`) counts only as the last word, so that `FRONT ST` does too.
-fn find_unit_start(words: &[String], house_words: usize) -> Option<usize> {
+fn find_unit_start(words: &[&str], house_words: usize) -> Option<usize> {
     let last = words.len() - 1;
     (house_words + 1..words.len()).find_map(|at| {
-        let word = words[at].as_str();
+        let word = words[at];
         if lookup(UNIT_DESIGNATORS, word).is_some() || word == "#" {
             let ordinal_before = at > house_words + 1 && is_ordinal_or_number(&words[at - 1]);
             if lookup(UNIT_DESIGNATORS, word) == Some("FL") && at == last && ordinal_before {
@@ -434,12 +439,12 @@ fn find_unit_start(words: &[String], house_words: usize) -> Option<usize> {
 /// suffix (`SPRING HILL ROAD` gives `SPRING HILL RD`), and a directional or suffix
 /// that is the whole street name stays spelled out (`NORTH STREET` gives
 /// `NORTH ST`, `12 PARK` stays `12 PARK`).
-fn abbreviate_street(words: &[String], house_words: usize) -> String {
+fn abbreviate_street(words: &[&str], house_words: usize) -> String {
     let (house, rest) = words.split_at(house_words);
-    let mut out: Vec<&str> = house.iter().map(String::as_str).collect();
+    let mut out: Vec<&str> = house.to_vec();
     // Words after the last non-directional word are post-directionals (`MAIN ST NORTH`).
     let Some(last_name_word) = rest.iter().rposition(|w| directional(w).is_none()) else {
-        out.extend(rest.iter().map(String::as_str));
+        out.extend_from_slice(rest);
         return out.join(" ");
     };
     let suffix_at = (last_name_word >= 1 && street_suffix(&rest[last_name_word]).is_some())
@@ -463,8 +468,8 @@ fn abbreviate_street(words: &[String], house_words: usize) -> String {
 /// Normalizes a unit to `DESIGNATOR NUMBER`. A bare number or `#` number
 /// becomes `APT` number, because that is what residential records mean by it.
 fn normalize_unit(raw: &str) -> Result<Option<String>, NormalizeError> {
-    let words = street_words(raw);
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let pieces = clean_pieces(raw);
+    let words = street_words(&pieces);
     let invalid = |reason: &str| Err(NormalizeError::invalid("unit", raw, reason));
     match words.as_slice() {
         [] => Ok(None),
