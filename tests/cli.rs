@@ -511,6 +511,29 @@ fn evaluate_checks_its_output_path_first() {
 }
 
 #[test]
+fn failed_evaluate_leaves_no_partial_file() {
+    let workspace = Workspace::new();
+    let feeds = workspace.path("no-truth");
+    std::fs::create_dir_all(&feeds).expect("feeds directory");
+    let out = workspace.path("eval");
+    let output = workspace.run(&[
+        "evaluate",
+        "--generated",
+        feeds.to_str().expect("utf-8 path"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("has no truth.csv"), "{message}");
+    let left: Vec<_> = std::fs::read_dir(&out)
+        .expect("the output directory was checked, so it exists")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert!(left.is_empty(), "files left in the output directory: {left:?}");
+}
+
+#[test]
 fn generate_names_too_few_people() {
     let workspace = Workspace::new();
     let out = workspace.path("few");

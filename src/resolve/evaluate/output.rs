@@ -16,9 +16,10 @@ use super::{EvaluateError, LabelledSet, Members};
 use crate::graph::Mention;
 use crate::resolve::Resolution;
 
-/// Creates the output directory `dir` and an empty `pairs.csv.partial` in
-/// it, so that a path that cannot take the files fails before a long run
-/// rather than after it.
+/// Creates the output directory `dir` and checks that a file can be
+/// created in it, so that a path that cannot take the files fails before a
+/// long run rather than after it. The file made to check is removed again,
+/// so a run that fails later leaves nothing behind in `dir`.
 pub fn check_output_dir(dir: &Path) -> Result<(), EvaluateError> {
     let failed = |path: &Path, source| EvaluateError::Write {
         path: path.to_path_buf(),
@@ -31,7 +32,7 @@ pub fn check_output_dir(dir: &Path) -> Result<(), EvaluateError> {
     std::fs::create_dir_all(dir).map_err(|source| failed(dir, source))?;
     let probe = partial_path(&dir.join("pairs.csv"));
     std::fs::File::create(&probe).map_err(|source| failed(&probe, source))?;
-    Ok(())
+    std::fs::remove_file(&probe).map_err(|source| failed(&probe, source))
 }
 
 /// Writes `pairs.csv` (id_l, id_r, match_probability for every scored pair of
