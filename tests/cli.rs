@@ -41,6 +41,11 @@ impl Workspace {
 
     fn command(&self, args: &[&str]) -> Command {
         let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+        self.command_with_sources(&sources, args)
+    }
+
+    /// Returns a `ciss` command that reads its source mappings from `sources`.
+    fn command_with_sources(&self, sources: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ciss"));
         command
             .current_dir(self.dir.path())
@@ -126,6 +131,23 @@ fn quarantine_commands_reject_an_unknown_source() {
             stderr(&output)
         );
     }
+}
+
+#[test]
+fn quarantine_lists_a_source_whose_mapping_is_gone() {
+    let workspace = Workspace::new();
+    let feed = workspace.path("sor-bad.jsonl");
+    std::fs::write(&feed, "{\"not\": \"a registrant\"}\n").expect("feed");
+    let ingested = workspace.run(&["ingest", "--source", "sor", feed.to_str().expect("path")]);
+    assert_eq!(ingested.status.code(), Some(2), "{}", stderr(&ingested));
+    let no_mappings = workspace.path("no-mappings");
+    std::fs::create_dir_all(&no_mappings).expect("empty mapping directory");
+    let listed = workspace
+        .command_with_sources(&no_mappings, &["quarantine", "list", "--source", "sor"])
+        .output()
+        .expect("ciss runs");
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains("1 quarantined"), "{}", stdout(&listed));
 }
 
 #[test]

@@ -449,11 +449,12 @@ async fn run_quarantine(
     let store = settings.open_store_with(OpenMode::Existing).await?;
     match command {
         QuarantineCommand::List { source, all } => {
-            if let Some(name) = &source {
-                // Rejects a mistyped source instead of listing nothing.
+            let entries = store.quarantine(source.as_deref(), all).await?;
+            if let (Some(name), true) = (&source, entries.is_empty()) {
+                // Rejects a mistyped source instead of listing nothing. A
+                // source whose mapping was removed still lists its entries.
                 SourceMapping::load(&settings.sources_dir, name)?;
             }
-            let entries = store.quarantine(source.as_deref(), all).await?;
             for entry in &entries {
                 outln!(
                     "{:>6}  {:<22}  {}  {}",
