@@ -147,7 +147,11 @@ fn quarantine_lists_a_source_whose_mapping_is_gone() {
         .output()
         .expect("ciss runs");
     assert!(listed.status.success(), "{}", stderr(&listed));
-    assert!(stdout(&listed).contains("1 quarantined"), "{}", stdout(&listed));
+    assert!(
+        stdout(&listed).contains("1 quarantined"),
+        "{}",
+        stdout(&listed)
+    );
 }
 
 #[test]
@@ -552,7 +556,10 @@ fn failed_evaluate_leaves_no_partial_file() {
         .expect("the output directory was checked, so it exists")
         .map(|entry| entry.expect("entry").file_name())
         .collect();
-    assert!(left.is_empty(), "files left in the output directory: {left:?}");
+    assert!(
+        left.is_empty(),
+        "files left in the output directory: {left:?}"
+    );
 }
 
 #[test]

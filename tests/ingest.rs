@@ -9,8 +9,8 @@ use ciss::graph::cypher::FalkorTransport;
 use ciss::graph::{CypherStore, GraphStore, QuarantineStatus, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
 use ciss::ingest::{
-    IngestOptions, IngestReport, InputFields, ingest_file, ingest_reader, map_record,
-    replay_quarantine,
+    IngestOptions, IngestReport, InputFields, MAX_RECORD_BYTES, ingest_file, ingest_reader,
+    map_record, replay_quarantine,
 };
 use ciss::normalize::vin_check_digit;
 
@@ -511,6 +511,67 @@ async fn jsonl_invalid_utf8_line_is_quarantined() {
         .await
         .expect("replay");
     assert_eq!(replay.quarantined, 1, "a broken byte is never replayed");
+}
+
+#[tokio::test]
+async fn oversized_records_are_quarantined_and_the_rest_kept() {
+    let long_make = "X".repeat(MAX_RECORD_BYTES + 10);
+    let csv_feed = [
+        HEADER.to_string(),
+        format!(
+            "R1,1,01/15/2026,01/15/2027,A,\"HOLLOWAY, MARGARET\",03/04/1971,123456781,AB 1,{},KIA",
+            vin(1)
+        ),
+        format!(
+            "R2,1,01/15/2026,01/15/2027,A,\"VOSS, ERIKA\",03/04/1971,123456782,AB 2,{},{long_make}",
+            vin(2)
+        ),
+        format!(
+            "R3,1,01/15/2026,01/15/2027,A,\"ODUYA, BENJAMIN\",03/04/1971,123456783,AB 3,{},KIA",
+            vin(3)
+        ),
+    ]
+    .join("\n");
+    let oversized_json =
+        registration_json("J2", "VOSS, ERIKA", "AB 2", 2).replace("TOYOTA", &long_make);
+    let jsonl_feed = [
+        registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1),
+        oversized_json,
+        registration_json("J3", "ODUYA, BENJAMIN", "AB 3", 3),
+    ]
+    .join("\n");
+    // (format, fixture, line of the oversized record)
+    let cases = [
+        ("csv", fixture(&csv_feed), 3),
+        ("jsonl", fixture_jsonl(jsonl_feed.as_bytes()), 2),
+    ];
+    for (format, fixture, line) in cases {
+        let report = ingest(&fixture).await;
+        assert_eq!(report.received, 3, "{format}: {report:?}");
+        assert_eq!(
+            report.inserted, 2,
+            "{format}: the records around it are stored"
+        );
+        assert_eq!(report.quarantined, 1, "{format}");
+        let entries = fixture
+            .store
+            .quarantine(None, false)
+            .await
+            .expect("quarantine");
+        assert_eq!(entries.len(), 1, "{format}");
+        let entry = &entries[0];
+        assert_eq!(entry.line, Some(line), "{format}");
+        let expected = format!(
+            "record is longer than {MAX_RECORD_BYTES} bytes, the limit for one record; \
+             its first {MAX_RECORD_BYTES} bytes are kept"
+        );
+        assert!(
+            entry.reason.contains(&expected),
+            "{format}: {}",
+            entry.reason
+        );
+        assert_eq!(entry.raw.len(), MAX_RECORD_BYTES, "{format}: the kept text");
+    }
 }
 
 #[tokio::test]

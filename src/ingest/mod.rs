@@ -23,7 +23,8 @@ use serde::Serialize;
 
 pub use map::{FieldError, MapFailure, map_parties, map_record};
 pub use read::{
-    CsvHeader, InputFields, PendingRecord, RawRecord, WrongType, read_records, split_records,
+    CsvHeader, InputFields, MAX_RECORD_BYTES, PendingRecord, RawRecord, WrongType, read_records,
+    split_records,
 };
 
 use crate::graph::{

@@ -353,6 +353,33 @@ pub fn split_records<R: Read>(
 /// The UTF-8 byte order mark.
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
+/// Largest record, in bytes of input text, that is parsed. A longer one is
+/// quarantined with its first `MAX_RECORD_BYTES` bytes as its raw text.
+/// Agencies' records run to a few kilobytes; parsing a line of tens of
+/// megabytes took about nine times its size in memory.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// Returns the quarantined form of a record at `line` longer than
+/// [`MAX_RECORD_BYTES`], of which `kept` holds the first bytes.
+fn oversized_record(line: u64, kept: &[u8]) -> PendingRecord {
+    let kept = &kept[..kept.len().min(MAX_RECORD_BYTES)];
+    let raw = match std::str::from_utf8(kept) {
+        Ok(text) => text.to_string(),
+        // The cut may fall inside a character.
+        Err(_) => escape_invalid_bytes(kept),
+    };
+    PendingRecord::Unreadable(RawRecord {
+        line,
+        raw,
+        parsed: Err(format!(
+            "record is longer than {MAX_RECORD_BYTES} bytes, the limit for one record; \
+             its first {MAX_RECORD_BYTES} bytes are kept"
+        )),
+        salvaged: None,
+        failed_field: Some("line".to_string()),
+    })
+}
+
 /// Splits JSON Lines at `\n`, dropping a `\r` before it as `BufRead::lines`
 /// does. Lines are kept as bytes, so a line that is not UTF-8 becomes one
 /// quarantined record instead of an I/O error that ends the input.
@@ -368,10 +395,17 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
     let mut seen_record = false;
     loop {
         let mut bytes = Vec::new();
-        if reader.read_until(b'\n', &mut bytes)? == 0 {
+        // At most one byte over the limit is read, so a line without end
+        // cannot fill the memory.
+        let limit = MAX_RECORD_BYTES as u64 + 1;
+        if (&mut reader).take(limit).read_until(b'\n', &mut bytes)? == 0 {
             return Ok(());
         }
         line += 1;
+        let oversized = bytes.len() > MAX_RECORD_BYTES && bytes.last() != Some(&b'\n');
+        if oversized {
+            reader.skip_until(b'\n')?;
+        }
         if bytes.last() == Some(&b'\n') {
             bytes.pop();
             if bytes.last() == Some(&b'\r') {
@@ -385,6 +419,14 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
                 bytes.drain(..UTF8_BOM.len());
             }
             check_first_jsonl_line(&bytes)?;
+        }
+        if oversized {
+            if !seen_record {
+                check_first_jsonl_record(line, &bytes)?;
+                seen_record = true;
+            }
+            sink(oversized_record(line, &bytes));
+            continue;
         }
         if bytes.trim_ascii().is_empty() {
             continue;
@@ -801,6 +843,9 @@ fn emit_csv_record(
     let (text, position) = record_start(text, start);
     let body = trim_line_end(text);
     match quote::runaway_column(body, header.names.len(), row.len()) {
+        // A quote left open runs into later lines, which are read again
+        // below, so only a row that ends where it should is measured.
+        None if body.len() > MAX_RECORD_BYTES => sink(oversized_record(position.line(), body)),
         None => {
             row.set_position(Some(position));
             sink(PendingRecord::Csv {
