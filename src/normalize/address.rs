@@ -424,7 +424,7 @@ fn find_unit_start(words: &[&str], house_words: usize) -> Option<usize> {
     (house_words + 1..words.len()).find_map(|at| {
         let word = words[at];
         if lookup(UNIT_DESIGNATORS, word).is_some() || word == "#" {
-            let ordinal_before = at > house_words + 1 && is_ordinal_or_number(&words[at - 1]);
+            let ordinal_before = at > house_words + 1 && is_ordinal_or_number(words[at - 1]);
             if lookup(UNIT_DESIGNATORS, word) == Some("FL") && at == last && ordinal_before {
                 return Some(at - 1);
             }
@@ -447,7 +447,7 @@ fn abbreviate_street(words: &[&str], house_words: usize) -> String {
         out.extend_from_slice(rest);
         return out.join(" ");
     };
-    let suffix_at = (last_name_word >= 1 && street_suffix(&rest[last_name_word]).is_some())
+    let suffix_at = (last_name_word >= 1 && street_suffix(rest[last_name_word]).is_some())
         .then_some(last_name_word);
     let name_end = suffix_at.unwrap_or(last_name_word + 1);
     for (i, word) in rest.iter().enumerate() {
