@@ -646,6 +646,58 @@ async fn csv_sent_as_jsonl_is_rejected_whole() {
 }
 
 #[tokio::test]
+async fn json_that_is_not_one_object_per_line_is_rejected_whole() {
+    let record = registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1);
+    let pretty = serde_json::to_string_pretty(
+        &serde_json::from_str::<serde_json::Value>(&record).expect("json"),
+    )
+    .expect("pretty");
+    // (input, the error's end)
+    let cases = [
+        (
+            format!("[{record}]"),
+            "line 1 starts a JSON array; send one object per line, not an array",
+        ),
+        (
+            pretty,
+            "line 1 holds only the start of an object (pretty-printed JSON?); \
+             each line must hold one whole object",
+        ),
+        (
+            format!("{{\"REG_ID\": \"J1\",\n{}", &record[1..]),
+            "line 1 holds only the start of an object (pretty-printed JSON?); \
+             each line must hold one whole object",
+        ),
+    ];
+    for (input, expected) in cases {
+        let fixture = fixture_jsonl(input.as_bytes());
+        let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+        let err = ingest_file(
+            fixture.store.as_ref(),
+            &mapping,
+            &fixture.feed,
+            &IngestOptions::default(),
+        )
+        .await
+        .expect_err("rejected whole");
+        assert!(err.to_string().ends_with(expected), "{err}");
+        let counts = fixture.store.counts().await.expect("counts");
+        assert_eq!(counts.records, 0, "{expected}");
+    }
+}
+
+#[tokio::test]
+async fn cut_off_first_jsonl_record_is_quarantined_alone() {
+    let good = registration_json("J2", "VOSS, ERIKA", "AB 2", 2);
+    let feed = format!("{{\"REG_ID\": \"J1\", \"OWNER\": \"HOLL\n{good}\n");
+    let fixture = fixture_jsonl(feed.as_bytes());
+    let report = ingest(&fixture).await;
+    assert_eq!(report.received, 2, "{report:?}");
+    assert_eq!(report.inserted, 1, "{report:?}");
+    assert_eq!(report.quarantined, 1, "{report:?}");
+}
+
+#[tokio::test]
 async fn jsonl_utf16_input_is_rejected_whole() {
     let text = registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1);
     let utf16: Vec<u8> = [0xFF, 0xFE]

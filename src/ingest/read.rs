@@ -456,19 +456,39 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
     }
 }
 
-/// Rejects JSON Lines input whose first record does not start a JSON
-/// object, such as a CSV file sent to a JSON Lines source. Every line of it
-/// would be quarantined, so one error for the whole input is clearer. A
-/// first record that starts as an object but is malformed is quarantined
-/// alone, like any other.
+/// Rejects JSON Lines input whose first record is not one JSON object on
+/// its line: a CSV file sent to a JSON Lines source, a JSON array, or an
+/// object printed over several lines. Every line of such input would be
+/// quarantined, so one error for the whole input is clearer. A first
+/// record that is a whole object but malformed in another way is
+/// quarantined alone, like any other.
 fn check_first_jsonl_record(line: u64, bytes: &[u8]) -> std::io::Result<()> {
-    if bytes.trim_ascii_start().starts_with(b"{") {
+    let text = bytes.trim_ascii();
+    let reason = if text.starts_with(b"[") {
+        "starts a JSON array; send one object per line, not an array"
+    } else if !text.starts_with(b"{") {
+        "is not a JSON object (a CSV file?); each line must hold one object"
+    } else if cut_off_object(text) {
+        "holds only the start of an object (pretty-printed JSON?); \
+         each line must hold one whole object"
+    } else {
         return Ok(());
-    }
+    };
     Err(std::io::Error::new(
         std::io::ErrorKind::InvalidData,
-        format!("line {line} is not a JSON object (a CSV file?); each line must hold one object"),
+        format!("line {line} {reason}"),
     ))
+}
+
+/// Returns whether `text`, which starts with `{`, is the start of an object
+/// that later lines would continue: a brace alone, or a brace and fields
+/// ending with a comma. A record cut off elsewhere, such as inside a
+/// string, is quarantined alone instead. Only a short line is parsed.
+fn cut_off_object(text: &[u8]) -> bool {
+    text == b"{"
+        || (text.len() <= 256
+            && text.ends_with(b",")
+            && serde_json::from_slice::<Value>(text).is_err_and(|err| err.is_eof()))
 }
 
 /// Rejects JSON Lines input that is UTF-16 (a byte-order mark or NUL bytes on
