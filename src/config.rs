@@ -11,6 +11,10 @@ use crate::graph::cypher::{Credentials, Secret};
 use crate::graph::{CypherStore, GraphStore, SqliteStore, StoreError};
 use crate::search::SummaryRules;
 
+/// Most records in one ingest batch. A batch is one transaction and is held
+/// in memory until it is stored.
+pub const MAX_BATCH_SIZE: usize = 1_000_000;
+
 /// Every setting CISS reads. Each key is documented once, here.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,8 +224,14 @@ impl Settings {
     fn validate(&self) -> Result<(), ConfigError> {
         let invalid =
             |key: &str, reason: &str| Err(ConfigError::Invalid(format!("{key}: {reason}")));
-        if self.batch_size == 0 {
-            return invalid("batch_size", "must be at least 1");
+        if !(1..=MAX_BATCH_SIZE).contains(&self.batch_size) {
+            return invalid(
+                "batch_size",
+                &format!(
+                    "must be from 1 to {MAX_BATCH_SIZE}, not {}",
+                    self.batch_size
+                ),
+            );
         }
         if self.max_ingest_bytes == 0 {
             return invalid("max_ingest_bytes", "must be at least 1");
@@ -406,6 +416,31 @@ mod tests {
                     assert!(message.contains("allowed_hosts"), "{host:?}: {message}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn batch_size_bounds() {
+        let huge = u64::MAX.to_string();
+        // (CISS_BATCH_SIZE, accepted)
+        let cases = [
+            ("1", true),
+            ("1000000", true),
+            ("0", false),
+            ("1000001", false),
+            (huge.as_str(), false),
+        ];
+        for (size, accepted) in cases {
+            let environment =
+                config::Map::from([("CISS_BATCH_SIZE".to_string(), size.to_string())]);
+            let result = Settings::load_with_environment(None, environment);
+            if accepted {
+                assert!(result.is_ok(), "{size}: {result:?}");
+                continue;
+            }
+            let message = result.expect_err(size).to_string();
+            let expected = format!("batch_size: must be from 1 to 1000000, not {size}");
+            assert!(message.contains(&expected), "{size}: {message}");
         }
     }
 

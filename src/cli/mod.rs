@@ -29,7 +29,7 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{OpenMode, Settings};
+use crate::config::{MAX_BATCH_SIZE, OpenMode, Settings};
 use crate::generate::{GenerateConfig, generate};
 use crate::graph::{GraphStore, QuarantineStatus};
 use crate::ingest::mapping::SourceMapping;
@@ -125,7 +125,7 @@ struct IngestArgs {
     #[arg(long)]
     no_resolve: bool,
     /// Records per batch and transaction (overrides the settings).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_BATCH_SIZE as u64))]
     batch_size: Option<u64>,
 }
 

@@ -186,7 +186,9 @@ pub async fn ingest_reader<R: Read + Send + 'static>(
     // Packing the texts here keeps that work off the store's writer.
     let pack_texts = store.packs_texts();
     let reader = std::thread::spawn(move || {
-        let mut chunk = Vec::with_capacity(batch_size);
+        // A batch grows as records arrive, so a large batch size reserves
+        // no memory for records that never come.
+        let mut chunk = Vec::with_capacity(batch_size.min(8_192));
         let send = |chunk: &mut Vec<PendingRecord>| {
             let first_line = chunk.first().map_or(0, PendingRecord::line);
             let mut batch = build_batch(&reader_mapping, file.as_deref(), std::mem::take(chunk));
