@@ -259,26 +259,37 @@ fn index_exists(conn: &Connection, name: &str) -> Result<bool, rusqlite::Error> 
 /// Counts the secondary indexes the database lacks, as during a bulk load or
 /// after one that was interrupted.
 pub(crate) fn count_missing_indexes(conn: &Connection) -> Result<u64, rusqlite::Error> {
-    let mut missing = 0;
-    for (name, _) in SECONDARY_INDEXES {
+    Ok(missing_indexes(conn)?.len() as u64)
+}
+
+/// Returns the name and target of each secondary index the database lacks.
+fn missing_indexes(
+    conn: &Connection,
+) -> Result<Vec<(&'static str, &'static str)>, rusqlite::Error> {
+    let mut missing = Vec::new();
+    for (name, target) in SECONDARY_INDEXES {
         if !index_exists(conn, name)? {
-            missing += 1;
+            missing.push((*name, *target));
         }
     }
     Ok(missing)
 }
 
 /// Builds every missing secondary index, for example after a bulk load that
-/// was interrupted. Returns how many were built.
+/// was interrupted. Returns how many were missing.
 pub(crate) fn ensure_indexes(conn: &Connection) -> Result<usize, rusqlite::Error> {
-    let mut built = 0;
-    for (name, target) in SECONDARY_INDEXES {
-        if !index_exists(conn, name)? {
-            conn.execute_batch(&format!("CREATE INDEX {name} ON {target};"))?;
-            built += 1;
-        }
+    let missing = missing_indexes(conn)?;
+    build_indexes(conn, &missing)?;
+    Ok(missing.len())
+}
+
+/// Builds `indexes`. Another bulk load into the same store may have built
+/// one of them since they were found missing, and that one is left as it is.
+fn build_indexes(conn: &Connection, indexes: &[(&str, &str)]) -> Result<(), rusqlite::Error> {
+    for (name, target) in indexes {
+        conn.execute_batch(&format!("CREATE INDEX IF NOT EXISTS {name} ON {target};"))?;
     }
-    Ok(built)
+    Ok(())
 }
 
 /// The secondary indexes a bulk load keeps. The keys of `mentions_record`
@@ -452,6 +463,23 @@ mod tests {
         );
         assert_eq!(index_names(&conn), before);
         assert_eq!(ensure_indexes(&conn).expect("no-op"), 0);
+    }
+
+    #[test]
+    fn index_built_by_another_load_meanwhile() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("store.db");
+        let mut first = Connection::open(&path).expect("open");
+        migrate(&mut first).expect("schema");
+        let second = Connection::open(&path).expect("second connection");
+        let before = index_names(&first);
+        drop_indexes(&first).expect("drop");
+        let missing = missing_indexes(&first).expect("missing");
+        assert!(!missing.is_empty());
+        // The other load builds them between the check and the build.
+        ensure_indexes(&second).expect("the other load builds them");
+        build_indexes(&first, &missing).expect("already built is no error");
+        assert_eq!(index_names(&first), before);
     }
 
     #[test]
