@@ -170,6 +170,54 @@ fn replay_exits_2_while_records_still_fail() {
     );
 }
 
+#[test]
+fn failed_ingest_reports_its_own_error_first() {
+    let workspace = Workspace::new();
+    let first = workspace.run(&["ingest", "--no-resolve", &workspace.feed("parole.csv")]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let conn = rusqlite::Connection::open(workspace.path("ciss.db")).expect("store");
+    let stored: i64 = conn
+        .query_row("SELECT COUNT(*) FROM records", [], |row| row.get(0))
+        .expect("count");
+    // Ten more records are stored, then every insert fails; and resolution
+    // cannot write entities.
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER full_store BEFORE INSERT ON records
+           WHEN (SELECT COUNT(*) FROM records) >= {}
+         BEGIN SELECT RAISE(ABORT, 'store is full'); END;
+         CREATE TRIGGER no_entities BEFORE UPDATE OF entity ON mentions
+         BEGIN SELECT RAISE(ABORT, 'entities are frozen'); END;",
+        stored + 10
+    ))
+    .expect("triggers");
+    drop(conn);
+
+    let output = workspace.run(&["ingest", "--batch-size", "5", &workspace.feed("dmv.csv")]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let failure = message.find("store is full").expect("the ingest error");
+    let later = message
+        .find("resolving the records stored before it failed too")
+        .expect("the resolution error");
+    assert!(failure < later, "the ingest error comes first: {message}");
+    assert!(message.contains("entities are frozen"), "{message}");
+}
+
+#[test]
+fn missing_file_is_named_before_its_source() {
+    let workspace = Workspace::new();
+    // Without --source each file's name gives its source, and no source is
+    // named "nosuch"; the file is what is missing.
+    let output = workspace.run(&["ingest", &workspace.feed("parole.csv"), "nosuch.csv"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("cannot read nosuch.csv: no such file or directory"),
+        "{message}"
+    );
+    assert!(!message.contains("no mapping"), "{message}");
+}
+
 #[tokio::test]
 async fn ingest_checks_every_file_before_storing() {
     let workspace = Workspace::new();

@@ -31,7 +31,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{MAX_BATCH_SIZE, OpenMode, Settings};
 use crate::generate::{GenerateConfig, generate};
-use crate::graph::{GraphStore, QuarantineStatus};
+use crate::graph::{GraphStore, QuarantineStatus, StoreError};
 use crate::ingest::mapping::SourceMapping;
 use crate::ingest::{IngestOptions, IngestReport, ingest_file, replay_quarantine};
 use crate::resolve::{ResolveReport, default_resolver, resolve_store};
@@ -325,17 +325,10 @@ fn run_generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<ExitCode> {
-    // Load every mapping first, so a wrong source name stops the run before it stores anything.
-    let mut inputs = Vec::with_capacity(args.files.len());
-    for file in &args.files {
-        let source = match &args.source {
-            Some(source) => source.clone(),
-            None => source_of(file)?,
-        };
-        inputs.push((SourceMapping::load(&settings.sources_dir, &source)?, file));
-    }
     // A file that cannot be read stops the run before anything is stored,
-    // rather than after the files before it, and every such file is named.
+    // rather than after the files before it, and every such file is named. The
+    // files are checked first, so a missing file is not reported as a source
+    // without a mapping.
     let unreadable: Vec<String> = args
         .files
         .iter()
@@ -348,6 +341,16 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
             "{count} input files cannot be read, so nothing was stored: {}",
             unreadable.join("; ")
         ),
+    }
+    // Every mapping is loaded next, so a wrong source name stops the run
+    // before it stores anything.
+    let mut inputs = Vec::with_capacity(args.files.len());
+    for file in &args.files {
+        let source = match &args.source {
+            Some(source) => source.clone(),
+            None => source_of(file)?,
+        };
+        inputs.push((SourceMapping::load(&settings.sources_dir, &source)?, file));
     }
     let store = settings.open_store().await?;
     let options = IngestOptions {
@@ -375,21 +378,17 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
             }
         }
     }
-    if args.bulk {
-        // Build the indexes even after a failed file: the committed batches stay.
-        store.end_bulk_load().await?;
+    // Build the indexes even after a failed file: the committed batches stay.
+    let bulk_ended = match args.bulk {
+        true => store.end_bulk_load().await,
+        false => Ok(()),
+    };
+    if let Some(err) = failure {
+        return Err(after_failed_ingest(store.as_ref(), err.into(), bulk_ended, &args).await);
     }
-    // Records stored before a failure are resolved too, so no query is
-    // served from records that resolution never saw.
+    bulk_ended?;
     if args.no_resolve {
-        // A failed file may have stored batches before it failed, so after
-        // a failure the store is asked whether anything is left unresolved.
-        let unresolved = if failure.is_some() {
-            store.count_unresolved_mentions().await? > 0
-        } else {
-            inserted > 0
-        };
-        if unresolved {
+        if inserted > 0 {
             outln!("records are stored but not resolved; run `ciss resolve` before serving");
         }
     } else {
@@ -398,14 +397,46 @@ async fn run_ingest(settings: &Settings, args: IngestArgs) -> anyhow::Result<Exi
             .context("resolution failed; run `ciss resolve` to resolve the stored records")?;
         print_resolve(&report);
     }
-    if let Some(err) = failure {
-        return Err(err.into());
-    }
     Ok(if quarantined > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Finishes an ingest that stopped on `failure` and returns the error to
+/// report: the failure first, then anything that went wrong after it.
+/// Records stored before the failure are resolved too (unless
+/// `--no-resolve`), so no query is served from records that resolution never
+/// saw. When nothing was stored, nothing is resolved.
+async fn after_failed_ingest(
+    store: &dyn GraphStore,
+    failure: anyhow::Error,
+    bulk_ended: Result<(), StoreError>,
+    args: &IngestArgs,
+) -> anyhow::Error {
+    let mut later = Vec::new();
+    if let Err(err) = bulk_ended {
+        later.push(format!("building the indexes failed too: {err}"));
+    }
+    match store.count_unresolved_mentions().await {
+        Ok(0) => {}
+        Ok(_) if args.no_resolve => {
+            outln!("records are stored but not resolved; run `ciss resolve` before serving");
+        }
+        Ok(_) => match resolve_store(store, &default_resolver()).await {
+            Ok(report) => print_resolve(&report),
+            Err(err) => later.push(format!(
+                "resolving the records stored before it failed too: {err}; \
+                 run `ciss resolve` once the store can be written"
+            )),
+        },
+        Err(err) => later.push(format!("cannot count unresolved records: {err}")),
+    }
+    if later.is_empty() {
+        return failure;
+    }
+    anyhow::anyhow!("{failure:#}; {}", later.join("; "))
 }
 
 /// Checks that an input file exists, can be opened, and is a regular file or
