@@ -172,8 +172,10 @@ impl Application {
     }
 }
 
-/// Logs a warning when stored records have not been resolved: queries miss
-/// them until `ciss resolve` runs, and `/healthz` reports the same count.
+/// Logs a warning when stored records have not been resolved, or review
+/// decisions not applied: queries miss the records, and show entities as
+/// they were before the decisions, until `ciss resolve` runs. `/healthz`
+/// reports the same counts.
 async fn warn_if_unresolved(store: &dyn GraphStore) {
     match store.count_unresolved_mentions().await {
         Ok(0) => {}
@@ -182,6 +184,14 @@ async fn warn_if_unresolved(store: &dyn GraphStore) {
             "stored person mentions are not resolved, so queries miss their records; run `ciss resolve`"
         ),
         Err(err) => tracing::error!(error = %err, "failed to count unresolved mentions"),
+    }
+    match store.count_unapplied_decisions().await {
+        Ok(0) => {}
+        Ok(unapplied) => tracing::warn!(
+            unapplied,
+            "review decisions are stored but not applied, so entities do not reflect them yet; run `ciss resolve`"
+        ),
+        Err(err) => tracing::error!(error = %err, "failed to count unapplied review decisions"),
     }
 }
 

@@ -10,7 +10,7 @@ use ciss::api::{AppState, build_schema, router};
 use ciss::config::Settings;
 use ciss::generate::{GenerateConfig, generate};
 use ciss::graph::cypher::Secret;
-use ciss::graph::{GraphStore, SqliteStore};
+use ciss::graph::{DecisionKind, GraphStore, ReviewDecision, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
 use ciss::ingest::{IngestOptions, ingest_file};
 use ciss::resolve::{LiveResolution, default_resolver, resolve_store};
@@ -149,6 +149,31 @@ async fn healthz_reports_degraded_store() {
     assert_eq!(after["status"], json!("ok"), "{after}");
     assert_eq!(after["unresolved_mentions"], json!(0), "{after}");
     assert_eq!(after["missing_indexes"], json!(0), "{after}");
+    assert_eq!(after["unapplied_decisions"], json!(0), "{after}");
+
+    // A review stopped between storing its decision and re-resolving.
+    let decision = ReviewDecision {
+        id: 0,
+        kind: DecisionKind::Split,
+        records: Vec::new(),
+        pairs: Vec::new(),
+        who: "Sgt. Okafor".to_string(),
+        why: "stopped half-way".to_string(),
+        decided_at: chrono::Utc::now(),
+    };
+    server
+        .store
+        .record_decision(&decision)
+        .await
+        .expect("stored");
+    let (_, unapplied) = send(&server.app, health()).await;
+    assert_eq!(unapplied["status"], json!("degraded"), "{unapplied}");
+    assert_eq!(unapplied["unapplied_decisions"], json!(1), "{unapplied}");
+    resolve_store(server.store.as_ref(), &default_resolver())
+        .await
+        .expect("resolve");
+    let (_, applied) = send(&server.app, health()).await;
+    assert_eq!(applied["status"], json!("ok"), "{applied}");
 
     // Another process, such as a killed bulk load, leaves an index missing.
     let conn = rusqlite::Connection::open(server._dir.path().join("ciss.db")).expect("opens");

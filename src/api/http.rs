@@ -361,15 +361,18 @@ async fn graphiql() -> Html<String> {
 }
 
 /// Reports store counts. The status is `degraded` while stored mentions are
-/// unresolved, because queries miss those records until `ciss resolve` runs,
-/// and while indexes are missing, because queries then scan whole tables.
+/// unresolved, because queries miss those records until `ciss resolve` runs;
+/// while review decisions are stored but not applied, because entities then
+/// still show the merges or splits a reviewer undid; and while indexes are
+/// missing, because queries then scan whole tables.
 async fn healthz(State(state): State<AppState>) -> Response {
     let counts = state.store.counts().await;
     let unresolved = state.store.count_unresolved_mentions().await;
+    let unapplied = state.store.count_unapplied_decisions().await;
     let missing = state.store.count_missing_indexes().await;
-    match (counts, unresolved, missing) {
-        (Ok(counts), Ok(unresolved), Ok(missing)) => {
-            let status = if unresolved == 0 && missing == 0 {
+    match (counts, unresolved, unapplied, missing) {
+        (Ok(counts), Ok(unresolved), Ok(unapplied), Ok(missing)) => {
+            let status = if unresolved == 0 && unapplied == 0 && missing == 0 {
                 "ok"
             } else {
                 "degraded"
@@ -378,11 +381,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
                 "status": status,
                 "counts": counts,
                 "unresolved_mentions": unresolved,
+                "unapplied_decisions": unapplied,
                 "missing_indexes": missing,
             }))
             .into_response()
         }
-        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
+        (Err(err), ..) | (_, Err(err), ..) | (_, _, Err(err), _) | (.., Err(err)) => {
             tracing::error!(error = %err, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -633,4 +633,13 @@ pub trait GraphStore: Send + Sync {
 
     /// Returns every decision, oldest first.
     async fn decisions(&self) -> Result<Vec<ReviewDecision>, StoreError>;
+
+    /// Records that a resolution which read every decision up to id
+    /// `through` has written its entities. The mark never moves back.
+    async fn mark_decisions_applied(&self, through: i64) -> Result<(), StoreError>;
+
+    /// Counts decisions stored after the last one a finished resolution
+    /// applied: stored, but not yet reflected in the entities, as when a
+    /// process stops between storing a decision and re-resolving.
+    async fn count_unapplied_decisions(&self) -> Result<u64, StoreError>;
 }

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// Schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 7;
+pub(crate) const SCHEMA_VERSION: i64 = 8;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE sources (
@@ -205,6 +205,19 @@ CREATE TABLE batch_texts (
 ALTER TABLE records ADD COLUMN text_index INTEGER;
 "#;
 
+/// Version 8: `resolution_state` keeps the id of the last review decision
+/// that a finished resolution applied. Decisions after it are stored but not
+/// yet reflected in the entities, as when a process stops between storing a
+/// decision and re-resolving. A store upgraded from an older version starts
+/// at 0, so its decisions count as not applied until the next resolution.
+const SCHEMA_V8: &str = r#"
+CREATE TABLE resolution_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    decisions_applied INTEGER NOT NULL
+);
+INSERT INTO resolution_state (id, decisions_applied) VALUES (1, 0);
+"#;
+
 /// The secondary indexes of the current schema, as name and indexed part.
 /// A bulk load drops most of them and builds them again at its end, because
 /// one sort per index is far cheaper than keeping an index with keys in random
@@ -316,7 +329,8 @@ pub(crate) fn drop_indexes(conn: &Connection) -> Result<(), rusqlite::Error> {
 /// accepted copy of their record resolves them. Version 5 moves mention
 /// address keys into the mentions table. Version 6 rebuilds the vehicles
 /// table and the entity index and moves name keys into mentions. Version 7
-/// keeps record texts packed per batch.
+/// keeps record texts packed per batch. Version 8 records which review
+/// decisions resolution has applied.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let version = |conn: &Connection| -> Result<i64, rusqlite::Error> {
         conn.query_row("PRAGMA user_version", [], |row| row.get(0))
@@ -331,18 +345,19 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     match version(&tx)? {
         0 => tx.execute_batch(&format!(
             "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} {SCHEMA_V6} \
-             {SCHEMA_V7} PRAGMA user_version = {SCHEMA_VERSION};"
+             {SCHEMA_V7} {SCHEMA_V8} PRAGMA user_version = {SCHEMA_VERSION};"
         ))?,
         found @ 1..SCHEMA_VERSION => {
             if found < 2 {
                 upgrade_to_v2(&tx)?;
             }
-            let steps: [(i64, &str); 5] = [
+            let steps: [(i64, &str); 6] = [
                 (3, SCHEMA_V3),
                 (4, SCHEMA_V4),
                 (5, SCHEMA_V5),
                 (6, SCHEMA_V6),
                 (7, SCHEMA_V7),
+                (8, SCHEMA_V8),
             ];
             for (to, sql) in steps {
                 if found < to {
@@ -480,6 +495,26 @@ mod tests {
         ensure_indexes(&second).expect("the other load builds them");
         build_indexes(&first, &missing).expect("already built is no error");
         assert_eq!(index_names(&first), before);
+    }
+
+    #[test]
+    fn version_7_decisions_count_as_unapplied() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(&format!(
+            "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} {SCHEMA_V6} \
+             {SCHEMA_V7} PRAGMA user_version = 7;"
+        ))
+        .expect("v7 schema");
+        migrate(&mut conn).expect("upgrade");
+        assert_eq!(version(&conn), SCHEMA_VERSION);
+        let applied: i64 = conn
+            .query_row(
+                "SELECT decisions_applied FROM resolution_state",
+                [],
+                |row| row.get(0),
+            )
+            .expect("one row");
+        assert_eq!(applied, 0, "no decision is known to be applied");
     }
 
     #[test]

@@ -187,6 +187,11 @@ impl StoreInput {
             chrono::Utc::now(),
         );
         store.refresh_review_queue(&queue).await?;
+        // Marked last: a process stopped before this line leaves the
+        // decisions counted as not applied, never the other way round.
+        if let Some(last) = self.decisions.iter().map(|d| d.id).max() {
+            store.mark_decisions_applied(last).await?;
+        }
         let report = ResolveReport {
             mentions: self.mentions.len(),
             entities: clustering.entity_count(),

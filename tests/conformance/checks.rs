@@ -949,6 +949,38 @@ pub(crate) async fn check_rejection_is_remembered(store: Arc<dyn GraphStore>) ->
     Ok(())
 }
 
+/// A decision stored without the resolution after it, as when the process
+/// stops in between, counts as not applied until a resolution finishes.
+pub(crate) async fn check_unapplied_decisions(store: Arc<dyn GraphStore>) -> Result<()> {
+    load_scenario(store.as_ref()).await?;
+    let s = store.as_ref();
+    ensure!(
+        s.count_unapplied_decisions().await? == 0,
+        "no decisions yet"
+    );
+    review_of(Arc::clone(&store))
+        .reject(
+            "police:ARR-1#1",
+            "police:WAR-1",
+            "Sgt. Okafor",
+            "two people",
+        )
+        .await?;
+    let applied = s.count_unapplied_decisions().await?;
+    ensure!(applied == 0, "review resolves after deciding: {applied}");
+    let stored_only = s.decisions().await?.remove(0);
+    s.record_decision(&stored_only).await?;
+    let unapplied = s.count_unapplied_decisions().await?;
+    ensure!(unapplied == 1, "stored but not applied: {unapplied}");
+    resolve_store(s, &RuleResolver).await?;
+    let after = s.count_unapplied_decisions().await?;
+    ensure!(after == 0, "resolution applies it: {after}");
+    s.mark_decisions_applied(0).await?;
+    let kept = s.count_unapplied_decisions().await?;
+    ensure!(kept == 0, "the mark never moves back: {kept}");
+    Ok(())
+}
+
 /// The review queue: a refresh keeps the time a pair was first queued,
 /// updates its probability, adds new pairs and drops the ones not listed.
 pub(crate) async fn check_review_queue_refresh(store: Arc<dyn GraphStore>) -> Result<()> {

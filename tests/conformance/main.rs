@@ -52,6 +52,7 @@ macro_rules! all_conformance_tests {
             check_timeline,
             check_split_is_kept,
             check_rejection_is_remembered,
+            check_unapplied_decisions,
             check_review_queue_refresh,
         );
     };

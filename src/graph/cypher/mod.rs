@@ -951,6 +951,22 @@ impl GraphStore for CypherStore {
         Ok(id)
     }
 
+    async fn mark_decisions_applied(&self, through: i64) -> Result<(), StoreError> {
+        self.transport
+            .run(cypher!("mark_decisions_applied").param("through", through))
+            .await?;
+        Ok(())
+    }
+
+    async fn count_unapplied_decisions(&self) -> Result<u64, StoreError> {
+        let rows = self.read(cypher!("count_unapplied_decisions")).await?;
+        let row = rows.first().ok_or_else(|| StoreError::Corrupt {
+            id: 0,
+            reason: "count_unapplied_decisions returned no row".into(),
+        })?;
+        Ok(int(row, "unapplied")? as u64)
+    }
+
     async fn decisions(&self) -> Result<Vec<ReviewDecision>, StoreError> {
         let rows = self.read(cypher!("decisions")).await?;
         let mut decisions = Vec::with_capacity(rows.len());

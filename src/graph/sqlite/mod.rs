@@ -778,6 +778,27 @@ impl GraphStore for SqliteStore {
         .await
     }
 
+    async fn mark_decisions_applied(&self, through: i64) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE resolution_state SET decisions_applied = ?1 \
+                 WHERE id = 1 AND decisions_applied < ?1",
+            )?
+            .execute([through])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn count_unapplied_decisions(&self) -> Result<u64, StoreError> {
+        self.read(|conn| {
+            let sql = "SELECT COUNT(*) FROM review_decisions \
+                       WHERE id > (SELECT decisions_applied FROM resolution_state WHERE id = 1)";
+            Ok(conn.query_row(sql, [], |row| row.get::<_, i64>(0))? as u64)
+        })
+        .await
+    }
+
     async fn decisions(&self) -> Result<Vec<ReviewDecision>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
