@@ -16,6 +16,7 @@ use crate::graph::{
     DecisionKind, EntityId, GraphStore, Mention, PartyRef, QueuedPair, ReviewDecision, StoreError,
     StoredRecord, ordered_pair,
 };
+use crate::normalize::{is_direction_mark, is_hidden_character};
 use crate::resolve::{
     Explanation, LiveReport, LiveResolution, Model, ProbabilisticResolver, RefPair, ResolveConfig,
     ResolveReport, Resolver, ReviewLinks, effective_pairs, resolve_store,
@@ -535,13 +536,21 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
     if who.is_empty() {
         return Err(invalid("the reviewer's name is required"));
     }
-    if who.chars().count() > MAX_WHO_CHARS || who.chars().any(char::is_control) {
+    if who.chars().count() > MAX_WHO_CHARS || who.chars().any(is_hidden_character) {
         return Err(invalid(format!(
-            "the reviewer's name must be at most {MAX_WHO_CHARS} characters, without control characters"
+            "the reviewer's name must be at most {MAX_WHO_CHARS} characters, \
+             without control or text-direction characters"
         )));
     }
     if why.is_empty() {
         return Err(invalid("a reason is required"));
+    }
+    // Line breaks are kept, and escaped where the history is shown; a
+    // direction mark would reorder the text after it unseen.
+    if why.chars().any(is_direction_mark) {
+        return Err(invalid(
+            "the reason must not contain text-direction characters",
+        ));
     }
     if why.chars().count() > MAX_WHY_CHARS {
         return Err(invalid(format!(
@@ -577,6 +586,53 @@ pub fn unhonoured_confirmations(decisions: &[ReviewDecision]) -> Vec<RefPair> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reviewer_name_and_reason_checks() {
+        let long = "x".repeat(MAX_WHO_CHARS + 1);
+        // (name, reason, the error's start, or None when accepted)
+        let cases = [
+            (" Sgt. Okafor ", "two people\nseen apart", None),
+            ("", "two people", Some("the reviewer's name is required")),
+            (
+                long.as_str(),
+                "two people",
+                Some("the reviewer's name must be"),
+            ),
+            (
+                "Sgt.\u{7}Okafor",
+                "two people",
+                Some("the reviewer's name must be"),
+            ),
+            (
+                "Det. \u{202e}X",
+                "two people",
+                Some("the reviewer's name must be"),
+            ),
+            ("Sgt. Okafor", " ", Some("a reason is required")),
+            (
+                "Sgt. Okafor",
+                "two \u{2067}people",
+                Some("the reason must not contain text-direction characters"),
+            ),
+        ];
+        for (who, why, expected) in cases {
+            let result = check_reviewer(who, why);
+            match expected {
+                None => assert_eq!(
+                    result.expect("accepted"),
+                    (
+                        "Sgt. Okafor".to_string(),
+                        "two people\nseen apart".to_string()
+                    )
+                ),
+                Some(start) => {
+                    let message = result.expect_err(who).to_string();
+                    assert!(message.contains(start), "{who:?} {why:?}: {message}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn references_parse() {

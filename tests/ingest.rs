@@ -442,12 +442,14 @@ async fn unusable_record_ids_name_no_record() {
             (Some(4), None, Some("REG_ID")),
         ]
     );
-    for entry in &entries[1..] {
-        assert_eq!(
-            entry.reason,
-            "REG_ID: record id contains a control or text-direction character"
-        );
-    }
+    let reasons: Vec<&str> = entries[1..].iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "REG_ID: record id contains the control character U+0007",
+            "REG_ID: record id contains a control or text-direction character",
+        ]
+    );
 }
 
 /// Returns one registration as a JSON line with the fields of [`HEADER`].
@@ -1031,6 +1033,14 @@ vin = "vin"
         (
             serde_json::json!({"record_id": "R\u{202e}1"}),
             vec!["record_id: value contains a control or text-direction character".into()],
+        ),
+        (
+            serde_json::json!({"status": "active\u{0}"}),
+            vec!["status: value contains the control character U+0000".into()],
+        ),
+        (
+            serde_json::json!({"name": "HOLLOWAY\u{1b}[2J, MARGARET"}),
+            vec!["name: value contains the control character U+001B".into()],
         ),
         (
             serde_json::json!({"vin": "123"}),

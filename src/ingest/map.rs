@@ -32,13 +32,17 @@ const MAX_FIELD_CHARS: usize = 500;
 /// another one and cannot be typed back in a review command. The reason
 /// leaves out its subject, the record id.
 fn hidden_character(id: &str) -> Option<&'static str> {
-    let hidden = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
     id.chars()
-        .any(hidden)
+        .any(crate::normalize::is_hidden_character)
         .then_some("contains a control or text-direction character")
+}
+
+/// Returns the first control character of `text` other than a tab or a line
+/// break, such as NUL. Stored, it would reach every client and log that
+/// shows the value, and programs that read text as C strings cut it there.
+fn control_character(text: &str) -> Option<char> {
+    let control = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0x7f;
+    text.bytes().find(control).map(char::from)
 }
 
 /// Returns whether `id`, read from a record that could not be parsed in
@@ -655,6 +659,16 @@ impl<'a> FieldReader<'a> {
                 });
                 return None;
             }
+        }
+        if let Some(control) = control_character(&raw) {
+            self.fail_about(spec, what, |subject| {
+                format!(
+                    "{} contains the control character U+{:04X}",
+                    subject.unwrap_or("value"),
+                    u32::from(control)
+                )
+            });
+            return None;
         }
         match &rule.codes {
             None => Some(raw),

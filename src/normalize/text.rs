@@ -75,6 +75,19 @@ fn is_quote_or_dash(c: char) -> bool {
     )
 }
 
+/// Returns whether `c` is a control character or an invisible mark that
+/// changes the direction of the text after it. Either makes a short text,
+/// such as an id or a reviewer's name, show on screen as another one.
+pub(crate) fn is_hidden_character(c: char) -> bool {
+    c.is_control() || is_direction_mark(c)
+}
+
+/// Returns whether `c` is an invisible text-direction mark, embedding,
+/// override or isolate.
+pub(crate) fn is_direction_mark(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Returns `raw` upper-cased with every non-alphanumeric character removed.
 pub(crate) fn alnum_upper(raw: &str) -> String {
     raw.chars()
