@@ -460,6 +460,46 @@ async fn graphql_counts_typename_aliases() {
     assert_query_rejected(status, &reply, "more than 1000 selections");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn response_fields_follow_the_query() {
+    let server = server().await;
+    resolve_store(server.store.as_ref(), &default_resolver())
+        .await
+        .expect("resolve");
+    // (query, the response text, compared as text because a JSON object
+    // read back into a map loses its order)
+    let cases = [
+        (
+            r#"{ a: person(id: "1") { id } z: __typename b: __typename }"#,
+            r#"{"data":{"a":{"id":"1"},"z":"Query","b":"Query"}}"#,
+        ),
+        (
+            r#"{ ...F z: __typename } fragment F on Query { a: person(id: "1") { __typename id } }"#,
+            r#"{"data":{"a":{"__typename":"Person","id":"1"},"z":"Query"}}"#,
+        ),
+        (
+            r#"{ a: person(id: "1") { id } a: person(id: "1") { __typename } z: __typename }"#,
+            r#"{"data":{"a":{"id":"1","__typename":"Person"},"z":"Query"}}"#,
+        ),
+    ];
+    for (query, expected) in cases {
+        let body = json!({ "query": query }).to_string();
+        let response = server
+            .app
+            .clone()
+            .oneshot(graphql_request(body))
+            .await
+            .expect("response");
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        assert_eq!(String::from_utf8_lossy(&bytes), expected, "{query}");
+    }
+}
+
 /// Checks that a GraphQL reply rejects the whole query with an error whose
 /// message contains `reason`.
 #[track_caller]

@@ -6,6 +6,7 @@ pub mod date;
 mod host;
 mod http;
 mod limit;
+mod order;
 mod query;
 pub mod review;
 pub mod types;
@@ -47,6 +48,7 @@ pub fn build_schema(search: Search) -> CissSchema {
         .extension(limit::SelectionLimit {
             max: MAX_SELECTIONS,
         })
+        .extension(order::FieldOrder)
         .finish()
 }
 
