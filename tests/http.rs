@@ -458,6 +458,10 @@ async fn graphql_counts_typename_aliases() {
     let body = json!({ "query": format!("{{ {aliases} }}") }).to_string();
     let (status, reply) = send(&server.app, graphql_request(body)).await;
     assert_query_rejected(status, &reply, "more than 1000 selections");
+    let directives = "@skip(if: false) ".repeat(2_000);
+    let body = json!({ "query": format!("{{ __typename {directives} }}") }).to_string();
+    let (status, reply) = send(&server.app, graphql_request(body)).await;
+    assert_query_rejected(status, &reply, "more than 1000 selections");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

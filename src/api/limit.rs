@@ -4,7 +4,8 @@
 //! made of thousands of `tN: __typename` aliases passes it and still costs
 //! time and memory to execute and serialize. This extension counts every
 //! selection (each field, alias, `__typename`, fragment spread and inline
-//! fragment), expanding fragments at each spread, and rejects the document
+//! fragment) and every directive on one, expanding fragments at each
+//! spread, and rejects the document
 //! when the count exceeds the limit. The count stops as soon as it passes the
 //! limit, so it costs at most that many steps.
 //!
@@ -63,7 +64,8 @@ impl Extension for SelectionLimitExtension {
         {
             return Err(ServerError::new(
                 format!(
-                    "query has more than {} selections (fields, aliases and __typename included)",
+                    "query has more than {} selections (fields, aliases, __typename and \
+                     directives included)",
                     self.max
                 ),
                 None,
@@ -151,7 +153,15 @@ impl<'a> Counter<'a> {
     /// Returns false once the budget is exceeded.
     fn count(&mut self, set: &'a SelectionSet) -> bool {
         for selection in &set.items {
-            let Some(remaining) = self.remaining.checked_sub(1) else {
+            // Each directive counts too: async-graphql accepts unknown ones
+            // and evaluates each `@skip` and `@include`, so thousands of
+            // them on one field cost seconds.
+            let directives = match &selection.node {
+                Selection::Field(field) => field.node.directives.len(),
+                Selection::InlineFragment(inline) => inline.node.directives.len(),
+                Selection::FragmentSpread(spread) => spread.node.directives.len(),
+            };
+            let Some(remaining) = self.remaining.checked_sub(1 + directives) else {
                 return false;
             };
             self.remaining = remaining;
