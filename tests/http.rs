@@ -452,12 +452,26 @@ async fn graphql_requires_json_content_type() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn graphql_counts_typename_aliases() {
+async fn graphql_limits_hostile_documents() {
     let server = server().await;
     let aliases: String = (0..2_000).map(|n| format!("t{n}: __typename ")).collect();
     let body = json!({ "query": format!("{{ {aliases} }}") }).to_string();
     let (status, reply) = send(&server.app, graphql_request(body)).await;
     assert_query_rejected(status, &reply, "more than 1000 selections");
+    let cycle = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
+    let body = json!({ "query": cycle }).to_string();
+    let (status, reply) = send(&server.app, graphql_request(body)).await;
+    assert_query_rejected(status, &reply, "fragment A spreads itself: A -> B -> A");
+    let chain: String = (0..5_000)
+        .map(|n| format!("fragment F{n} on Query {{ ...F{} }} ", n + 1))
+        .collect();
+    let body = json!({ "query": format!("{{ ...F0 }} {chain}") }).to_string();
+    let (status, reply) = send(&server.app, graphql_request(body)).await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(
+        reply["errors"].is_array(),
+        "a long chain is rejected: {reply}"
+    );
     let directives = "@skip(if: false) ".repeat(2_000);
     let body = json!({ "query": format!("{{ __typename {directives} }}") }).to_string();
     let (status, reply) = send(&server.app, graphql_request(body)).await;

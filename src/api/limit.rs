@@ -14,7 +14,7 @@
 //! and has no limit of its own for them, so an argument of two thousand
 //! nested lists overflowed the stack and aborted the server.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
@@ -59,17 +59,26 @@ impl Extension for SelectionLimitExtension {
         // expanding every fragment spread (async-graphql 7), which takes
         // exponential time on fragments that each spread the next one twice.
         // A query the parser rejects is left to `next` to report.
-        if let Ok(document) = async_graphql::parser::parse_query(query)
-            && !within_limit(&document, self.max)
-        {
-            return Err(ServerError::new(
-                format!(
-                    "query has more than {} selections (fields, aliases, __typename and \
-                     directives included)",
-                    self.max
-                ),
-                None,
-            ));
+        if let Ok(document) = async_graphql::parser::parse_query(query) {
+            // async-graphql's parse step reports a cycle of fragments only as
+            // too deep a recursion, so the cycle is named here.
+            if let Some(cycle) = fragment_cycle(&document) {
+                let path: Vec<&str> = cycle.iter().map(|name| name.as_str()).collect();
+                return Err(ServerError::new(
+                    format!("fragment {} spreads itself: {}", path[0], path.join(" -> ")),
+                    None,
+                ));
+            }
+            if !within_limit(&document, self.max) {
+                return Err(ServerError::new(
+                    format!(
+                        "query has more than {} selections (fields, aliases, __typename and \
+                         directives included)",
+                        self.max
+                    ),
+                    None,
+                ));
+            }
         }
         next.run(ctx, query, variables).await
     }
@@ -140,6 +149,65 @@ fn within_limit(document: &ExecutableDocument, max: usize) -> bool {
         .all(|(_, operation)| counter.count(&operation.node.selection_set.node))
 }
 
+/// Returns the first cycle of fragment spreads in `document`, from a
+/// fragment back to itself, such as `A`, `B`, `A`.
+fn fragment_cycle(document: &ExecutableDocument) -> Option<Vec<&Name>> {
+    let mut names: Vec<&Name> = document.fragments.keys().collect();
+    names.sort();
+    let mut finished: HashSet<&Name> = HashSet::new();
+    names.into_iter().find_map(|name| {
+        let mut path = Vec::new();
+        cycle_from(document, name, &mut path, &mut finished)
+    })
+}
+
+/// Follows the spreads of fragment `name`, with `path` the fragments that
+/// led to it. Fragments in `finished` lead to no cycle. A chain longer than
+/// [`MAX_FRAGMENT_CHAIN`] is not followed further: the selection limit
+/// rejects it, and following it would deepen the stack without bound.
+fn cycle_from<'d>(
+    document: &'d ExecutableDocument,
+    name: &'d Name,
+    path: &mut Vec<&'d Name>,
+    finished: &mut HashSet<&'d Name>,
+) -> Option<Vec<&'d Name>> {
+    if let Some(at) = path.iter().position(|seen| *seen == name) {
+        let mut cycle = path[at..].to_vec();
+        cycle.push(name);
+        return Some(cycle);
+    }
+    if finished.contains(name) || path.len() >= MAX_FRAGMENT_CHAIN {
+        return None;
+    }
+    let fragment = document.fragments.get(name)?;
+    path.push(name);
+    let mut spreads = Vec::new();
+    spread_names(&fragment.node.selection_set.node, &mut spreads);
+    let found = spreads
+        .into_iter()
+        .find_map(|next| cycle_from(document, next, path, finished));
+    path.pop();
+    finished.insert(name);
+    found
+}
+
+/// Longest chain of fragments, each spreading the next, that is searched
+/// for a cycle. Every spread counts against the selection limit, so a
+/// longer chain is rejected anyway.
+const MAX_FRAGMENT_CHAIN: usize = 1_000;
+
+/// Appends the fragment names that `set` spreads, at any depth below it
+/// but not through other fragments.
+fn spread_names<'d>(set: &'d SelectionSet, out: &mut Vec<&'d Name>) {
+    for selection in &set.items {
+        match &selection.node {
+            Selection::Field(field) => spread_names(&field.node.selection_set.node, out),
+            Selection::InlineFragment(inline) => spread_names(&inline.node.selection_set.node, out),
+            Selection::FragmentSpread(spread) => out.push(&spread.node.fragment_name.node),
+        }
+    }
+}
+
 /// Counts selections down from a budget, so the walk stops as soon as the
 /// budget is spent, however often fragments are spread.
 struct Counter<'a> {
@@ -194,6 +262,36 @@ impl<'a> Counter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fragment_cycles_are_named() {
+        let cases = [
+            (
+                "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }",
+                Some("A B A"),
+            ),
+            ("{ ...A } fragment A on Query { x { ...A } }", Some("A A")),
+            (
+                "{ ...A } fragment A on Query { ...B ...B } fragment B on Query { y }",
+                None,
+            ),
+            (
+                "{ ...C } fragment C on Query { ... on Query { ...C } }",
+                Some("C C"),
+            ),
+        ];
+        for (query, expected) in cases {
+            let document = async_graphql::parser::parse_query(query).expect("parses");
+            let found = fragment_cycle(&document).map(|cycle| {
+                cycle
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            assert_eq!(found.as_deref(), expected, "{query}");
+        }
+    }
 
     #[test]
     fn nesting_counts_brackets_outside_strings_and_comments() {
