@@ -666,9 +666,9 @@ fn evaluate_rejects_input_without_records() {
     assert!(!stdout(&output).contains("F1"), "{}", stdout(&output));
 }
 
-/// Runs `ciss demo` on 30 people in `dir`, without serving, with `--store`
-/// when `store` is given.
-fn run_demo(dir: &Path, store: Option<&Path>) -> Output {
+/// Runs `ciss demo` on 30 people in `dir`, without serving, listening on
+/// `listen`, with `--store` when `store` is given.
+fn run_demo(dir: &Path, store: Option<&Path>, listen: &str) -> Output {
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
     let mut command = Command::new(env!("CARGO_BIN_EXE_ciss"));
     command
@@ -684,7 +684,7 @@ fn run_demo(dir: &Path, store: Option<&Path>) -> Output {
     }
     command
         .args(["demo", "--people", "30", "--no-serve"])
-        .args(["--listen", "127.0.0.1:0", "--dir"])
+        .args(["--listen", listen, "--dir"])
         .arg(dir.join("demo"))
         .output()
         .expect("ciss runs")
@@ -696,7 +696,7 @@ async fn demo_stores_in_the_named_store() {
     let named = dir.path().join("named.db");
     let demo_store = dir.path().join("demo").join("ciss.db");
 
-    let first = run_demo(dir.path(), Some(&named));
+    let first = run_demo(dir.path(), Some(&named), "127.0.0.1:0");
     assert!(first.status.success(), "{}", stderr(&first));
     let storing = format!("storing records in {}", named.display());
     assert!(stdout(&first).contains(&storing), "{}", stdout(&first));
@@ -705,8 +705,11 @@ async fn demo_stores_in_the_named_store() {
     let records = store.counts().await.expect("counts").records;
     assert!(records > 0, "the demo's records are in the named store");
 
-    let second = run_demo(dir.path(), Some(&named));
+    let demo_dir = dir.path().join("demo");
+    std::fs::remove_dir_all(&demo_dir).expect("remove the first run's feeds");
+    let second = run_demo(dir.path(), Some(&named), "127.0.0.1:0");
     assert!(!second.status.success(), "a store with records is rejected");
+    assert!(!demo_dir.exists(), "no feeds are written before the check");
     let rejected = format!(
         "the demo needs an empty store, but {} contains {records} records",
         named.display()
@@ -715,12 +718,27 @@ async fn demo_stores_in_the_named_store() {
     let after = store.counts().await.expect("counts").records;
     assert_eq!(after, records, "the named store is left as it was");
 
-    let default = run_demo(dir.path(), None);
+    let default = run_demo(dir.path(), None, "127.0.0.1:0");
     assert!(default.status.success(), "{}", stderr(&default));
     assert!(
         demo_store.is_file(),
         "without --store the demo directory holds the store"
     );
+}
+
+#[test]
+fn demo_checks_listen_address_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let address = taken.local_addr().expect("bound address").to_string();
+    let output = run_demo(dir.path(), None, &address);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let expected = format!("cannot listen on {address}: address already in use");
+    assert!(message.contains(&expected), "{message}");
+    let demo = dir.path().join("demo");
+    assert!(!demo.join("feeds").exists(), "no feeds are written");
+    assert!(!demo.join("ciss.db").exists(), "no store is created");
 }
 
 #[test]
