@@ -226,8 +226,17 @@ impl Settings {
         if self.max_ingest_bytes == 0 {
             return invalid("max_ingest_bytes", "must be at least 1");
         }
-        if self.summary.recent_arrest_days < 0 || self.summary.release_days < 0 {
-            return invalid("summary", "day windows cannot be negative");
+        let windows = [
+            (
+                "summary.recent_arrest_days",
+                self.summary.recent_arrest_days,
+            ),
+            ("summary.release_days", self.summary.release_days),
+        ];
+        for (key, days) in windows {
+            if days < 0 {
+                return invalid(key, &format!("cannot be negative, found {days}"));
+            }
         }
         let tokens = [
             ("ingest_token", &self.ingest_token),
@@ -419,6 +428,26 @@ mod tests {
         assert_eq!(settings.allowed_hosts, ["ciss.example.org", "192.0.2.7"]);
         let defaults = Settings::load_with_environment(None, config::Map::new()).expect("load");
         assert!(defaults.allowed_hosts.is_empty(), "{defaults:?}");
+    }
+
+    #[test]
+    fn summary_windows_name_their_key() {
+        // Each case: the variable set, and the error message it gives.
+        let cases = [
+            (
+                "CISS_SUMMARY__RECENT_ARREST_DAYS",
+                "invalid settings: summary.recent_arrest_days: cannot be negative, found -3",
+            ),
+            (
+                "CISS_SUMMARY__RELEASE_DAYS",
+                "invalid settings: summary.release_days: cannot be negative, found -3",
+            ),
+        ];
+        for (variable, expected) in cases {
+            let environment = config::Map::from([(variable.to_string(), "-3".to_string())]);
+            let err = Settings::load_with_environment(None, environment).expect_err(variable);
+            assert_eq!(err.to_string(), expected, "{variable}");
+        }
     }
 
     #[tokio::test]
