@@ -280,7 +280,8 @@ impl Settings {
                 return Err(ConfigError::UnsupportedStore(self.store.clone()));
             }
             let path = Path::new(path);
-            if mode == OpenMode::Existing && !path.is_file() {
+            // A directory is left to the store, which names it as one.
+            if mode == OpenMode::Existing && !path.is_file() && !path.is_dir() {
                 return Err(ConfigError::StoreNotFound(path.to_path_buf()));
             }
             return Ok(Arc::new(SqliteStore::open(path)?));
@@ -447,6 +448,25 @@ mod tests {
             let environment = config::Map::from([(variable.to_string(), "-3".to_string())]);
             let err = Settings::load_with_environment(None, environment).expect_err(variable);
             assert_eq!(err.to_string(), expected, "{variable}");
+        }
+    }
+
+    #[tokio::test]
+    async fn store_path_names_a_directory() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = Settings::load(None).expect("default settings load");
+        settings.store = format!("sqlite:{}", dir.path().display());
+        let expected = format!(
+            "cannot open store {}: the path is a directory, expected an sqlite database file",
+            dir.path().display()
+        );
+        for mode in [OpenMode::Create, OpenMode::Existing] {
+            let err = settings
+                .open_store_with(mode)
+                .await
+                .err()
+                .expect("an error");
+            assert_eq!(err.to_string(), expected, "{mode:?}");
         }
     }
 
