@@ -741,27 +741,49 @@ fn demo_checks_listen_address_first() {
     assert!(!demo.join("ciss.db").exists(), "no store is created");
 }
 
-#[test]
-fn quarantine_list_all_shows_each_status() {
-    let workspace = Workspace::new();
+/// Writes `name`, a dmv feed of one registration for each `(id, status)`;
+/// status `Q` is not in the dmv code table, so its record is quarantined.
+fn write_dmv_feed(workspace: &Workspace, name: &str, rows: &[(&str, &str)]) -> PathBuf {
     let header = std::fs::read_to_string(workspace.path("feeds").join("dmv.csv"))
         .expect("dmv feed")
         .lines()
         .next()
         .expect("header")
         .to_string();
-    let row = |id: &str, status: &str| {
-        format!(
+    let mut text = header + "\n";
+    for (id, status) in rows {
+        text.push_str(&format!(
             "{id},1,REG,QX{}1,CT,PAS,,KIA,FORTE,2021,BLUE,04-21-2026,04-21-2028,{status},PO,\
-             316274999,VALE,IRIS,,,02-12-1992,F,15 GROVE ST,HARTFORD,CT,06105,,,,,,,,,,,,",
+             316274999,VALE,IRIS,,,02-12-1992,F,15 GROVE ST,HARTFORD,CT,06105,,,,,,,,,,,,\n",
             &id[1..]
-        )
-    };
-    let bad = workspace.path("bad.csv");
-    let rows = [header.clone(), row("Z1", "Q"), row("Z2", "Q")].join("\n");
-    std::fs::write(&bad, rows + "\n").expect("bad feed");
-    let fixed = workspace.path("fixed.csv");
-    std::fs::write(&fixed, [header, row("Z1", "A")].join("\n") + "\n").expect("fixed feed");
+        ));
+    }
+    let path = workspace.path(name);
+    std::fs::write(&path, text).expect("dmv feed");
+    path
+}
+
+#[test]
+fn quarantine_count_of_one_entry() {
+    let workspace = Workspace::new();
+    let bad = write_dmv_feed(&workspace, "bad.csv", &[("Z1", "Q")]);
+    let output = workspace.run(&["ingest", "--source", "dmv", bad.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = workspace.run(&["quarantine", "list", "--all"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(
+        text.lines().last(),
+        Some("1 quarantine entry, 1 open"),
+        "{text}"
+    );
+}
+
+#[test]
+fn quarantine_list_all_shows_each_status() {
+    let workspace = Workspace::new();
+    let bad = write_dmv_feed(&workspace, "bad.csv", &[("Z1", "Q"), ("Z2", "Q")]);
+    let fixed = write_dmv_feed(&workspace, "fixed.csv", &[("Z1", "A")]);
     for (feed, status) in [(&bad, Some(2)), (&fixed, Some(0))] {
         let feed = feed.to_str().expect("utf-8 path");
         let output = workspace.run(&["ingest", "--source", "dmv", feed]);
