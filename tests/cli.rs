@@ -582,6 +582,22 @@ fn generate_names_too_few_people() {
 }
 
 #[test]
+fn generate_rejects_a_file_as_out() {
+    let workspace = Workspace::new();
+    let out = workspace.path("notes.txt");
+    std::fs::write(&out, "fictional notes\n").expect("file");
+    let output = workspace.run(&["generate", "--out", out.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let expected = format!(
+        "error: cannot write feeds to {}: the path is a file, expected a directory\n",
+        out.display()
+    );
+    assert_eq!(stderr(&output), expected);
+    let text = std::fs::read_to_string(&out).expect("file");
+    assert_eq!(text, "fictional notes\n", "the file is left as it was");
+}
+
+#[test]
 fn generate_rejects_an_as_of_date_ingest_cannot_take() {
     let workspace = Workspace::new();
     let out = workspace.path("dated");
