@@ -743,6 +743,33 @@ async fn demo_stores_in_the_named_store() {
 }
 
 #[test]
+fn unreachable_neo4j_fails_fast() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let address = closed.local_addr().expect("bound address");
+    drop(closed);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let password = "fictional-pass-4711";
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env("CISS_NEO4J_USER", "neo4j")
+        .env("CISS_NEO4J_PASSWORD", password)
+        .args(["--store", &format!("neo4j://{address}"), "resolve"])
+        .output()
+        .expect("ciss runs");
+    let elapsed = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let expected = format!(
+        "error: cannot open store neo4j://{address}: cannot reach the server: connection refused"
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(!message.contains(password), "{message}");
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[test]
 fn demo_checks_listen_address_first() {
     let dir = tempfile::tempdir().expect("temp dir");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
