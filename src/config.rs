@@ -172,6 +172,55 @@ fn check_allowed_host(host: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Settings that count something. The config crate rounds a decimal such as
+/// 1.5 to a whole number and reads `true` or `yes` as 1, so these are
+/// checked before the settings are read.
+const COUNT_SETTINGS: [&str; 4] = [
+    "batch_size",
+    "max_ingest_bytes",
+    "summary.recent_arrest_days",
+    "summary.release_days",
+];
+
+/// Rejects a count setting whose value is not a whole number, naming the
+/// setting and where its value came from: its variable, or `file`.
+fn check_whole_numbers(config: &config::Config, file: Option<&Path>) -> Result<(), ConfigError> {
+    use config::ValueKind;
+    for key in COUNT_SETTINGS {
+        let Some(value) = cached_value(config, key) else {
+            continue;
+        };
+        let found = match &value.kind {
+            ValueKind::String(text) if text.parse::<i128>().is_err() => format!("{text:?}"),
+            ValueKind::Float(number) => format!("{number:?}"),
+            ValueKind::Boolean(flag) => flag.to_string(),
+            // Integers pass; the crate's type error names a table or a list.
+            _ => continue,
+        };
+        let origin = match (value.origin(), file) {
+            (Some("the environment"), _) => {
+                format!(" in CISS_{}", key.to_uppercase().replace('.', "__"))
+            }
+            (_, Some(file)) => format!(" in {}", file.display()),
+            (_, None) => String::new(),
+        };
+        return Err(ConfigError::Invalid(format!(
+            "{key}: expected a whole number, found {found}{origin}"
+        )));
+    }
+    Ok(())
+}
+
+/// Returns the value of a dotted `key` as loaded, with its origin, which
+/// `Config::get` leaves out.
+fn cached_value<'c>(config: &'c config::Config, key: &str) -> Option<&'c config::Value> {
+    key.split('.')
+        .try_fold(&config.cache, |value, part| match &value.kind {
+            config::ValueKind::Table(table) => table.get(part),
+            _ => None,
+        })
+}
+
 impl Settings {
     /// Loads settings from the defaults, `file` (if given, it must exist) and the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
@@ -216,7 +265,9 @@ impl Settings {
             .list_separator(",")
             .with_list_parse_key("allowed_hosts")
             .source(Some(environment));
-        let settings: Settings = builder.add_source(environment).build()?.try_deserialize()?;
+        let config = builder.add_source(environment).build()?;
+        check_whole_numbers(&config, file)?;
+        let settings: Settings = config.try_deserialize()?;
         settings.validate()?;
         Ok(settings)
     }
@@ -236,8 +287,17 @@ impl Settings {
         if self.max_ingest_bytes == 0 {
             return invalid("max_ingest_bytes", "must be at least 1");
         }
-        if self.summary.recent_arrest_days < 0 || self.summary.release_days < 0 {
-            return invalid("summary", "day windows cannot be negative");
+        let windows = [
+            (
+                "summary.recent_arrest_days",
+                self.summary.recent_arrest_days,
+            ),
+            ("summary.release_days", self.summary.release_days),
+        ];
+        for (key, days) in windows {
+            if days < 0 {
+                return invalid(key, &format!("cannot be negative, found {days}"));
+            }
         }
         let tokens = [
             ("ingest_token", &self.ingest_token),
@@ -281,7 +341,8 @@ impl Settings {
                 return Err(ConfigError::UnsupportedStore(self.store.clone()));
             }
             let path = Path::new(path);
-            if mode == OpenMode::Existing && !path.is_file() {
+            // A directory is left to the store, which names it as one.
+            if mode == OpenMode::Existing && !path.is_file() && !path.is_dir() {
                 return Err(ConfigError::StoreNotFound(path.to_path_buf()));
             }
             return Ok(Arc::new(SqliteStore::open(path)?));
@@ -454,6 +515,108 @@ mod tests {
         assert_eq!(settings.allowed_hosts, ["ciss.example.org", "192.0.2.7"]);
         let defaults = Settings::load_with_environment(None, config::Map::new()).expect("load");
         assert!(defaults.allowed_hosts.is_empty(), "{defaults:?}");
+    }
+
+    #[test]
+    fn count_settings_must_be_whole_numbers() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("ciss.toml");
+        std::fs::write(&file, "batch_size = 2.5\n").expect("write");
+        let from_file = Settings::load_with_environment(Some(&file), config::Map::new());
+        let message = from_file.expect_err("2.5").to_string();
+        let expected = format!(
+            "batch_size: expected a whole number, found 2.5 in {}",
+            file.display()
+        );
+        assert!(message.ends_with(&expected), "{message}");
+        // Each case: the variable, its value, and the end of the error, if any.
+        let cases = [
+            ("CISS_BATCH_SIZE", "12", None),
+            (
+                "CISS_BATCH_SIZE",
+                "1.5",
+                Some("batch_size: expected a whole number, found 1.5"),
+            ),
+            (
+                "CISS_BATCH_SIZE",
+                "1e3",
+                Some("batch_size: expected a whole number, found 1000.0"),
+            ),
+            (
+                "CISS_BATCH_SIZE",
+                "yes",
+                Some("batch_size: expected a whole number, found \"yes\""),
+            ),
+            (
+                "CISS_BATCH_SIZE",
+                "true",
+                Some("batch_size: expected a whole number, found true"),
+            ),
+            (
+                "CISS_MAX_INGEST_BYTES",
+                "0.5",
+                Some("max_ingest_bytes: expected a whole number, found 0.5"),
+            ),
+            (
+                "CISS_SUMMARY__RELEASE_DAYS",
+                "30.5",
+                Some("summary.release_days: expected a whole number, found 30.5"),
+            ),
+        ];
+        for (variable, value, expected) in cases {
+            let environment = config::Map::from([(variable.to_string(), value.to_string())]);
+            let result = Settings::load_with_environment(None, environment);
+            match expected {
+                None => assert!(result.is_ok(), "{variable}={value}: {result:?}"),
+                Some(expected) => {
+                    let message = result.expect_err(value).to_string();
+                    let expected = format!("{expected} in {variable}");
+                    assert!(
+                        message.ends_with(&expected),
+                        "{variable}={value}: {message}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn summary_windows_name_their_key() {
+        // Each case: the variable set, and the error message it gives.
+        let cases = [
+            (
+                "CISS_SUMMARY__RECENT_ARREST_DAYS",
+                "invalid settings: summary.recent_arrest_days: cannot be negative, found -3",
+            ),
+            (
+                "CISS_SUMMARY__RELEASE_DAYS",
+                "invalid settings: summary.release_days: cannot be negative, found -3",
+            ),
+        ];
+        for (variable, expected) in cases {
+            let environment = config::Map::from([(variable.to_string(), "-3".to_string())]);
+            let err = Settings::load_with_environment(None, environment).expect_err(variable);
+            assert_eq!(err.to_string(), expected, "{variable}");
+        }
+    }
+
+    #[tokio::test]
+    async fn store_path_names_a_directory() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = Settings::load(None).expect("default settings load");
+        settings.store = format!("sqlite:{}", dir.path().display());
+        let expected = format!(
+            "cannot open store {}: the path is a directory, expected an sqlite database file",
+            dir.path().display()
+        );
+        for mode in [OpenMode::Create, OpenMode::Existing] {
+            let err = settings
+                .open_store_with(mode)
+                .await
+                .err()
+                .expect("an error");
+            assert_eq!(err.to_string(), expected, "{mode:?}");
+        }
     }
 
     #[tokio::test]

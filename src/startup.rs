@@ -70,19 +70,35 @@ impl Application {
         settings: Settings,
         store: Arc<dyn GraphStore>,
     ) -> Result<Application, StartupError> {
-        if settings.ingest_token.is_some() && !settings.sources_dir.is_dir() {
-            return Err(StartupError::SourcesDir {
-                path: settings.sources_dir.clone(),
-            });
-        }
-        let bind_error = |source| StartupError::Bind {
+        check_sources_dir(&settings)?;
+        let listener = Application::bind(&settings.listen).await?;
+        Application::with_listener(settings, store, listener).await
+    }
+
+    /// Binds `listen`. A caller with long work before serving, such as
+    /// `ciss demo`, binds first, so an address in use stops it before that
+    /// work, and then passes the listener to [`Application::with_listener`].
+    pub async fn bind(listen: &str) -> Result<TcpListener, StartupError> {
+        TcpListener::bind(listen)
+            .await
+            .map_err(|source| StartupError::Bind {
+                address: listen.to_string(),
+                source,
+            })
+    }
+
+    /// Serves an already opened store on an already bound listener. With
+    /// HTTP ingestion on, `sources_dir` must be a directory.
+    pub async fn with_listener(
+        settings: Settings,
+        store: Arc<dyn GraphStore>,
+        listener: TcpListener,
+    ) -> Result<Application, StartupError> {
+        check_sources_dir(&settings)?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
             address: settings.listen.clone(),
             source,
-        };
-        let listener = TcpListener::bind(&settings.listen)
-            .await
-            .map_err(bind_error)?;
-        let address = listener.local_addr().map_err(bind_error)?;
+        })?;
         warn_if_unresolved(store.as_ref()).await;
         let search = Search::new(Arc::clone(&store), settings.summary);
         let state = AppState {
@@ -170,6 +186,17 @@ impl Application {
         connections.shutdown().await;
         Ok(())
     }
+}
+
+/// Rejects a missing `sources_dir` when HTTP ingestion is on, since every
+/// ingest request would then get 404 for its source.
+fn check_sources_dir(settings: &Settings) -> Result<(), StartupError> {
+    if settings.ingest_token.is_some() && !settings.sources_dir.is_dir() {
+        return Err(StartupError::SourcesDir {
+            path: settings.sources_dir.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Logs a warning when stored records have not been resolved, or review

@@ -630,6 +630,22 @@ fn generate_names_too_few_people() {
 }
 
 #[test]
+fn generate_rejects_a_file_as_out() {
+    let workspace = Workspace::new();
+    let out = workspace.path("notes.txt");
+    std::fs::write(&out, "fictional notes\n").expect("file");
+    let output = workspace.run(&["generate", "--out", out.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let expected = format!(
+        "error: cannot write feeds to {}: the path is a file, expected a directory\n",
+        out.display()
+    );
+    assert_eq!(stderr(&output), expected);
+    let text = std::fs::read_to_string(&out).expect("file");
+    assert_eq!(text, "fictional notes\n", "the file is left as it was");
+}
+
+#[test]
 fn generate_rejects_an_as_of_date_ingest_cannot_take() {
     let workspace = Workspace::new();
     let out = workspace.path("dated");
@@ -714,9 +730,9 @@ fn evaluate_rejects_input_without_records() {
     assert!(!stdout(&output).contains("F1"), "{}", stdout(&output));
 }
 
-/// Runs `ciss demo` on 30 people in `dir`, without serving, with `--store`
-/// when `store` is given.
-fn run_demo(dir: &Path, store: Option<&Path>) -> Output {
+/// Runs `ciss demo` on 30 people in `dir`, without serving, listening on
+/// `listen`, with `--store` when `store` is given.
+fn run_demo(dir: &Path, store: Option<&Path>, listen: &str) -> Output {
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
     let mut command = Command::new(env!("CARGO_BIN_EXE_ciss"));
     command
@@ -732,7 +748,7 @@ fn run_demo(dir: &Path, store: Option<&Path>) -> Output {
     }
     command
         .args(["demo", "--people", "30", "--no-serve"])
-        .args(["--listen", "127.0.0.1:0", "--dir"])
+        .args(["--listen", listen, "--dir"])
         .arg(dir.join("demo"))
         .output()
         .expect("ciss runs")
@@ -744,7 +760,7 @@ async fn demo_stores_in_the_named_store() {
     let named = dir.path().join("named.db");
     let demo_store = dir.path().join("demo").join("ciss.db");
 
-    let first = run_demo(dir.path(), Some(&named));
+    let first = run_demo(dir.path(), Some(&named), "127.0.0.1:0");
     assert!(first.status.success(), "{}", stderr(&first));
     let storing = format!("storing records in {}", named.display());
     assert!(stdout(&first).contains(&storing), "{}", stdout(&first));
@@ -753,8 +769,11 @@ async fn demo_stores_in_the_named_store() {
     let records = store.counts().await.expect("counts").records;
     assert!(records > 0, "the demo's records are in the named store");
 
-    let second = run_demo(dir.path(), Some(&named));
+    let demo_dir = dir.path().join("demo");
+    std::fs::remove_dir_all(&demo_dir).expect("remove the first run's feeds");
+    let second = run_demo(dir.path(), Some(&named), "127.0.0.1:0");
     assert!(!second.status.success(), "a store with records is rejected");
+    assert!(!demo_dir.exists(), "no feeds are written before the check");
     let rejected = format!(
         "the demo needs an empty store, but {} contains {records} records",
         named.display()
@@ -763,7 +782,7 @@ async fn demo_stores_in_the_named_store() {
     let after = store.counts().await.expect("counts").records;
     assert_eq!(after, records, "the named store is left as it was");
 
-    let default = run_demo(dir.path(), None);
+    let default = run_demo(dir.path(), None, "127.0.0.1:0");
     assert!(default.status.success(), "{}", stderr(&default));
     assert!(
         demo_store.is_file(),
@@ -772,26 +791,90 @@ async fn demo_stores_in_the_named_store() {
 }
 
 #[test]
-fn quarantine_list_all_shows_each_status() {
-    let workspace = Workspace::new();
+fn unreachable_neo4j_fails_fast() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let address = closed.local_addr().expect("bound address");
+    drop(closed);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let password = "fictional-pass-4711";
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env("CISS_NEO4J_USER", "neo4j")
+        .env("CISS_NEO4J_PASSWORD", password)
+        .args(["--store", &format!("neo4j://{address}"), "resolve"])
+        .output()
+        .expect("ciss runs");
+    let elapsed = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let expected = format!(
+        "error: cannot open store neo4j://{address}: cannot reach the server: connection refused"
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(!message.contains(password), "{message}");
+    assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[test]
+fn demo_checks_listen_address_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let address = taken.local_addr().expect("bound address").to_string();
+    let output = run_demo(dir.path(), None, &address);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let expected = format!("cannot listen on {address}: address already in use");
+    assert!(message.contains(&expected), "{message}");
+    let demo = dir.path().join("demo");
+    assert!(!demo.join("feeds").exists(), "no feeds are written");
+    assert!(!demo.join("ciss.db").exists(), "no store is created");
+}
+
+/// Writes `name`, a dmv feed of one registration for each `(id, status)`;
+/// status `Q` is not in the dmv code table, so its record is quarantined.
+fn write_dmv_feed(workspace: &Workspace, name: &str, rows: &[(&str, &str)]) -> PathBuf {
     let header = std::fs::read_to_string(workspace.path("feeds").join("dmv.csv"))
         .expect("dmv feed")
         .lines()
         .next()
         .expect("header")
         .to_string();
-    let row = |id: &str, status: &str| {
-        format!(
+    let mut text = header + "\n";
+    for (id, status) in rows {
+        text.push_str(&format!(
             "{id},1,REG,QX{}1,CT,PAS,,KIA,FORTE,2021,BLUE,04-21-2026,04-21-2028,{status},PO,\
-             316274999,VALE,IRIS,,,02-12-1992,F,15 GROVE ST,HARTFORD,CT,06105,,,,,,,,,,,,",
+             316274999,VALE,IRIS,,,02-12-1992,F,15 GROVE ST,HARTFORD,CT,06105,,,,,,,,,,,,\n",
             &id[1..]
-        )
-    };
-    let bad = workspace.path("bad.csv");
-    let rows = [header.clone(), row("Z1", "Q"), row("Z2", "Q")].join("\n");
-    std::fs::write(&bad, rows + "\n").expect("bad feed");
-    let fixed = workspace.path("fixed.csv");
-    std::fs::write(&fixed, [header, row("Z1", "A")].join("\n") + "\n").expect("fixed feed");
+        ));
+    }
+    let path = workspace.path(name);
+    std::fs::write(&path, text).expect("dmv feed");
+    path
+}
+
+#[test]
+fn quarantine_count_of_one_entry() {
+    let workspace = Workspace::new();
+    let bad = write_dmv_feed(&workspace, "bad.csv", &[("Z1", "Q")]);
+    let output = workspace.run(&["ingest", "--source", "dmv", bad.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = workspace.run(&["quarantine", "list", "--all"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(
+        text.lines().last(),
+        Some("1 quarantine entry, 1 open"),
+        "{text}"
+    );
+}
+
+#[test]
+fn quarantine_list_all_shows_each_status() {
+    let workspace = Workspace::new();
+    let bad = write_dmv_feed(&workspace, "bad.csv", &[("Z1", "Q"), ("Z2", "Q")]);
+    let fixed = write_dmv_feed(&workspace, "fixed.csv", &[("Z1", "A")]);
     for (feed, status) in [(&bad, Some(2)), (&fixed, Some(0))] {
         let feed = feed.to_str().expect("utf-8 path");
         let output = workspace.run(&["ingest", "--source", "dmv", feed]);

@@ -540,6 +540,27 @@ async fn stalled_body_times_out() {
     assert!(message.starts_with("request body timed out"), "{reply}");
 }
 
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn slow_request_gets_json_408() {
+    let server = server().await;
+    let (mut sender, body) =
+        http_body_util::channel::Channel::<Bytes, std::convert::Infallible>::new(1);
+    // A byte every 10 s keeps the body from stalling, so only the 30 s cap
+    // on the whole request ends it.
+    tokio::spawn(async move {
+        while sender.send_data(Bytes::from_static(b" ")).await.is_ok() {
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        }
+    });
+    let (status, reply) = send(&server.app, graphql_request(Body::new(body))).await;
+    assert_eq!(status, 408, "{reply}");
+    let message = reply["errors"][0]["message"].as_str().unwrap_or_default();
+    assert_eq!(
+        message, "request timed out: the limit is 30 s, body included",
+        "{reply}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingest_client_errors_are_json() {
     let server = server().await;

@@ -1003,6 +1003,17 @@ vin = "vin"
             vec![r#"version: invalid value "x": expected a whole number of at least 1"#.into()],
         ),
         (
+            serde_json::json!({"version": "0"}),
+            vec![r#"version: invalid value "0": expected a whole number of at least 1"#.into()],
+        ),
+        (
+            serde_json::json!({"version": "9223372036854775807"}),
+            vec![
+                r#"version: invalid value "9223372036854775807": too large; the largest accepted version is 4294967295"#
+                    .into(),
+            ],
+        ),
+        (
             serde_json::json!({"kind": "bogus"}),
             vec![r#"kind: invalid value "bogus""#.into()],
         ),

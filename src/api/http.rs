@@ -11,14 +11,15 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::ConnectInfo;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
 use axum::http::Extensions;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json};
 use subtle::ConstantTimeEq;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError};
 use tower_http::trace::TraceLayer;
 
 use super::CissSchema;
@@ -67,20 +68,17 @@ pub struct AppState {
 /// `Bytes`. `GraphQLRequest` reads the body as a stream and would bypass it.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings.max_ingest_bytes;
-    let timeout = TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT);
     let allowed_hosts = Arc::new(AllowedHosts::new(&state.settings.allowed_hosts));
     Router::new()
         .route(
             "/graphql",
-            post(graphql)
-                .layer::<_, Infallible>(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES))
-                .layer::<_, Infallible>(timeout),
+            with_deadline(
+                post(graphql).layer::<_, Infallible>(DefaultBodyLimit::max(MAX_GRAPHQL_BYTES)),
+                graphql_error,
+            ),
         )
         .route("/graphiql", get(graphiql))
-        .route(
-            "/healthz",
-            get(healthz).layer::<_, Infallible>(timeout),
-        )
+        .route("/healthz", with_deadline(get(healthz), error_response))
         .route(
             "/ingest/{source}",
             post(ingest).layer(DefaultBodyLimit::max(body_limit)),
@@ -95,6 +93,32 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("http", method = %request.method(), route = route.as_deref().unwrap_or("unmatched"))
         }))
         .with_state(state)
+}
+
+/// Builds a route's JSON error reply from its status and message.
+type ErrorReply = fn(StatusCode, String) -> Response;
+
+/// Limits `route` to [`REQUEST_TIMEOUT`], body included. A request that
+/// takes longer gets 408 with a JSON error built by `reply`, the same form
+/// as the route's other errors.
+fn with_deadline<S>(route: MethodRouter<S>, reply: ErrorReply) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    route.layer(axum::middleware::from_fn_with_state(reply, deadline))
+}
+
+/// Runs the request, and answers 408 when it takes longer than [`REQUEST_TIMEOUT`].
+async fn deadline(State(reply): State<ErrorReply>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            let seconds = REQUEST_TIMEOUT.as_secs();
+            let message = format!("request timed out: the limit is {seconds} s, body included");
+            tracing::warn!(reason = %message, "request rejected");
+            reply(StatusCode::REQUEST_TIMEOUT, message)
+        }
+    }
 }
 
 /// The routes the server has, for the errors of requests that match none.
@@ -584,7 +608,38 @@ pub(super) fn error_response(status: StatusCode, message: String) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::lowercase_message;
+    use super::{ErrorReply, error_response, graphql_error, lowercase_message, with_deadline};
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn deadline_replies_in_route_form() {
+        async fn slow() -> &'static str {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            "late"
+        }
+        // Each case: a route's error reply, and where it puts the message.
+        let cases: [(ErrorReply, &str); 2] = [
+            (graphql_error, "/errors/0/message"),
+            (error_response, "/error"),
+        ];
+        for (reply, pointer) in cases {
+            let app = Router::new().route("/slow", with_deadline(get(slow), reply));
+            let request = Request::get("/slow").body(Body::empty()).expect("request");
+            let response = app.oneshot(request).await.expect("response");
+            assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT, "{pointer}");
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            let body: serde_json::Value = serde_json::from_slice(&bytes).expect("json body");
+            let message = body.pointer(pointer).and_then(|m| m.as_str());
+            let expected = "request timed out: the limit is 30 s, body included";
+            assert_eq!(message, Some(expected), "{body}");
+        }
+    }
 
     #[test]
     fn messages_take_the_service_style() {

@@ -63,6 +63,14 @@ pub(crate) async fn run(
         .iter()
         .map(|source| SourceMapping::load(&settings.sources_dir, source))
         .collect::<Result<Vec<_>, _>>()?;
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    // The address is bound and the store checked before any feed is
+    // written, so an address in use or a store holding records stops the
+    // demo with nothing generated or stored.
+    let listener = Application::bind(&settings.listen).await?;
+    let store = open_demo_store(&mut settings, &args.dir, store_named).await?;
     let as_of = chrono::Utc::now().date_naive();
     let feeds = args.dir.join("feeds");
     let config = GenerateConfig {
@@ -79,14 +87,11 @@ pub(crate) async fn run(
         feeds.display()
     );
 
-    if let Some(listen) = args.listen {
-        settings.listen = listen;
-    }
-    let store = open_demo_store(&mut settings, &args.dir, store_named).await?;
     ingest_all(&settings, &mappings, store.as_ref(), &feeds).await?;
     print_resolve(&resolve_store(store.as_ref(), &default_resolver()).await?);
 
-    let app = Application::with_store(settings.clone(), std::sync::Arc::clone(&store)).await?;
+    let app = Application::with_listener(settings.clone(), std::sync::Arc::clone(&store), listener)
+        .await?;
     let url = format!("http://{}/graphql", app.address());
     let search = Search::new(store, settings.summary);
     let featured = read_featured(&feeds.join("featured.json"))?;

@@ -504,7 +504,12 @@ async fn run_quarantine(
                 .filter(|entry| entry.status == QuarantineStatus::Open)
                 .count();
             if all {
-                outln!("{} quarantine entries, {open} open", entries.len());
+                let noun = if entries.len() == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                };
+                outln!("{} quarantine {noun}, {open} open", entries.len());
             } else {
                 outln!("{open} quarantined");
             }

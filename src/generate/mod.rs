@@ -148,6 +148,12 @@ pub enum GenerateError {
         /// Smallest population.
         min: usize,
     },
+    /// The output directory named is a file.
+    #[error("cannot write feeds to {path}: the path is a file, expected a directory")]
+    OutIsFile {
+        /// The output path given.
+        path: PathBuf,
+    },
     /// A file could not be created or written.
     #[error("cannot write {path}: {source}")]
     Io {

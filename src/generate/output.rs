@@ -173,6 +173,11 @@ fn write_all(target: &mut (PathBuf, BufWriter<File>), bytes: &[u8]) -> Result<()
 impl FeedWriters {
     /// Creates `dir` and every file in it, writing the CSV headers.
     pub(crate) fn create(dir: &Path) -> Result<FeedWriters, GenerateError> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(GenerateError::OutIsFile {
+                path: dir.to_path_buf(),
+            });
+        }
         std::fs::create_dir_all(dir).map_err(|source| GenerateError::Io {
             path: dir.to_path_buf(),
             source,

@@ -483,19 +483,21 @@ impl<'a> FieldReader<'a> {
         let Some(raw) = self.text(spec, "version", false) else {
             return 1;
         };
-        match raw.parse::<u32>() {
-            Ok(version) if version >= 1 => version,
-            _ => {
-                self.fail_about(spec, "version", |subject| {
-                    format!(
-                        "invalid {} {}: expected a whole number of at least 1",
-                        subject.unwrap_or("value"),
-                        quoted(&raw)
-                    )
-                });
-                1
+        let reason = match raw.parse::<u32>() {
+            Ok(version) if version >= 1 => return version,
+            Err(err) if *err.kind() == std::num::IntErrorKind::PosOverflow => {
+                format!("too large; the largest accepted version is {}", u32::MAX)
             }
-        }
+            _ => "expected a whole number of at least 1".to_string(),
+        };
+        self.fail_about(spec, "version", |subject| {
+            format!(
+                "invalid {} {}: {reason}",
+                subject.unwrap_or("value"),
+                quoted(&raw)
+            )
+        });
+        1
     }
 
     /// Reads a date of birth. Placeholder dates become unknown, and a date

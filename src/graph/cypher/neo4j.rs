@@ -9,6 +9,8 @@
 //! row decoding through serde, error classification) runs only where
 //! `CISS_TEST_NEO4J_URI` points the conformance suite at one.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use neo4rs::{
     BoltBoolean, BoltFloat, BoltInteger, BoltList, BoltMap, BoltNull, BoltString, BoltType,
@@ -51,6 +53,9 @@ impl Neo4jTransport {
             .password(credentials.password.expose())
             .build()
             .map_err(|err| open_error(err.to_string()))?;
+        check_reachable(&server_address(uri))
+            .await
+            .map_err(open_error)?;
         let graph = Graph::connect(config)
             .await
             .map_err(|err| open_error(err.to_string()))?;
@@ -68,6 +73,61 @@ impl Neo4jTransport {
             .run(neo4rs::query(statement))
             .await
             .map_err(server_error)
+    }
+}
+
+/// How long opening a store waits for the server to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Bolt's port, for a location that names none.
+const BOLT_PORT: u16 = 7687;
+
+/// Returns the `HOST:PORT` that `uri` names, without its credentials.
+fn server_address(uri: &str) -> String {
+    let location = super::without_credentials(uri);
+    let rest = location
+        .split_once("://")
+        .map_or(location.as_str(), |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    // In `[::1]` the last colon is inside the brackets, so it is no port.
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.contains(']'));
+    if has_port {
+        authority.to_string()
+    } else {
+        format!("{authority}:{BOLT_PORT}")
+    }
+}
+
+/// Checks that the server at `address` accepts a connection within
+/// [`CONNECT_TIMEOUT`]. neo4rs connects only on the first query, and then
+/// retries a refused connection for about a minute.
+async fn check_reachable(address: &str) -> Result<(), String> {
+    let connect = tokio::net::TcpStream::connect(address);
+    match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(format!(
+            "cannot reach the server: {}",
+            lowercase_first(&err)
+        )),
+        Err(_) => Err(format!(
+            "cannot reach the server: no answer within {} s",
+            CONNECT_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// Returns the text of `err` with a capital that starts a word lowered, as
+/// in `connection refused (os error 111)`.
+fn lowercase_first(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            first.to_lowercase().chain(text.chars().skip(1)).collect()
+        }
+        _ => text,
     }
 }
 
@@ -182,6 +242,25 @@ fn to_bolt(value: &Value) -> BoltType {
                 bolt.put(BoltString::new(key), to_bolt(item));
             }
             BoltType::Map(bolt)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_address;
+
+    #[test]
+    fn server_address_of_locations() {
+        let cases = [
+            ("neo4j://db.example:7688", "db.example:7688"),
+            ("bolt://db.example", "db.example:7687"),
+            ("neo4j://ada:pw-9@127.0.0.1/neo4j", "127.0.0.1:7687"),
+            ("bolt://[::1]", "[::1]:7687"),
+            ("bolt://[::1]:7699?policy=x", "[::1]:7699"),
+        ];
+        for (uri, expected) in cases {
+            assert_eq!(server_address(uri), expected, "{uri}");
         }
     }
 }

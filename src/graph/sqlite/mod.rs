@@ -73,6 +73,12 @@ impl SqliteStore {
             location: path.display().to_string(),
             reason,
         };
+        // SQLite reports a directory only as "unable to open database file".
+        if path.is_dir() {
+            return Err(open_error(
+                "the path is a directory, expected an sqlite database file".into(),
+            ));
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|err| open_error(err.to_string()))?;
         }
