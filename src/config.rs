@@ -184,23 +184,38 @@ const COUNT_SETTINGS: [&str; 4] = [
 
 /// Rejects a count setting whose value is not a whole number, naming the
 /// setting and where its value came from: its variable, or `file`.
-fn check_whole_numbers(config: &config::Config, file: Option<&Path>) -> Result<(), ConfigError> {
+fn check_whole_numbers(
+    config: &config::Config,
+    file: Option<&Path>,
+    environment: &config::Map<String, String>,
+) -> Result<(), ConfigError> {
     use config::ValueKind;
     for key in COUNT_SETTINGS {
         let Some(value) = cached_value(config, key) else {
             continue;
         };
+        let variable = format!("CISS_{}", key.to_uppercase().replace('.', "__"));
         let found = match &value.kind {
             ValueKind::String(text) if text.parse::<i128>().is_err() => format!("{text:?}"),
+            // Digits beyond the range of i64 are read as a float; the
+            // variable's own text says what was written.
+            ValueKind::Float(_)
+                if environment
+                    .get(&variable)
+                    .is_some_and(|text| text.trim().parse::<u128>().is_ok()) =>
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "{key}: {} is too large, in {variable}",
+                    environment[&variable].trim()
+                )));
+            }
             ValueKind::Float(number) => format!("{number:?}"),
             ValueKind::Boolean(flag) => flag.to_string(),
             // Integers pass; the crate's type error names a table or a list.
             _ => continue,
         };
         let origin = match (value.origin(), file) {
-            (Some("the environment"), _) => {
-                format!(" in CISS_{}", key.to_uppercase().replace('.', "__"))
-            }
+            (Some("the environment"), _) => format!(" in {variable}"),
             (_, Some(file)) => format!(" in {}", file.display()),
             (_, None) => String::new(),
         };
@@ -258,15 +273,15 @@ impl Settings {
             check_toml_syntax(file)?;
             builder = builder.add_source(config::File::from(file).required(true));
         }
-        let environment = config::Environment::with_prefix("CISS")
+        let environment_source = config::Environment::with_prefix("CISS")
             .prefix_separator("_")
             .separator("__")
             .try_parsing(true)
             .list_separator(",")
             .with_list_parse_key("allowed_hosts")
-            .source(Some(environment));
-        let config = builder.add_source(environment).build()?;
-        check_whole_numbers(&config, file)?;
+            .source(Some(environment.clone()));
+        let config = builder.add_source(environment_source).build()?;
+        check_whole_numbers(&config, file, &environment)?;
         let settings: Settings = config.try_deserialize()?;
         settings.validate()?;
         Ok(settings)
@@ -500,7 +515,10 @@ mod tests {
                 continue;
             }
             let message = result.expect_err(size).to_string();
-            let expected = format!("batch_size: must be from 1 to 1000000, not {size}");
+            let expected = match size.len() > 18 {
+                true => format!("batch_size: {size} is too large, in CISS_BATCH_SIZE"),
+                false => format!("batch_size: must be from 1 to 1000000, not {size}"),
+            };
             assert!(message.contains(&expected), "{size}: {message}");
         }
     }
