@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use super::prepare::{ID_SLOTS, Prepared};
 use super::text_list::TextList;
 
+mod typo;
+
 /// A blocking rule: which features two mentions must share to be compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -176,29 +178,6 @@ impl BlockingRule {
             BlockingRule::Phone => push_if(out, !p.phone().is_empty(), || p.phone()),
         }
     }
-}
-
-impl BlockingRule {
-    /// Says whether the block of `key` in key group `group` gives the pair
-    /// of records `a` and `b` that another block of this rule gives too.
-    /// Two records with the same identifier share the typo key of every
-    /// deletion, so only the block of the first deletion gives their pair.
-    /// At one million generated people this left out two thirds of the
-    /// typo rule's pairs before they were sorted and deduplicated.
-    fn repeats_pair(self, group: usize, key: u64, records: &[Prepared], a: u32, b: u32) -> bool {
-        if self != BlockingRule::IdentifierTypo {
-            return false;
-        }
-        let slot = group / TYPO_PARTS;
-        let id = records[a as usize].id(slot);
-        id == records[b as usize].id(slot) && key != first_deletion_key(slot, id)
-    }
-}
-
-/// Returns the typo key of `id` in `slot` with its first character deleted.
-fn first_deletion_key(slot: usize, id: &str) -> u64 {
-    let first = id.chars().next().map_or(0, char::len_utf8);
-    key_of((slot, &id[first..]))
 }
 
 /// Key groups per identifier slot of [`BlockingRule::IdentifierTypo`].
@@ -425,24 +404,18 @@ fn rule_pairs(
     records: &[Prepared],
     scope: BlockingScope<'_>,
 ) -> (Vec<Pair>, RuleStats) {
+    if rule == BlockingRule::IdentifierTypo {
+        return typo::rule_pairs(records, scope);
+    }
     let mut stats = RuleStats {
         rule: rule.name(),
         ..RuleStats::default()
     };
     let mut pairs = Vec::new();
-    let mut slot_ids = SlotIds::default();
     for group in 0..rule.key_groups() {
-        let mut keyed = if rule == BlockingRule::IdentifierTypo {
-            let (slot, part) = (group / TYPO_PARTS, group % TYPO_PARTS);
-            if part == 0 {
-                slot_ids = SlotIds::new(records, slot);
-            }
-            slot_ids.typo_keys(slot, part)
-        } else {
-            keyed_in_chunks(records.len(), |index, keys| {
-                rule.group_keys(&records[index], group, keys)
-            })
-        };
+        let mut keyed = keyed_in_chunks(records.len(), |index, keys| {
+            rule.group_keys(&records[index], group, keys)
+        });
         keyed.par_sort_unstable();
         keyed.dedup();
         let mut blocks: Vec<&[(u64, u32)]> = Vec::new();
@@ -456,10 +429,9 @@ fn rule_pairs(
             }
         }
         stats.blocks += blocks.len();
-        let repeated = |key: u64, a: u32, b: u32| rule.repeats_pair(group, key, records, a, b);
         let group_pairs: Vec<Pair> = blocks
             .par_iter()
-            .flat_map_iter(|block| block_pairs(block, records, scope.across_sources_only, repeated))
+            .flat_map_iter(|block| block_pairs(block, records, scope.across_sources_only))
             .collect();
         pairs.extend(group_pairs);
     }
@@ -488,57 +460,18 @@ fn keyed_in_chunks(items: usize, keys_of: impl Fn(usize, &mut Vec<u64>) + Sync) 
         .collect()
 }
 
-/// The identifiers of one slot that the typo rule keys (those over two
-/// characters), copied out of the records. The rule reads them once per
-/// typo part; reading them from the records each time went through every
-/// record twenty times.
-#[derive(Default)]
-struct SlotIds {
-    /// The record of each identifier.
-    records: Vec<u32>,
-    ids: TextList,
-}
-
-impl SlotIds {
-    fn new(records: &[Prepared], slot: usize) -> SlotIds {
-        let mut ids = SlotIds::default();
-        for (index, p) in records.iter().enumerate() {
-            let id = p.id(slot);
-            if id.len() > 2 {
-                ids.ids.push(id);
-                ids.records.push(index as u32);
-            }
-        }
-        ids
-    }
-
-    /// Returns the typo keys of typo part `part`, each with its record.
-    fn typo_keys(&self, slot: usize, part: usize) -> Vec<(u64, u32)> {
-        let mut keyed = keyed_in_chunks(self.ids.len(), |at, keys| {
-            push_deletions(keys, slot, self.ids.get(at), part)
-        });
-        keyed
-            .par_iter_mut()
-            .for_each(|(_, at)| *at = self.records[*at as usize]);
-        keyed
-    }
-}
-
 /// Returns the pairs of one block, leaving out pairs from one source when
-/// `across_sources_only` is set and pairs for which `repeated` returns true
-/// because another block of the rule gives them too.
+/// `across_sources_only` is set.
 fn block_pairs<'a>(
     block: &'a [(u64, u32)],
     records: &'a [Prepared],
     across_sources_only: bool,
-    repeated: impl Fn(u64, u32, u32) -> bool + Copy + 'a,
 ) -> impl Iterator<Item = Pair> + 'a {
     (0..block.len()).flat_map(move |i| {
         (i + 1..block.len()).filter_map(move |j| {
-            let (key, a, b) = (block[i].0, block[i].1, block[j].1);
+            let (a, b) = (block[i].1, block[j].1);
             let same_source = records[a as usize].source == records[b as usize].source;
-            let skip = (across_sources_only && same_source) || repeated(key, a, b);
-            (!skip).then(|| (a.min(b), a.max(b)))
+            (!(across_sources_only && same_source)).then(|| (a.min(b), a.max(b)))
         })
     })
 }
@@ -646,7 +579,53 @@ mod tests {
         }
     }
 
+    /// Returns the deletions of `id`, each with one character left out.
+    fn deletions(id: &str) -> std::collections::HashSet<String> {
+        id.char_indices()
+            .map(|(skip, c)| [&id[..skip], &id[skip + c.len_utf8()..]].concat())
+            .collect()
+    }
+
     proptest::proptest! {
+        #[test]
+        fn typo_pairs_are_ids_within_one_deletion(
+            ids in proptest::collection::vec("[AB1]{2,5}", 2..40),
+        ) {
+            let records: Vec<Prepared> = ids
+                .iter()
+                .map(|id| {
+                    let mut p = Prepared::default();
+                    p.set_id(1, id);
+                    p
+                })
+                .collect();
+            let scope = BlockingScope {
+                rules: &[BlockingRule::IdentifierTypo],
+                max_block_size: 1_000,
+                across_sources_only: false,
+            };
+            let (mut pairs, _) = rule_pairs(BlockingRule::IdentifierTypo, &records, scope);
+            pairs.sort_unstable();
+            // Records with one identifier pair once; two identifiers that
+            // share several keys (a transposition) pair once per key, and
+            // blocking removes the repeats later.
+            let same_id_pairs = pairs.iter().filter(|(a, b)| ids[*a as usize] == ids[*b as usize]);
+            let mut seen = std::collections::HashSet::new();
+            proptest::prop_assert!(same_id_pairs.clone().all(|pair| seen.insert(*pair)));
+            pairs.dedup();
+            let mut expected = Vec::new();
+            for a in 0..ids.len() {
+                for b in a + 1..ids.len() {
+                    let long = ids[a].len() > 2 && ids[b].len() > 2;
+                    let shared = !deletions(&ids[a]).is_disjoint(&deletions(&ids[b]));
+                    if long && (ids[a] == ids[b] || shared) {
+                        expected.push((a as u32, b as u32));
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(pairs, expected);
+        }
+
         #[test]
         fn merge_equals_the_union(
             a in proptest::collection::btree_set((0u32..50, 0u32..50), 0..300),
