@@ -11,7 +11,7 @@ use crate::graph::cypher::{Credentials, Secret};
 use crate::graph::{CypherStore, GraphStore, SqliteStore, StoreError};
 use crate::search::SummaryRules;
 
-/// Most records in one ingest batch. A batch is one transaction and is held
+/// Maximum records in one ingest batch. A batch is one transaction and is held
 /// in memory until it is stored.
 pub const MAX_BATCH_SIZE: usize = 1_000_000;
 
@@ -197,8 +197,8 @@ fn check_whole_numbers(
         let variable = format!("CISS_{}", key.to_uppercase().replace('.', "__"));
         let found = match &value.kind {
             ValueKind::String(text) if text.parse::<i128>().is_err() => format!("{text:?}"),
-            // Digits beyond the range of i64 are read as a float; the
-            // variable's own text says what was written.
+            // The config crate reads digits beyond the range of i64 as a
+            // float, so the variable's own text is quoted instead.
             ValueKind::Float(_)
                 if environment
                     .get(&variable)

@@ -648,7 +648,7 @@ async fn csv_sent_as_jsonl_is_rejected_whole() {
 }
 
 #[tokio::test]
-async fn json_that_is_not_one_object_per_line_is_rejected_whole() {
+async fn jsonl_array_or_pretty_json_rejected() {
     let record = registration_json("J1", "HOLLOWAY, MARGARET", "AB 1", 1);
     let pretty = serde_json::to_string_pretty(
         &serde_json::from_str::<serde_json::Value>(&record).expect("json"),

@@ -108,7 +108,7 @@ where
     route.layer(axum::middleware::from_fn_with_state(reply, deadline))
 }
 
-/// Runs the request, and answers 408 when it takes longer than [`REQUEST_TIMEOUT`].
+/// Runs the request, and returns 408 when it takes longer than [`REQUEST_TIMEOUT`].
 async fn deadline(State(reply): State<ErrorReply>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
         Ok(response) => response,
@@ -384,11 +384,11 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
-/// Reports store counts. The status is `degraded` while stored mentions are
-/// unresolved, because queries miss those records until `ciss resolve` runs;
-/// while review decisions are stored but not applied, because entities then
-/// still show the merges or splits a reviewer undid; and while indexes are
-/// missing, because queries then scan whole tables.
+/// Reports store counts. The status is `degraded` in three cases. Stored
+/// mentions are unresolved, so queries miss those records until `ciss
+/// resolve` runs. Review decisions are stored but not applied, so entities
+/// still show the merges or splits a reviewer undid. Indexes are missing,
+/// so queries scan whole tables.
 async fn healthz(State(state): State<AppState>) -> Response {
     let counts = state.store.counts().await;
     let unresolved = state.store.count_unresolved_mentions().await;

@@ -191,8 +191,8 @@ fn cycle_from<'d>(
     found
 }
 
-/// Longest chain of fragments, each spreading the next, that is searched
-/// for a cycle. Every spread counts against the selection limit, so a
+/// Maximum length of a chain of fragments, each spreading the next, that
+/// is searched for a cycle. Every spread counts against the selection limit, so a
 /// longer chain is rejected anyway.
 const MAX_FRAGMENT_CHAIN: usize = 1_000;
 

@@ -131,7 +131,7 @@ impl<'d> Order<'d> {
     }
 
     /// Appends the fields of `set` to `selected` in order, reading fragment
-    /// spreads and inline fragments in place. `expanding` holds the
+    /// spreads and inline fragments in place. `expanding` contains the
     /// fragments being read, so a cycle (which validation rejects before
     /// execution) cannot recurse without end.
     fn collect(

@@ -355,12 +355,12 @@ const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 /// Largest record, in bytes of input text, that is parsed. A longer one is
 /// quarantined with its first `MAX_RECORD_BYTES` bytes as its raw text.
-/// Agencies' records run to a few kilobytes; parsing a line of tens of
-/// megabytes took about nine times its size in memory.
+/// Generated records are under a kilobyte, and parsing a line of 60 MB
+/// took about nine times its size in memory.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// Returns the quarantined form of a record at `line` longer than
-/// [`MAX_RECORD_BYTES`], of which `kept` holds the first bytes.
+/// [`MAX_RECORD_BYTES`], of which `kept` contains the first bytes.
 fn oversized_record(line: u64, kept: &[u8]) -> PendingRecord {
     let kept = &kept[..kept.len().min(MAX_RECORD_BYTES)];
     let raw = match std::str::from_utf8(kept) {

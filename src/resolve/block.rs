@@ -606,12 +606,14 @@ mod tests {
             };
             let (mut pairs, _) = rule_pairs(BlockingRule::IdentifierTypo, &records, scope);
             pairs.sort_unstable();
-            // Records with one identifier pair once; two identifiers that
+
+            // Records with one identifier pair once. Two identifiers that
             // share several keys (a transposition) pair once per key, and
             // blocking removes the repeats later.
             let same_id_pairs = pairs.iter().filter(|(a, b)| ids[*a as usize] == ids[*b as usize]);
             let mut seen = std::collections::HashSet::new();
             proptest::prop_assert!(same_id_pairs.clone().all(|pair| seen.insert(*pair)));
+
             pairs.dedup();
             let mut expected = Vec::new();
             for a in 0..ids.len() {

@@ -949,8 +949,9 @@ pub(crate) async fn check_rejection_is_remembered(store: Arc<dyn GraphStore>) ->
     Ok(())
 }
 
-/// A decision stored without the resolution after it, as when the process
-/// stops in between, counts as not applied until a resolution finishes.
+/// Checks that a decision stored without the resolution after it, as when
+/// the process stops in between, counts as not applied until a resolution
+/// finishes.
 pub(crate) async fn check_unapplied_decisions(store: Arc<dyn GraphStore>) -> Result<()> {
     load_scenario(store.as_ref()).await?;
     let s = store.as_ref();

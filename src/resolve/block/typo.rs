@@ -4,10 +4,10 @@
 //! at a million generated people most identifiers stand in several records.
 //! So the rule keys each distinct identifier of a slot once, finds the
 //! identifiers that share a key, and only then expands them to their
-//! records. The pairs and counts are those of keying every record: two
+//! records. The pairs and counts are those of keying every record. Two
 //! records with different identifiers pair in every block their
-//! identifiers share, and two with the same identifier only in the block of
-//! its first deletion, so that such a pair is given once, not once per
+//! identifiers share. Two with the same identifier pair only in the block
+//! of its first deletion, so their pair is given once, not once per
 //! character.
 
 use rayon::prelude::*;
@@ -53,8 +53,8 @@ struct DistinctIds {
 
 impl DistinctIds {
     /// Groups the records of `slot` by identifier. The records are sorted
-    /// by a hash of their identifier on all threads; records whose
-    /// identifiers share a hash but differ are told apart by their text.
+    /// by a hash of their identifier on all threads, and records whose
+    /// different identifiers share a hash are separated by comparing text.
     fn new(records: &[Prepared], slot: usize) -> DistinctIds {
         let mut hashed: Vec<(u64, u32)> = records
             .par_iter()
