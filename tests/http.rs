@@ -92,6 +92,17 @@ async fn send_for_headers(
     app: &axum::Router,
     request: Request<Body>,
 ) -> (u16, axum::http::HeaderMap, Value) {
+    let (status, headers, bytes) = send_for_bytes(app, request).await;
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| json!({ "not_json": String::from_utf8_lossy(&bytes) }));
+    (status, headers, body)
+}
+
+/// Sends `request` to `app` and returns the status, headers and body bytes.
+async fn send_for_bytes(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (u16, axum::http::HeaderMap, Bytes) {
     let response = app.clone().oneshot(request).await.expect("response");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
@@ -101,9 +112,7 @@ async fn send_for_headers(
         .await
         .expect("body")
         .to_bytes();
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| json!({ "not_json": String::from_utf8_lossy(&bytes) }));
-    (status, headers, body)
+    (status, headers, bytes)
 }
 
 fn graphql_request(body: impl Into<Body>) -> Request<Body> {
@@ -502,18 +511,7 @@ async fn response_fields_follow_the_query() {
     ];
     for (query, expected) in cases {
         let body = json!({ "query": query }).to_string();
-        let response = server
-            .app
-            .clone()
-            .oneshot(graphql_request(body))
-            .await
-            .expect("response");
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let (_, _, bytes) = send_for_bytes(&server.app, graphql_request(body)).await;
         assert_eq!(String::from_utf8_lossy(&bytes), expected, "{query}");
     }
 }

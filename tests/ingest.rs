@@ -94,6 +94,21 @@ fn fixture_with(mapping: &str, feed_name: &str, feed: &[u8]) -> Fixture {
     }
 }
 
+/// Ingests the fixture's feed, which must be rejected whole, and returns
+/// the error's text.
+async fn rejected_whole(fixture: &Fixture) -> String {
+    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
+    ingest_file(
+        fixture.store.as_ref(),
+        &mapping,
+        &fixture.feed,
+        &IngestOptions::default(),
+    )
+    .await
+    .expect_err("the feed is rejected whole")
+    .to_string()
+}
+
 async fn ingest(fixture: &Fixture) -> IngestReport {
     let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
     ingest_file(
@@ -673,16 +688,8 @@ async fn jsonl_array_or_pretty_json_rejected() {
     ];
     for (input, expected) in cases {
         let fixture = fixture_jsonl(input.as_bytes());
-        let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
-        let err = ingest_file(
-            fixture.store.as_ref(),
-            &mapping,
-            &fixture.feed,
-            &IngestOptions::default(),
-        )
-        .await
-        .expect_err("rejected whole");
-        assert!(err.to_string().ends_with(expected), "{err}");
+        let err = rejected_whole(&fixture).await;
+        assert!(err.ends_with(expected), "{err}");
         let counts = fixture.store.counts().await.expect("counts");
         assert_eq!(counts.records, 0, "{expected}");
     }
@@ -1293,16 +1300,8 @@ async fn unreadable_headers_are_named() {
     ];
     for (feed, expected) in cases {
         let fixture = fixture_bytes(feed);
-        let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
-        let err = ingest_file(
-            fixture.store.as_ref(),
-            &mapping,
-            &fixture.feed,
-            &IngestOptions::default(),
-        )
-        .await
-        .expect_err("an unreadable header rejects the file");
-        assert!(err.to_string().ends_with(expected), "{err}");
+        let err = rejected_whole(&fixture).await;
+        assert!(err.ends_with(expected), "{err}");
     }
 }
 

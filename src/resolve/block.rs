@@ -546,14 +546,7 @@ mod tests {
             across_sources_only: false,
         };
         for (ids, expected) in cases {
-            let records: Vec<Prepared> = ids
-                .iter()
-                .map(|id| {
-                    let mut p = Prepared::default();
-                    p.set_id(1, id);
-                    p
-                })
-                .collect();
+            let records = with_slot_one_ids(&ids);
             let (mut pairs, _) = rule_pairs(BlockingRule::IdentifierTypo, &records, scope);
             pairs.sort_unstable();
             assert_eq!(pairs, expected, "ids {ids:?}");
@@ -579,6 +572,17 @@ mod tests {
         }
     }
 
+    /// Returns one record per id, each with that id in identifier slot 1.
+    fn with_slot_one_ids(ids: &[impl AsRef<str>]) -> Vec<Prepared> {
+        ids.iter()
+            .map(|id| {
+                let mut p = Prepared::default();
+                p.set_id(1, id.as_ref());
+                p
+            })
+            .collect()
+    }
+
     /// Returns the deletions of `id`, each with one character left out.
     fn deletions(id: &str) -> std::collections::HashSet<String> {
         id.char_indices()
@@ -591,14 +595,7 @@ mod tests {
         fn typo_pairs_are_ids_within_one_deletion(
             ids in proptest::collection::vec("[AB1]{2,5}", 2..40),
         ) {
-            let records: Vec<Prepared> = ids
-                .iter()
-                .map(|id| {
-                    let mut p = Prepared::default();
-                    p.set_id(1, id);
-                    p
-                })
-                .collect();
+            let records = with_slot_one_ids(&ids);
             let scope = BlockingScope {
                 rules: &[BlockingRule::IdentifierTypo],
                 max_block_size: 1_000,
