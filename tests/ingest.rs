@@ -9,8 +9,8 @@ use ciss::graph::cypher::FalkorTransport;
 use ciss::graph::{CypherStore, GraphStore, QuarantineStatus, SqliteStore};
 use ciss::ingest::mapping::SourceMapping;
 use ciss::ingest::{
-    IngestOptions, IngestReport, InputFields, MAX_RECORD_BYTES, ingest_file, ingest_reader,
-    map_record, replay_quarantine,
+    IngestError, IngestOptions, IngestReport, InputFields, MAX_RECORD_BYTES, ingest_file,
+    ingest_reader, map_record, replay_quarantine,
 };
 use ciss::normalize::vin_check_digit;
 
@@ -97,19 +97,18 @@ fn fixture_with(mapping: &str, feed_name: &str, feed: &[u8]) -> Fixture {
 /// Ingests the fixture's feed, which must be rejected whole, and returns
 /// the error's text.
 async fn rejected_whole(fixture: &Fixture) -> String {
-    let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
-    ingest_file(
-        fixture.store.as_ref(),
-        &mapping,
-        &fixture.feed,
-        &IngestOptions::default(),
-    )
-    .await
-    .expect_err("the feed is rejected whole")
-    .to_string()
+    try_ingest(fixture)
+        .await
+        .expect_err("the feed is rejected whole")
+        .to_string()
 }
 
 async fn ingest(fixture: &Fixture) -> IngestReport {
+    try_ingest(fixture).await.expect("ingest runs")
+}
+
+/// Ingests the fixture's feed as the source `regs`.
+async fn try_ingest(fixture: &Fixture) -> Result<IngestReport, IngestError> {
     let mapping = SourceMapping::load(&fixture.sources, "regs").expect("mapping loads");
     ingest_file(
         fixture.store.as_ref(),
@@ -118,7 +117,6 @@ async fn ingest(fixture: &Fixture) -> IngestReport {
         &IngestOptions::default(),
     )
     .await
-    .expect("ingest runs")
 }
 
 const HEADER: &str = "REG_ID,REV,ISSUED,EXPIRES,STATUS,OWNER,DOB,LICENCE,PLATE,VIN,MAKE";
