@@ -287,6 +287,35 @@ fn twins_at_one_address_stay_apart() {
 }
 
 #[test]
+fn sisters_with_own_licences_stay_apart() {
+    // Sisters a year apart at one address, with given names one letter
+    // apart: only their licences tell them apart. A licence one typo off is
+    // still the same person.
+    let sister = |id, given, dob, licence| {
+        mention(
+            id,
+            Person {
+                given,
+                surname: "ABERNATHY",
+                dob,
+                sex: Some(Sex::Female),
+                street: "40 QUARRY RD",
+                licence: Some(licence),
+                ..Person::default()
+            },
+        )
+    };
+    let mentions = [
+        sister(1, "CHRISTINE", "1983-04-02", "214539366"),
+        sister(2, "CHRISTINA", "1984-09-15", "377120045"),
+        sister(3, "CHRISTINE", "1983-04-02", "214539369"),
+        sister(4, "CHRISTINA", "1984-09-15", "377120045"),
+    ];
+    let entities = entity_of(&mentions, &default_resolver());
+    assert_eq!(entities, vec![1, 2, 1, 2]);
+}
+
+#[test]
 fn siblings_with_licences_one_digit_apart_stay_apart() {
     // Triplets at one address with one home phone, whose licences the
     // agency numbered one after another: each pair of licences is one edit

@@ -41,6 +41,11 @@ pub struct ConflictRules {
     /// phonetic or similar spelling links them) with no identifier or phone in
     /// common: twins and siblings at one address.
     pub distinct_given_names: bool,
+    /// Licence numbers more than one typo apart, with no other identifier in
+    /// common: each member of a household holds a licence of their own, while
+    /// one person keeps one number. Absent from older settings, it is on.
+    #[serde(default = "on")]
+    pub distinct_licences: bool,
     /// At most one mention per source in an entity: for linking sources that
     /// are each free of duplicates.
     pub one_per_source: bool,
@@ -54,9 +59,14 @@ impl Default for ConflictRules {
             distinct_suffix: true,
             dob_years_apart: Some(5),
             distinct_given_names: true,
+            distinct_licences: true,
             one_per_source: false,
         }
     }
+}
+
+fn on() -> bool {
+    true
 }
 
 /// Why a link was refused.
@@ -73,6 +83,9 @@ pub enum Conflict {
     Dob,
     /// Two members have unrelated given names with nothing else tying them.
     GivenName,
+    /// Two members hold licence numbers more than one typo apart, with no
+    /// other identifier in common.
+    Licence,
     /// Two members come from the same source in one-per-source mode.
     SameSource,
 }
@@ -86,6 +99,7 @@ impl Conflict {
             Conflict::Suffix => "suffix",
             Conflict::Dob => "dob",
             Conflict::GivenName => "given_name",
+            Conflict::Licence => "licence",
             Conflict::SameSource => "same_source",
         }
     }
@@ -120,8 +134,20 @@ fn soft_conflict(
     {
         return Some(Conflict::Dob);
     }
-    (rules.distinct_given_names && given_names_differ(a, b, t)).then_some(Conflict::GivenName)
+    if rules.distinct_given_names && given_names_differ(a, b, t) {
+        return Some(Conflict::GivenName);
+    }
+    (rules.distinct_licences && licences_differ(a, b)).then_some(Conflict::Licence)
 }
+
+/// Whether two mentions hold licence numbers more than one typo apart.
+fn licences_differ(a: &Prepared, b: &Prepared) -> bool {
+    let (x, y) = (a.id(LICENCE_SLOT), b.id(LICENCE_SLOT));
+    !x.is_empty() && !y.is_empty() && !super::compare::one_edit(x, y)
+}
+
+/// The identifier slot of the driver's licence number.
+const LICENCE_SLOT: usize = 2;
 
 /// Conflicts that no other evidence can outweigh.
 fn hard_conflict(a: &Prepared, b: &Prepared, rules: &ConflictRules) -> Option<Conflict> {

@@ -176,9 +176,12 @@ pub fn febrl_task(name: &str, dir: &Path) -> Result<Task, EvaluateError> {
     // while keeping the rest. Its people have no relatives, so the two
     // conflict rules aimed at family members (twins differ in given name,
     // parent and child in DOB) only ever fire on such corruptions there, and
-    // its tasks turn them off. Generated feeds and the service keep both.
+    // its tasks turn them off. It also corrupts the identifier (mapped as
+    // the licence) by more than one typo, so the licence rule is off too.
+    // Generated feeds and the service keep all three.
     config.conflicts.distinct_given_names = false;
     config.conflicts.dob_years_apart = None;
+    config.conflicts.distinct_licences = false;
     Ok(Task {
         name: name.to_string(),
         files,
