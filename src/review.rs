@@ -118,6 +118,11 @@ pub struct DecisionOutcome {
     pub entities: Vec<(PartyRef, Option<EntityId>)>,
     /// What re-resolution did.
     pub resolution: ResolveReport,
+    /// Earlier decisions on the same pair that this one overrides, with
+    /// their kind. Their other pairs still hold, so a record named here may
+    /// leave records it shared an entity with, as when a confirmation
+    /// follows a split.
+    pub overrides: Vec<(i64, DecisionKind)>,
 }
 
 /// A pair's score from the resolver, the reviewer decisions on it, and the
@@ -412,8 +417,10 @@ impl Review {
             why,
             decided_at: Utc::now(),
         };
+        let earlier = self.store.decisions().await?;
+        let overrides = overridden_by(&earlier, &decision);
         if kind == DecisionKind::Confirm {
-            let mut all = self.store.decisions().await?;
+            let mut all = earlier;
             let next = all.iter().map(|d| d.id).max().unwrap_or(0) + 1;
             all.push(ReviewDecision {
                 id: next,
@@ -426,7 +433,9 @@ impl Review {
                 )));
             }
         }
-        self.store_and_resolve(decision).await
+        let mut outcome = self.store_and_resolve(decision).await?;
+        outcome.overrides = overrides;
+        Ok(outcome)
     }
 
     /// Stores a decision and re-resolves. The caller holds the lock.
@@ -460,6 +469,7 @@ impl Review {
             decision,
             entities,
             resolution,
+            overrides: Vec::new(),
         })
     }
 
@@ -558,6 +568,20 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
         )));
     }
     Ok((who.to_string(), why.to_string()))
+}
+
+/// Returns the decisions in `earlier` that `decision` overrides: those with
+/// a pair of its pairs and the opposite effect (linking or keeping apart).
+fn overridden_by(
+    earlier: &[ReviewDecision],
+    decision: &ReviewDecision,
+) -> Vec<(i64, DecisionKind)> {
+    earlier
+        .iter()
+        .filter(|d| d.kind.links() != decision.kind.links())
+        .filter(|d| d.pairs.iter().any(|pair| decision.pairs.contains(pair)))
+        .map(|d| (d.id, d.kind))
+        .collect()
 }
 
 /// Returns the confirmed pairs that `decisions` keep from being honoured:

@@ -297,6 +297,31 @@ async fn split_is_kept_after_re_resolution() {
 }
 
 #[tokio::test]
+async fn confirm_after_split_names_the_split() {
+    let f = fixture().await;
+    let store = f.store.as_ref();
+    let split = f
+        .review
+        .split(&["rms:A3".to_string()], "Analyst Chen", "wrong merge")
+        .await
+        .expect("split");
+    assert!(split.overrides.is_empty(), "{:?}", split.overrides);
+    let confirm = f
+        .review
+        .confirm("rms:A3", "rms:A1", "Analyst Chen", "same person after all")
+        .await
+        .expect("confirm");
+    assert_eq!(
+        confirm.overrides,
+        vec![(split.decision.id, DecisionKind::Split)]
+    );
+    // The split's other pair, A3 against A2, still holds, so A1 joins A3
+    // and leaves A2.
+    assert_eq!(entity(store, "A1").await, entity(store, "A3").await);
+    assert_ne!(entity(store, "A1").await, entity(store, "A2").await);
+}
+
+#[tokio::test]
 async fn history_keeps_who_when_and_why() {
     let f = fixture().await;
     let started = Utc::now();

@@ -149,6 +149,13 @@ fn print_outcome(outcome: &DecisionOutcome) {
         d.id,
         d.kind.as_str(),
     );
+    for (id, kind) in &outcome.overrides {
+        outln!(
+            "overrides decision #{id} ({}) on this pair; its other pairs still hold, \
+             so these records may now be apart from records they shared an entity with",
+            kind.as_str()
+        );
+    }
     print_resolve(&outcome.resolution);
     for (reference, entity) in &outcome.entities {
         let entity = entity.map_or("unresolved".to_string(), |e| format!("entity {e}"));
