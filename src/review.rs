@@ -118,8 +118,8 @@ pub struct DecisionOutcome {
     pub entities: Vec<(PartyRef, Option<EntityId>)>,
     /// What re-resolution did.
     pub resolution: ResolveReport,
-    /// Earlier decisions on the same pair that this one overrides, with
-    /// their kind. Their other pairs still hold, so a record named here may
+    /// The earlier decision on the same pair that this one overrides, with
+    /// its kind. Its other pairs still hold, so a record named here may
     /// leave records it shared an entity with, as when a confirmation
     /// follows a split.
     pub overrides: Vec<(i64, DecisionKind)>,
@@ -418,7 +418,19 @@ impl Review {
             decided_at: Utc::now(),
         };
         let earlier = self.store.decisions().await?;
-        let overrides = overridden_by(&earlier, &decision);
+        let in_force = in_force_on(&earlier, &decision.pairs[0]);
+        if let Some(same) = in_force.filter(|d| d.kind.links() == kind.links()) {
+            let effect = if kind.links() { "linked" } else { "kept apart" };
+            return Err(invalid(format!(
+                "{} and {} are already {effect} by decision #{} ({}); nothing was stored",
+                a.reference,
+                b.reference,
+                same.id,
+                same.kind.as_str()
+            )));
+        }
+        let overrides: Vec<(i64, DecisionKind)> =
+            in_force.map(|d| (d.id, d.kind)).into_iter().collect();
         if kind == DecisionKind::Confirm {
             let mut all = earlier;
             let next = all.iter().map(|d| d.id).max().unwrap_or(0) + 1;
@@ -570,18 +582,13 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
     Ok((who.to_string(), why.to_string()))
 }
 
-/// Returns the decisions in `earlier` that `decision` overrides: those with
-/// a pair of its pairs and the opposite effect (linking or keeping apart).
-fn overridden_by(
-    earlier: &[ReviewDecision],
-    decision: &ReviewDecision,
-) -> Vec<(i64, DecisionKind)> {
-    earlier
+/// Returns the decision in `decisions` now in force on `pair`: the latest
+/// one that names it.
+fn in_force_on<'d>(decisions: &'d [ReviewDecision], pair: &RefPair) -> Option<&'d ReviewDecision> {
+    decisions
         .iter()
-        .filter(|d| d.kind.links() != decision.kind.links())
-        .filter(|d| d.pairs.iter().any(|pair| decision.pairs.contains(pair)))
-        .map(|d| (d.id, d.kind))
-        .collect()
+        .filter(|d| d.pairs.contains(pair))
+        .max_by_key(|d| d.id)
 }
 
 /// Returns the confirmed pairs that `decisions` keep from being honoured:

@@ -322,6 +322,28 @@ async fn confirm_after_split_names_the_split() {
 }
 
 #[tokio::test]
+async fn repeated_decision_is_refused() {
+    let f = fixture().await;
+    let first = f
+        .review
+        .reject("rms:A1", "rms:A2", "Analyst Chen", "two people")
+        .await
+        .expect("reject");
+    let again = f
+        .review
+        .reject("rms:A2", "rms:A1", "Analyst Chen", "still two people")
+        .await
+        .expect_err("a repeat changes nothing");
+    let expected = format!(
+        "rms:A2#1 and rms:A1#1 are already kept apart by decision #{} (reject); nothing was stored",
+        first.decision.id
+    );
+    assert!(again.to_string().contains(&expected), "{again}");
+    let stored = f.store.decisions().await.expect("decisions");
+    assert_eq!(stored.len(), 1, "{stored:?}");
+}
+
+#[tokio::test]
 async fn history_keeps_who_when_and_why() {
     let f = fixture().await;
     let started = Utc::now();
