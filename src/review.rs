@@ -16,7 +16,7 @@ use crate::graph::{
     DecisionKind, EntityId, GraphStore, Mention, PartyRef, QueuedPair, ReviewDecision, StoreError,
     StoredRecord, ordered_pair,
 };
-use crate::normalize::{is_direction_mark, is_hidden_character};
+use crate::normalize::{is_direction_mark, is_hidden_character, quoted};
 use crate::resolve::{
     Explanation, LiveReport, LiveResolution, Model, ProbabilisticResolver, RefPair, ResolveConfig,
     ResolveReport, Resolver, ReviewLinks, effective_pairs, resolve_store,
@@ -492,6 +492,16 @@ impl Review {
         let (source, id) = (&arg.source, &arg.record_id);
         let missing = format!("no record {source}:{id} is stored");
         let Some(party) = arg.party else {
+            // `#x` after a stored record's id reads as part of the id.
+            if let Some((stored, after)) = id.rsplit_once('#')
+                && self.store.current_record(source, stored).await?.is_some()
+            {
+                return Ok(invalid(format!(
+                    "{missing}; {source}:{stored} is, and its party number after # must \
+                     be a whole number from 1, not {}",
+                    quoted(after)
+                )));
+            }
             return Ok(invalid(missing));
         };
         let whole = format!("{id}#{party}");

@@ -468,6 +468,14 @@ async fn record_id_ending_in_a_party_gets_a_hint() {
         }
         other => panic!("expected invalid input, got ok: {:?}", other.is_ok()),
     }
+    match review.explain("rms:M1#x", "rms:K#2#1").await {
+        Err(ReviewError::InvalidInput(message)) => assert_eq!(
+            message,
+            "no record rms:M1#x is stored; rms:M1 is, and its party number after # \
+             must be a whole number from 1, not \"x\""
+        ),
+        other => panic!("expected invalid input, got ok: {:?}", other.is_ok()),
+    }
     assert!(review.explain("rms:K#2#1", "rms:M1").await.is_ok());
 }
 
