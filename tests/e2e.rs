@@ -371,6 +371,12 @@ async fn http_ingest_places_new_records_incrementally() {
     assert_eq!(status, 200, "{reply}");
     assert_eq!(reply["resolution"]["mode"], json!("batch"), "{reply}");
     assert_eq!(reply["resolution"]["reason"], json!("no_state"), "{reply}");
+    let queue = world.store.review_queue().await.expect("queue");
+    assert_eq!(
+        reply["resolution"]["queued"],
+        json!(queue.len()),
+        "a batch run counts the whole queue: {reply}"
+    );
 
     // A new entry for a registered person is placed in that person's entity.
     let mut entry: Value = serde_json::from_str(first_line).expect("json");
