@@ -122,7 +122,7 @@ pub struct DecisionOutcome {
     /// its kind. Its other pairs still hold, so a record named here may
     /// leave records it shared an entity with, as when a confirmation
     /// follows a split.
-    pub overrides: Vec<(i64, DecisionKind)>,
+    pub overrides: Option<(i64, DecisionKind)>,
 }
 
 /// A pair's score from the resolver, the reviewer decisions on it, and the
@@ -429,8 +429,7 @@ impl Review {
                 same.kind.as_str()
             )));
         }
-        let overrides: Vec<(i64, DecisionKind)> =
-            in_force.map(|d| (d.id, d.kind)).into_iter().collect();
+        let overrides = in_force.map(|d| (d.id, d.kind));
         if kind == DecisionKind::Confirm {
             let mut all = earlier;
             let next = all.iter().map(|d| d.id).max().unwrap_or(0) + 1;
@@ -481,7 +480,7 @@ impl Review {
             decision,
             entities,
             resolution,
-            overrides: Vec::new(),
+            overrides: None,
         })
     }
 

@@ -305,7 +305,7 @@ async fn confirm_after_split_names_the_split() {
         .split(&["rms:A3".to_string()], "Analyst Chen", "wrong merge")
         .await
         .expect("split");
-    assert!(split.overrides.is_empty(), "{:?}", split.overrides);
+    assert_eq!(split.overrides, None);
     let confirm = f
         .review
         .confirm("rms:A3", "rms:A1", "Analyst Chen", "same person after all")
@@ -313,7 +313,7 @@ async fn confirm_after_split_names_the_split() {
         .expect("confirm");
     assert_eq!(
         confirm.overrides,
-        vec![(split.decision.id, DecisionKind::Split)]
+        Some((split.decision.id, DecisionKind::Split))
     );
     // The split's other pair, A3 against A2, still holds, so A1 joins A3
     // and leaves A2.

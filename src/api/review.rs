@@ -123,10 +123,10 @@ pub struct DecisionResult {
     pub decision: Decision,
     /// The entity of each named record after re-resolution.
     pub entities: Vec<RecordEntity>,
-    /// Ids of earlier decisions on the same pair that this one overrides.
-    /// Their other pairs still hold, so a named record may leave records it
+    /// The earlier decision on the same pair that this one overrides. Its
+    /// other pairs still hold, so a named record may leave records it
     /// shared an entity with, as when a confirmation follows a split.
-    pub overrides: Vec<ID>,
+    pub overrides: Option<ID>,
 }
 
 impl From<DecisionOutcome> for DecisionResult {
@@ -141,11 +141,7 @@ impl From<DecisionOutcome> for DecisionResult {
                     entity: e.map(|e| ID(e.to_string())),
                 })
                 .collect(),
-            overrides: o
-                .overrides
-                .iter()
-                .map(|(id, _)| ID(id.to_string()))
-                .collect(),
+            overrides: o.overrides.map(|(id, _)| ID(id.to_string())),
         }
     }
 }

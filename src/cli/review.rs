@@ -149,7 +149,7 @@ fn print_outcome(outcome: &DecisionOutcome) {
         d.id,
         d.kind.as_str(),
     );
-    for (id, kind) in &outcome.overrides {
+    if let Some((id, kind)) = &outcome.overrides {
         outln!(
             "overrides decision #{id} ({}) on this pair; its other pairs still hold, \
              so these records may now be apart from records they shared an entity with",

@@ -44,7 +44,7 @@ pub struct ConflictRules {
     /// Licence numbers more than one typo apart, with no other identifier in
     /// common: each member of a household holds a licence of their own, while
     /// one person keeps one number. Absent from older settings, it is on.
-    #[serde(default = "on")]
+    #[serde(default = "enabled_by_default")]
     pub distinct_licences: bool,
     /// At most one mention per source in an entity: for linking sources that
     /// are each free of duplicates.
@@ -65,7 +65,7 @@ impl Default for ConflictRules {
     }
 }
 
-fn on() -> bool {
+fn enabled_by_default() -> bool {
     true
 }
 
