@@ -152,13 +152,21 @@ pub fn categorize(
     let active = record.status.is_none_or(|s| s == Status::Active);
     let in_force =
         record.status == Some(Status::Active) && record.end_date.is_none_or(|end| end >= as_of);
+    // A warrant served or a case decided after the as-of date was still
+    // outstanding on it, because their end date is the day they closed.
+    let closed_later = record
+        .status
+        .is_some_and(|s| s != Status::Active && s != Status::Pending)
+        && record.end_date.is_some_and(|end| end > as_of);
     let within = |days: i64| {
         record
             .date
             .is_some_and(|d| d <= as_of && (as_of - d).num_days() <= days)
     };
     let category = match (record.kind, role) {
-        (RecordKind::Warrant, Role::Subject) if record.status == Some(Status::Active) => {
+        (RecordKind::Warrant, Role::Subject)
+            if record.status == Some(Status::Active) || closed_later =>
+        {
             Category::Wanted
         }
         (RecordKind::OfficerSafetyCaution, Role::Subject) if active => {
@@ -173,7 +181,9 @@ pub fn categorize(
         (RecordKind::SexOffenderRegistration, Role::Subject) if in_force => {
             Category::SexOffenderRegistration
         }
-        (RecordKind::CourtCase, Role::Subject) if record.status == Some(Status::Pending) => {
+        (RecordKind::CourtCase, Role::Subject)
+            if record.status == Some(Status::Pending) || closed_later =>
+        {
             Category::PendingCase
         }
         (RecordKind::Arrest, Role::Subject) if within(rules.recent_arrest_days) => {
@@ -269,6 +279,28 @@ mod tests {
             Some(C::Wanted),
         );
         check(K::Warrant, R::Subject, Some(S::Served), none, None);
+        // Served after the as-of date: still wanted on it. Served before: not.
+        check(
+            K::Warrant,
+            R::Subject,
+            Some(S::Served),
+            (Some("2026-01-01"), Some("2026-07-15")),
+            Some(C::Wanted),
+        );
+        check(
+            K::Warrant,
+            R::Subject,
+            Some(S::Served),
+            (Some("2026-01-01"), Some("2026-05-01")),
+            None,
+        );
+        check(
+            K::CourtCase,
+            R::Subject,
+            Some(S::Closed),
+            (Some("2026-01-01"), Some("2026-07-15")),
+            Some(C::PendingCase),
+        );
         check(
             K::Warrant,
             R::Subject,
