@@ -42,7 +42,7 @@ pub struct ConflictRules {
     /// common: twins and siblings at one address.
     pub distinct_given_names: bool,
     /// Licence numbers more than one typo apart, with no other identifier in
-    /// common: each member of a household holds a licence of their own, while
+    /// common: each member of a household has a licence of their own, while
     /// one person keeps one number. Absent from older settings, it is on.
     #[serde(default = "enabled_by_default")]
     pub distinct_licences: bool,
@@ -140,7 +140,7 @@ fn soft_conflict(
     (rules.distinct_licences && licences_differ(a, b)).then_some(Conflict::Licence)
 }
 
-/// Whether two mentions hold licence numbers more than one typo apart.
+/// Returns whether two mentions have licence numbers more than one typo apart.
 fn licences_differ(a: &Prepared, b: &Prepared) -> bool {
     let (x, y) = (a.id(LICENCE_SLOT), b.id(LICENCE_SLOT));
     !x.is_empty() && !y.is_empty() && !super::compare::one_edit(x, y)
