@@ -345,7 +345,7 @@ fn profile(
     as_of: NaiveDate,
     rules: &SummaryRules,
 ) -> PersonProfile {
-    let mut names: BTreeMap<String, (usize, PersonName)> = BTreeMap::new();
+    let mut names: BTreeMap<String, (usize, BTreeSet<&str>, PersonName)> = BTreeMap::new();
     let mut dobs: BTreeMap<NaiveDate, usize> = BTreeMap::new();
     let mut sexes: BTreeMap<Sex, usize> = BTreeMap::new();
     let mut identifiers = Vec::new();
@@ -360,7 +360,12 @@ fn profile(
         {
             let person = &party.person;
             if let Some(name) = &person.name {
-                names.entry(name.display()).or_insert((0, name.clone())).0 += 1;
+                let seen =
+                    names
+                        .entry(name.display())
+                        .or_insert((0, BTreeSet::new(), name.clone()));
+                seen.0 += 1;
+                seen.1.insert(stored.record.key.source.as_str());
             }
             if let Some(dob) = person.dob {
                 *dobs.entry(dob.date()).or_default() += 1;
@@ -385,7 +390,7 @@ fn profile(
     addresses.sort_by_key(|a| std::cmp::Reverse(a.seen_in.date));
     let mut seen = std::collections::HashSet::new();
     addresses.retain(|a| seen.insert(a.address.key()));
-    let name = display_name(names.values().map(|(n, name)| (*n, name)));
+    let name = display_name(names.values().map(|(n, sources, name)| (*n, sources, name)));
     let aliases = names
         .keys()
         .filter(|display| Some(display.as_str()) != name.as_ref().map(|n| n.display()).as_deref())
@@ -423,25 +428,31 @@ fn person_identifiers(
     .filter_map(|(kind, value)| value.clone().map(|v| (kind, v)))
 }
 
-/// Returns the value with the highest count; ties go to the first.
 /// Chooses the name shown for a person from the names of their mentions,
-/// each with its count. The given name and the surname are voted on
-/// separately, so that one agency's misspelling of one part, repeated over
-/// many records, cannot outvote the spelling that most records share. The
-/// middle name and suffix are the most common among the mentions that give
-/// one, because many agencies leave them out and a suffix (JR, SR) is what
-/// tells a father from his son.
+/// each with its count and the sources that give it. The given name and the
+/// surname are voted on separately, so that one agency's misspelling of one
+/// part, repeated over many records, cannot outvote the spelling that most
+/// records share. A tie goes to the spelling more sources give. The middle
+/// name and suffix are the most common among the mentions that give one,
+/// because many agencies leave them out and a suffix (JR, SR) is what tells
+/// a father from his son.
 fn display_name<'a>(
-    names: impl Iterator<Item = (usize, &'a PersonName)> + Clone,
+    names: impl Iterator<Item = (usize, &'a BTreeSet<&'a str>, &'a PersonName)> + Clone,
 ) -> Option<PersonName> {
     let vote = |part: fn(&PersonName) -> Option<&str>| -> Option<String> {
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for (count, name) in names.clone() {
+        let mut counts: BTreeMap<&str, (usize, BTreeSet<&str>)> = BTreeMap::new();
+        for (count, sources, name) in names.clone() {
             if let Some(value) = part(name) {
-                *counts.entry(value).or_default() += count;
+                let seen = counts.entry(value).or_default();
+                seen.0 += count;
+                seen.1.extend(sources.iter().copied());
             }
         }
-        most_common(counts.into_iter().map(|(value, n)| (n, value.to_string())))
+        most_common(
+            counts
+                .into_iter()
+                .map(|(value, (n, sources))| ((n, sources.len()), value.to_string())),
+        )
     };
     Some(PersonName {
         given: vote(|n| Some(n.given.as_str()))?,
@@ -451,8 +462,9 @@ fn display_name<'a>(
     })
 }
 
-fn most_common<T>(counted: impl Iterator<Item = (usize, T)>) -> Option<T> {
-    let mut best: Option<(usize, T)> = None;
+/// Returns the value with the highest count; ties go to the first.
+fn most_common<K: Ord, T>(counted: impl Iterator<Item = (K, T)>) -> Option<T> {
+    let mut best: Option<(K, T)> = None;
     for (count, value) in counted {
         if best.as_ref().is_none_or(|(n, _)| count > *n) {
             best = Some((count, value));
@@ -520,10 +532,24 @@ mod tests {
             (vec![(2, &correct), (3, &nickname)], "GONZALEZ-COLON, TONY"),
             (vec![(5, &correct)], "GONZALEZ-COLON, ANTHONY"),
         ];
+        let one_source = BTreeSet::from(["rms"]);
         for (names, expected) in cases {
-            let chosen = display_name(names.iter().map(|(n, name)| (*n, *name)));
+            let chosen = display_name(names.iter().map(|(n, name)| (*n, &one_source, *name)));
             assert_eq!(chosen.map(|n| n.display()).as_deref(), Some(expected));
         }
         assert_eq!(display_name(std::iter::empty()), None);
+
+        // A tie in count goes to the spelling more sources give, here not
+        // the first in alphabetical order.
+        let registry = BTreeSet::from(["sor"]);
+        let agencies = BTreeSet::from(["dmv", "judicial", "rms"]);
+        let typo = name("LOPEZ", "DANEL", None, None);
+        let right = name("LOPEZ", "DANIEL", None, None);
+        let tied = [(5, &registry, &typo), (5, &agencies, &right)];
+        let chosen = display_name(tied.iter().map(|(n, sources, name)| (*n, *sources, *name)));
+        assert_eq!(
+            chosen.map(|n| n.display()).as_deref(),
+            Some("LOPEZ, DANIEL")
+        );
     }
 }
