@@ -795,7 +795,9 @@ fn split_csv<R: Read>(
         match reader.read_byte_record(&mut row) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                (row_bytes, row_fields) = (row.as_slice().len(), row.len());
+                // A huge row is not carried over to the rows after it.
+                row_bytes = row.as_slice().len().min(MAX_CARRIED_ROW_BYTES);
+                row_fields = row.len();
                 let start = row.position().cloned().unwrap_or_else(csv::Position::new);
                 let end = reader.position().byte();
                 let copy = reader.get_mut();
@@ -810,6 +812,9 @@ fn split_csv<R: Read>(
         }
     }
 }
+
+/// Largest row size that sizes the record of the next CSV row.
+const MAX_CARRIED_ROW_BYTES: usize = 64 * 1024;
 
 /// Describes the header column that looks like the mapped column `wanted`
 /// but differs from it in surrounding spaces or in case, such as
