@@ -555,12 +555,12 @@ async fn oversized_records_are_quarantined_and_the_rest_kept() {
         registration_json("J3", "ODUYA, BENJAMIN", "AB 3", 3),
     ]
     .join("\n");
-    // (format, fixture, line of the oversized record)
+    // (format, fixture, line of the oversized record, the id it is named by)
     let cases = [
-        ("csv", fixture(&csv_feed), 3),
-        ("jsonl", fixture_jsonl(jsonl_feed.as_bytes()), 2),
+        ("csv", fixture(&csv_feed), 3, Some("R2")),
+        ("jsonl", fixture_jsonl(jsonl_feed.as_bytes()), 2, None),
     ];
-    for (format, fixture, line) in cases {
+    for (format, fixture, line, record_id) in cases {
         let report = ingest(&fixture).await;
         assert_eq!(report.received, 3, "{format}: {report:?}");
         assert_eq!(
@@ -576,6 +576,7 @@ async fn oversized_records_are_quarantined_and_the_rest_kept() {
         assert_eq!(entries.len(), 1, "{format}");
         let entry = &entries[0];
         assert_eq!(entry.line, Some(line), "{format}");
+        assert_eq!(entry.record_id.as_deref(), record_id, "{format}");
         let expected = format!(
             "record is longer than {MAX_RECORD_BYTES} bytes, the limit for one record; \
              its first {MAX_RECORD_BYTES} bytes are kept"

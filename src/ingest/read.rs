@@ -380,6 +380,19 @@ fn oversized_record(line: u64, kept: &[u8]) -> PendingRecord {
     })
 }
 
+/// Returns the fields of a CSV row too long to parse, each cut to its first
+/// 256 bytes, so that its quarantine entry can name the record.
+fn salvaged_row(header: &Arc<CsvHeader>, row: &csv::ByteRecord) -> InputFields {
+    let values: Vec<String> = row
+        .iter()
+        .map(|value| String::from_utf8_lossy(&value[..value.len().min(256)]).into_owned())
+        .collect();
+    InputFields::Csv {
+        header: Arc::clone(header),
+        values: csv::StringRecord::from(values),
+    }
+}
+
 /// Splits JSON Lines at `\n`, dropping a `\r` before it as `BufRead::lines`
 /// does. Lines are kept as bytes, so a line that is not UTF-8 becomes one
 /// quarantined record instead of an I/O error that ends the input.
@@ -870,7 +883,13 @@ fn emit_csv_record(
     match quote::runaway_column(body, header.names.len(), row.len()) {
         // A quote left open runs into later lines, which are read again
         // below, so only a row that ends where it should is measured.
-        None if body.len() > MAX_RECORD_BYTES => sink(oversized_record(position.line(), body)),
+        None if body.len() > MAX_RECORD_BYTES => {
+            let mut record = oversized_record(position.line(), body);
+            if let PendingRecord::Unreadable(raw) = &mut record {
+                raw.salvaged = Some(salvaged_row(header, &row));
+            }
+            sink(record);
+        }
         None => {
             row.set_position(Some(position));
             sink(PendingRecord::Csv {
