@@ -524,6 +524,16 @@ mod tests {
     }
 
     #[test]
+    fn unknown_summary_key_is_rejected() {
+        let environment =
+            config::Map::from([("CISS_SUMMARY__BOGUS_DAYS".to_string(), "7".to_string())]);
+        let message = Settings::load_with_environment(None, environment)
+            .expect_err("an unknown key is a typo")
+            .to_string();
+        assert!(message.contains("bogus_days"), "{message}");
+    }
+
+    #[test]
     fn allowed_hosts_from_environment_list() {
         let environment = config::Map::from([(
             "CISS_ALLOWED_HOSTS".to_string(),

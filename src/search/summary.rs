@@ -9,6 +9,7 @@ use crate::model::{RecordKind, Role, Status};
 
 /// Time windows for the date-bounded categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SummaryRules {
     /// Arrests at most this many days before the as-of date count as recent.
     pub recent_arrest_days: i64,
