@@ -481,6 +481,28 @@ async fn graphql_limits_hostile_documents() {
         reply["errors"].is_array(),
         "a long chain is rejected: {reply}"
     );
+    let decisions: String = (0..11)
+        .map(|n| {
+            format!(
+                r#"d{n}: rejectMatch(a: "rms:A{n}", b: "rms:B{n}", reviewer: "X", reason: "Y") {{ decision {{ id }} }} "#
+            )
+        })
+        .collect();
+    let body = json!({ "query": format!("mutation {{ {decisions} }}") }).to_string();
+    let (status, reply) = send(&server.app, graphql_request(body)).await;
+    assert_query_rejected(status, &reply, "at most 10 mutations");
+    // A cycle too long for the cycle search is still rejected, not followed.
+    let cycle: String = (0..1_100)
+        .map(|n| {
+            format!(
+                "fragment M{n} on MutationRoot {{ ...M{} }} ",
+                (n + 1) % 1_100
+            )
+        })
+        .collect();
+    let body = json!({ "query": format!("mutation {{ ...M0 }} {cycle}") }).to_string();
+    let (status, reply) = send(&server.app, graphql_request(body)).await;
+    assert_query_rejected(status, &reply, "spread each other more than 1000 deep");
     let directives = "@skip(if: false) ".repeat(2_000);
     let body = json!({ "query": format!("{{ __typename {directives} }}") }).to_string();
     let (status, reply) = send(&server.app, graphql_request(body)).await;

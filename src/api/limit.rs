@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
-    ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
+    ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{Name, Positioned, ServerError, ServerResult, Variables};
 
@@ -66,6 +66,22 @@ impl Extension for SelectionLimitExtension {
                 let path: Vec<&str> = cycle.iter().map(|name| name.as_str()).collect();
                 return Err(ServerError::new(
                     format!("fragment {} spreads itself: {}", path[0], path.join(" -> ")),
+                    None,
+                ));
+            }
+            let mutations = most_mutations(&document);
+            if mutations > MAX_MUTATIONS {
+                let found = match mutations {
+                    usize::MAX => format!(
+                        "its fragments spread each other more than {MAX_FRAGMENT_CHAIN} deep"
+                    ),
+                    _ => format!("found {mutations}"),
+                };
+                return Err(ServerError::new(
+                    format!(
+                        "a request may run at most {MAX_MUTATIONS} mutations, each a review \
+                         decision that re-resolves the store; {found}"
+                    ),
                     None,
                 ));
             }
@@ -147,6 +163,74 @@ fn within_limit(document: &ExecutableDocument, max: usize) -> bool {
         .operations
         .iter()
         .all(|(_, operation)| counter.count(&operation.node.selection_set.node))
+}
+
+/// Maximum mutations in one request. Each review mutation re-resolves the
+/// whole store, so a request of hundreds of aliased mutations would hold
+/// the server for that many runs.
+const MAX_MUTATIONS: usize = 10;
+
+/// Returns the most top-level fields of any mutation in `document`, with
+/// fragments read in place. Cycles are rejected before this runs.
+fn most_mutations(document: &ExecutableDocument) -> usize {
+    let mut counted = HashMap::new();
+    document
+        .operations
+        .iter()
+        .filter(|(_, operation)| operation.node.ty == OperationType::Mutation)
+        .map(|(_, operation)| {
+            top_level_fields(
+                document,
+                &operation.node.selection_set.node,
+                &mut counted,
+                0,
+            )
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Counts the fields of `set`, reading fragments in place but not the
+/// fields' own selections. Each fragment is counted once and remembered in
+/// `counted`, so fragments that spread the next one twice cost no more than
+/// one pass. A chain of fragments deeper than [`MAX_FRAGMENT_CHAIN`], which
+/// the cycle search does not follow to its end, counts as too many fields.
+fn top_level_fields<'d>(
+    document: &'d ExecutableDocument,
+    set: &'d SelectionSet,
+    counted: &mut HashMap<&'d Name, usize>,
+    depth: usize,
+) -> usize {
+    if depth > MAX_FRAGMENT_CHAIN {
+        return usize::MAX;
+    }
+    let mut fields = 0usize;
+    for selection in &set.items {
+        let found = match &selection.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(inline) => top_level_fields(
+                document,
+                &inline.node.selection_set.node,
+                counted,
+                depth + 1,
+            ),
+            Selection::FragmentSpread(spread) => {
+                let name = &spread.node.fragment_name.node;
+                match (counted.get(name), document.fragments.get(name)) {
+                    (Some(known), _) => *known,
+                    (None, Some(fragment)) => {
+                        let selections = &fragment.node.selection_set.node;
+                        let count = top_level_fields(document, selections, counted, depth + 1);
+                        counted.insert(name, count);
+                        count
+                    }
+                    (None, None) => 0,
+                }
+            }
+        };
+        fields = fields.saturating_add(found);
+    }
+    fields
 }
 
 /// Returns the first cycle of fragment spreads in `document`, from a
