@@ -282,3 +282,27 @@ async fn live_update_batch_after_decision() {
     let reason = update.batch.map(|(reason, _)| reason);
     assert_eq!(reason, Some(BatchReason::Decisions));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decision_keeps_the_trained_model() {
+    let world = world(60).await;
+    let training = ProbabilisticResolver::new(ResolveConfig::default());
+    let live = LiveResolution::new(training.clone());
+    live.update(world.store.as_ref()).await.expect("update");
+    let trained = live.model().await.expect("a model after the first update");
+
+    let single = single_party_records(world.store.as_ref()).await;
+    let review = Review::new(Arc::clone(&world.store), Arc::new(training));
+    review
+        .reject(&single[0], &single[1], "analyst", "different people")
+        .await
+        .expect("reject");
+    let update = review.resolve_live(&live).await.expect("update");
+    let reason = update.batch.map(|(reason, _)| reason);
+    assert_eq!(reason, Some(BatchReason::Decisions));
+    let kept = live.model().await.expect("a model after the decision");
+    assert!(
+        Arc::ptr_eq(&trained, &kept),
+        "a run for a decision scores with the model it had"
+    );
+}

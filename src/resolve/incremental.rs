@@ -95,6 +95,11 @@ pub struct IncrementalResolver {
 }
 
 impl IncrementalResolver {
+    /// Returns the model new mentions are scored with.
+    pub(crate) fn model(&self) -> Arc<Model> {
+        Arc::clone(&self.model)
+    }
+
     /// Resolves `mentions` in batch with `resolver` (training its model unless
     /// it has one) and keeps the state new mentions are placed against.
     /// `review` names mention positions, as for [`ProbabilisticResolver::resolve_reviewed`].

@@ -14,6 +14,11 @@
 //! - when more than a tenth as many mentions arrived as the last batch run
 //!   read, so the model is trained again on the data as it now is.
 //!
+//! Only the first run and a run for growth train the model. A run for a
+//! decision keeps the model it had, so a decision, or a new version of a
+//! decided record, changes entities through the decision alone and not
+//! through weights trained again on nearly the same data.
+//!
 //! If writing to the store fails, the state is dropped and the next update
 //! runs in batch, so a failed write does not leave the two apart.
 //!
@@ -21,13 +26,14 @@
 //! state's next batch run, so placements meanwhile build on the older entities.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::{
-    IncrementalResolver, PlacementKind, PossibleMatch, ProbabilisticResolver, ResolveReport,
+    IncrementalResolver, Model, PlacementKind, PossibleMatch, ProbabilisticResolver, ResolveReport,
     StoreInput,
 };
 use crate::graph::{
@@ -104,6 +110,13 @@ impl LiveResolution {
             resolver,
             state: Mutex::new(None),
         }
+    }
+
+    /// Returns the model the kept state scores with, or `None` before the
+    /// first update.
+    pub async fn model(&self) -> Option<Arc<Model>> {
+        let guard = self.state.lock().await;
+        guard.as_ref().map(|state| state.incremental.model())
     }
 
     /// Resolves the mentions stored since the last update, one at a time
@@ -206,10 +219,24 @@ impl LiveResolution {
         reason: BatchReason,
         started: Instant,
     ) -> Result<LiveReport, StoreError> {
+        let kept = match reason {
+            BatchReason::Decisions | BatchReason::Decided => {
+                slot.as_ref().map(|state| state.incremental.model())
+            }
+            BatchReason::NoState | BatchReason::Growth => None,
+        };
         *slot = None;
         let input = StoreInput::read(store).await?;
+        let fixed;
+        let resolver = match kept {
+            Some(model) => {
+                fixed = ProbabilisticResolver::with_model(self.resolver.config().clone(), model);
+                &fixed
+            }
+            None => &self.resolver,
+        };
         let (incremental, clustering) =
-            IncrementalResolver::build(&self.resolver, &input.mentions, &input.review);
+            IncrementalResolver::build(resolver, &input.mentions, &input.review);
         let batch = input.write(store, &clustering, started).await?;
         *slot = Some(LiveState {
             incremental,
