@@ -14,6 +14,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+mod file_lock;
 pub mod generate;
 pub mod graph;
 pub mod ingest;

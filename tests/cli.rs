@@ -773,7 +773,10 @@ async fn demo_stores_in_the_named_store() {
     std::fs::remove_dir_all(&demo_dir).expect("remove the first run's feeds");
     let second = run_demo(dir.path(), Some(&named), "127.0.0.1:0");
     assert!(!second.status.success(), "a store with records is rejected");
-    assert!(!demo_dir.exists(), "no feeds are written before the check");
+    assert!(
+        !demo_dir.join("feeds").exists(),
+        "no feeds are written before the check"
+    );
     let rejected = format!(
         "the demo needs an empty store, but {} contains {records} records",
         named.display()
@@ -830,6 +833,43 @@ fn demo_checks_listen_address_first() {
     let demo = dir.path().join("demo");
     assert!(!demo.join("feeds").exists(), "no feeds are written");
     assert!(!demo.join("ciss.db").exists(), "no store is created");
+}
+
+#[test]
+fn second_demo_in_one_dir_is_refused() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .env_remove("CISS_STORE")
+        .arg("--sources")
+        .arg(&sources)
+        .args(["demo", "--people", "30", "--listen", "127.0.0.1:0", "--dir"])
+        .arg(dir.path().join("demo"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ciss starts");
+    let serving = std::io::BufReader::new(first.stdout.take().expect("stdout"))
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("serving on"));
+    assert!(serving, "the first demo serves");
+
+    let second = run_demo(dir.path(), None, "127.0.0.1:0");
+    first.kill().expect("stop the first demo");
+    first.wait().expect("reaped");
+    assert_eq!(second.status.code(), Some(1), "{}", stdout(&second));
+    let message = stderr(&second);
+    let expected = format!(
+        "another ciss demo is running in {}",
+        dir.path().join("demo").display()
+    );
+    assert!(message.contains(&expected), "{message}");
+    let store = dir.path().join("demo").join("ciss.db");
+    assert!(store.exists(), "the running demo's store is kept");
 }
 
 /// Writes `name`, a dmv feed of one registration for each `(id, status)`;

@@ -66,6 +66,9 @@ pub(crate) async fn run(
     if let Some(listen) = args.listen {
         settings.listen = listen;
     }
+    // Held until the demo ends, so a second demo cannot replace the feeds
+    // and the store under this one.
+    let _running = hold_demo_lock(&args.dir)?;
     // The address is bound and the store checked before any feed is
     // written, so an address in use or a store holding records stops the
     // demo with nothing generated or stored.
@@ -105,6 +108,29 @@ pub(crate) async fn run(
     );
     app.run_until_stopped().await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Locks the demo directory `dir` for this process, creating it if needed,
+/// and returns the open lock file, which holds the lock until it is
+/// dropped. Fails when another demo holds it.
+fn hold_demo_lock(dir: &Path) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join("demo.lock");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match crate::file_lock::flock(&file, crate::file_lock::Lock::ExclusiveNow) {
+        Ok(()) => Ok(file),
+        Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => anyhow::bail!(
+            "another ciss demo is running in {}; stop it, or give this one another --dir",
+            dir.display()
+        ),
+        Err(err) => Err(err).with_context(|| format!("cannot lock {}", path.display())),
+    }
 }
 
 /// Opens the demo's store. Unless `--store` names one (`store_named`), an

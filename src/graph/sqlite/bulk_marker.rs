@@ -11,6 +11,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use crate::file_lock::{Lock, flock};
+
 /// Returns the lock file's path for the store at `store`.
 pub(super) fn path(store: &Path) -> PathBuf {
     let mut name = store.as_os_str().to_os_string();
@@ -45,36 +47,4 @@ fn open(store: &Path) -> std::io::Result<File> {
         .create(true)
         .truncate(false)
         .open(path(store))
-}
-
-enum Lock {
-    Shared,
-    ExclusiveNow,
-}
-
-#[cfg(unix)]
-fn flock(file: &File, lock: Lock) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let operation = match lock {
-        Lock::Shared => libc::LOCK_SH,
-        Lock::ExclusiveNow => libc::LOCK_EX | libc::LOCK_NB,
-    };
-    loop {
-        // SAFETY: the descriptor belongs to `file`, which outlives the call,
-        // and flock takes plain integers.
-        if unsafe { libc::flock(file.as_raw_fd(), operation) } == 0 {
-            return Ok(());
-        }
-        let err = std::io::Error::last_os_error();
-        if err.kind() != std::io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
-}
-
-// NOTE: without flock every store open treats missing indexes as left by an
-// interrupted load and builds them, even while a load in another process runs.
-#[cfg(not(unix))]
-fn flock(_file: &File, _lock: Lock) -> std::io::Result<()> {
-    Ok(())
 }
