@@ -762,6 +762,10 @@ async fn association_queries_reject_bad_input() {
             "invalid person id \"12a\": expected a number",
         ),
         (
+            r#"{ person(id: "-1") { id } }"#,
+            "invalid person id \"-1\": expected a number of at least 1",
+        ),
+        (
             r#"{ reviewQueue(limit: 0) { probability } }"#,
             "invalid limit 0: expected 1 to 500",
         ),

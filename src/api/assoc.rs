@@ -307,14 +307,20 @@ fn bad_input(message: String) -> async_graphql::Error {
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
 }
 
+/// Parses a person id. Ids are the smallest mention id of an entity, and
+/// mention ids start at 1, so zero and negative ids are bad input rather
+/// than people not found.
 pub(super) fn parse_person_id(id: &ID) -> async_graphql::Result<EntityId> {
-    id.parse::<EntityId>().map_err(|err| {
-        let reason = match err.kind() {
+    let invalid =
+        |reason: &str| bad_input(format!("invalid person id {:?}: {reason}", id.as_str()));
+    match id.parse::<EntityId>() {
+        Ok(entity) if entity >= 1 => Ok(entity),
+        Ok(_) => Err(invalid("expected a number of at least 1")),
+        Err(err) => Err(invalid(match err.kind() {
             IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => "out of range",
             _ => "expected a number",
-        };
-        bad_input(format!("invalid person id {:?}: {reason}", id.as_str()))
-    })
+        })),
+    }
 }
 
 /// Checks that a count argument is between 1 and `max`. A value below or
