@@ -1060,6 +1060,14 @@ vin = "vin"
             vec!["name: value contains the control character U+001B".into()],
         ),
         (
+            serde_json::from_str(r#"{"state_id": 123456789012345678901234}"#).expect("json"),
+            vec![
+                "state_id: wrong type: expected text or a number of at most 64 bits \
+                 (send long numbers as strings), found a longer whole number"
+                    .into(),
+            ],
+        ),
+        (
             serde_json::json!({"vin": "123"}),
             vec![r#"vin: invalid value "123": expected 17 letters or digits, found 3"#.into()],
         ),

@@ -167,6 +167,15 @@ fn json_text<'a>(value: &'a Value, path: &str) -> Result<Option<Cow<'a, str>>, W
     };
     match found {
         Value::String(s) => Ok(Some(Cow::Borrowed(s.trim()))),
+        // A whole number past 64 bits is read as a float, which keeps only
+        // its first 16 or so digits: an identifier sent so would change.
+        Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(lossy_whole_number) => {
+            Err(WrongType {
+                path: path.to_string(),
+                expected: "text or a number of at most 64 bits (send long numbers as strings)",
+                found: "a longer whole number",
+            })
+        }
         Value::Number(n) => Ok(Some(Cow::Owned(n.to_string()))),
         Value::Bool(b) => Ok(Some(Cow::Borrowed(if *b { "true" } else { "false" }))),
         Value::Null => Ok(None),
@@ -176,6 +185,12 @@ fn json_text<'a>(value: &'a Value, path: &str) -> Result<Option<Cow<'a, str>>, W
             found: json_type(found),
         }),
     }
+}
+
+/// Returns whether `number` is a whole number too large for a float to hold
+/// every digit of (beyond 2^53), as JSON numbers past 64 bits are read.
+fn lossy_whole_number(number: f64) -> bool {
+    number.fract() == 0.0 && number.abs() >= 9_007_199_254_740_992.0
 }
 
 /// Finds the value at `path` as [`InputFields::lookup`] describes. A key
