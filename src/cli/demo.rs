@@ -111,8 +111,8 @@ pub(crate) async fn run(
 }
 
 /// Locks the demo directory `dir` for this process, creating it if needed,
-/// and returns the open lock file, which holds the lock until it is
-/// dropped. Fails when another demo holds it.
+/// and returns the open lock file, which keeps the lock until it is
+/// dropped. Fails when another demo has the lock.
 fn hold_demo_lock(dir: &Path) -> anyhow::Result<std::fs::File> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join("demo.lock");
