@@ -300,9 +300,9 @@ async fn decision_keeps_the_trained_model() {
     let update = review.resolve_live(&live).await.expect("update");
     let reason = update.batch.map(|(reason, _)| reason);
     assert_eq!(reason, Some(BatchReason::Decisions));
-    let kept = live.model().await.expect("a model after the decision");
+    let after_decision = live.model().await.expect("a model after the decision");
     assert!(
-        Arc::ptr_eq(&trained, &kept),
+        Arc::ptr_eq(&trained, &after_decision),
         "a run for a decision scores with the model it had"
     );
 }

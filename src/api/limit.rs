@@ -69,7 +69,7 @@ impl Extension for SelectionLimitExtension {
                     None,
                 ));
             }
-            let mutations = most_mutations(&document);
+            let mutations = max_mutation_fields(&document);
             if mutations > MAX_MUTATIONS {
                 let found = match mutations {
                     usize::MAX => format!(
@@ -172,7 +172,7 @@ const MAX_MUTATIONS: usize = 10;
 
 /// Returns the most top-level fields of any mutation in `document`, with
 /// fragments read in place. Cycles are rejected before this runs.
-fn most_mutations(document: &ExecutableDocument) -> usize {
+fn max_mutation_fields(document: &ExecutableDocument) -> usize {
     let mut counted = HashMap::new();
     document
         .operations

@@ -375,13 +375,13 @@ const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// Returns the quarantined form of a record at `line` longer than
-/// [`MAX_RECORD_BYTES`], of which `kept` contains the first bytes.
-fn oversized_record(line: u64, kept: &[u8]) -> PendingRecord {
-    let kept = &kept[..kept.len().min(MAX_RECORD_BYTES)];
-    let raw = match std::str::from_utf8(kept) {
+/// [`MAX_RECORD_BYTES`], of which `prefix` contains the first bytes.
+fn oversized_record(line: u64, prefix: &[u8]) -> PendingRecord {
+    let prefix = &prefix[..prefix.len().min(MAX_RECORD_BYTES)];
+    let raw = match std::str::from_utf8(prefix) {
         Ok(text) => text.to_string(),
         // The cut may fall inside a character.
-        Err(_) => escape_invalid_bytes(kept),
+        Err(_) => escape_invalid_bytes(prefix),
     };
     PendingRecord::Unreadable(RawRecord {
         line,

@@ -219,7 +219,7 @@ impl LiveResolution {
         reason: BatchReason,
         started: Instant,
     ) -> Result<LiveReport, StoreError> {
-        let kept = match reason {
+        let previous_model = match reason {
             BatchReason::Decisions | BatchReason::Decided => {
                 slot.as_ref().map(|state| state.incremental.model())
             }
@@ -228,7 +228,7 @@ impl LiveResolution {
         *slot = None;
         let input = StoreInput::read(store).await?;
         let fixed;
-        let resolver = match kept {
+        let resolver = match previous_model {
             Some(model) => {
                 fixed = ProbabilisticResolver::with_model(self.resolver.config().clone(), model);
                 &fixed

@@ -977,8 +977,11 @@ pub(crate) async fn check_unapplied_decisions(store: Arc<dyn GraphStore>) -> Res
     let after = s.count_unapplied_decisions().await?;
     ensure!(after == 0, "resolution applies it: {after}");
     s.mark_decisions_applied(0).await?;
-    let kept = s.count_unapplied_decisions().await?;
-    ensure!(kept == 0, "the mark never moves back: {kept}");
+    let after_lower_mark = s.count_unapplied_decisions().await?;
+    ensure!(
+        after_lower_mark == 0,
+        "the mark never moves back: {after_lower_mark}"
+    );
     Ok(())
 }
 
