@@ -375,14 +375,11 @@ const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// Returns the quarantined form of a record at `line` longer than
-/// [`MAX_RECORD_BYTES`], of which `prefix` contains the first bytes.
-fn oversized_record(line: u64, prefix: &[u8]) -> PendingRecord {
-    let prefix = &prefix[..prefix.len().min(MAX_RECORD_BYTES)];
-    let raw = match std::str::from_utf8(prefix) {
-        Ok(text) => text.to_string(),
-        // The cut may fall inside a character.
-        Err(_) => escape_invalid_bytes(prefix),
-    };
+/// [`MAX_RECORD_BYTES`], of which `prefix` contains the first bytes, with
+/// the fields `salvaged` from it that can name the record.
+fn oversized_record(line: u64, prefix: &[u8], salvaged: Option<InputFields>) -> PendingRecord {
+    // The cut may fall inside a character, whose bytes are then escaped.
+    let raw = escape_invalid_bytes(&prefix[..prefix.len().min(MAX_RECORD_BYTES)]);
     PendingRecord::Unreadable(RawRecord {
         line,
         raw,
@@ -390,17 +387,21 @@ fn oversized_record(line: u64, prefix: &[u8]) -> PendingRecord {
             "record is longer than {MAX_RECORD_BYTES} bytes, the limit for one record; \
              its first {MAX_RECORD_BYTES} bytes are kept"
         )),
-        salvaged: None,
+        salvaged,
         failed_field: Some("line".to_string()),
     })
 }
 
-/// Returns the fields of a CSV row too long to parse, each cut to its first
-/// 256 bytes, so that its quarantine entry can name the record.
-fn salvaged_row(header: &Arc<CsvHeader>, row: &csv::ByteRecord) -> InputFields {
+/// Bytes kept of each field of an oversized CSV row, enough for its id.
+const SALVAGED_FIELD_BYTES: usize = 256;
+
+/// Returns the fields of a CSV `row` that could not be parsed, as text with
+/// bad bytes replaced and each cut to its first `max_bytes`, so that its
+/// quarantine entry can name the record.
+fn salvaged_row(header: &Arc<CsvHeader>, row: &csv::ByteRecord, max_bytes: usize) -> InputFields {
     let values: Vec<String> = row
         .iter()
-        .map(|value| String::from_utf8_lossy(&value[..value.len().min(256)]).into_owned())
+        .map(|value| String::from_utf8_lossy(&value[..value.len().min(max_bytes)]).into_owned())
         .collect();
     InputFields::Csv {
         header: Arc::clone(header),
@@ -453,7 +454,7 @@ fn split_jsonl<R: Read>(input: R, sink: &mut dyn FnMut(PendingRecord)) -> std::i
                 check_first_jsonl_record(line, &bytes)?;
                 seen_record = true;
             }
-            sink(oversized_record(line, &bytes));
+            sink(oversized_record(line, &bytes, None));
             continue;
         }
         if bytes.trim_ascii().is_empty() {
@@ -620,14 +621,9 @@ fn lone_cr_record(
     number: usize,
     count: usize,
 ) -> PendingRecord {
-    let text = &bytes[part.range];
-    let raw = match std::str::from_utf8(text) {
-        Ok(text) => text.to_string(),
-        Err(_) => escape_invalid_bytes(text),
-    };
     PendingRecord::Unreadable(RawRecord {
         line,
-        raw,
+        raw: escape_invalid_bytes(&bytes[part.range]),
         parsed: Err(format!(
             "record {number} of {count} on this line, which carriage returns alone split \
              (CR-only line endings); end each JSON Lines record with \\n or \\r\\n"
@@ -899,11 +895,8 @@ fn emit_csv_record(
         // A quote left open runs into later lines, which are read again
         // below, so only a row that ends where it should is measured.
         None if body.len() > MAX_RECORD_BYTES => {
-            let mut record = oversized_record(position.line(), body);
-            if let PendingRecord::Unreadable(raw) = &mut record {
-                raw.salvaged = Some(salvaged_row(header, &row));
-            }
-            sink(record);
+            let salvaged = salvaged_row(header, &row, SALVAGED_FIELD_BYTES);
+            sink(oversized_record(position.line(), body, Some(salvaged)));
         }
         None => {
             row.set_position(Some(position));
@@ -1047,14 +1040,7 @@ fn salvage_line(header: &Arc<CsvHeader>, line: &[u8]) -> Option<InputFields> {
         .from_reader(line);
     let mut row = csv::ByteRecord::new();
     reader.read_byte_record(&mut row).ok()?;
-    let values: Vec<String> = row
-        .iter()
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .collect();
-    Some(InputFields::Csv {
-        header: Arc::clone(header),
-        values: csv::StringRecord::from(values),
-    })
+    Some(salvaged_row(header, &row, usize::MAX))
 }
 
 /// Returns whether a CSV line holds only whitespace and commas.
