@@ -5,11 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::IntErrorKind;
 
-use async_graphql::{
-    ComplexObject, Context, Enum, ErrorExtensions, ID, InputObject, Object, SimpleObject,
-};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 
+use super::bad_input;
 use super::date::{DateArg, as_of_or_today, optional_date};
 use super::query::{search, to_graphql_error};
 use super::types::{Person, Source};
@@ -301,10 +300,6 @@ impl AssociationQuery {
             .await;
         Ok(found.map_err(to_graphql_error)?.map(timeline))
     }
-}
-
-fn bad_input(message: String) -> async_graphql::Error {
-    async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
 }
 
 /// Parses a person id. Ids are the smallest mention id of an entity, and

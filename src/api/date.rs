@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use async_graphql::registry::Registry;
-use async_graphql::{ErrorExtensions, InputType, InputValueError, InputValueResult, Value};
+use async_graphql::{InputType, InputValueError, InputValueResult, Value};
 use chrono::NaiveDate;
 
 /// The form a date argument takes, as chrono reads it.
@@ -27,11 +27,10 @@ impl DateArg {
             _ => None,
         };
         parsed.ok_or_else(|| {
-            async_graphql::Error::new(format!(
+            super::bad_input(format!(
                 "invalid {argument} {}: expected a calendar date as YYYY-MM-DD, such as 2026-01-31",
                 self.0
             ))
-            .extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
         })
     }
 }

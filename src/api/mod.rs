@@ -38,6 +38,13 @@ const MAX_COMPLEXITY: usize = 500;
 /// included, which the complexity limit does not count.
 const MAX_SELECTIONS: usize = 1_000;
 
+/// Returns a GraphQL error for bad input from the caller, with the code
+/// `BAD_USER_INPUT` and `message` as it is.
+pub(crate) fn bad_input(message: impl Into<String>) -> async_graphql::Error {
+    use async_graphql::ErrorExtensions;
+    async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
+}
+
 /// Builds the schema over a search service. The review service and the
 /// caller's [`ReviewAccess`] are attached to each request by the HTTP layer.
 pub fn build_schema(search: Search) -> CissSchema {

@@ -141,9 +141,7 @@ pub(super) fn today() -> NaiveDate {
 /// caller gets a generic error.
 pub(super) fn to_graphql_error(err: SearchError) -> async_graphql::Error {
     match err {
-        SearchError::InvalidInput(message) => {
-            async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
-        }
+        SearchError::InvalidInput(message) => super::bad_input(message),
         other => {
             tracing::error!(error = %other, "search failed");
             async_graphql::Error::new("internal error")

@@ -224,9 +224,7 @@ pub(super) fn review<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Review>
 /// failure is logged once and the caller gets a generic error.
 pub(super) fn to_graphql_error(err: ReviewError) -> async_graphql::Error {
     match err {
-        ReviewError::InvalidInput(message) => {
-            async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "BAD_USER_INPUT"))
-        }
+        ReviewError::InvalidInput(message) => super::bad_input(message),
         other => {
             tracing::error!(error = %other, "review failed");
             async_graphql::Error::new("internal error")
