@@ -12,7 +12,7 @@ use super::{print_ingest, print_resolve};
 use crate::config::Settings;
 use crate::generate::{GenerateConfig, generate};
 use crate::graph::GraphStore;
-use crate::ingest::mapping::{Format, SourceMapping};
+use crate::ingest::mapping::SourceMapping;
 use crate::ingest::{IngestOptions, ingest_file};
 use crate::normalize::IdKind;
 use crate::resolve::{default_resolver, resolve_store};
@@ -189,12 +189,7 @@ async fn ingest_all(
         progress: true,
     };
     for mapping in mappings {
-        let source = &mapping.name;
-        let extension = match mapping.format {
-            Format::Csv => "csv",
-            Format::Jsonl => "jsonl",
-        };
-        let file = feeds.join(format!("{source}.{extension}"));
+        let file = feeds.join(format!("{}.{}", mapping.name, mapping.format.extension()));
         let report = ingest_file(store, mapping, &file, &options).await?;
         print_ingest(&file, &report);
     }

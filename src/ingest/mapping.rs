@@ -46,6 +46,16 @@ pub enum Format {
     Jsonl,
 }
 
+impl Format {
+    /// Returns the file extension of the format, without its dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
 /// Source location of a canonical field and the rules for reading it. In TOML it is
 /// either a bare path string or a table with the keys of [`FieldRule`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -11,7 +11,7 @@ use super::prepared::{PreparedSet, PreparedSetBuilder};
 use super::truth::{TakenRows, Truth, TruthHit, read_truth};
 use super::{EvaluateError, LabelledSet, LeftOut};
 use crate::graph::Mention;
-use crate::ingest::mapping::{Format, SourceMapping};
+use crate::ingest::mapping::SourceMapping;
 use crate::ingest::{PendingRecord, map_parties, split_records};
 use crate::model::{Party, RecordKey};
 
@@ -143,11 +143,7 @@ struct FoundRecord {
 /// Returns the file name of a generated feed of `mapping`'s source: the
 /// source's name with the extension of the mapping's format.
 fn feed_name(mapping: &SourceMapping) -> String {
-    let extension = match mapping.format {
-        Format::Csv => "csv",
-        Format::Jsonl => "jsonl",
-    };
-    format!("{}.{extension}", mapping.name)
+    format!("{}.{}", mapping.name, mapping.format.extension())
 }
 
 /// Files that `ciss generate` writes beside the feeds: the truth, which
