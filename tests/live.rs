@@ -13,7 +13,7 @@ use ciss::graph::{EntityId, GraphStore, SqliteStore};
 use ciss::ingest::mapping::{Format, SourceMapping};
 use ciss::ingest::{IngestOptions, ingest_file, ingest_reader};
 use ciss::resolve::{
-    BatchReason, LiveResolution, ProbabilisticResolver, ResolveConfig, resolve_store,
+    BatchReason, LiveReport, LiveResolution, ProbabilisticResolver, ResolveConfig, resolve_store,
 };
 use ciss::review::Review;
 
@@ -271,16 +271,25 @@ async fn live_update_batch_after_decision() {
     let live = LiveResolution::new(world.resolver.clone());
     live.update(world.store.as_ref()).await.expect("update");
 
+    let update = reject_two_records(&world, world.resolver.clone(), &live).await;
+    let reason = update.batch.map(|(reason, _)| reason);
+    assert_eq!(reason, Some(BatchReason::Decisions));
+}
+
+/// Rejects the first two single-party records as one person, through a
+/// review service that resolves with `resolver`, and updates `live` after it.
+async fn reject_two_records(
+    world: &World,
+    resolver: ProbabilisticResolver,
+    live: &LiveResolution,
+) -> LiveReport {
     let single = single_party_records(world.store.as_ref()).await;
-    let review = Review::new(Arc::clone(&world.store), Arc::new(world.resolver.clone()));
+    let review = Review::new(Arc::clone(&world.store), Arc::new(resolver));
     review
         .reject(&single[0], &single[1], "analyst", "different people")
         .await
         .expect("reject");
-
-    let update = review.resolve_live(&live).await.expect("update");
-    let reason = update.batch.map(|(reason, _)| reason);
-    assert_eq!(reason, Some(BatchReason::Decisions));
+    review.resolve_live(live).await.expect("update")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,13 +300,7 @@ async fn decision_keeps_the_trained_model() {
     live.update(world.store.as_ref()).await.expect("update");
     let trained = live.model().await.expect("a model after the first update");
 
-    let single = single_party_records(world.store.as_ref()).await;
-    let review = Review::new(Arc::clone(&world.store), Arc::new(training));
-    review
-        .reject(&single[0], &single[1], "analyst", "different people")
-        .await
-        .expect("reject");
-    let update = review.resolve_live(&live).await.expect("update");
+    let update = reject_two_records(&world, training, &live).await;
     let reason = update.batch.map(|(reason, _)| reason);
     assert_eq!(reason, Some(BatchReason::Decisions));
     let after_decision = live.model().await.expect("a model after the decision");

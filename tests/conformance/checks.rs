@@ -905,14 +905,7 @@ pub(crate) async fn check_rejection_is_remembered(store: Arc<dyn GraphStore>) ->
     load_scenario(store.as_ref()).await?;
     let s = store.as_ref();
     let before = chrono::Utc::now() - chrono::Duration::seconds(1);
-    review_of(Arc::clone(&store))
-        .reject(
-            "police:ARR-1#1",
-            "police:WAR-1",
-            "Sgt. Okafor",
-            "two people",
-        )
-        .await?;
+    reject_arrest_and_warrant(&store).await?;
     for round in 0..2 {
         let (arrest, warrant) = (
             entity_of(s, "police", "ARR-1").await?,
@@ -949,6 +942,19 @@ pub(crate) async fn check_rejection_is_remembered(store: Arc<dyn GraphStore>) ->
     Ok(())
 }
 
+/// Rejects the scenario's arrest and warrant as two people, by Sgt. Okafor.
+async fn reject_arrest_and_warrant(store: &Arc<dyn GraphStore>) -> Result<()> {
+    review_of(Arc::clone(store))
+        .reject(
+            "police:ARR-1#1",
+            "police:WAR-1",
+            "Sgt. Okafor",
+            "two people",
+        )
+        .await?;
+    Ok(())
+}
+
 /// Checks that a decision stored without the resolution after it, as when
 /// the process stops in between, counts as not applied until a resolution
 /// finishes.
@@ -959,23 +965,21 @@ pub(crate) async fn check_unapplied_decisions(store: Arc<dyn GraphStore>) -> Res
         s.count_unapplied_decisions().await? == 0,
         "no decisions yet"
     );
-    review_of(Arc::clone(&store))
-        .reject(
-            "police:ARR-1#1",
-            "police:WAR-1",
-            "Sgt. Okafor",
-            "two people",
-        )
-        .await?;
+
+    reject_arrest_and_warrant(&store).await?;
     let applied = s.count_unapplied_decisions().await?;
     ensure!(applied == 0, "review resolves after deciding: {applied}");
+
+    // The same decision stored again, with no resolution after it.
     let stored_only = s.decisions().await?.remove(0);
     s.record_decision(&stored_only).await?;
     let unapplied = s.count_unapplied_decisions().await?;
     ensure!(unapplied == 1, "stored but not applied: {unapplied}");
+
     resolve_store(s, &RuleResolver).await?;
     let after = s.count_unapplied_decisions().await?;
     ensure!(after == 0, "resolution applies it: {after}");
+
     s.mark_decisions_applied(0).await?;
     let after_lower_mark = s.count_unapplied_decisions().await?;
     ensure!(
