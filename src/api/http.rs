@@ -520,13 +520,11 @@ async fn ingest(
 }
 
 /// Describes how the request's records were resolved: placed one at a time
-/// (`incremental`), or by a run over the whole store (`batch`) and why. A
-/// batch run rebuilds the review queue, so its `queued` counts the whole
-/// queue, where an incremental update counts the pairs it added.
+/// (`incremental`), or by a run over the whole store (`batch`) and why.
 fn resolution_json(live: &LiveReport) -> serde_json::Value {
-    let (mode, reason, queued) = match &live.batch {
-        Some((reason, run)) => ("batch", serde_json::to_value(reason).ok(), run.queued),
-        None => ("incremental", None, live.queued),
+    let (mode, reason) = match &live.batch {
+        Some((reason, _)) => ("batch", serde_json::to_value(reason).ok()),
+        None => ("incremental", None),
     };
     serde_json::json!({
         "mode": mode,
@@ -535,7 +533,7 @@ fn resolution_json(live: &LiveReport) -> serde_json::Value {
         "started": live.started,
         "joined": live.joined,
         "merged": live.merged,
-        "queued": queued,
+        "queued": live.queued,
         "duration_ms": live.duration_ms,
     })
 }

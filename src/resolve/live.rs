@@ -71,7 +71,8 @@ pub struct LiveReport {
     pub merged: usize,
     /// Mentions of stored entities whose entity changed, placed ones included.
     pub reassigned: usize,
-    /// Possible matches added to the review queue.
+    /// Possible matches added to the review queue; after a batch run, every
+    /// pair in the queue it rebuilt.
     pub queued: usize,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
@@ -246,6 +247,7 @@ impl LiveResolution {
             placed: 0,
         });
         Ok(LiveReport {
+            queued: batch.queued,
             batch: Some((reason, batch)),
             duration_ms: started.elapsed().as_millis() as u64,
             ..LiveReport::default()
