@@ -823,8 +823,8 @@ fn unreachable_neo4j_fails_fast() {
 #[test]
 fn demo_checks_listen_address_first() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-    let address = taken.local_addr().expect("bound address").to_string();
+    let occupied = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let address = occupied.local_addr().expect("bound address").to_string();
     let output = run_demo(dir.path(), None, &address);
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let message = stderr(&output);
