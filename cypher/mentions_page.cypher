@@ -5,6 +5,6 @@ MATCH (m:Mention)
 WHERE m.id > $after AND m.id <= $after + $span
 WITH m
 MATCH (m)-[:IN]->(r:Record)
-RETURN m.id AS id, r.source AS source, r.record_id AS record_id,
+RETURN m.id AS id, r.source AS source, r.record_id AS record_id, r.rid AS rid,
   m.role AS role, m.person AS person
 ORDER BY id

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::graph::{
-    DecisionKind, EntityId, GraphStore, Mention, PartyRef, QueuedPair, ReviewDecision, StoreError,
-    StoredRecord, ordered_pair,
+    DecisionKind, EntityId, GraphStore, Mention, PartyRef, QueuedPair, RecordVersionId,
+    ReviewDecision, StoreError, StoredRecord, ordered_pair,
 };
 use crate::normalize::{is_direction_mark, is_hidden_character, quoted};
 use crate::resolve::{
@@ -161,12 +161,15 @@ impl Located {
             .flatten()
     }
 
-    fn mention(&self) -> Mention {
+    /// Returns the located party as a mention of the record version
+    /// numbered `record`.
+    fn mention(&self, record: RecordVersionId) -> Mention {
         let party = &self.record.record.parties[self.reference.party as usize - 1];
         Mention {
             id: 0,
             source: self.reference.source.clone(),
             record_id: self.reference.record_id.clone(),
+            record,
             role: party.role,
             person: party.person.clone(),
         }
@@ -241,7 +244,10 @@ impl Review {
         let config = ResolveConfig::default();
         let model = self.explain_model(&config).await?;
         let resolver = ProbabilisticResolver::with_model(config, model);
-        let score = resolver.explain(&a.mention(), &b.mention());
+        // Both are current versions, so one record names the same version.
+        let same_record = (&a.reference.source, &a.reference.record_id)
+            == (&b.reference.source, &b.reference.record_id);
+        let score = resolver.explain(&a.mention(1), &b.mention(if same_record { 1 } else { 2 }));
         let all = self.store.decisions().await?;
         let pair = ordered_pair(a.reference.clone(), b.reference.clone());
         let decisions: Vec<ReviewDecision> = all

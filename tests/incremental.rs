@@ -123,6 +123,7 @@ fn person(id: i64, given: &str, surname: &str, dob: &str, state_id: Option<&str>
         id,
         source: if id % 2 == 0 { "dmv" } else { "rms" }.to_string(),
         record_id: format!("r{id}"),
+        record: id,
         role: Role::Subject,
         person: PersonFacts {
             name: PersonName::from_parts(Some(given), None, Some(surname), None).ok(),
@@ -254,4 +255,30 @@ fn placement_honours_a_rejected_pair() {
     assert!(third.links >= 2, "links to both: {}", third.links);
     assert_ne!(state.entity_of(1), state.entity_of(2), "still apart");
     assert_eq!(third.kind, PlacementKind::Joined);
+}
+
+#[test]
+fn placement_keeps_the_parties_of_one_record_apart() {
+    // Two owners named alike on one registration, placed one after the
+    // other as a live run places the parties of a new record: they match on
+    // the score alone, but the record names two people. A later copy of the
+    // second owner from a record of its own joins the second owner only.
+    let owner = |id, record, dob| {
+        let mut mention = person(id, "LUCINDA", "HARTWELL", dob, None);
+        mention.record = record;
+        mention
+    };
+    let stored = [person(1, "AUGUSTIN", "PELLETREAU", "1959-01-30", None)];
+    let mut state = state_of(&stored, &ReviewLinks::default());
+    assert_eq!(
+        state.add(&owner(2, 50, "1961-02-14")).kind,
+        PlacementKind::Started
+    );
+    let second = state.add(&owner(3, 50, "1961-02-15"));
+    assert!(second.links >= 1, "scored as a match: {second:?}");
+    assert_eq!(second.kind, PlacementKind::Started);
+    let copy = state.add(&owner(4, 51, "1961-02-15"));
+    assert_eq!(copy.kind, PlacementKind::Copy);
+    assert_eq!(state.entity_of(4), Some(3));
+    assert_eq!(state.entity_of(2), Some(2));
 }

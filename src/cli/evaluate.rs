@@ -213,7 +213,7 @@ fn load_for_evaluation(
         let started = Instant::now();
         let resolver = with_probability(ResolveConfig::default());
         let mappings = input.mappings.as_deref().unwrap_or(sources_dir);
-        let set = load_generated_prepared(dir, mappings, resolver.collapses_copies())?;
+        let set = load_generated_prepared(dir, mappings, &resolver)?;
         if set.mentions() == 0 {
             bail!("{}", no_generated_records(dir));
         }

@@ -56,6 +56,10 @@ pub type EntityId = i64;
 /// Id of one person mention: one party of one stored record version.
 pub type MentionId = i64;
 
+/// A store's internal number of one record version: the SQLite row id, or
+/// the `rid` of a graph server's record node.
+pub type RecordVersionId = i64;
+
 /// A validated record on its way into the store.
 #[derive(Debug, Clone)]
 pub struct IncomingRecord {
@@ -328,6 +332,10 @@ pub struct Mention {
     pub source: String,
     /// Record id in the source.
     pub record_id: String,
+    /// The store's own number for the record version the mention is a party
+    /// of. Parties of one version share it, and so are different people by
+    /// the record's own word; no other meaning is given to it.
+    pub record: RecordVersionId,
     /// Role in the record.
     pub role: Role,
     /// Facts the record gives about the person.

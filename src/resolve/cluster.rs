@@ -3,11 +3,12 @@
 //! Links are applied best-first. Before two clusters are joined, every member
 //! of one is checked against every member of the other; if any two conflict
 //! (different FBI numbers, different state ids, different generational
-//! suffixes) the link is refused. Dates of birth years apart, or given names
-//! with nothing in common, refuse it too, unless some member of one cluster
-//! shares an identifier or phone (allowing one typo) with some member of the
-//! other. A chain A~B~C therefore never joins A and C when they conflict,
-//! whichever link comes first.
+//! suffixes) the link is refused. Dates of birth years apart, given names
+//! with nothing in common, or licence numbers more than one typo apart
+//! refuse it too, unless some member of one cluster shares an identifier,
+//! letter for letter, with some member of the other. Two parties of one record version are never joined either (see
+//! [`CoParties`]). A chain A~B~C therefore never joins A and C when they
+//! conflict, whichever link comes first.
 //!
 //! Reviewers' decisions ([`ReviewLinks`]) come first: confirmed pairs are
 //! joined before any scored link, and no join ever puts a rejected pair in
@@ -20,6 +21,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::compare::{Thresholds, given_names_differ};
+use super::parties::CoParties;
 use super::prefetch::{AHEAD, prefetch};
 use super::prepare::Prepared;
 use super::review::{ReviewLinks, apply_must_links};
@@ -46,6 +48,11 @@ pub struct ConflictRules {
     /// one person keeps one number. Absent from older settings, it is on.
     #[serde(default = "enabled_by_default")]
     pub distinct_licences: bool,
+    /// Two parties of one record version, such as the two owners of a
+    /// registration: the record itself says they are two people. Absent
+    /// from older settings, it is on.
+    #[serde(default = "enabled_by_default")]
+    pub distinct_parties: bool,
     /// At most one mention per source in an entity: for linking sources that
     /// are each free of duplicates.
     pub one_per_source: bool,
@@ -60,6 +67,7 @@ impl Default for ConflictRules {
             dob_years_apart: Some(5),
             distinct_given_names: true,
             distinct_licences: true,
+            distinct_parties: true,
             one_per_source: false,
         }
     }
@@ -86,6 +94,8 @@ pub enum Conflict {
     /// Two members hold licence numbers more than one typo apart, with no
     /// other identifier in common.
     Licence,
+    /// Two members are different parties of one record version.
+    Party,
     /// Two members come from the same source in one-per-source mode.
     SameSource,
 }
@@ -100,6 +110,7 @@ impl Conflict {
             Conflict::Dob => "dob",
             Conflict::GivenName => "given_name",
             Conflict::Licence => "licence",
+            Conflict::Party => "party",
             Conflict::SameSource => "same_source",
         }
     }
@@ -232,6 +243,9 @@ pub(crate) struct Context<'a> {
     pub(crate) thresholds: &'a Thresholds,
     /// Reviewers' decisions to honour.
     pub(crate) review: &'a ReviewLinks,
+    /// Record versions whose parties are in different records; read when
+    /// `rules.distinct_parties` is on.
+    pub(crate) co_parties: &'a CoParties,
 }
 
 /// Clusters mentions from match links; returns the cluster root of every mention.
@@ -329,6 +343,9 @@ impl Sets {
                 let (a, b) = (&ctx.records[*x as usize], &ctx.records[*y as usize]);
                 if let Some(found) = hard_conflict(a, b, ctx.rules) {
                     return Some(found);
+                }
+                if ctx.rules.distinct_parties && ctx.co_parties.shared(*x, *y) {
+                    return Some(Conflict::Party);
                 }
                 shares_id |= ids_shared(a, b);
                 if soft.is_none() && !shares_id {

@@ -590,6 +590,7 @@ mod tests {
             id: 1,
             source: "test".into(),
             record_id: "1".into(),
+            record: 1,
             role: Role::Subject,
             person: PersonFacts {
                 name,

@@ -22,6 +22,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use chrono::NaiveDate;
 
+use super::parties::CoParties;
 use super::prepare::{ID_SLOTS, Prepared, add_phonetic_codes, prepare_person, prepare_some};
 use crate::graph::Mention;
 use crate::model::{PersonFacts, Sex};
@@ -35,6 +36,8 @@ pub(crate) struct Distinct {
     pub(crate) sizes: Vec<u32>,
     /// Position in `records` of each mention.
     pub(crate) of_mention: Vec<u32>,
+    /// The record versions whose parties are in two or more records.
+    pub(crate) co_parties: CoParties,
 }
 
 impl Distinct {
@@ -45,6 +48,7 @@ impl Distinct {
             records: prepared,
             sizes: vec![1; n as usize],
             of_mention: (0..n).collect(),
+            co_parties: CoParties::default(),
         }
     }
 
@@ -154,6 +158,7 @@ pub(crate) fn collapse(mentions: &[Mention], alone: &HashSet<u32>) -> Distinct {
         records: prepare_some(mentions, &firsts),
         sizes: sizes(&of_mention, firsts.len()),
         of_mention,
+        co_parties: CoParties::default(),
     }
 }
 
@@ -474,6 +479,7 @@ mod tests {
                 id: at as i64 + 1,
                 source: if at < 3 { "dmv" } else { "rms" }.into(),
                 record_id: format!("r{at}"),
+                record: at as i64 + 1,
                 role: Role::Subject,
                 person: person.clone(),
             })
@@ -508,6 +514,7 @@ mod tests {
             id: 1,
             source: "dmv".into(),
             record_id: "r1".into(),
+            record: 1,
             role: Role::Subject,
             person: PersonFacts {
                 name: PersonName::from_parts(Some("Pat"), None, Some("Tester"), Some("Jr")).ok(),

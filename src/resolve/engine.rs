@@ -14,6 +14,7 @@ use super::cluster::{ClusterReport, Conflict, ConflictRules, Context, Link, clus
 use super::compare::{Comparison, Thresholds, compare};
 use super::dedup::{Distinct, collapse};
 use super::model::{FieldWeight, Model, probability, weight_of};
+use super::parties::CoParties;
 use super::prefetch::{AHEAD, prefetch};
 use super::prepare::{Prepared, prepare_all, prepare_single};
 use super::review::ReviewLinks;
@@ -345,11 +346,16 @@ impl ProbabilisticResolver {
     /// then two copies from one source must stay two records.
     /// Groups identical mentions into records, except those in `alone`.
     pub(crate) fn distinct(&self, mentions: &[Mention], alone: &HashSet<u32>) -> Distinct {
-        if self.collapses_copies() {
+        let mut distinct = if self.collapses_copies() {
             collapse(mentions, alone)
         } else {
             Distinct::each(prepare_all(mentions))
+        };
+        if self.config.conflicts.distinct_parties {
+            let records = distinct.records.len();
+            distinct.co_parties = CoParties::of_mentions(mentions, &distinct.of_mention, records);
         }
+        distinct
     }
 
     /// Returns whether exact copies become one record: not when pairs are restricted
@@ -449,6 +455,7 @@ impl ProbabilisticResolver {
             rules: &self.config.conflicts,
             thresholds: &self.config.thresholds,
             review: &review,
+            co_parties: &distinct.co_parties,
         };
         let (roots, report) = cluster(&ctx, links);
         let of_mention = &distinct.of_mention;
@@ -561,7 +568,12 @@ pub struct Explanation {
     pub trained: bool,
 }
 
-/// Explains the decision on `a` and `b` under `model`.
+/// Returns the conflict of two different mentions of one record version.
+fn party_conflict(config: &ResolveConfig, a: &Mention, b: &Mention) -> Option<Conflict> {
+    (config.conflicts.distinct_parties && a.record == b.record).then_some(Conflict::Party)
+}
+
+/// Explains the decision on `a` and `b`, two different mentions, under `model`.
 pub fn explain_with(
     model: &Model,
     config: &ResolveConfig,
@@ -582,7 +594,8 @@ pub fn explain_with(
         match_probability: config.match_probability,
         possible_match_probability: config.possible_match_probability,
         decision: config.decide(p),
-        conflict: conflict(&pa, &pb, &config.conflicts, &model.thresholds),
+        conflict: party_conflict(config, a, b)
+            .or_else(|| conflict(&pa, &pb, &config.conflicts, &model.thresholds)),
         trained: model.is_trained(),
     }
 }

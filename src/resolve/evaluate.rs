@@ -285,6 +285,8 @@ fn add_record(
         id,
         source: source.to_string(),
         record_id,
+        // Each labelled row is a record of one person.
+        record: id,
         role: Role::Subject,
         person,
     });

@@ -28,6 +28,7 @@ use super::compare::compare;
 use super::dedup::{HasFeatures, copy_key};
 use super::engine::{Decision, ProbabilisticResolver, ResolveConfig};
 use super::model::{Model, probability};
+use super::parties::CoParties;
 use super::prepare::{Prepared, prepare_single};
 use super::review::ReviewLinks;
 use super::{Clustering, PossibleMatch};
@@ -90,6 +91,8 @@ pub struct IncrementalResolver {
     links: Vec<Vec<(u32, f64)>>,
     /// Reviewers' decisions over record positions.
     review: ReviewLinks,
+    /// Record versions whose parties are in different records.
+    co_parties: CoParties,
     /// Entity of each record.
     entity: Vec<EntityId>,
 }
@@ -149,6 +152,7 @@ impl IncrementalResolver {
             collapse_copies: !(config.across_sources_only || config.conflicts.one_per_source),
             blocks: vec![FxHashMap::default(); config.blocking.len()],
             review: review.renumbered(|m| distinct.of_mention[m as usize]),
+            co_parties: distinct.co_parties,
             config,
             model: resolution.model,
             sources,
@@ -184,9 +188,11 @@ impl IncrementalResolver {
         let source = self.source_index(&mention.source);
         let prepared = prepare_single(mention, source);
         if let Some(record) = self.find_copy(&prepared) {
+            self.co_parties.add(record, mention.record);
             return self.add_copy(record, mention.id);
         }
         let record = self.records.len() as u32;
+        self.co_parties.add(record, mention.record);
         let candidates = self.index(record, &prepared);
         self.records.push(prepared);
         self.mentions_of.push(vec![mention.id]);
@@ -371,11 +377,13 @@ impl IncrementalResolver {
             }
         }
         let review = self.review.within(|x| local.get(&x).copied());
+        let co_parties = self.co_parties.subset(&members);
         let ctx = Context {
             records: &records,
             rules: &self.config.conflicts,
             thresholds: &self.config.thresholds,
             review: &review,
+            co_parties: &co_parties,
         };
         let (roots, _) = cluster(&ctx, links);
         let mut smallest: FxHashMap<u32, EntityId> = FxHashMap::default();

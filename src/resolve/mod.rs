@@ -25,6 +25,7 @@ mod incremental;
 mod live;
 mod model;
 mod nicknames;
+mod parties;
 mod prefetch;
 mod prepare;
 mod review;

@@ -460,6 +460,7 @@ mod tests {
             records: vec![mk("A"), mk("B"), mk("C")],
             sizes: vec![2, 1, 1],
             of_mention: vec![0, 0, 1, 2],
+            ..Distinct::default()
         };
         let expected = 2.0 / 12.0;
         assert!((exact_agreement(&distinct, Field::Surname) - expected).abs() < 1e-12);

@@ -197,6 +197,51 @@ pub(crate) async fn check_supersede(store: Arc<dyn GraphStore>) -> Result<()> {
     Ok(())
 }
 
+/// Checks that the parties of one record version share its number in the
+/// mentions resolution reads, and that every other version has its own:
+/// clustering keeps two parties of one version apart by that number.
+pub(crate) async fn check_mentions_name_their_record_version(
+    store: Arc<dyn GraphStore>,
+) -> Result<()> {
+    store.apply_batch(Arc::new(fixtures::dmv_batch())).await?;
+    store
+        .apply_batch(Arc::new(fixtures::justice_batch()))
+        .await?;
+    store
+        .apply_batch(Arc::new(fixtures::renewal_batch()))
+        .await?;
+    let mentions = store.mentions().await?;
+    let numbers = |record_id: &str| -> Vec<i64> {
+        mentions
+            .iter()
+            .filter(|m| m.record_id == record_id)
+            .map(|m| m.record)
+            .collect()
+    };
+    for two_parties in ["ARR-1", "PO-1"] {
+        let found = numbers(two_parties);
+        ensure!(
+            found.len() == 2 && found[0] == found[1],
+            "{two_parties}: {found:?}"
+        );
+    }
+    let versions = numbers("REG-100");
+    ensure!(
+        versions.len() == 2 && versions[0] != versions[1],
+        "two versions of REG-100: {versions:?}"
+    );
+    let distinct: BTreeSet<(&str, i64)> = mentions
+        .iter()
+        .map(|m| (m.record_id.as_str(), m.record))
+        .collect();
+    let numbers: BTreeSet<i64> = distinct.iter().map(|(_, n)| *n).collect();
+    ensure!(
+        numbers.len() == distinct.len(),
+        "one number per record version: {distinct:?}"
+    );
+    Ok(())
+}
+
 /// Checks that every stored version gives back the text its source sent,
 /// whether the producer packed the batch's texts or left that to the store,
 /// and that a re-send or a rejected record changes none of them.

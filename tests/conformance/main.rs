@@ -39,6 +39,7 @@ macro_rules! all_conformance_tests {
         $crate::conformance_tests!(
             check_ingest_counts,
             check_supersede,
+            check_mentions_name_their_record_version,
             check_source_text,
             check_idempotent_resend,
             check_conflicting_resend,

@@ -660,6 +660,7 @@ fn mention(row: &Row) -> Result<Mention, StoreError> {
         id,
         source: text(row, "source")?,
         record_id: text(row, "record_id")?,
+        record: int(row, "rid")?,
         role,
         person,
     })

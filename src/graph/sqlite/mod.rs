@@ -1059,7 +1059,7 @@ fn load_mentions(conn: &Connection) -> Result<Vec<Mention>, StoreError> {
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT m.id, r.source, r.record_id, m.role, m.person, ",
         facts::columns!(),
-        " FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id"
+        ", m.record FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id"
     ))?;
     let mut rows = stmt.query([])?;
     let mut mentions = Vec::new();
@@ -1077,7 +1077,7 @@ fn load_mentions_after(
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT m.id, r.source, r.record_id, m.role, m.person, ",
         facts::columns!(),
-        ", m.idx, r.current FROM mentions m JOIN records r ON r.id = m.record \
+        ", m.record, m.idx, r.current FROM mentions m JOIN records r ON r.id = m.record \
          WHERE m.id > ?1 ORDER BY m.id"
     ))?;
     let mut rows = stmt.query([after])?;
@@ -1095,10 +1095,11 @@ fn load_mentions_after(
 }
 
 /// The number of columns [`mention_row`] reads.
-const MENTION_COLUMNS: usize = 13;
+const MENTION_COLUMNS: usize = 14;
 
 /// Decodes a row whose first columns are id, source, record id, role, the
-/// person facts as JSON and the columns of [`facts::columns!`].
+/// person facts as JSON, the columns of [`facts::columns!`] and the record
+/// version's row id.
 fn mention_row(row: &rusqlite::Row<'_>) -> Result<Mention, StoreError> {
     let id: i64 = row.get(0)?;
     let role: String = row.get(3)?;
@@ -1113,6 +1114,7 @@ fn mention_row(row: &rusqlite::Row<'_>) -> Result<Mention, StoreError> {
         id,
         source: row.get(1)?,
         record_id: row.get(2)?,
+        record: row.get(MENTION_COLUMNS - 1)?,
         role,
         person,
     })

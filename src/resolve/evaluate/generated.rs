@@ -14,6 +14,7 @@ use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::ingest::{PendingRecord, map_parties, split_records};
 use crate::model::{Party, RecordKey};
+use crate::resolve::ProbabilisticResolver;
 
 /// Reads feeds written by `ciss generate` in `dir`, each through its mapping
 /// in `sources_dir`, with the true person of every party from `truth.csv`.
@@ -32,12 +33,16 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
     let unreadable_records = load_feeds(dir, sources_dir, &truth, &mut |records| {
         for record in records {
             let (key, parties) = labeller.label(record);
+            // The parties of one record version share its number: that of
+            // its first mention.
+            let version = set.mentions.len() as i64 + 1;
             for party in parties {
                 let id = set.mentions.len() as i64 + 1;
                 set.mentions.push(Mention {
                     id,
                     source: key.source.clone(),
                     record_id: mention_id(&key, party.index),
+                    record: version,
                     role: party.party.role,
                     person: party.party.person,
                 });
@@ -51,17 +56,16 @@ pub fn load_generated(dir: &Path, sources_dir: &Path) -> Result<LabelledSet, Eva
 
 /// Reads feeds as [`load_generated`] does, but keeps only the distinct
 /// prepared records and each mention's record id, source and true person, so
-/// the full facts of every mention are never in memory at once. `collapse`
-/// sets whether exact copies become one record, as the resolver that will
-/// score the set does (`ProbabilisticResolver::collapses_copies`).
+/// the full facts of every mention are never in memory at once. Records
+/// are grouped and prepared as `resolver`, which will score the set, does.
 pub fn load_generated_prepared(
     dir: &Path,
     sources_dir: &Path,
-    collapse: bool,
+    resolver: &ProbabilisticResolver,
 ) -> Result<PreparedSet, EvaluateError> {
     let truth = read_generated_truth(dir)?;
     let mut labeller = Labeller::new(&truth);
-    let mut builder = PreparedSetBuilder::new(collapse);
+    let mut builder = PreparedSetBuilder::new(resolver);
     // Each mention has a truth row, so the rows bound the mentions and
     // their ids.
     builder.reserve(truth.rows(), truth.mention_id_bytes());
@@ -73,6 +77,7 @@ pub fn load_generated_prepared(
         let mut mention_id = String::new();
         for record in records {
             let (key, parties) = labeller.label(record);
+            builder.start_version(parties.len());
             for party in parties {
                 mention_id.clear();
                 write_mention_id(&key, party.index, &mut mention_id);
@@ -371,12 +376,13 @@ impl<'a> Labeller<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::default_resolver;
 
     #[test]
     fn directory_without_truth_is_not_generated() {
         let dir = tempfile::tempdir().expect("temp dir");
         let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
-        let error = load_generated_prepared(dir.path(), &sources, true).err();
+        let error = load_generated_prepared(dir.path(), &sources, &default_resolver()).err();
         let message = error.map(|e| e.to_string()).unwrap_or_default();
         let expected = "has no truth.csv: give a directory written by `ciss generate`";
         assert!(message.ends_with(expected), "{message}");

@@ -11,6 +11,7 @@ use super::{LabelledSet, LeftOut};
 use crate::model::PersonFacts;
 use crate::resolve::ProbabilisticResolver;
 use crate::resolve::dedup::{Distinct, DistinctBuilder};
+use crate::resolve::parties::CoParties;
 use crate::resolve::text_list::TextList;
 
 /// Labelled mentions as distinct prepared records. Mentions are numbered
@@ -81,17 +82,34 @@ pub(super) struct PreparedSetBuilder {
     truth: Vec<u32>,
     sources: Numbers,
     prepare: Duration,
+    /// The first mention and number of parties of each record version
+    /// with more than one.
+    versions: Vec<(u32, u32)>,
+    /// Whether parties of one version are kept apart, as the resolver does.
+    distinct_parties: bool,
 }
 
 impl PreparedSetBuilder {
-    /// Starts an empty set; `collapse` sets whether exact copies become one record.
-    pub(super) fn new(collapse: bool) -> PreparedSetBuilder {
+    /// Starts an empty set for `resolver`, grouping and preparing records
+    /// as it does.
+    pub(super) fn new(resolver: &ProbabilisticResolver) -> PreparedSetBuilder {
         PreparedSetBuilder {
-            distinct: DistinctBuilder::new(collapse),
+            distinct: DistinctBuilder::new(resolver.collapses_copies()),
             record_ids: TextList::default(),
             truth: Vec::new(),
             sources: Numbers::default(),
             prepare: Duration::ZERO,
+            versions: Vec::new(),
+            distinct_parties: resolver.config().conflicts.distinct_parties,
+        }
+    }
+
+    /// Starts a record version of `parties` mentions, which the next calls
+    /// to [`PreparedSetBuilder::push_mention`] give.
+    pub(super) fn start_version(&mut self, parties: usize) {
+        if parties > 1 {
+            self.versions
+                .push((self.truth.len() as u32, parties as u32));
         }
     }
 
@@ -128,7 +146,11 @@ impl PreparedSetBuilder {
     /// `left_out` the count of what loading left out.
     pub(super) fn finish(self, left_out: LeftOut) -> PreparedSet {
         let started = Instant::now();
-        let distinct = self.distinct.finish();
+        let mut distinct = self.distinct.finish();
+        if self.distinct_parties {
+            let records = distinct.records.len();
+            distinct.co_parties = CoParties::of_runs(&self.versions, &distinct.of_mention, records);
+        }
         let prepare = self.prepare + started.elapsed();
         PreparedSet {
             distinct,
