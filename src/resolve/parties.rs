@@ -2,7 +2,7 @@
 //!
 //! A registration with two owners, an incident with a suspect and a victim,
 //! an order with a restrained and a protected party: the agency that wrote
-//! the record says these are two people. Two members at one address with one
+//! the record states that these are two people. Two members at one address with one
 //! surname and close dates of birth may score as a match all the same, so
 //! clustering refuses to put two parties of one version in one entity.
 //!
@@ -18,8 +18,8 @@ use crate::graph::{Mention, RecordVersionId};
 /// The multi-party record versions behind each distinct record.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CoParties {
-    /// Where each record's versions start in `versions`, with one more entry
-    /// at the end; empty when no version names two records.
+    /// Start of each record's versions in `versions`, with one more entry at
+    /// the end. Empty when no version names two records.
     starts: Vec<u32>,
     /// Versions, sorted within each record.
     versions: Vec<RecordVersionId>,
@@ -91,8 +91,8 @@ impl CoParties {
         }
     }
 
-    /// Notes that `record` stands for a party of `version`, for a mention
-    /// placed after the batch run. Every such version is kept, since its
+    /// Notes that `record` is a party of `version`, for a mention placed
+    /// after the batch run. Every such version is kept, since its
     /// other parties may follow.
     pub(crate) fn add(&mut self, record: u32, version: RecordVersionId) {
         let versions = self.added.entry(record).or_default();
@@ -113,7 +113,7 @@ impl CoParties {
         subset
     }
 
-    /// Whether two different records stand for different parties of one
+    /// Returns whether two different records are different parties of one
     /// version.
     pub(crate) fn shared(&self, a: u32, b: u32) -> bool {
         if a == b || self.is_empty() {
@@ -157,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn parties_of_one_version_in_different_records_are_shared() {
+    fn parties_in_two_records_are_shared() {
         // Mentions 1 and 2 are the two owners on version 10; mention 3 is
         // an exact copy of mention 1 on version 11, which names no one else.
         let mentions = [mention(1, 10), mention(2, 10), mention(3, 11)];
@@ -168,7 +168,7 @@ mod tests {
     }
 
     #[test]
-    fn identical_parties_of_one_version_are_one_record_and_not_shared() {
+    fn identical_parties_are_not_shared() {
         let mentions = [mention(1, 10), mention(2, 10), mention(3, 12)];
         let parties = CoParties::of_mentions(&mentions, &[0, 0, 1], 2);
         assert!(!parties.shared(0, 1));
@@ -176,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn runs_give_the_same_answers_as_versions() {
+    fn runs_match_versions() {
         // Versions: mentions 0..2 (two parties), 2..3 (one), 3..6 (three
         // parties, two of them one record).
         let record_of = [0, 1, 2, 3, 4, 3];
@@ -203,7 +203,7 @@ mod tests {
     }
 
     #[test]
-    fn added_versions_and_subsets_keep_what_is_shared() {
+    fn added_versions_and_subsets_are_kept() {
         let mentions = [mention(1, 10), mention(2, 10)];
         let mut parties = CoParties::of_mentions(&mentions, &[0, 1], 3);
         parties.add(2, 20);
