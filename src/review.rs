@@ -153,6 +153,11 @@ struct Located {
 }
 
 impl Located {
+    /// Returns the version of the located record, which is its current one.
+    fn version(&self) -> Option<u32> {
+        Some(self.record.record.key.version)
+    }
+
     fn entity(&self) -> Option<EntityId> {
         self.record
             .party_entities
@@ -360,9 +365,9 @@ impl Review {
                 named[0].reference, other.reference
             )));
         }
-        let mut out: Vec<PartyRef> = named.iter().map(|n| n.reference.clone()).collect();
-        out.sort();
-        out.dedup();
+        named.sort_by(|x, y| x.reference.cmp(&y.reference));
+        let out: Vec<PartyRef> = named.iter().map(|n| n.reference.clone()).collect();
+        let versions = named.iter().map(Located::version).collect();
         let mut rest = Vec::new();
         for stored in self.store.records_of_entity(entity).await? {
             for (index, e) in stored.party_entities.iter().enumerate() {
@@ -389,6 +394,7 @@ impl Review {
             id: 0,
             kind: DecisionKind::Split,
             records: out,
+            versions,
             pairs,
             who,
             why,
@@ -418,6 +424,7 @@ impl Review {
             id: 0,
             kind,
             records: vec![a.reference.clone(), b.reference.clone()],
+            versions: vec![a.version(), b.version()],
             pairs: vec![ordered_pair(a.reference.clone(), b.reference.clone())],
             who,
             why,
@@ -719,6 +726,7 @@ mod tests {
             id,
             kind,
             records: Vec::new(),
+            versions: Vec::new(),
             pairs: pairs
                 .iter()
                 .map(|(a, b)| ordered_pair(r(a), r(b)))

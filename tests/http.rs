@@ -165,6 +165,7 @@ async fn healthz_reports_degraded_store() {
         id: 0,
         kind: DecisionKind::Split,
         records: Vec::new(),
+        versions: Vec::new(),
         pairs: Vec::new(),
         who: "Sgt. Okafor".to_string(),
         why: "stopped half-way".to_string(),

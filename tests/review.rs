@@ -221,6 +221,50 @@ async fn confirmed_possible_match_stays_merged() {
 }
 
 #[tokio::test]
+async fn confirmation_follows_its_person_into_a_reordered_version() {
+    // A registration names Alice and "Bob", whom a reviewer confirms as
+    // Robert of licence BL1. The next version lists Robert first and Alice
+    // second: the confirmation stays with Robert and does not pull Alice
+    // into his entity.
+    let f = fixture().await;
+    let alice = || person("MARSDEN, ALICE", "1979-08-08", Some("5 MILL RD"));
+    let robert = || person("KOWALCZYK, ROBERT", "1975-05-05", Some("5 MILL RD"));
+    let bob = PersonFacts {
+        name: Some(PersonName::parse("KOWALCZYK, BOB", NameStyle::LastFirst).expect("name")),
+        ..PersonFacts::default()
+    };
+    let first = vec![
+        record("BL1", vec![robert()]),
+        record("AL1", vec![alice()]),
+        record("RG1", vec![alice(), bob]),
+    ];
+    f.store.apply_batch(batch(first)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .confirm("rms:RG1#2", "rms:BL1", "Det. Rivera", "Bob is Robert")
+        .await
+        .expect("confirm");
+    let mut reordered = record("RG1", vec![robert(), alice()]);
+    reordered.key.version = 2;
+    f.store
+        .apply_batch(batch(vec![reordered]))
+        .await
+        .expect("batch");
+    resolve(f.store.as_ref()).await;
+
+    let store = f.store.as_ref();
+    let (robert_entity, alice_entity) = (entity(store, "BL1").await, entity(store, "AL1").await);
+    assert_ne!(robert_entity, alice_entity, "Alice kept apart from Robert");
+    let parties = store
+        .current_record("rms", "RG1")
+        .await
+        .expect("lookup")
+        .expect("stored")
+        .party_entities;
+    assert_eq!(parties, vec![Some(robert_entity), Some(alice_entity)]);
+}
+
+#[tokio::test]
 async fn rejected_pair_is_never_merged_even_through_a_chain() {
     let f = fixture().await;
     let store = f.store.as_ref();

@@ -587,9 +587,9 @@ pub trait GraphStore: Send + Sync {
         record_id: &str,
     ) -> Result<Option<StoredRecord>, StoreError>;
 
-    /// Returns the party position (from 1) of every mention and whether its
-    /// record version is current, in mention id order, aligned with
-    /// [`GraphStore::mentions`].
+    /// Returns the party position (from 1) of every mention, its record's
+    /// version and whether that version is current, in mention id order,
+    /// aligned with [`GraphStore::mentions`].
     async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError>;
 
     /// Returns the mentions with ids above `after`, in id order, each with

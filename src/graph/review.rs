@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 /// One person in one record: the record's key without its version, and the
 /// party's position in the record (1 for the first party). A reference names
 /// that position in every version of the record, so decisions survive new
-/// versions.
+/// versions; resolution follows a decided person whom a later version lists
+/// at another position.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PartyRef {
     /// Source name.
@@ -48,6 +49,8 @@ pub struct MentionParty {
     pub party: u32,
     /// Whether the mention's record version is the current one.
     pub current: bool,
+    /// The version number of the mention's record.
+    pub version: u32,
 }
 
 /// Orders a pair so the smaller reference comes first; a pair is stored once.
@@ -117,6 +120,11 @@ pub struct ReviewDecision {
     pub kind: DecisionKind,
     /// The records the reviewer named: the pair, or the records split out.
     pub records: Vec<PartyRef>,
+    /// The version of each named record current when the decision was made,
+    /// aligned with `records`; `None` in decisions stored before versions
+    /// were kept. Resolution follows the named person to another position
+    /// in a version that lists its parties in another order.
+    pub versions: Vec<Option<u32>>,
     /// The pairs the decision constrains, each ordered: must-links for a
     /// confirmation, cannot-links otherwise.
     pub pairs: Vec<(PartyRef, PartyRef)>,
@@ -126,4 +134,39 @@ pub struct ReviewDecision {
     pub why: String,
     /// When.
     pub decided_at: DateTime<Utc>,
+}
+
+/// A named record as the stores keep it: the reference, with the version
+/// current when the decision was made.
+#[derive(Serialize, Deserialize)]
+struct StoredName {
+    #[serde(flatten)]
+    reference: PartyRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<u32>,
+}
+
+impl ReviewDecision {
+    /// Returns the named records and their versions as the JSON text the
+    /// stores keep.
+    pub fn records_json(&self) -> serde_json::Result<String> {
+        let names: Vec<StoredName> = self
+            .records
+            .iter()
+            .enumerate()
+            .map(|(at, reference)| StoredName {
+                reference: reference.clone(),
+                version: self.versions.get(at).copied().flatten(),
+            })
+            .collect();
+        serde_json::to_string(&names)
+    }
+
+    /// Reads the JSON text of [`ReviewDecision::records_json`] back into
+    /// references and versions. Text stored before versions were kept
+    /// gives `None` versions.
+    pub fn parse_records_json(text: &str) -> serde_json::Result<(Vec<PartyRef>, Vec<Option<u32>>)> {
+        let names: Vec<StoredName> = serde_json::from_str(text)?;
+        Ok(names.into_iter().map(|n| (n.reference, n.version)).unzip())
+    }
 }

@@ -18,6 +18,7 @@
 mod block;
 mod cluster;
 mod compare;
+mod decided;
 mod dedup;
 mod engine;
 pub mod evaluate;
@@ -54,7 +55,7 @@ pub use rules::RuleResolver;
 pub use train::TrainingReport;
 
 use crate::graph::{
-    EntityId, GraphStore, Mention, MentionId, PartyRef, ReviewDecision, StoreError,
+    EntityId, GraphStore, Mention, MentionId, MentionParty, PartyRef, ReviewDecision, StoreError,
 };
 
 /// A candidate pair scored between the non-match and match thresholds: not
@@ -160,8 +161,9 @@ impl StoreInput {
     pub(crate) async fn read(store: &dyn GraphStore) -> Result<StoreInput, StoreError> {
         let mentions = store.mentions().await?;
         let decisions = store.decisions().await?;
-        let (refs, current) = party_refs(store, &mentions).await?;
-        let review = ReviewLinks::from_decisions(&decisions, &refs);
+        let (refs, current, versions) = party_refs(store, &mentions).await?;
+        let decided = decided::decided_refs(&mentions, &refs, &versions, &decisions);
+        let review = ReviewLinks::from_decisions(&decisions, &decided);
         Ok(StoreInput {
             mentions,
             decisions,
@@ -215,29 +217,35 @@ impl StoreInput {
     }
 }
 
-/// Returns the party reference of each mention, and whether its record
-/// version is current, aligned with `mentions`.
+/// Returns the party reference of each mention, whether its record version
+/// is current, and that version's number, aligned with `mentions`.
 pub async fn party_refs(
     store: &dyn GraphStore,
     mentions: &[Mention],
-) -> Result<(Vec<PartyRef>, Vec<bool>), StoreError> {
-    let parties: std::collections::HashMap<MentionId, (u32, bool)> = store
+) -> Result<(Vec<PartyRef>, Vec<bool>, Vec<u32>), StoreError> {
+    let parties: std::collections::HashMap<MentionId, MentionParty> = store
         .mention_parties()
         .await?
         .into_iter()
-        .map(|p| (p.mention, (p.party, p.current)))
+        .map(|p| (p.mention, p))
         .collect();
     let mut refs = Vec::with_capacity(mentions.len());
     let mut current = Vec::with_capacity(mentions.len());
+    let mut versions = Vec::with_capacity(mentions.len());
     for m in mentions {
-        let (party, is_current) = parties.get(&m.id).ok_or_else(|| StoreError::Corrupt {
+        let party = parties.get(&m.id).ok_or_else(|| StoreError::Corrupt {
             id: m.id,
             reason: "mention has no party position".into(),
         })?;
-        refs.push(PartyRef::new(m.source.clone(), m.record_id.clone(), *party));
-        current.push(*is_current);
+        refs.push(PartyRef::new(
+            m.source.clone(),
+            m.record_id.clone(),
+            party.party,
+        ));
+        current.push(party.current);
+        versions.push(party.version);
     }
-    Ok((refs, current))
+    Ok((refs, current, versions))
 }
 
 /// Names each cluster after its smallest mention id; `root_of` gives the

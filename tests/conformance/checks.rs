@@ -940,6 +940,10 @@ pub(crate) async fn check_split_is_kept(store: Arc<dyn GraphStore>) -> Result<()
         history[0].records == vec![PartyRef::new("police", "WAR-1", 1)],
         "{history:?}"
     );
+    ensure!(
+        history[0].versions == vec![Some(1)],
+        "the version decided on is kept: {history:?}"
+    );
     Ok(())
 }
 

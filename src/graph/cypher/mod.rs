@@ -159,6 +159,8 @@ impl CypherStore {
                 mention: int(row, "id")?,
                 party: int(row, "idx")? as u32 + 1,
                 current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
+                version: u32::try_from(int(row, "version")?)
+                    .map_err(|_| corrupt("version", row))?,
             })
         })
         .await
@@ -942,7 +944,12 @@ impl GraphStore for CypherStore {
                 cypher!("write_decision")
                     .param("id", id)
                     .param("kind", decision.kind.as_str())
-                    .param("records", to_json(&decision.records)?)
+                    .param(
+                        "records",
+                        decision
+                            .records_json()
+                            .map_err(|err| StoreError::InvalidArgument(err.to_string()))?,
+                    )
                     .param("pairs", to_json(&decision.pairs)?)
                     .param("who", &decision.who)
                     .param("reason", &decision.why)
@@ -974,13 +981,16 @@ impl GraphStore for CypherStore {
         for row in &rows {
             let id = int(row, "id")?;
             let kind = text(row, "kind")?;
+            let (records, versions) = ReviewDecision::parse_records_json(&text(row, "records")?)
+                .map_err(|_| corrupt("records", row))?;
             decisions.push(ReviewDecision {
                 id,
                 kind: DecisionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
                     id,
                     reason: format!("unknown decision kind {kind:?}"),
                 })?,
-                records: from_json(row, "records")?,
+                records,
+                versions,
                 pairs: from_json(row, "pairs")?,
                 who: text(row, "who")?,
                 why: text(row, "reason")?,

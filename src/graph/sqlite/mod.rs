@@ -637,13 +637,14 @@ impl GraphStore for SqliteStore {
     async fn mention_parties(&self) -> Result<Vec<MentionParty>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT m.id, m.idx, r.current FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id",
+                "SELECT m.id, m.idx, r.current, r.version FROM mentions m JOIN records r ON r.id = m.record ORDER BY m.id",
             )?;
             let rows = stmt.query_map([], |row| {
                 Ok(MentionParty {
                     mention: row.get(0)?,
                     party: row.get::<_, u32>(1)? + 1,
                     current: row.get(2)?,
+                    version: row.get(3)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -773,7 +774,9 @@ impl GraphStore for SqliteStore {
             )?
             .execute(params![
                 decision.kind.as_str(),
-                to_json(&decision.records)?,
+                decision
+                    .records_json()
+                    .map_err(|err| StoreError::InvalidArgument(err.to_string()))?,
                 to_json(&decision.pairs)?,
                 decision.who,
                 decision.why,
@@ -825,11 +828,14 @@ impl GraphStore for SqliteStore {
             for row in rows {
                 let (id, kind, records, pairs, who, why, decided_at) = row?;
                 let corrupt = |reason: String| StoreError::Corrupt { id, reason };
+                let (records, versions) = ReviewDecision::parse_records_json(&records)
+                    .map_err(|e| corrupt(e.to_string()))?;
                 decisions.push(ReviewDecision {
                     id,
                     kind: DecisionKind::parse(&kind)
                         .ok_or_else(|| corrupt(format!("unknown decision kind {kind:?}")))?,
-                    records: serde_json::from_str(&records).map_err(|e| corrupt(e.to_string()))?,
+                    records,
+                    versions,
                     pairs: serde_json::from_str(&pairs).map_err(|e| corrupt(e.to_string()))?,
                     who,
                     why,
@@ -1077,7 +1083,7 @@ fn load_mentions_after(
     let mut stmt = conn.prepare_cached(concat!(
         "SELECT m.id, r.source, r.record_id, m.role, m.person, ",
         facts::columns!(),
-        ", m.record, m.idx, r.current FROM mentions m JOIN records r ON r.id = m.record \
+        ", m.record, m.idx, r.current, r.version FROM mentions m JOIN records r ON r.id = m.record \
          WHERE m.id > ?1 ORDER BY m.id"
     ))?;
     let mut rows = stmt.query([after])?;
@@ -1088,6 +1094,7 @@ fn load_mentions_after(
             mention: mention.id,
             party: row.get::<_, u32>(MENTION_COLUMNS)? + 1,
             current: row.get(MENTION_COLUMNS + 1)?,
+            version: row.get(MENTION_COLUMNS + 2)?,
         };
         mentions.push((mention, party));
     }

@@ -1,0 +1,344 @@
+//! The person a reviewer's decision names, followed across the versions of
+//! their record.
+//!
+//! A decision names a party by position (`dmv:RG1#2`), and so that position
+//! in every version of the record. A source may list the parties of a later
+//! version in another order, and then another person is at that position. Each
+//! decision keeps the version of every record it names as it was when the
+//! reviewer decided. In any other version, the decision binds the party at
+//! the named position only if it is the same person as in the decided
+//! version. Otherwise it binds the one party of that version that is, or no
+//! party at all.
+
+use std::collections::HashMap;
+
+use crate::graph::{Mention, PartyRef, ReviewDecision};
+use crate::model::{Identifiers, PersonFacts};
+
+/// Returns the reference by which reviewers' decisions bind each mention.
+/// It is the mention's own reference (`refs`, aligned with `mentions` and
+/// `versions`) unless the decided person moved: then the party now at the
+/// decided position gets a reference no decision names (party 0), and the
+/// party the person moved to gets the decided reference.
+pub(crate) fn decided_refs(
+    mentions: &[Mention],
+    refs: &[PartyRef],
+    versions: &[u32],
+    decisions: &[ReviewDecision],
+) -> Vec<PartyRef> {
+    let mut out = refs.to_vec();
+    let decided = decided_versions(decisions);
+    if decided.is_empty() {
+        return out;
+    }
+    let records = named_records(&decided, refs, versions);
+
+    let mut moved = Vec::new();
+    for (reference, decided_version) in &decided {
+        let by_version = &records[&record_of(reference)];
+        let Some(base) = by_version
+            .get(decided_version)
+            .and_then(|parties| at_position(refs, parties, reference.party))
+        else {
+            continue;
+        };
+        let same = |at: usize| same_person(&mentions[base].person, &mentions[at].person);
+        let others = by_version.iter().filter(|(v, _)| *v != decided_version);
+        for (_, parties) in others {
+            let now_there = at_position(refs, parties, reference.party);
+            if now_there.is_some_and(same) {
+                continue;
+            }
+            if let Some(at) = now_there {
+                out[at] = PartyRef::new(&reference.source, &reference.record_id, 0);
+            }
+            let found: Vec<usize> = parties.iter().copied().filter(|at| same(*at)).collect();
+            if let [one] = found[..] {
+                moved.push((one, *reference));
+            }
+        }
+    }
+    // Applied last, so a person who moved into a position another decided
+    // person left keeps the reference they moved with.
+    for (at, reference) in moved {
+        out[at] = reference.clone();
+    }
+    out
+}
+
+/// Returns the mention positions of each record a decision names, by version.
+fn named_records<'a>(
+    decided: &HashMap<&'a PartyRef, u32>,
+    refs: &'a [PartyRef],
+    versions: &[u32],
+) -> HashMap<(&'a str, &'a str), HashMap<u32, Vec<usize>>> {
+    let mut records: HashMap<(&str, &str), HashMap<u32, Vec<usize>>> = decided
+        .keys()
+        .map(|reference| (record_of(reference), HashMap::new()))
+        .collect();
+    for (at, reference) in refs.iter().enumerate() {
+        if let Some(by_version) = records.get_mut(&record_of(reference)) {
+            by_version.entry(versions[at]).or_default().push(at);
+        }
+    }
+    records
+}
+
+/// Returns the mention among `parties` at position `party`.
+fn at_position(refs: &[PartyRef], parties: &[usize], party: u32) -> Option<usize> {
+    parties.iter().copied().find(|at| refs[*at].party == party)
+}
+
+/// Returns the version each named reference was decided at, by the latest
+/// decision that names it with a version.
+fn decided_versions(decisions: &[ReviewDecision]) -> HashMap<&PartyRef, u32> {
+    let mut sorted: Vec<&ReviewDecision> = decisions.iter().collect();
+    sorted.sort_by_key(|d| d.id);
+    let mut decided = HashMap::new();
+    for decision in sorted {
+        for (reference, version) in decision.records.iter().zip(&decision.versions) {
+            if let Some(version) = version {
+                decided.insert(reference, *version);
+            }
+        }
+    }
+    decided
+}
+
+fn record_of(reference: &PartyRef) -> (&str, &str) {
+    (&reference.source, &reference.record_id)
+}
+
+/// Returns whether two parties of one record, in different versions, are
+/// the same person: an identifier in common, or the same given name and
+/// surname with no date of birth or identifier that differs.
+fn same_person(a: &PersonFacts, b: &PersonFacts) -> bool {
+    let pairs = id_pairs(&a.ids, &b.ids);
+    if pairs.iter().any(|(x, y)| x == y) {
+        return true;
+    }
+    if !pairs.is_empty() {
+        return false;
+    }
+    let names = match (&a.name, &b.name) {
+        (Some(x), Some(y)) => x.given == y.given && x.surname == y.surname,
+        (None, None) => true,
+        _ => false,
+    };
+    let dobs = match (a.dob, b.dob) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
+    names && dobs
+}
+
+/// Returns the identifiers both sides record, slot by slot.
+fn id_pairs<'a>(a: &'a Identifiers, b: &'a Identifiers) -> Vec<(&'a str, &'a str)> {
+    let slots = |ids: &'a Identifiers| {
+        [
+            &ids.state_id,
+            &ids.fbi,
+            &ids.licence,
+            &ids.inmate,
+            &ids.sor_id,
+        ]
+        .map(|id| id.as_deref())
+    };
+    slots(a)
+        .into_iter()
+        .zip(slots(b))
+        .filter_map(|pair| match pair {
+            (Some(x), Some(y)) => Some((x, y)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::graph::DecisionKind;
+    use crate::model::Role;
+    use crate::normalize::{Dob, PersonName};
+
+    /// One party of version `version` of the registration `RG1`.
+    fn party(id: i64, version: u32, position: u32, given: &str, dob: Option<&str>) -> Party {
+        let person = PersonFacts {
+            name: PersonName::from_parts(Some(given), None, Some("KOWALCZYK"), None).ok(),
+            dob: dob
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .and_then(Dob::new),
+            ..PersonFacts::default()
+        };
+        let mention = Mention {
+            id,
+            source: "dmv".into(),
+            record_id: "RG1".into(),
+            record: i64::from(version),
+            role: Role::Owner,
+            person,
+        };
+        Party {
+            mention,
+            reference: PartyRef::new("dmv", "RG1", position),
+            version,
+        }
+    }
+
+    struct Party {
+        mention: Mention,
+        reference: PartyRef,
+        version: u32,
+    }
+
+    fn confirm(position: u32, version: Option<u32>) -> ReviewDecision {
+        let named = PartyRef::new("dmv", "RG1", position);
+        let other = PartyRef::new("dmv", "BL1", 1);
+        ReviewDecision {
+            id: 1,
+            kind: DecisionKind::Confirm,
+            records: vec![named.clone(), other.clone()],
+            versions: vec![version, Some(1)],
+            pairs: vec![(named, other)],
+            who: "Det. Example".into(),
+            why: "one person".into(),
+            decided_at: Utc::now(),
+        }
+    }
+
+    /// Returns the party position by which the decision binds each mention.
+    fn positions(parties: &[Party], decision: &ReviewDecision) -> Vec<u32> {
+        let mentions: Vec<Mention> = parties.iter().map(|p| p.mention.clone()).collect();
+        let refs: Vec<PartyRef> = parties.iter().map(|p| p.reference.clone()).collect();
+        let versions: Vec<u32> = parties.iter().map(|p| p.version).collect();
+        decided_refs(&mentions, &refs, &versions, std::slice::from_ref(decision))
+            .into_iter()
+            .map(|r| r.party)
+            .collect()
+    }
+
+    #[test]
+    fn decided_party_followed_across_versions() {
+        let alice =
+            |id, version, position| party(id, version, position, "ALICE", Some("1979-08-08"));
+        // (case, parties, decision, expected positions)
+        let cases = [
+            (
+                "same order: nothing changes",
+                vec![
+                    alice(1, 1, 1),
+                    party(2, 1, 2, "BOB", None),
+                    alice(3, 2, 1),
+                    party(4, 2, 2, "BOB", None),
+                ],
+                confirm(2, Some(1)),
+                vec![1, 2, 1, 2],
+            ),
+            (
+                "swapped: Bob moved to the first position",
+                vec![
+                    alice(1, 1, 1),
+                    party(2, 1, 2, "BOB", None),
+                    party(3, 2, 1, "BOB", None),
+                    alice(4, 2, 2),
+                ],
+                confirm(2, Some(1)),
+                vec![1, 2, 2, 0],
+            ),
+            (
+                "replaced: Bob is gone, Alice at his position is not bound",
+                vec![
+                    alice(1, 1, 1),
+                    party(2, 1, 2, "BOB", None),
+                    party(3, 2, 1, "ROBERT", Some("1975-05-05")),
+                    alice(4, 2, 2),
+                ],
+                confirm(2, Some(1)),
+                vec![1, 2, 1, 0],
+            ),
+            (
+                "decided on the later version: the earlier one follows",
+                vec![
+                    party(1, 1, 1, "BOB", None),
+                    alice(2, 1, 2),
+                    alice(3, 2, 1),
+                    party(4, 2, 2, "BOB", None),
+                ],
+                confirm(2, Some(2)),
+                vec![2, 0, 1, 2],
+            ),
+            (
+                "stored without a version: positions as named",
+                vec![
+                    alice(1, 1, 1),
+                    party(2, 1, 2, "BOB", None),
+                    party(3, 2, 1, "BOB", None),
+                    alice(4, 2, 2),
+                ],
+                confirm(2, None),
+                vec![1, 2, 1, 2],
+            ),
+        ];
+        for (case, parties, decision, expected) in cases {
+            assert_eq!(positions(&parties, &decision), expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn same_person_by_identifier_name_and_birth_date() {
+        let person = |given: &str, dob: Option<&str>, licence: Option<&str>| PersonFacts {
+            name: PersonName::from_parts(Some(given), None, Some("MARSDEN"), None).ok(),
+            dob: dob
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .and_then(Dob::new),
+            ids: Identifiers {
+                licence: licence.map(str::to_string),
+                ..Identifiers::default()
+            },
+            ..PersonFacts::default()
+        };
+        let cases = [
+            (
+                "one licence",
+                person("ALICE", None, Some("L1")),
+                person("ALLY", None, Some("L1")),
+                true,
+            ),
+            (
+                "two licences",
+                person("ALICE", None, Some("L1")),
+                person("ALICE", None, Some("L2")),
+                false,
+            ),
+            (
+                "one name, one birth date",
+                person("ALICE", Some("1979-08-08"), None),
+                person("ALICE", Some("1979-08-08"), None),
+                true,
+            ),
+            (
+                "one name, a birth date missing",
+                person("ALICE", Some("1979-08-08"), None),
+                person("ALICE", None, None),
+                true,
+            ),
+            (
+                "one name, two birth dates",
+                person("ALICE", Some("1979-08-08"), None),
+                person("ALICE", Some("1980-08-08"), None),
+                false,
+            ),
+            (
+                "two names",
+                person("ALICE", None, None),
+                person("ALINA", None, None),
+                false,
+            ),
+        ];
+        for (case, a, b, expected) in cases {
+            assert_eq!(same_person(&a, &b), expected, "{case}");
+        }
+    }
+}
