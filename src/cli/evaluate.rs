@@ -181,6 +181,12 @@ pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Re
     for (conflict, count) in &resolution.clusters.refused_by_conflict {
         outln!("refused for conflicting {conflict}: {count}");
     }
+    let ambiguous = resolution.clusters.ambiguous;
+    if ambiguous > 0 {
+        outln!(
+            "left on their own as ambiguous: {ambiguous} records (their matches are queued for review)"
+        );
+    }
     if let (true, Some(labelled)) = (args.baseline, &labelled) {
         print_baseline(labelled);
     }

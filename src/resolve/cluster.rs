@@ -14,7 +14,7 @@
 //! joined before any scored link, and no join ever puts a rejected pair in
 //! one entity, directly or through a chain.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::Datelike;
 use rayon::prelude::*;
@@ -56,6 +56,12 @@ pub struct ConflictRules {
     /// At most one mention per source in an entity: for linking sources that
     /// are each free of duplicates.
     pub one_per_source: bool,
+    /// A record that links to two clusters kept apart by a conflict, by
+    /// links whose weights differ by at most this many bits, joins neither:
+    /// it fits both, so it is left on its own for a reviewer. `None` lets
+    /// the stronger link win. Absent from older settings, it is 1 bit.
+    #[serde(default = "default_ambiguity_margin")]
+    pub ambiguity_margin: Option<f64>,
 }
 
 impl Default for ConflictRules {
@@ -69,12 +75,19 @@ impl Default for ConflictRules {
             distinct_licences: true,
             distinct_parties: true,
             one_per_source: false,
+            ambiguity_margin: default_ambiguity_margin(),
         }
     }
 }
 
 fn enabled_by_default() -> bool {
     true
+}
+
+/// One bit: two links whose likelihood ratios differ by less than two to
+/// one fit about equally well.
+fn default_ambiguity_margin() -> Option<f64> {
+    Some(1.0)
 }
 
 /// Why a link was refused.
@@ -234,6 +247,9 @@ pub struct ClusterReport {
     /// Reviewer-confirmed pairs not joined because they would put a rejected
     /// pair in one entity.
     pub confirmations_refused: usize,
+    /// Records left on their own because they fit two conflicting clusters
+    /// about equally well.
+    pub ambiguous: usize,
 }
 
 /// What conflict checks read.
@@ -248,9 +264,25 @@ pub(crate) struct Context<'a> {
     pub(crate) co_parties: &'a CoParties,
 }
 
-/// Clusters mentions from match links; returns the cluster root of every mention.
-pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, ClusterReport) {
-    let records = ctx.records;
+/// The outcome of clustering.
+pub(crate) struct Clustered {
+    /// The cluster root of every record.
+    pub(crate) roots: Vec<u32>,
+    pub(crate) report: ClusterReport,
+    /// Whether each record was left on its own as ambiguous; empty when
+    /// none was.
+    pub(crate) ambiguous: Vec<bool>,
+}
+
+/// Clusters records from match links, best first.
+///
+/// A record that joined one cluster, and then links almost as strongly to
+/// a second cluster that conflicts with the first (a warrant naming only a
+/// name and address shared by father and son), fits both equally well. Such
+/// records are left on their own (see [`ConflictRules::ambiguity_margin`])
+/// and the clusters are formed again without their links, so the other
+/// records cluster as if they had never been seen.
+pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> Clustered {
     // The pair breaks ties in weight, so the order is total and the same
     // on any number of threads.
     links.par_sort_unstable_by(|x, y| {
@@ -258,6 +290,40 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, Clu
             .total_cmp(&x.weight)
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
+    let first = link_best_first(ctx, &links, ctx.rules.ambiguity_margin);
+    let ambiguous = first.ambiguous;
+    let count = ambiguous.iter().filter(|a| **a).count();
+    if count == 0 {
+        let roots = first.sets.roots();
+        return Clustered {
+            roots,
+            report: first.report,
+            ambiguous: Vec::new(),
+        };
+    }
+    links.retain(|l| !ambiguous[l.a as usize] && !ambiguous[l.b as usize]);
+    let mut second = link_best_first(ctx, &links, None);
+    second.report.ambiguous = count;
+    second.report.links = first.report.links;
+    Clustered {
+        roots: second.sets.roots(),
+        report: second.report,
+        ambiguous,
+    }
+}
+
+/// One pass of best-first linking.
+struct Pass {
+    sets: Sets,
+    report: ClusterReport,
+    /// Records found ambiguous, when the pass looked for them.
+    ambiguous: Vec<bool>,
+}
+
+/// Applies reviewers' must-links, then `links` in order, refusing those
+/// that conflict. With a `margin`, it also marks the ambiguous records.
+fn link_best_first(ctx: &Context<'_>, links: &[Link], margin: Option<f64>) -> Pass {
+    let records = ctx.records;
     let mut sets = Sets::new(records.len());
     let (confirmed, confirmations_refused) = apply_must_links(&mut sets, ctx.review);
     let mut report = ClusterReport {
@@ -266,6 +332,7 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, Clu
         confirmations_refused,
         ..ClusterReport::default()
     };
+    let mut watch = margin.map(|margin| Ambiguity::new(ctx, margin));
     for (at, link) in links.iter().enumerate() {
         if let Some(ahead) = links.get(at + AHEAD) {
             sets.prefetch(ahead, records);
@@ -287,15 +354,76 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> (Vec<u32>, Clu
             Some(found) => {
                 report.refused += 1;
                 *report.refused_by_conflict.entry(found.name()).or_default() += 1;
+                if let Some(watch) = &mut watch {
+                    watch.refused(ctx, &sets, link, (ra, rb));
+                }
             }
             None => {
+                if let Some(watch) = &mut watch {
+                    watch.joined(&sets, ra, rb, link.weight);
+                }
                 sets.union(ra, rb);
                 report.joined += 1;
             }
         }
     }
-    let roots = (0..records.len() as u32).map(|i| sets.find(i)).collect();
-    (roots, report)
+    let ambiguous = watch.map(|w| w.ambiguous).unwrap_or_default();
+    Pass {
+        sets,
+        report,
+        ambiguous,
+    }
+}
+
+/// Watches one linking pass for ambiguous records.
+struct Ambiguity {
+    margin: f64,
+    /// The weight of the link by which each record, alone until then,
+    /// joined a cluster; NaN for a record that has not.
+    joined_at: Vec<f64>,
+    /// Records a reviewer's decision names: never ambiguous.
+    decided: HashSet<u32>,
+    ambiguous: Vec<bool>,
+}
+
+impl Ambiguity {
+    fn new(ctx: &Context<'_>, margin: f64) -> Ambiguity {
+        let n = ctx.records.len();
+        Ambiguity {
+            margin,
+            joined_at: vec![f64::NAN; n],
+            decided: ctx.review.positions(),
+            ambiguous: vec![false; n],
+        }
+    }
+
+    /// Notes the weight of a join for each side that was a record alone.
+    fn joined(&mut self, sets: &Sets, ra: u32, rb: u32, weight: f64) {
+        for root in [ra, rb] {
+            if sets.members[root as usize].len() == 1 {
+                self.joined_at[root as usize] = weight;
+            }
+        }
+    }
+
+    /// Marks a side of a refused link as ambiguous when it joined its
+    /// cluster by a link at most the margin stronger, and the refusal comes
+    /// from other members of its cluster, not from the record itself.
+    fn refused(&mut self, ctx: &Context<'_>, sets: &Sets, link: &Link, roots: (u32, u32)) {
+        for (side, other_root) in [(link.a, roots.1), (link.b, roots.0)] {
+            let joined_at = self.joined_at[side as usize];
+            if joined_at.is_nan()
+                || joined_at - link.weight > self.margin
+                || self.decided.contains(&side)
+            {
+                continue;
+            }
+            let others = &sets.members[other_root as usize];
+            if members_conflict(&[side], others, ctx).is_none() {
+                self.ambiguous[side as usize] = true;
+            }
+        }
+    }
 }
 
 /// Union-find that keeps each root's members, so joins can be checked member by member.
@@ -336,24 +464,7 @@ impl Sets {
     /// given names) only count when no member of one shares an identifier
     /// with a member of the other.
     fn first_conflict(&self, ra: u32, rb: u32, ctx: &Context<'_>) -> Option<Conflict> {
-        let mut soft = None;
-        let mut shares_id = false;
-        for x in &self.members[ra as usize] {
-            for y in &self.members[rb as usize] {
-                let (a, b) = (&ctx.records[*x as usize], &ctx.records[*y as usize]);
-                if let Some(found) = hard_conflict(a, b, ctx.rules) {
-                    return Some(found);
-                }
-                if ctx.rules.distinct_parties && ctx.co_parties.shared(*x, *y) {
-                    return Some(Conflict::Party);
-                }
-                shares_id |= ids_shared(a, b);
-                if soft.is_none() && !shares_id {
-                    soft = soft_conflict(a, b, ctx.rules, ctx.thresholds);
-                }
-            }
-        }
-        soft.filter(|_| !shares_id)
+        members_conflict(&self.members[ra as usize], &self.members[rb as usize], ctx)
     }
 
     /// Whether joining the clusters rooted at `ra` and `rb` would put a pair a
@@ -371,6 +482,13 @@ impl Sets {
         self.members[small as usize]
             .iter()
             .any(|&x| review.cannot_of(x).iter().any(|&y| self.root(y) == other))
+    }
+
+    /// Returns the cluster root of every record.
+    fn roots(mut self) -> Vec<u32> {
+        (0..self.parent.len() as u32)
+            .map(|i| self.find(i))
+            .collect()
     }
 
     /// Returns the root of `x` without shortening paths.
@@ -391,4 +509,27 @@ impl Sets {
         let moved = std::mem::take(&mut self.members[small as usize]);
         self.members[big as usize].extend(moved);
     }
+}
+
+/// Returns the first conflict between a record of `a_members` and one of
+/// `b_members`, as [`Sets::first_conflict`] describes.
+fn members_conflict(a_members: &[u32], b_members: &[u32], ctx: &Context<'_>) -> Option<Conflict> {
+    let mut soft = None;
+    let mut shares_id = false;
+    for x in a_members {
+        for y in b_members {
+            let (a, b) = (&ctx.records[*x as usize], &ctx.records[*y as usize]);
+            if let Some(found) = hard_conflict(a, b, ctx.rules) {
+                return Some(found);
+            }
+            if ctx.rules.distinct_parties && ctx.co_parties.shared(*x, *y) {
+                return Some(Conflict::Party);
+            }
+            shares_id |= ids_shared(a, b);
+            if soft.is_none() && !shares_id {
+                soft = soft_conflict(a, b, ctx.rules, ctx.thresholds);
+            }
+        }
+    }
+    soft.filter(|_| !shares_id)
 }

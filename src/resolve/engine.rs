@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::block::{BlockingReport, BlockingRule, BlockingScope, Pair, candidate_pairs};
-use super::cluster::{ClusterReport, Conflict, ConflictRules, Context, Link, cluster, conflict};
+use super::cluster::{
+    ClusterReport, Clustered, Conflict, ConflictRules, Context, Link, cluster, conflict,
+};
 use super::compare::{Comparison, Thresholds, compare};
 use super::dedup::{Distinct, collapse};
 use super::model::{FieldWeight, Model, probability, weight_of};
@@ -457,12 +459,16 @@ impl ProbabilisticResolver {
             review: &review,
             co_parties: &distinct.co_parties,
         };
-        let (roots, report) = cluster(&ctx, links);
+        let Clustered {
+            roots,
+            report,
+            ambiguous,
+        } = cluster(&ctx, links);
         let of_mention = &distinct.of_mention;
         let mut clustering = Clustering {
             assignment: assign_mention_ids(ids, |index| roots[of_mention[index] as usize] as usize),
             refused_links: report.refused,
-            possible_matches: possible_matches(ids, distinct, scored, &self.config),
+            possible_matches: possible_matches(ids, distinct, scored, &ambiguous, &self.config),
             ..Clustering::default()
         };
         clustering
@@ -489,21 +495,29 @@ impl Resolver for ProbabilisticResolver {
 /// Pairs compared per chunk of comparisons: 8 MB of comparisons.
 const COMPARE_CHUNK: usize = 1 << 20;
 
-/// Returns the scored pairs between the possible-match and match thresholds.
-/// `scored` pairs records, so each is named by the first mention of its record.
+/// Returns the scored pairs between the possible-match and match thresholds,
+/// and the matches of records clustering left on their own as ambiguous
+/// (`ambiguous`, by record, or empty when none was). `scored` pairs records,
+/// so each is named by the first mention of its record.
 fn possible_matches(
     ids: &[MentionId],
     distinct: &Distinct,
     scored: &[ScoredPair],
+    ambiguous: &[bool],
     config: &ResolveConfig,
 ) -> Vec<PossibleMatch> {
+    let left_alone = |record: u32| ambiguous.get(record as usize).copied().unwrap_or(false);
     let mut first = vec![usize::MAX; distinct.records.len()];
     for (mention, record) in distinct.of_mention.iter().enumerate().rev() {
         first[*record as usize] = mention;
     }
     scored
         .par_iter()
-        .filter(|p| config.decide(p.probability()) == Decision::PossibleMatch)
+        .filter(|p| match config.decide(p.probability()) {
+            Decision::PossibleMatch => true,
+            Decision::Match => left_alone(p.a) || left_alone(p.b),
+            Decision::NonMatch => false,
+        })
         .map(|p| PossibleMatch {
             a: ids[first[p.a as usize]],
             b: ids[first[p.b as usize]],

@@ -385,7 +385,7 @@ impl IncrementalResolver {
             review: &review,
             co_parties: &co_parties,
         };
-        let (roots, _) = cluster(&ctx, links);
+        let roots = cluster(&ctx, links).roots;
         let mut smallest: FxHashMap<u32, EntityId> = FxHashMap::default();
         for (i, m) in members.iter().enumerate() {
             let least = *self.mentions_of[*m as usize].iter().min().expect("mention");
