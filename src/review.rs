@@ -196,6 +196,9 @@ static DECIDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 pub struct Review {
     store: Arc<dyn GraphStore>,
     resolver: Arc<dyn Resolver>,
+    /// The server's live resolution, which then re-resolves after each
+    /// decision and whose model explanations use.
+    live: Option<Arc<LiveResolution>>,
 }
 
 impl std::fmt::Debug for Review {
@@ -207,7 +210,19 @@ impl std::fmt::Debug for Review {
 impl Review {
     /// Creates the service; `resolver` re-resolves the store after each decision.
     pub fn new(store: Arc<dyn GraphStore>, resolver: Arc<dyn Resolver>) -> Review {
-        Review { store, resolver }
+        Review {
+            store,
+            resolver,
+            live: None,
+        }
+    }
+
+    /// Re-resolves through `live` after each decision, keeping its model,
+    /// and explains pairs with that model, so a server's explanations,
+    /// queue and entities all come from one model.
+    pub fn with_live(mut self, live: Arc<LiveResolution>) -> Review {
+        self.live = Some(live);
+        self
     }
 
     /// Re-resolves the store, never at the same time as a decision of this
@@ -247,7 +262,14 @@ impl Review {
             )));
         }
         let config = ResolveConfig::default();
-        let model = self.explain_model(&config).await?;
+        let live_model = match &self.live {
+            Some(live) => live.model().await,
+            None => None,
+        };
+        let model = match live_model {
+            Some(model) => model,
+            None => self.explain_model(&config).await?,
+        };
         let resolver = ProbabilisticResolver::with_model(config, model);
         // Both are current versions, so one record names the same version.
         let same_record = (&a.reference.source, &a.reference.record_id)
@@ -474,7 +496,7 @@ impl Review {
             records = decision.records.len(),
             "review decision stored"
         );
-        let resolution = resolve_store(self.store.as_ref(), self.resolver.as_ref()).await?;
+        let resolution = self.re_resolve().await?;
         let mut entities = Vec::new();
         for reference in &decision.records {
             let entity = self
@@ -495,6 +517,18 @@ impl Review {
             resolution,
             overrides: None,
         })
+    }
+
+    /// Re-resolves the store after a decision: through the live resolution
+    /// when there is one, which rebuilds its state for the new decision,
+    /// and in batch otherwise.
+    async fn re_resolve(&self) -> Result<ResolveReport, ReviewError> {
+        if let Some(live) = &self.live
+            && let Some((_, report)) = live.update(self.store.as_ref()).await?.batch
+        {
+            return Ok(report);
+        }
+        Ok(resolve_store(self.store.as_ref(), self.resolver.as_ref()).await?)
     }
 
     /// Returns the error for a reference to no stored record. When the

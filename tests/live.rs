@@ -309,3 +309,47 @@ async fn decision_keeps_the_trained_model() {
         "a run for a decision scores with the model it had"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decision_through_live_resolution_resolves_once() {
+    // A server's review service re-resolves through the live resolution:
+    // one batch run per decision with the kept model, none left for the
+    // next update, and explanations scored with that same model.
+    let world = world(120).await;
+    let training = ProbabilisticResolver::new(ResolveConfig::default());
+    let live = Arc::new(LiveResolution::new(training.clone()));
+    live.update(world.store.as_ref()).await.expect("update");
+    let trained = live.model().await.expect("a model after the first update");
+    assert!(trained.is_trained(), "enough mentions to train");
+    // Records placed one at a time: the store now holds mentions the kept
+    // model was not trained on, so a model trained again would differ.
+    ingest(world.store.as_ref(), &world.feeds, "sor").await;
+    let placed = live.update(world.store.as_ref()).await.expect("update");
+    assert!(placed.batch.is_none() && placed.placed > 0, "{placed:?}");
+
+    let single = single_party_records(world.store.as_ref()).await;
+    let review =
+        Review::new(Arc::clone(&world.store), Arc::new(training)).with_live(Arc::clone(&live));
+    let outcome = review
+        .reject(&single[0], &single[1], "analyst", "different people")
+        .await
+        .expect("reject");
+    assert!(outcome.resolution.mentions > 0, "{:?}", outcome.resolution);
+    let next = live.update(world.store.as_ref()).await.expect("update");
+    assert!(next.batch.is_none(), "resolved again: {next:?}");
+    let after = live.model().await.expect("a model after the decision");
+    assert!(Arc::ptr_eq(&trained, &after), "the kept model scores");
+
+    let queue = review.queue().await.expect("queue");
+    let first = queue.first().expect("a queued pair");
+    let explained = review
+        .explain(&first.a.to_string(), &first.b.to_string())
+        .await
+        .expect("explain");
+    assert!(
+        (explained.score.probability - first.probability).abs() < 1e-9,
+        "queued at {}, explained at {}",
+        first.probability,
+        explained.score.probability
+    );
+}

@@ -165,7 +165,8 @@ async fn graphql(
         Err(message) => return graphql_error(StatusCode::BAD_REQUEST, message),
     };
     let access = review_access(&state, &headers);
-    let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
+    let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver))
+        .with_live(Arc::clone(&state.live));
     let client = ClientAddress(connect_info.map(|Extension(ConnectInfo(peer))| peer));
     let request = request.data(access).data(review).data(client);
     let mut response = state.schema.execute(request).await;
@@ -488,7 +489,8 @@ async fn ingest(
         Ok(report) => report,
         Err(err) => return ingest_error_response(&source, err),
     };
-    let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver));
+    let review = Review::new(Arc::clone(&state.store), Arc::clone(&state.resolver))
+        .with_live(Arc::clone(&state.live));
     let resolution = match review.resolve_live(&state.live).await {
         Ok(live) => resolution_json(&live),
         Err(err) => {
