@@ -450,6 +450,79 @@ fn explain_rejects_one_id_named_twice() {
     assert!(output.stdout.is_empty(), "nothing is explained");
 }
 
+/// Writes `people.csv`, records without a truth column, and its mapping
+/// `people.toml` into `dir`.
+fn write_unlabelled_input(dir: &Path) {
+    let mapping = r#"
+name = "people"
+agency = "Test"
+format = "csv"
+date_format = "%Y-%m-%d"
+[record]
+id = "case_no"
+kind = { value = "driver_licence" }
+[[parties]]
+role = { value = "subject" }
+given = "first"
+surname = "last"
+dob = "born"
+"#;
+    std::fs::write(dir.join("people.toml"), mapping).expect("mapping");
+    let rows = "case_no,first,last,born\n\
+                K-1,MINH,TRAN,1990-04-12\n\
+                K-2,MINH,TRAN,1990-04-12\n\
+                K-3,ORLA,VENMARK,1972-11-30\n";
+    std::fs::write(dir.join("people.csv"), rows).expect("records");
+}
+
+#[test]
+fn explain_needs_no_truth_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_unlabelled_input(dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .args([
+            "explain",
+            "--input",
+            "people.csv",
+            "--mapping",
+            "people.toml",
+        ])
+        .args(["K-1", "K-2"])
+        .output()
+        .expect("ciss runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let explanation = stdout(&output);
+    assert!(explanation.contains("decision: "), "{explanation}");
+    assert!(explanation.contains("given      exact"), "{explanation}");
+}
+
+#[test]
+fn evaluate_names_a_missing_truth_column_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_unlabelled_input(dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .args([
+            "evaluate",
+            "--input",
+            "people.csv",
+            "--mapping",
+            "people.toml",
+        ])
+        .args(["--truth", "nosuch", "--out", "eval"])
+        .output()
+        .expect("ciss runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let expected = r#"people.csv has no truth column "nosuch" (its columns are "case_no", "first", "last", "born")"#;
+    assert!(message.contains(expected), "{message}");
+    assert!(!message.contains("line"), "no row is blamed: {message}");
+    assert_eq!(message.matches("nosuch").count(), 1, "{message}");
+}
+
 #[test]
 fn evaluate_generated_uses_the_sources_setting() {
     let workspace = Workspace::new();
