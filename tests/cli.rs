@@ -572,6 +572,46 @@ fn evaluate_generated_warns_about_files_it_does_not_read() {
 }
 
 #[test]
+fn evaluate_generated_warns_about_parties_without_truth() {
+    let workspace = Workspace::new();
+    let truth_path = workspace.path("feeds/truth.csv");
+    let truth = std::fs::read_to_string(&truth_path).expect("truth.csv");
+    // Every rms party loses its truth row.
+    let (rms, kept): (Vec<&str>, Vec<&str>) = truth.lines().partition(|l| l.starts_with("rms,"));
+    let mut versions: Vec<String> = rms
+        .iter()
+        .map(|l| l.splitn(4, ',').take(3).collect::<Vec<_>>().join(","))
+        .collect();
+    versions.sort();
+    versions.dedup();
+    assert!(!rms.is_empty(), "the feeds have rms parties");
+    std::fs::write(&truth_path, kept.join("\n") + "\n").expect("write truth.csv");
+
+    let output = workspace.run(&["evaluate", "--generated", "feeds", "--out", "eval"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warning = format!(
+        "warning: {} parties have no row in truth.csv and are not scored, \
+         among them every party of {} records; check that truth.csv was written with these feeds",
+        rms.len(),
+        versions.len()
+    );
+    let errors = stderr(&output);
+    assert!(errors.lines().any(|l| l == warning), "{warning}\n{errors}");
+    let report = stdout(&output);
+    let left_out = format!(
+        "left out: unreadable records 0, records without a truth row {}, \
+         parties without a truth row {} (those records' parties included), \
+         truth rows naming no party 0",
+        versions.len(),
+        rms.len()
+    );
+    assert!(
+        report.lines().any(|l| l == left_out),
+        "{left_out}\n{report}"
+    );
+}
+
+#[test]
 fn evaluate_names_an_unreadable_mapping_like_other_read_errors() {
     let workspace = Workspace::new();
     let missing = workspace.path("missing.toml");

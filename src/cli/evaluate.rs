@@ -12,10 +12,10 @@ use clap::Args;
 use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::resolve::evaluate::{
-    EvaluationReport, LabelledSet, PreparedSet, check_output_dir, cluster_scores, febrl_task,
-    generated_feed_names, load_generated, load_generated_prepared, load_labelled, load_mentions,
-    peak_memory_kib, resolve_prepared, score_resolution, unread_files, write_mentions,
-    write_outputs,
+    EvaluationReport, LabelledSet, LeftOut, PreparedSet, check_output_dir, cluster_scores,
+    febrl_task, generated_feed_names, load_generated, load_generated_prepared, load_labelled,
+    load_mentions, peak_memory_kib, resolve_prepared, score_resolution, unread_files,
+    write_mentions, write_outputs,
 };
 use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
@@ -226,6 +226,7 @@ pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Re
         (written, report)
     });
     written?;
+    warn_left_out(&report.left_out);
     out!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
     let t = &resolution.timings;
@@ -305,6 +306,36 @@ fn warn_unread_files(dir: &Path, mappings: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Warns on standard error about each kind of record, party or truth row
+/// that loading left out, which the report's `left out` line counts, so
+/// that a score over part of the input does not pass unnoticed.
+fn warn_left_out(left_out: &LeftOut) {
+    if left_out.unreadable_records > 0 {
+        eprintln!(
+            "warning: {} records could not be read or mapped and are not scored; \
+             `ciss ingest` would quarantine them",
+            left_out.unreadable_records
+        );
+    }
+    if left_out.unlabelled_parties > 0 {
+        let records = match left_out.unlabelled_records {
+            0 => String::new(),
+            records => format!(", among them every party of {records} records"),
+        };
+        eprintln!(
+            "warning: {} parties have no row in truth.csv and are not scored{records}; \
+             check that truth.csv was written with these feeds",
+            left_out.unlabelled_parties
+        );
+    }
+    if left_out.unmatched_truth_rows > 0 {
+        eprintln!(
+            "warning: {} rows of truth.csv name no party of the feeds",
+            left_out.unmatched_truth_rows
+        );
+    }
+}
+
 /// Returns the error for generated feeds in which no party has a truth row;
 /// scoring no records would print a perfect F1 of 1.
 fn no_generated_records(dir: &Path) -> String {
@@ -367,8 +398,11 @@ fn print_report(name: &str, report: &EvaluationReport, wall_s: f64) {
     let left_out = &report.left_out;
     if left_out.any() {
         outln!(
-            "left out: unreadable records {}, parties without a truth row {}, truth rows naming no party {}",
+            "left out: unreadable records {}, records without a truth row {}, \
+             parties without a truth row {} (those records' parties included), \
+             truth rows naming no party {}",
             left_out.unreadable_records,
+            left_out.unlabelled_records,
             left_out.unlabelled_parties,
             left_out.unmatched_truth_rows
         );

@@ -148,6 +148,10 @@ pub struct LeftOut {
     /// Records whose id or parties could not be read or mapped, which
     /// ingest would quarantine.
     pub unreadable_records: usize,
+    /// Mapped records with parties, none of which a truth row names, so
+    /// that the whole record is left out. Their parties are counted in
+    /// `unlabelled_parties` too.
+    pub unlabelled_records: usize,
     /// Parties of mapped records that no truth row names.
     pub unlabelled_parties: usize,
     /// Truth rows that name no party of a mapped record.
