@@ -553,6 +553,54 @@ fn explanation_lists_every_field_weight_and_the_thresholds() {
 }
 
 #[test]
+fn explanation_marks_frequency_and_swapped_names() {
+    let people = [
+        ("MINH", "TRAN", "1988-02-14", "12 OAK ST"),
+        ("ORLA", "VENMARK", "1975-09-03", "40 ELM ST"),
+        ("BRIN", "TASKER", "1990-12-01", "7 PINE RD"),
+        ("DARA", "QUILLON", "1969-06-22", "19 BIRCH AVE"),
+    ];
+    let mut mentions = Vec::new();
+    for (given, surname, dob, street) in people {
+        for _ in 0..3 {
+            let person = Person {
+                given,
+                surname,
+                dob,
+                street,
+                ..Person::default()
+            };
+            mentions.push(mention(mentions.len() as i64 + 1, person));
+        }
+    }
+    // Too few mentions to train by default, so the limit is lifted.
+    let config = ResolveConfig {
+        min_training_mentions: 0,
+        ..ResolveConfig::default()
+    };
+    let model = ProbabilisticResolver::new(config.clone()).train(&mentions);
+    let resolver = ProbabilisticResolver::with_model(config, model);
+    let swapped = mention(
+        100,
+        Person {
+            given: "TRAN",
+            surname: "MINH",
+            dob: "1988-02-14",
+            street: "12 OAK ST",
+            ..Person::default()
+        },
+    );
+    // Trained name frequencies adjust the exact levels of both names, and
+    // the names agree only when compared swapped.
+    let text = resolver.explain(&mentions[0], &swapped).to_string();
+    assert!(text.contains("given      exact (tf, swapped) "), "{text}");
+    assert!(text.contains("surname    exact (tf, swapped) "), "{text}");
+    let straight = resolver.explain(&mentions[0], &mentions[1]).to_string();
+    assert!(straight.contains("given      exact (tf) "), "{straight}");
+    assert!(!straight.contains("swapped"), "{straight}");
+}
+
+#[test]
 fn blocking_report_counts_pairs_per_rule_and_overall() {
     let person = |given, dob| Person {
         given,
