@@ -249,6 +249,32 @@ fn nickname_and_swapped_day_month_still_link() {
 }
 
 #[test]
+fn spanish_given_name_links_to_its_short_form() {
+    // (short form, Spanish form): one person, same DOB and address.
+    let cases = [
+        ("ALEX", "ALEJANDRO"),
+        ("FRANK", "FRANCISCO"),
+        ("JOE", "JOSE"),
+        ("MANNY", "MANUEL"),
+    ];
+    for (short, spanish) in cases {
+        let person = |given| Person {
+            given,
+            surname: "RAMOS",
+            dob: "1987-05-19",
+            street: "88 CEDAR ST",
+            ..Person::default()
+        };
+        let mentions = [mention(1, person(short)), mention(2, person(spanish))];
+        let entities = entity_of(&mentions, &default_resolver());
+        assert_eq!(entities[0], entities[1], "{short} and {spanish}");
+        let explanation = default_resolver().explain(&mentions[0], &mentions[1]);
+        let given = &explanation.fields[0];
+        assert_eq!(given.level, "nickname", "{short} and {spanish}");
+    }
+}
+
+#[test]
 fn hyphenated_surname_links_to_one_of_its_parts() {
     let mentions = [
         mention(
