@@ -16,7 +16,7 @@ use crate::graph::{
     DecisionKind, EntityId, GraphStore, Mention, PartyRef, QueuedPair, RecordVersionId,
     ReviewDecision, StoreError, StoredRecord, ordered_pair,
 };
-use crate::normalize::{is_direction_mark, is_hidden_character, quoted};
+use crate::normalize::{is_format_character, quoted, unprintable_kind};
 use crate::resolve::{
     Explanation, LiveReport, LiveResolution, Model, ProbabilisticResolver, RefPair, ResolveConfig,
     ResolveReport, Resolver, ReviewLinks, effective_pairs, resolve_store,
@@ -614,21 +614,26 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
     if who.is_empty() {
         return Err(invalid("the reviewer's name is required"));
     }
-    if who.chars().count() > MAX_WHO_CHARS || who.chars().any(is_hidden_character) {
+    let who_chars = who.chars().count();
+    if who_chars > MAX_WHO_CHARS {
         return Err(invalid(format!(
-            "the reviewer's name must be at most {MAX_WHO_CHARS} characters, \
-             without control or text-direction characters"
+            "the reviewer's name must be at most {MAX_WHO_CHARS} characters (it has {who_chars})"
+        )));
+    }
+    // Such a character makes a name show on screen as another name.
+    if let Some(found) = first_unprintable(who, |c| unprintable_kind(c).is_some()) {
+        return Err(invalid(format!(
+            "the reviewer's name must not contain the {found}"
         )));
     }
     if why.is_empty() {
         return Err(invalid("a reason is required"));
     }
-    // Line breaks are kept, and escaped where the history is shown; a
-    // direction mark would reorder the text after it unseen.
-    if why.chars().any(is_direction_mark) {
-        return Err(invalid(
-            "the reason must not contain text-direction characters",
-        ));
+    // Line breaks are kept, and escaped where the history is shown. A
+    // direction mark would reorder the text after it unseen, and a
+    // zero-width character would hide in it.
+    if let Some(found) = first_unprintable(why, is_format_character) {
+        return Err(invalid(format!("the reason must not contain the {found}")));
     }
     if why.chars().count() > MAX_WHY_CHARS {
         return Err(invalid(format!(
@@ -636,6 +641,14 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
         )));
     }
     Ok((who.to_string(), why.to_string()))
+}
+
+/// Returns the first character of `text` that `rejects` matches, as its
+/// kind and code point, such as `invisible format character U+200B`.
+fn first_unprintable(text: &str, rejects: impl Fn(char) -> bool) -> Option<String> {
+    let found = text.chars().find(|c| rejects(*c))?;
+    let kind = unprintable_kind(found).unwrap_or("character");
+    Some(format!("{kind} U+{:04X}", u32::from(found)))
 }
 
 /// Returns the decision in `decisions` now in force on `pair`: the latest
@@ -677,30 +690,84 @@ mod tests {
     #[test]
     fn reviewer_name_and_reason_checks() {
         let long = "x".repeat(MAX_WHO_CHARS + 1);
-        // (name, reason, the error's start, or None when accepted)
+        let name_error = |found: &str| format!("the reviewer's name must not contain the {found}");
+        let reason_error = |found: &str| format!("the reason must not contain the {found}");
+        // (name, reason, the whole error, or None when accepted)
         let cases = [
             (" Sgt. Okafor ", "two people\nseen apart", None),
-            ("", "two people", Some("the reviewer's name is required")),
+            (
+                "",
+                "two people",
+                Some("the reviewer's name is required".to_string()),
+            ),
             (
                 long.as_str(),
                 "two people",
-                Some("the reviewer's name must be"),
+                Some(format!(
+                    "the reviewer's name must be at most {MAX_WHO_CHARS} characters (it has {})",
+                    MAX_WHO_CHARS + 1
+                )),
             ),
             (
                 "Sgt.\u{7}Okafor",
                 "two people",
-                Some("the reviewer's name must be"),
+                Some(name_error("control character U+0007")),
             ),
             (
                 "Det. \u{202e}X",
                 "two people",
-                Some("the reviewer's name must be"),
+                Some(name_error("text-direction character U+202E")),
             ),
-            ("Sgt. Okafor", " ", Some("a reason is required")),
+            (
+                "Det\u{200b}. Rivera",
+                "two people",
+                Some(name_error("invisible format character U+200B")),
+            ),
+            (
+                "Det. Riv\u{200c}era",
+                "two people",
+                Some(name_error("invisible format character U+200C")),
+            ),
+            (
+                "Det. Riv\u{200d}era",
+                "two people",
+                Some(name_error("invisible format character U+200D")),
+            ),
+            (
+                "Det. Ri\u{2060}vera",
+                "two people",
+                Some(name_error("invisible format character U+2060")),
+            ),
+            (
+                "\u{feff}Det. Rivera",
+                "two people",
+                Some(name_error("invisible format character U+FEFF")),
+            ),
+            (
+                "Det. Ri\u{ad}vera",
+                "two people",
+                Some(name_error("invisible format character U+00AD")),
+            ),
+            (
+                "Det. Rivera\u{e0041}",
+                "two people",
+                Some(name_error("invisible format character U+E0041")),
+            ),
+            ("Sgt. Okafor", " ", Some("a reason is required".to_string())),
             (
                 "Sgt. Okafor",
                 "two \u{2067}people",
-                Some("the reason must not contain text-direction characters"),
+                Some(reason_error("text-direction character U+2067")),
+            ),
+            (
+                "Sgt. Okafor",
+                "two\u{200b} people",
+                Some(reason_error("invisible format character U+200B")),
+            ),
+            (
+                "Sgt. Okafor",
+                "two peo\u{ad}ple",
+                Some(reason_error("invisible format character U+00AD")),
             ),
         ];
         for (who, why, expected) in cases {
@@ -713,12 +780,29 @@ mod tests {
                         "two people\nseen apart".to_string()
                     )
                 ),
-                Some(start) => {
+                Some(expected) => {
                     let message = result.expect_err(who).to_string();
-                    assert!(message.contains(start), "{who:?} {why:?}: {message}");
+                    assert_eq!(message, expected, "{who:?} {why:?}");
                 }
             }
         }
+    }
+
+    #[test]
+    fn visible_names_and_reasons_are_kept() {
+        // Letters with accents, other scripts and emoji, none of them hidden.
+        let names = [
+            "Det. Rivera",
+            "Insp. Nuñez-Ortega",
+            "Sgt. Ōkafor",
+            "巡査 田中",
+        ];
+        for who in names {
+            let (kept, _) = check_reviewer(who, "two people").expect(who);
+            assert_eq!(kept, who);
+        }
+        let (_, why) = check_reviewer("Sgt. Okafor", "twins 👬\tseen apart").expect("accepted");
+        assert_eq!(why, "twins 👬\tseen apart");
     }
 
     #[test]

@@ -450,6 +450,79 @@ fn explain_rejects_one_id_named_twice() {
     assert!(output.stdout.is_empty(), "nothing is explained");
 }
 
+/// Writes `people.csv`, records without a truth column, and its mapping
+/// `people.toml` into `dir`.
+fn write_unlabelled_input(dir: &Path) {
+    let mapping = r#"
+name = "people"
+agency = "Test"
+format = "csv"
+date_format = "%Y-%m-%d"
+[record]
+id = "case_no"
+kind = { value = "driver_licence" }
+[[parties]]
+role = { value = "subject" }
+given = "first"
+surname = "last"
+dob = "born"
+"#;
+    std::fs::write(dir.join("people.toml"), mapping).expect("mapping");
+    let rows = "case_no,first,last,born\n\
+                K-1,MINH,TRAN,1990-04-12\n\
+                K-2,MINH,TRAN,1990-04-12\n\
+                K-3,ORLA,VENMARK,1972-11-30\n";
+    std::fs::write(dir.join("people.csv"), rows).expect("records");
+}
+
+#[test]
+fn explain_needs_no_truth_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_unlabelled_input(dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .args([
+            "explain",
+            "--input",
+            "people.csv",
+            "--mapping",
+            "people.toml",
+        ])
+        .args(["K-1", "K-2"])
+        .output()
+        .expect("ciss runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let explanation = stdout(&output);
+    assert!(explanation.contains("decision: "), "{explanation}");
+    assert!(explanation.contains("given      exact"), "{explanation}");
+}
+
+#[test]
+fn evaluate_names_a_missing_truth_column_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_unlabelled_input(dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir.path())
+        .env_remove("RUST_LOG")
+        .args([
+            "evaluate",
+            "--input",
+            "people.csv",
+            "--mapping",
+            "people.toml",
+        ])
+        .args(["--truth", "nosuch", "--out", "eval"])
+        .output()
+        .expect("ciss runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let message = stderr(&output);
+    let expected = r#"people.csv has no truth column "nosuch" (its columns are "case_no", "first", "last", "born")"#;
+    assert!(message.contains(expected), "{message}");
+    assert!(!message.contains("line"), "no row is blamed: {message}");
+    assert_eq!(message.matches("nosuch").count(), 1, "{message}");
+}
+
 #[test]
 fn evaluate_generated_uses_the_sources_setting() {
     let workspace = Workspace::new();
@@ -496,6 +569,46 @@ fn evaluate_generated_warns_about_files_it_does_not_read() {
         assert!(warned.lines().any(|l| l == line), "{line}\n{warned}");
     }
     assert_eq!(warned.lines().count(), 2, "one line per file: {warned}");
+}
+
+#[test]
+fn evaluate_generated_warns_about_parties_without_truth() {
+    let workspace = Workspace::new();
+    let truth_path = workspace.path("feeds/truth.csv");
+    let truth = std::fs::read_to_string(&truth_path).expect("truth.csv");
+    // Every rms party loses its truth row.
+    let (rms, kept): (Vec<&str>, Vec<&str>) = truth.lines().partition(|l| l.starts_with("rms,"));
+    let mut versions: Vec<String> = rms
+        .iter()
+        .map(|l| l.splitn(4, ',').take(3).collect::<Vec<_>>().join(","))
+        .collect();
+    versions.sort();
+    versions.dedup();
+    assert!(!rms.is_empty(), "the feeds have rms parties");
+    std::fs::write(&truth_path, kept.join("\n") + "\n").expect("write truth.csv");
+
+    let output = workspace.run(&["evaluate", "--generated", "feeds", "--out", "eval"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let warning = format!(
+        "warning: {} parties have no row in truth.csv and are not scored, \
+         among them every party of {} records; check that truth.csv was written with these feeds",
+        rms.len(),
+        versions.len()
+    );
+    let errors = stderr(&output);
+    assert!(errors.lines().any(|l| l == warning), "{warning}\n{errors}");
+    let report = stdout(&output);
+    let left_out = format!(
+        "left out: unreadable records 0, records without a truth row {}, \
+         parties without a truth row {} (those records' parties included), \
+         truth rows naming no party 0",
+        versions.len(),
+        rms.len()
+    );
+    assert!(
+        report.lines().any(|l| l == left_out),
+        "{left_out}\n{report}"
+    );
 }
 
 #[test]

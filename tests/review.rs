@@ -799,6 +799,15 @@ async fn the_cli_lists_decides_and_shows_history() {
         "--reason",
         "same DOB typo",
     ];
+    // A zero-width space would store a name that looks like "Det. Rivera".
+    let mut hidden = confirm;
+    hidden[4] = "Det\u{200b}. Rivera";
+    let (ok, out) = ciss_review(&f.path, &hidden);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("the reviewer's name must not contain the invisible format character U+200B"),
+        "{out}"
+    );
     let (ok, out) = ciss_review(&f.path, &confirm);
     assert!(ok, "{out}");
     assert!(

@@ -12,9 +12,10 @@ use clap::Args;
 use crate::graph::Mention;
 use crate::ingest::mapping::SourceMapping;
 use crate::resolve::evaluate::{
-    EvaluationReport, LabelledSet, PreparedSet, check_output_dir, cluster_scores, febrl_task,
-    generated_feed_names, load_generated, load_generated_prepared, load_labelled, peak_memory_kib,
-    resolve_prepared, score_resolution, unread_files, write_mentions, write_outputs,
+    EvaluationReport, LabelledSet, LeftOut, PreparedSet, check_output_dir, cluster_scores,
+    febrl_task, generated_feed_names, load_generated, load_generated_prepared, load_labelled,
+    load_mentions, peak_memory_kib, resolve_prepared, score_resolution, unread_files,
+    write_mentions, write_outputs,
 };
 use crate::resolve::{ProbabilisticResolver, ResolveConfig, Resolver, RuleResolver};
 
@@ -40,10 +41,6 @@ pub(super) struct InputArgs {
     /// Source mapping (TOML) for the input files.
     #[arg(long)]
     mapping: Option<PathBuf>,
-    /// Column (CSV) or top-level key (JSON Lines) holding the true entity; a
-    /// FEBRL id `rec-N-...` names entity N.
-    #[arg(long, default_value = "rec_id")]
-    truth: String,
     /// Link the input files to each other instead of deduplicating them together.
     #[arg(long)]
     linkage: bool,
@@ -54,6 +51,10 @@ pub(super) struct InputArgs {
 pub(super) struct EvaluateArgs {
     #[command(flatten)]
     input: InputArgs,
+    /// Column (CSV) or top-level key (JSON Lines) holding the true entity; a
+    /// FEBRL id `rec-N-...` names entity N.
+    #[arg(long, default_value = "rec_id")]
+    truth: String,
     /// Output directory for pairs.csv and clusters.csv.
     #[arg(long)]
     out: PathBuf,
@@ -81,58 +82,116 @@ pub(super) struct ExplainArgs {
     right: String,
 }
 
-/// Loads the labelled set and the resolver settings the arguments name.
-fn load(
-    args: &InputArgs,
-    sources_dir: &Path,
-) -> anyhow::Result<(String, LabelledSet, ResolveConfig)> {
-    let started = Instant::now();
-    if let Some(dir) = &args.generated {
-        let mappings = args.mappings.as_deref().unwrap_or(sources_dir);
-        let set = load_generated(dir, mappings)?;
-        if set.mentions.is_empty() {
-            bail!("{}", no_generated_records(dir));
-        }
-        warn_unread_files(dir, mappings)?;
-        log_loaded(&set, started);
-        return Ok(("generated".to_string(), set, ResolveConfig::default()));
-    }
-    let (name, files, mapping, mut config) = match (&args.task, &args.mapping) {
+/// Input files read through one mapping: a FEBRL task's, or those of
+/// `--input` with `--mapping`.
+struct FileInput {
+    name: String,
+    files: Vec<PathBuf>,
+    mapping: SourceMapping,
+    config: ResolveConfig,
+}
+
+/// Returns the input files the arguments name, with their mapping and
+/// resolver settings. `--generated` names no files and is handled apart.
+fn file_input(args: &InputArgs) -> anyhow::Result<FileInput> {
+    let mut input = match (&args.task, &args.mapping) {
         (Some(task), _) => {
             let task = febrl_task(task, &args.fixtures)?;
             let mapping = SourceMapping::load(&args.fixtures, "febrl")?;
-            (task.name, task.files, mapping, task.config)
+            FileInput {
+                name: task.name,
+                files: task.files,
+                mapping,
+                config: task.config,
+            }
         }
         (None, Some(path)) => {
             let mapping = SourceMapping::from_file(path)?;
-            (
-                mapping.name.clone(),
-                args.input.clone(),
+            FileInput {
+                name: mapping.name.clone(),
+                files: args.input.clone(),
                 mapping,
-                ResolveConfig::default(),
-            )
+                config: ResolveConfig::default(),
+            }
         }
         (None, None) => bail!("give --task, or --input with --mapping"),
     };
     if args.linkage {
-        config = ResolveConfig::linkage();
+        input.config = ResolveConfig::linkage();
     }
-    let set = load_labelled(&files, &mapping, &args.truth)?;
+    Ok(input)
+}
+
+/// Loads generated feeds from `dir`, each party with its true person, and
+/// warns about files no source reads.
+fn load_generated_set(
+    dir: &Path,
+    args: &InputArgs,
+    sources_dir: &Path,
+) -> anyhow::Result<LabelledSet> {
+    let started = Instant::now();
+    let mappings = args.mappings.as_deref().unwrap_or(sources_dir);
+    let set = load_generated(dir, mappings)?;
+    if set.mentions.is_empty() {
+        bail!("{}", no_generated_records(dir));
+    }
+    warn_unread_files(dir, mappings)?;
+    log_loaded(set.mentions.len(), started);
+    Ok(set)
+}
+
+/// Loads the labelled set and the resolver settings the arguments name,
+/// with the true entity of each input record in the column `truth`.
+fn load(
+    args: &InputArgs,
+    truth: &str,
+    sources_dir: &Path,
+) -> anyhow::Result<(String, LabelledSet, ResolveConfig)> {
+    if let Some(dir) = &args.generated {
+        let set = load_generated_set(dir, args, sources_dir)?;
+        return Ok(("generated".to_string(), set, ResolveConfig::default()));
+    }
+    let started = Instant::now();
+    let input = file_input(args)?;
+    let set = load_labelled(&input.files, &input.mapping, truth)?;
     if set.mentions.is_empty() {
         // Scoring no records would print a perfect F1 of 1.
-        let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let names: Vec<String> = input
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
         bail!(
             "no labelled records in {}: nothing to score; check that the files contain records",
             names.join(", ")
         );
     }
-    log_loaded(&set, started);
-    Ok((name, set, config))
+    log_loaded(set.mentions.len(), started);
+    Ok((input.name, set, input.config))
 }
 
-fn log_loaded(set: &LabelledSet, started: Instant) {
+/// Loads the records the arguments name, with the resolver settings, for
+/// `ciss explain`. Input files need no truth column. Generated feeds are
+/// read with their truth.csv, as `ciss evaluate` reads them, so that their
+/// records have the same ids.
+fn load_unlabelled(
+    args: &InputArgs,
+    sources_dir: &Path,
+) -> anyhow::Result<(Vec<Mention>, ResolveConfig)> {
+    if let Some(dir) = &args.generated {
+        let set = load_generated_set(dir, args, sources_dir)?;
+        return Ok((set.mentions, ResolveConfig::default()));
+    }
+    let started = Instant::now();
+    let input = file_input(args)?;
+    let mentions = load_mentions(&input.files, &input.mapping)?;
+    log_loaded(mentions.len(), started);
+    Ok((mentions, input.config))
+}
+
+fn log_loaded(mentions: usize, started: Instant) {
     tracing::info!(
-        mentions = set.mentions.len(),
+        mentions,
         load_ms = started.elapsed().as_millis() as u64,
         "labelled records loaded"
     );
@@ -167,6 +226,7 @@ pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Re
         (written, report)
     });
     written?;
+    warn_left_out(&report.left_out);
     out!("{}", resolution.blocking);
     print_report(&name, &report, started.elapsed().as_secs_f64());
     let t = &resolution.timings;
@@ -231,7 +291,7 @@ fn load_for_evaluation(
         );
         return Ok(("generated".to_string(), None, set, resolver));
     }
-    let (name, labelled, config) = load(input, sources_dir)?;
+    let (name, labelled, config) = load(input, &args.truth, sources_dir)?;
     let resolver = with_probability(config);
     let set = PreparedSet::from_labelled(&labelled, &resolver);
     Ok((name, Some(labelled), set, resolver))
@@ -252,6 +312,36 @@ fn warn_unread_files(dir: &Path, mappings: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Warns on standard error about each kind of record, party or truth row
+/// that loading left out, which the report's `left out` line counts, so
+/// that a score over part of the input does not pass unnoticed.
+fn warn_left_out(left_out: &LeftOut) {
+    if left_out.unreadable_records > 0 {
+        eprintln!(
+            "warning: {} records could not be read or mapped and are not scored; \
+             `ciss ingest` would quarantine them",
+            left_out.unreadable_records
+        );
+    }
+    if left_out.unlabelled_parties > 0 {
+        let records = match left_out.unlabelled_records {
+            0 => String::new(),
+            records => format!(", among them every party of {records} records"),
+        };
+        eprintln!(
+            "warning: {} parties have no row in truth.csv and are not scored{records}; \
+             check that truth.csv was written with these feeds",
+            left_out.unlabelled_parties
+        );
+    }
+    if left_out.unmatched_truth_rows > 0 {
+        eprintln!(
+            "warning: {} rows of truth.csv name no party of the feeds",
+            left_out.unmatched_truth_rows
+        );
+    }
+}
+
 /// Returns the error for generated feeds in which no party has a truth row;
 /// scoring no records would print a perfect F1 of 1.
 fn no_generated_records(dir: &Path) -> String {
@@ -269,12 +359,12 @@ pub(super) fn run_explain(args: ExplainArgs, sources_dir: &Path) -> anyhow::Resu
             args.left
         );
     }
-    let (_, set, config) = load(&args.input, sources_dir)?;
+    let (mentions, config) = load_unlabelled(&args.input, sources_dir)?;
     let find = |id: &str| -> anyhow::Result<&Mention> {
-        set.mentions
+        mentions
             .iter()
             .find(|m| m.record_id == id)
-            .with_context(|| match set.mentions.first() {
+            .with_context(|| match mentions.first() {
                 Some(first) => format!(
                     "no record with id {id:?}; ids are written as in pairs.csv, such as {:?}",
                     first.record_id
@@ -283,7 +373,7 @@ pub(super) fn run_explain(args: ExplainArgs, sources_dir: &Path) -> anyhow::Resu
             })
     };
     let (left, right) = (find(&args.left)?, find(&args.right)?);
-    let model = ProbabilisticResolver::new(config.clone()).train(&set.mentions);
+    let model = ProbabilisticResolver::new(config.clone()).train(&mentions);
     let resolver = ProbabilisticResolver::with_model(config, model);
     out!("{}", resolver.explain(left, right));
     Ok(ExitCode::SUCCESS)
@@ -314,8 +404,11 @@ fn print_report(name: &str, report: &EvaluationReport, wall_s: f64) {
     let left_out = &report.left_out;
     if left_out.any() {
         outln!(
-            "left out: unreadable records {}, parties without a truth row {}, truth rows naming no party {}",
+            "left out: unreadable records {}, records without a truth row {}, \
+             parties without a truth row {} (those records' parties included), \
+             truth rows naming no party {}",
             left_out.unreadable_records,
+            left_out.unlabelled_records,
             left_out.unlabelled_parties,
             left_out.unmatched_truth_rows
         );

@@ -277,6 +277,11 @@ impl CsvHeader {
         CsvHeader { names, positions }
     }
 
+    /// Returns the column names in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     /// Returns the reason for a row whose column `column` is not UTF-8.
     fn invalid_utf8(&self, column: usize) -> String {
         format!("{}: invalid utf-8", self.names[column])

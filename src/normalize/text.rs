@@ -77,7 +77,8 @@ fn is_quote_or_dash(c: char) -> bool {
 
 /// Returns whether `c` is a control character or an invisible mark that
 /// changes the direction of the text after it. Either makes a short text,
-/// such as an id or a reviewer's name, show on screen as another one.
+/// such as a record id, show on screen as another one. Reviewers' names
+/// also reject other format characters ([`unprintable_kind`]).
 pub(crate) fn is_hidden_character(c: char) -> bool {
     c.is_control() || is_direction_mark(c)
 }
@@ -86,6 +87,53 @@ pub(crate) fn is_hidden_character(c: char) -> bool {
 /// override or isolate.
 pub(crate) fn is_direction_mark(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Returns whether `c` is a format character, of Unicode general category
+/// Cf as Unicode 15.1 lists it. Among them are the zero-width space and
+/// joiners (U+200B..U+200D), the word joiner (U+2060), the byte order mark
+/// (U+FEFF), the soft hyphen (U+00AD) and the direction marks. Most show as
+/// nothing, so a name that contains one looks like the name without it.
+pub(crate) fn is_format_character(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061c}'
+            | '\u{06dd}'
+            | '\u{070f}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08e2}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}'
+    )
+}
+
+/// Returns the kind of `c`, such as "control character", if a reviewer's
+/// name must not hold it: a control character, a text-direction mark or
+/// another format character ([`is_format_character`]).
+pub(crate) fn unprintable_kind(c: char) -> Option<&'static str> {
+    if c.is_control() {
+        Some("control character")
+    } else if is_direction_mark(c) {
+        Some("text-direction character")
+    } else if is_format_character(c) {
+        Some("invisible format character")
+    } else {
+        None
+    }
 }
 
 /// Returns `raw` upper-cased with every non-alphanumeric character removed.
@@ -131,6 +179,31 @@ mod tests {
         check("2nd", "2ND");
         check("", "");
         check("  .,'  ", "");
+    }
+
+    #[test]
+    fn unprintable_kinds() {
+        let cases = [
+            ('a', None),
+            ('\u{e9}', None),
+            ('\u{a0}', None),
+            ('\u{fe0f}', None),
+            ('\u{7}', Some("control character")),
+            ('\u{85}', Some("control character")),
+            ('\u{200e}', Some("text-direction character")),
+            ('\u{2067}', Some("text-direction character")),
+            ('\u{ad}', Some("invisible format character")),
+            ('\u{200b}', Some("invisible format character")),
+            ('\u{200d}', Some("invisible format character")),
+            ('\u{2060}', Some("invisible format character")),
+            ('\u{2064}', Some("invisible format character")),
+            ('\u{feff}', Some("invisible format character")),
+            ('\u{1343f}', Some("invisible format character")),
+            ('\u{e007f}', Some("invisible format character")),
+        ];
+        for (c, kind) in cases {
+            assert_eq!(unprintable_kind(c), kind, "U+{:04X}", u32::from(c));
+        }
     }
 
     proptest! {

@@ -582,6 +582,27 @@ pub struct Explanation {
     pub trained: bool,
 }
 
+impl Explanation {
+    /// Returns the level of `field` as the text explanation shows it, with
+    /// `tf` when its weight was adjusted for the name's frequency and
+    /// `swapped` when the names were compared swapped, such as
+    /// `exact (tf, swapped)`.
+    fn level_with_markers(&self, field: &FieldWeight) -> String {
+        let is_name = matches!(field.field, super::Field::Given | super::Field::Surname);
+        let mut markers = Vec::new();
+        if field.term_frequency {
+            markers.push("tf");
+        }
+        if self.names_swapped && is_name {
+            markers.push("swapped");
+        }
+        if markers.is_empty() {
+            return field.level.to_string();
+        }
+        format!("{} ({})", field.level, markers.join(", "))
+    }
+}
+
 /// Returns the conflict of two different mentions of one record version.
 fn party_conflict(config: &ResolveConfig, a: &Mention, b: &Mention) -> Option<Conflict> {
     (config.conflicts.distinct_parties && a.record == b.record).then_some(Conflict::Party)
@@ -618,13 +639,7 @@ impl fmt::Display for Explanation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{:<10} {:<20} {:>8}", "field", "level", "weight")?;
         for field in self.fields.iter().filter(|w| w.level != "missing") {
-            let level = match (field.term_frequency, self.names_swapped, field.field) {
-                (true, _, _) => format!("{} (tf)", field.level),
-                (_, true, super::Field::Given | super::Field::Surname) => {
-                    format!("{} (swapped)", field.level)
-                }
-                _ => field.level.to_string(),
-            };
+            let level = self.level_with_markers(field);
             writeln!(
                 f,
                 "{:<10} {:<20} {:>+8.2}",
@@ -663,5 +678,51 @@ impl fmt::Display for Explanation {
             write!(f, " (untrained default model)")?;
         }
         writeln!(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::Field;
+
+    #[test]
+    fn explanation_levels_show_every_marker() {
+        // (field, term frequency adjusted, names swapped, level shown)
+        let cases = [
+            (Field::Given, false, false, "exact"),
+            (Field::Given, true, false, "exact (tf)"),
+            (Field::Given, false, true, "exact (swapped)"),
+            (Field::Given, true, true, "exact (tf, swapped)"),
+            (Field::Surname, true, true, "exact (tf, swapped)"),
+            (Field::Dob, false, true, "exact"),
+        ];
+        for (field, term_frequency, names_swapped, expected) in cases {
+            let weight = FieldWeight {
+                field,
+                level: "exact",
+                weight: 1.0,
+                term_frequency,
+            };
+            let explanation = Explanation {
+                fields: vec![weight.clone()],
+                names_swapped,
+                prior: 0.0,
+                total: 1.0,
+                probability: 0.5,
+                match_probability: 0.95,
+                possible_match_probability: 0.5,
+                decision: Decision::PossibleMatch,
+                conflict: None,
+                trained: true,
+            };
+            let shown = explanation.level_with_markers(&weight);
+            assert_eq!(
+                shown, expected,
+                "{field:?} tf {term_frequency} swapped {names_swapped}"
+            );
+            let text = explanation.to_string();
+            assert!(text.contains(&format!(" {expected} ")), "{text}");
+        }
     }
 }

@@ -38,7 +38,7 @@ use crate::graph::{Mention, MentionId};
 use crate::ingest::mapping::{FieldSpec, MappingError, PartyMapping, SourceMapping};
 use crate::ingest::{InputFields, RawRecord, map_record, read_records};
 use crate::model::{PersonFacts, Role};
-use crate::normalize::{Address, PersonName, clean_token};
+use crate::normalize::{Address, PersonName, clean_token, quoted};
 
 /// Errors of an evaluation run.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +78,20 @@ pub enum EvaluateError {
         line: u64,
         /// Truth column.
         column: String,
+    },
+    /// A CSV file has no column of the truth column's name, so no record
+    /// of it has a label.
+    #[error(
+        "{path} has no truth column {column:?} (its columns are {}): give the column that holds the true entity with --truth",
+        column_list(columns)
+    )]
+    NoTruthColumn {
+        /// Input file.
+        path: PathBuf,
+        /// Truth column.
+        column: String,
+        /// The columns of the file's header.
+        columns: Vec<String>,
     },
     /// A record id appears twice in the input files, so pairs, clusters and
     /// `ciss explain`, which name records by id alone, could not tell the
@@ -134,6 +148,10 @@ pub struct LeftOut {
     /// Records whose id or parties could not be read or mapped, which
     /// ingest would quarantine.
     pub unreadable_records: usize,
+    /// Mapped records with parties, none of which a truth row names, so
+    /// that the whole record is left out. Their parties are counted in
+    /// `unlabelled_parties` too.
+    pub unlabelled_records: usize,
     /// Parties of mapped records that no truth row names.
     pub unlabelled_parties: usize,
     /// Truth rows that name no party of a mapped record.
@@ -206,6 +224,27 @@ pub fn load_labelled(
     mapping: &SourceMapping,
     truth_column: &str,
 ) -> Result<LabelledSet, EvaluateError> {
+    load_files(files, mapping, Some(truth_column))
+}
+
+/// Reads records from `files` through `mapping` as [`load_labelled`] does,
+/// but without truth labels, for a command such as `ciss explain` that
+/// needs none.
+pub fn load_mentions(
+    files: &[PathBuf],
+    mapping: &SourceMapping,
+) -> Result<Vec<Mention>, EvaluateError> {
+    Ok(load_files(files, mapping, None)?.mentions)
+}
+
+/// Reads records from `files` through `mapping`, with the true entity of
+/// each from `truth_column` when one is given. Without one, the set's
+/// `truth` is left empty.
+fn load_files(
+    files: &[PathBuf],
+    mapping: &SourceMapping,
+    truth_column: Option<&str>,
+) -> Result<LabelledSet, EvaluateError> {
     let mut set = LabelledSet::default();
     let mut seen = FxHashMap::default();
     for path in files {
@@ -225,6 +264,9 @@ pub fn load_labelled(
                 source,
             },
         )?;
+        if let Some(column) = truth_column {
+            check_truth_column(path, &raws, column)?;
+        }
         // One shared path for every record id of the file, not a copy each.
         let shared_path: Rc<Path> = Rc::from(path.as_path());
         for raw in raws {
@@ -242,9 +284,50 @@ pub fn load_labelled(
     Ok(set)
 }
 
+/// Returns an error when `raws` are rows of a CSV file whose header has no
+/// column `column`, so that the error names the file once and blames no
+/// row. A JSON Lines record without the key still fails on its own line.
+fn check_truth_column(path: &Path, raws: &[RawRecord], column: &str) -> Result<(), EvaluateError> {
+    let header = raws.iter().find_map(|raw| match &raw.parsed {
+        Ok(InputFields::Csv { header, .. }) => Some(header),
+        _ => None,
+    });
+    let Some(header) = header else {
+        return Ok(());
+    };
+    if header.names().iter().any(|name| name == column) {
+        return Ok(());
+    }
+    Err(EvaluateError::NoTruthColumn {
+        path: path.to_path_buf(),
+        column: column.to_string(),
+        columns: header.names().to_vec(),
+    })
+}
+
+/// Columns that [`EvaluateError::NoTruthColumn`] lists before it counts
+/// the rest.
+const LISTED_COLUMNS: usize = 12;
+
+/// Returns the first [`LISTED_COLUMNS`] of `columns`, each quoted, and the
+/// number of the others.
+fn column_list(columns: &[String]) -> String {
+    let mut list: Vec<String> = columns
+        .iter()
+        .take(LISTED_COLUMNS)
+        .map(|name| quoted(name))
+        .collect();
+    if columns.len() > LISTED_COLUMNS {
+        list.push(format!("and {} more", columns.len() - LISTED_COLUMNS));
+    }
+    list.join(", ")
+}
+
 /// File and line of each record id read so far.
 type SeenIds = FxHashMap<String, (Rc<Path>, u64)>;
 
+/// Maps `raw` and adds it to `set` with the true entity in `truth_column`,
+/// or with no truth label when there is no truth column.
 fn add_record(
     set: &mut LabelledSet,
     seen: &mut SeenIds,
@@ -252,7 +335,7 @@ fn add_record(
     source: &str,
     path: &Rc<Path>,
     raw: RawRecord,
-    truth_column: &str,
+    truth_column: Option<&str>,
 ) -> Result<(), EvaluateError> {
     let value =
         raw.parsed
@@ -262,11 +345,17 @@ fn add_record(
                 line: raw.line,
                 reason,
             })?;
-    let truth = text_at(&value, truth_column).ok_or_else(|| EvaluateError::MissingTruth {
-        path: path.to_path_buf(),
-        line: raw.line,
-        column: truth_column.to_string(),
-    })?;
+    let truth = match truth_column {
+        Some(column) => {
+            let truth = text_at(&value, column).ok_or_else(|| EvaluateError::MissingTruth {
+                path: path.to_path_buf(),
+                line: raw.line,
+                column: column.to_string(),
+            })?;
+            Some(truth)
+        }
+        None => None,
+    };
     let (person, record_id, repaired) = map_lenient(mapping, &value);
     set.repaired += usize::from(repaired);
     let id = set.mentions.len() as i64 + 1;
@@ -290,7 +379,9 @@ fn add_record(
         role: Role::Subject,
         person,
     });
-    set.truth.push(truth_entity(&truth).to_string());
+    if let Some(truth) = truth {
+        set.truth.push(truth_entity(&truth).to_string());
+    }
     Ok(())
 }
 
@@ -915,6 +1006,96 @@ surname = "s"
                 }
             }
         }
+    }
+
+    /// Returns a mapping of `format` that reads the record id from `id`,
+    /// the given name from `g` and the surname from `s`.
+    fn small_mapping(format: &str) -> SourceMapping {
+        let toml = format!(
+            r#"
+name = "lab"
+agency = "Test"
+format = "{format}"
+date_format = "%Y-%m-%d"
+[record]
+id = "id"
+kind = {{ value = "driver_licence" }}
+[[parties]]
+role = {{ value = "subject" }}
+given = "g"
+surname = "s"
+"#
+        );
+        SourceMapping::from_toml(&toml, Path::new("lab.toml")).expect("mapping")
+    }
+
+    #[test]
+    fn truth_column_errors_name_file_and_line() {
+        let wide_header: Vec<String> = (1..=14).map(|n| format!("c{n}")).collect();
+        let wide = format!(
+            "id,g,s,{}\na1,orla,venmark,{}\n",
+            wide_header.join(","),
+            ",".repeat(13)
+        );
+        // (format, file text, truth column, record count or the error after the path)
+        let cases: [(&str, String, &str, Result<usize, String>); 6] = [
+            ("csv", "id,g,s,t\na1,orla,venmark,p1\n".to_string(), "t", Ok(1)),
+            (
+                "csv",
+                "id,g,s,t\na1,orla,venmark,p1\n".to_string(),
+                "nosuch",
+                Err(r#" has no truth column "nosuch" (its columns are "id", "g", "s", "t"): give the column that holds the true entity with --truth"#.to_string()),
+            ),
+            (
+                "csv",
+                wide,
+                "t",
+                Err(r#" has no truth column "t" (its columns are "id", "g", "s", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9", and 5 more): give the column that holds the true entity with --truth"#.to_string()),
+            ),
+            (
+                "csv",
+                "id,g,s,t\na1,orla,venmark,p1\na2,orla,venmark,\n".to_string(),
+                "t",
+                Err(r#" line 3: no value in truth column "t""#.to_string()),
+            ),
+            (
+                "jsonl",
+                "{\"id\":\"a1\",\"g\":\"orla\",\"s\":\"venmark\",\"t\":\"p1\"}\n".to_string(),
+                "t",
+                Ok(1),
+            ),
+            (
+                "jsonl",
+                "{\"id\":\"a1\",\"g\":\"orla\",\"s\":\"venmark\",\"t\":\"p1\"}\n{\"id\":\"a2\",\"g\":\"orla\",\"s\":\"venmark\"}\n".to_string(),
+                "t",
+                Err(r#" line 2: no value in truth column "t""#.to_string()),
+            ),
+        ];
+        for (format, text, column, expected) in cases {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join(format!("input.{format}"));
+            std::fs::write(&path, &text).expect("write");
+            let got = load_labelled(std::slice::from_ref(&path), &small_mapping(format), column)
+                .map(|set| set.mentions.len())
+                .map_err(|e| e.to_string());
+            let expected = expected.map_err(|end| format!("{}{end}", path.display()));
+            assert_eq!(got, expected, "{format} {text:?} {column:?}");
+        }
+    }
+
+    #[test]
+    fn mentions_load_without_truth_column() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("input.csv");
+        std::fs::write(&path, "id,g,s\na1,orla,venmark\na2,brin,tasker\n").expect("write");
+        let mentions = load_mentions(std::slice::from_ref(&path), &small_mapping("csv"))
+            .expect("loads without labels");
+        let ids: Vec<&str> = mentions.iter().map(|m| m.record_id.as_str()).collect();
+        assert_eq!(ids, ["a1", "a2"]);
+        let error = load_labelled(&[path], &small_mapping("csv"), "rec_id")
+            .expect_err("labels are required")
+            .to_string();
+        assert!(error.contains(r#"has no truth column "rec_id""#), "{error}");
     }
 
     #[test]

@@ -319,6 +319,8 @@ struct Labeller<'a> {
     truth: &'a Truth,
     /// Truth rows already matched; a record version is read once.
     taken_rows: TakenRows,
+    /// Records with parties but no truth row for any of them.
+    unlabelled_records: usize,
     unlabelled_parties: usize,
     /// Rows of a record version that none of its parties took: a row
     /// repeated, or a role the record lacks.
@@ -330,6 +332,7 @@ impl<'a> Labeller<'a> {
         Labeller {
             truth,
             taken_rows: truth.none_taken(),
+            unlabelled_records: 0,
             unlabelled_parties: 0,
             unmatched_rows: 0,
         }
@@ -340,6 +343,7 @@ impl<'a> Labeller<'a> {
     fn label(&mut self, found: FoundRecord) -> (RecordKey, Vec<LabelledParty>) {
         let FoundRecord { key, parties, rows } = found;
         let mut persons = self.taken_rows.take(&rows);
+        let party_count = parties.len();
         let mut labelled = Vec::new();
         for (index, party) in parties.into_iter().enumerate() {
             let role = party.role.as_str();
@@ -358,6 +362,9 @@ impl<'a> Labeller<'a> {
             });
         }
         self.unmatched_rows += persons.len();
+        if party_count > 0 && labelled.is_empty() {
+            self.unlabelled_records += 1;
+        }
         (key, labelled)
     }
 
@@ -367,6 +374,7 @@ impl<'a> Labeller<'a> {
     fn left_out(self, unreadable_records: usize) -> LeftOut {
         LeftOut {
             unreadable_records,
+            unlabelled_records: self.unlabelled_records,
             unlabelled_parties: self.unlabelled_parties,
             unmatched_truth_rows: self.taken_rows.untaken() + self.unmatched_rows,
         }
