@@ -16,6 +16,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use chrono::Datelike;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -248,7 +250,8 @@ pub struct ClusterReport {
     /// pair in one entity.
     pub confirmations_refused: usize,
     /// Records left on their own because they fit two conflicting clusters
-    /// about equally well.
+    /// about equally well. The other counts are those of the first pass,
+    /// which still linked them.
     pub ambiguous: usize,
 }
 
@@ -279,9 +282,11 @@ pub(crate) struct Clustered {
 /// A record that joined one cluster, and then links almost as strongly to
 /// a second cluster that conflicts with the first (a warrant naming only a
 /// name and address shared by father and son), fits both equally well. Such
-/// records are left on their own (see [`ConflictRules::ambiguity_margin`])
-/// and the clusters are formed again without their links, so the other
-/// records cluster as if they had never been seen.
+/// records are left on their own (see [`ConflictRules::ambiguity_margin`]):
+/// the components of the link graph that hold one are clustered again
+/// without their links, so their other records cluster as if the ambiguous
+/// ones had never been seen. Best-first linking treats each component on
+/// its own, so the other components keep the first pass's clusters.
 pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> Clustered {
     // The pair breaks ties in weight, so the order is total and the same
     // on any number of threads.
@@ -290,26 +295,92 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> Clustered {
             .total_cmp(&x.weight)
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
-    let first = link_best_first(ctx, &links, ctx.rules.ambiguity_margin);
-    let ambiguous = first.ambiguous;
+    let Pass {
+        sets,
+        mut report,
+        ambiguous,
+    } = link_best_first(ctx, &links, ctx.rules.ambiguity_margin);
+    let mut roots = sets.roots();
     let count = ambiguous.iter().filter(|a| **a).count();
     if count == 0 {
-        let roots = first.sets.roots();
         return Clustered {
             roots,
-            report: first.report,
+            report,
             ambiguous: Vec::new(),
         };
     }
-    links.retain(|l| !ambiguous[l.a as usize] && !ambiguous[l.b as usize]);
-    let mut second = link_best_first(ctx, &links, None);
-    second.report.ambiguous = count;
-    second.report.links = first.report.links;
+    report.ambiguous = count;
+    recluster_without(ctx, &links, &ambiguous, &mut roots);
     Clustered {
-        roots: second.sets.roots(),
-        report: second.report,
+        roots,
+        report,
         ambiguous,
     }
+}
+
+/// Clusters again, without the links of the `ambiguous` records, every
+/// component of the link graph (with reviewers' must-links) that holds one
+/// of them, and writes the new roots into `roots`.
+fn recluster_without(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool], roots: &mut [u32]) {
+    // Components only: a parent per record, without the member lists
+    // that conflict checks need.
+    let mut parent: Vec<u32> = (0..ctx.records.len() as u32).collect();
+    let must = ctx.review.must.iter().copied();
+    for (a, b) in links.iter().map(|l| (l.a, l.b)).chain(must) {
+        let (ra, rb) = (find_root(&mut parent, a), find_root(&mut parent, b));
+        parent[ra.max(rb) as usize] = ra.min(rb);
+    }
+    let mut affected = HashSet::new();
+    for (record, _) in ambiguous.iter().enumerate().filter(|(_, a)| **a) {
+        affected.insert(find_root(&mut parent, record as u32));
+    }
+    let members: Vec<u32> = (0..parent.len() as u32)
+        .filter(|record| affected.contains(&find_root(&mut parent, *record)))
+        .collect();
+    let local: FxHashMap<u32, u32> = members
+        .iter()
+        .enumerate()
+        .map(|(at, record)| (*record, at as u32))
+        .collect();
+    let kept: Vec<Link> = links
+        .iter()
+        .filter(|l| !ambiguous[l.a as usize] && !ambiguous[l.b as usize])
+        .filter_map(|l| {
+            let (a, b) = (*local.get(&l.a)?, *local.get(&l.b)?);
+            Some(Link {
+                a,
+                b,
+                weight: l.weight,
+            })
+        })
+        .collect();
+    let records: Vec<Prepared> = members
+        .iter()
+        .map(|m| ctx.records[*m as usize].clone())
+        .collect();
+    let review = ctx.review.within(|x| local.get(&x).copied());
+    let co_parties = ctx.co_parties.subset(&members);
+    let sub = Context {
+        records: &records,
+        rules: ctx.rules,
+        thresholds: ctx.thresholds,
+        review: &review,
+        co_parties: &co_parties,
+    };
+    let again = link_best_first(&sub, &kept, None).sets.roots();
+    for (at, record) in members.iter().enumerate() {
+        roots[*record as usize] = members[again[at] as usize];
+    }
+}
+
+/// Returns the root of `x` in a parent-only union-find, halving the path.
+fn find_root(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let grand = parent[parent[x as usize] as usize];
+        parent[x as usize] = grand;
+        x = grand;
+    }
+    x
 }
 
 /// One pass of best-first linking.
