@@ -524,6 +524,48 @@ fn evaluate_names_a_missing_truth_column_once() {
 }
 
 #[test]
+fn evaluate_refuses_inputs_it_would_overwrite_or_cannot_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_unlabelled_input(dir.path());
+    std::fs::create_dir(dir.path().join("eval")).expect("output dir");
+    std::fs::copy(
+        dir.path().join("people.csv"),
+        dir.path().join("eval/pairs.csv"),
+    )
+    .expect("copy");
+    // (arguments, expected message)
+    let cases: [(&[&str], &str); 2] = [
+        (
+            &["--input", "eval/pairs.csv", "--out", "eval"],
+            "input file eval/pairs.csv is the pairs.csv that evaluate writes in eval; give another --out",
+        ),
+        (
+            &["--input", "people.csv", "--linkage", "--out", "out"],
+            "--linkage links input files to each other, so it needs at least two; 1 given",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
+            .current_dir(dir.path())
+            .env_remove("RUST_LOG")
+            .args(["evaluate", "--mapping", "people.toml", "--truth", "case_no"])
+            .args(args)
+            .output()
+            .expect("ciss runs");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            stdout(&output)
+        );
+        let message = stderr(&output);
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    let kept = std::fs::read_to_string(dir.path().join("eval/pairs.csv")).expect("input kept");
+    assert!(kept.starts_with("case_no,first"), "{kept}");
+}
+
+#[test]
 fn evaluate_generated_uses_the_sources_setting() {
     let workspace = Workspace::new();
     let output = Command::new(env!("CARGO_BIN_EXE_ciss"))

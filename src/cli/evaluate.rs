@@ -117,6 +117,12 @@ fn file_input(args: &InputArgs) -> anyhow::Result<FileInput> {
         (None, None) => bail!("give --task, or --input with --mapping"),
     };
     if args.linkage {
+        if input.files.len() < 2 {
+            bail!(
+                "--linkage links input files to each other, so it needs at least two; {} given",
+                input.files.len()
+            );
+        }
         input.config = ResolveConfig::linkage();
     }
     Ok(input)
@@ -197,10 +203,32 @@ fn log_loaded(mentions: usize, started: Instant) {
     );
 }
 
+/// Fails when an input file is one of the files `ciss evaluate` writes in
+/// `out`, which the run would overwrite.
+fn check_inputs_kept(inputs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+    for name in ["pairs.csv", "clusters.csv", "mentions.csv"] {
+        let Ok(written) = out.join(name).canonicalize() else {
+            continue;
+        };
+        if let Some(input) = inputs
+            .iter()
+            .find(|i| i.canonicalize().is_ok_and(|i| i == written))
+        {
+            bail!(
+                "input file {} is the {name} that evaluate writes in {}; give another --out",
+                input.display(),
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Runs `ciss evaluate`.
 pub(super) fn run_evaluate(args: EvaluateArgs, sources_dir: &Path) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     check_output_dir(&args.out)?;
+    check_inputs_kept(&args.input.input, &args.out)?;
     let (name, labelled, mut set, resolver) = load_for_evaluation(&args, sources_dir)?;
     if let (true, Some(labelled)) = (args.write_mentions, &labelled) {
         write_mentions(&args.out, labelled)?;
