@@ -8,6 +8,7 @@
 //! Records are named by [`PartyRef`], written `SOURCE:RECORD_ID#PARTY`; the
 //! `#PARTY` position (from 1) may be left out when the record names one person.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -116,6 +117,10 @@ pub struct DecisionOutcome {
     pub decision: ReviewDecision,
     /// The entity of each record the reviewer named, after re-resolution.
     pub entities: Vec<(PartyRef, Option<EntityId>)>,
+    /// Other records that shared an entity with a named one before the
+    /// decision and are in another entity after it: each with its entity
+    /// before and after.
+    pub moved: Vec<(PartyRef, EntityId, Option<EntityId>)>,
     /// What re-resolution did.
     pub resolution: ResolveReport,
     /// The earlier decision on the same pair that this one overrides, with
@@ -496,27 +501,69 @@ impl Review {
             records = decision.records.len(),
             "review decision stored"
         );
+        let before = self.parties_around(&decision.records).await?;
         let resolution = self.re_resolve().await?;
         let mut entities = Vec::new();
         for reference in &decision.records {
-            let entity = self
-                .store
-                .current_record(&reference.source, &reference.record_id)
-                .await?
-                .and_then(|r| {
-                    r.party_entities
-                        .get(reference.party as usize - 1)
-                        .copied()
-                        .flatten()
-                });
-            entities.push((reference.clone(), entity));
+            entities.push((reference.clone(), self.entity_of(reference).await?));
+        }
+        let mut moved = Vec::new();
+        for (reference, was) in before {
+            if decision.records.contains(&reference) {
+                continue;
+            }
+            let now = self.entity_of(&reference).await?;
+            if now != Some(was) {
+                moved.push((reference, was, now));
+            }
         }
         Ok(DecisionOutcome {
             decision,
             entities,
+            moved,
             resolution,
             overrides: None,
         })
+    }
+
+    /// Returns the entity of a party of a record's current version.
+    async fn entity_of(&self, reference: &PartyRef) -> Result<Option<EntityId>, ReviewError> {
+        let record = self
+            .store
+            .current_record(&reference.source, &reference.record_id)
+            .await?;
+        Ok(record.and_then(|r| {
+            r.party_entities
+                .get(reference.party as usize - 1)
+                .copied()
+                .flatten()
+        }))
+    }
+
+    /// Returns every party of a current record in the entities of
+    /// `references`, with its entity.
+    async fn parties_around(
+        &self,
+        references: &[PartyRef],
+    ) -> Result<BTreeMap<PartyRef, EntityId>, ReviewError> {
+        let mut entities = BTreeSet::new();
+        for reference in references {
+            entities.extend(self.entity_of(reference).await?);
+        }
+        let mut parties = BTreeMap::new();
+        for entity in entities {
+            for stored in self.store.records_of_entity(entity).await? {
+                let key = &stored.record.key;
+                for (index, party_entity) in stored.party_entities.iter().enumerate() {
+                    if *party_entity == Some(entity) {
+                        let reference =
+                            PartyRef::new(&key.source, &key.record_id, index as u32 + 1);
+                        parties.insert(reference, entity);
+                    }
+                }
+            }
+        }
+        Ok(parties)
     }
 
     /// Re-resolves the store after a decision: through the live resolution

@@ -127,6 +127,20 @@ pub struct DecisionResult {
     /// other pairs still hold, so a named record may leave records it
     /// shared an entity with, as when a confirmation follows a split.
     pub overrides: Option<ID>,
+    /// Other records that shared an entity with a named one before the
+    /// decision and are in another entity after it.
+    pub moved: Vec<MovedRecord>,
+}
+
+/// A record a decision moved to another entity without naming it.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct MovedRecord {
+    /// The record.
+    pub record: RecordParty,
+    /// Its entity before the decision.
+    pub from: ID,
+    /// Its entity after re-resolution.
+    pub to: Option<ID>,
 }
 
 impl From<DecisionOutcome> for DecisionResult {
@@ -142,6 +156,15 @@ impl From<DecisionOutcome> for DecisionResult {
                 })
                 .collect(),
             overrides: o.overrides.map(|(id, _)| ID(id.to_string())),
+            moved: o
+                .moved
+                .iter()
+                .map(|(r, from, to)| MovedRecord {
+                    record: r.into(),
+                    from: ID(from.to_string()),
+                    to: to.map(|e| ID(e.to_string())),
+                })
+                .collect(),
         }
     }
 }

@@ -161,6 +161,18 @@ fn print_outcome(outcome: &DecisionOutcome) {
         let entity = entity.map_or("unresolved".to_string(), |e| format!("entity {e}"));
         outln!("  {}: {entity}", printable(&reference.to_string()));
     }
+    if !outcome.moved.is_empty() {
+        let count = outcome.moved.len();
+        let noun = if count == 1 { "record" } else { "records" };
+        outln!("{count} other {noun} changed entity:");
+    }
+    for (reference, was, now) in &outcome.moved {
+        let now = now.map_or("unresolved".to_string(), |e| format!("entity {e}"));
+        outln!(
+            "  {}: entity {was} -> {now}",
+            printable(&reference.to_string())
+        );
+    }
 }
 
 /// Prints the resolver's score of a pair, then every reviewer decision on it

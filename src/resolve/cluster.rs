@@ -419,6 +419,9 @@ fn link_best_first(ctx: &Context<'_>, links: &[Link], margin: Option<f64>) -> Pa
                 .refused_by_conflict
                 .entry("rejected_by_reviewer")
                 .or_default() += 1;
+            if let Some(watch) = &mut watch {
+                watch.refused(ctx, &sets, link, (ra, rb));
+            }
             continue;
         }
         match sets.first_conflict(ra, rb, ctx) {
@@ -478,8 +481,9 @@ impl Ambiguity {
     }
 
     /// Marks a side of a refused link as ambiguous when it joined its
-    /// cluster by a link at most the margin stronger, and the refusal comes
-    /// from other members of its cluster, not from the record itself.
+    /// cluster by a link at most the margin stronger, and the refusal (a
+    /// conflict or a reviewer's rejection) comes from other members of its
+    /// cluster, not from the record itself.
     fn refused(&mut self, ctx: &Context<'_>, sets: &Sets, link: &Link, roots: (u32, u32)) {
         for (side, other_root) in [(link.a, roots.1), (link.b, roots.0)] {
             let joined_at = self.joined_at[side as usize];
@@ -490,7 +494,12 @@ impl Ambiguity {
                 continue;
             }
             let others = &sets.members[other_root as usize];
-            if members_conflict(&[side], others, ctx).is_none() {
+            let rejected = ctx
+                .review
+                .cannot_of(side)
+                .iter()
+                .any(|x| others.contains(x));
+            if !rejected && members_conflict(&[side], others, ctx).is_none() {
                 self.ambiguous[side as usize] = true;
             }
         }
