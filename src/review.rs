@@ -447,6 +447,15 @@ impl Review {
                 a.reference
             )));
         }
+        let one_record = (&a.reference.source, &a.reference.record_id)
+            == (&b.reference.source, &b.reference.record_id);
+        if kind == DecisionKind::Confirm && one_record {
+            return Err(invalid(format!(
+                "{} and {} are two parties of one record, which names them as different \
+                 people; a confirmation cannot make them one",
+                a.reference, b.reference
+            )));
+        }
         let decision = ReviewDecision {
             id: 0,
             kind,

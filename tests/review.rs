@@ -480,6 +480,8 @@ async fn bad_decisions_are_refused() {
     assert!(message.contains("names 1 person"), "{message}");
     let message = refused(r.reject("rms:M1", "rms:M1#1", "me", "why").await);
     assert!(message.contains("twice"), "{message}");
+    let message = refused(r.confirm("rms:TWO#1", "rms:TWO#2", "me", "why").await);
+    assert!(message.contains("two parties of one record"), "{message}");
     let message = refused(r.split(&["rms:M1".to_string()], "me", "why").await);
     assert!(message.contains("nothing to split"), "{message}");
     let twice = ["rms:M1".to_string(), "rms:M1#1".to_string()];
