@@ -420,7 +420,7 @@ async fn history_keeps_who_when_and_why() {
         .await
         .expect("reject");
     f.review
-        .confirm("rms:TWO#1", "rms:TWO#2", "Sgt. Okafor", "alias")
+        .confirm("rms:A1", "rms:TWO#2", "Sgt. Okafor", "alias")
         .await
         .expect("confirm");
     let ended = Utc::now();
