@@ -282,3 +282,32 @@ fn placement_keeps_the_parties_of_one_record_apart() {
     assert_eq!(state.entity_of(4), Some(3));
     assert_eq!(state.entity_of(2), Some(2));
 }
+
+#[test]
+fn placement_queues_a_record_fitting_father_and_son() {
+    // Father and son at one address; a warrant then names only the name
+    // and the address. It fits both equally, so it starts an entity of its
+    // own and both pairs go to the review queue, as in a batch run.
+    let with_suffix = |mut mention: Mention, suffix: &str| {
+        let name = mention.person.name.as_ref().expect("name");
+        mention.person.name =
+            PersonName::from_parts(Some(&name.given), None, Some(&name.surname), Some(suffix)).ok();
+        mention
+    };
+    let stored = [
+        with_suffix(person(1, "RAFAEL", "QUINTERO", "1965-03-02", None), "SR"),
+        with_suffix(person(2, "RAFAEL", "QUINTERO", "1990-07-19", None), "JR"),
+    ];
+    let mut state = state_of(&stored, &ReviewLinks::default());
+    let mut warrant = person(3, "RAFAEL", "QUINTERO", "1965-03-02", None);
+    warrant.person.dob = None;
+    let placement = state.add(&warrant);
+    assert_eq!(placement.kind, PlacementKind::Started, "{placement:?}");
+    let mut queued: Vec<(i64, i64)> = placement
+        .possible_matches
+        .iter()
+        .map(|p| (p.a.min(p.b), p.a.max(p.b)))
+        .collect();
+    queued.sort_unstable();
+    assert_eq!(queued, vec![(1, 3), (2, 3)]);
+}

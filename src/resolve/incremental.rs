@@ -199,9 +199,9 @@ impl IncrementalResolver {
         self.record_of_mention.insert(mention.id, record);
         self.links.push(Vec::new());
         self.entity.push(mention.id);
-        let (links, possible_matches) = self.score(record, &candidates, mention.id);
+        let (links, mut possible_matches) = self.score(record, &candidates, mention.id);
         let before = self.entities_at(&self.component(record));
-        self.recluster(record);
+        possible_matches.extend(self.recluster(record));
         let mut placement = self.placement(record, &before);
         placement.compared = candidates.len();
         placement.links = links;
@@ -264,9 +264,10 @@ impl IncrementalResolver {
         }
         // The new mention's id is the smallest in the entity, which is named after it.
         let before = self.entities_at(&self.component(record));
-        self.recluster(record);
+        let ambiguous = self.recluster(record);
         let mut placement = self.placement(record, &before);
         placement.kind = PlacementKind::Copy;
+        placement.possible_matches = ambiguous;
         placement
     }
 
@@ -351,8 +352,10 @@ impl IncrementalResolver {
     }
 
     /// Clusters the component of `record` again, as a batch run would, and
-    /// names each cluster after its smallest mention id.
-    fn recluster(&mut self, record: u32) {
+    /// names each cluster after its smallest mention id. Returns the match
+    /// links of the records clustering left on their own as ambiguous,
+    /// which a batch run queues for review.
+    fn recluster(&mut self, record: u32) -> Vec<PossibleMatch> {
         let members = self.component(record);
         let local: FxHashMap<u32, u32> = members
             .iter()
@@ -385,7 +388,8 @@ impl IncrementalResolver {
             review: &review,
             co_parties: &co_parties,
         };
-        let roots = cluster(&ctx, links).roots;
+        let clustered = cluster(&ctx, links);
+        let roots = clustered.roots;
         let mut smallest: FxHashMap<u32, EntityId> = FxHashMap::default();
         for (i, m) in members.iter().enumerate() {
             let least = *self.mentions_of[*m as usize].iter().min().expect("mention");
@@ -395,6 +399,18 @@ impl IncrementalResolver {
         for (i, m) in members.iter().enumerate() {
             self.entity[*m as usize] = smallest[&roots[i]];
         }
+        let mut queued = Vec::new();
+        for (i, _) in clustered.ambiguous.iter().enumerate().filter(|(_, a)| **a) {
+            let m = members[i];
+            for (other, weight) in &self.links[m as usize] {
+                queued.push(PossibleMatch {
+                    a: self.mentions_of[m as usize][0],
+                    b: self.mentions_of[*other as usize][0],
+                    probability: probability(*weight),
+                });
+            }
+        }
+        queued
     }
 
     /// Returns each position with its record's entity.
