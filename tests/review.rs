@@ -265,6 +265,59 @@ async fn confirmation_follows_its_person_into_a_reordered_version() {
 }
 
 #[tokio::test]
+async fn split_binds_a_person_an_earlier_decision_followed() {
+    // A confirmation names Kevin as the first owner of R3. The next version
+    // lists Keith first and Kevin second, and a reviewer then splits R3#2,
+    // Kevin, out of his entity: the split holds although the confirmation
+    // follows Kevin to the same mention.
+    let f = fixture().await;
+    let kevin = || person("VANTERPOOL, KEVIN", "1995-05-05", Some("9 LARK ST"));
+    let keith = || person("VANTERPOOL, KEITH", "1995-05-05", Some("9 LARK ST"));
+    let first = vec![
+        record("X1", vec![kevin()]),
+        record("R3", vec![kevin(), keith()]),
+    ];
+    f.store.apply_batch(batch(first)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .confirm("rms:X1", "rms:R3#1", "Det. Rivera", "one person")
+        .await
+        .expect("confirm");
+    let mut swapped = record("R3", vec![keith(), kevin()]);
+    swapped.key.version = 2;
+    f.store
+        .apply_batch(batch(vec![swapped]))
+        .await
+        .expect("batch");
+    resolve(f.store.as_ref()).await;
+    let store = f.store.as_ref();
+    let party = |parties: Vec<Option<EntityId>>, at: usize| parties[at].expect("resolved");
+    let parties = store
+        .current_record("rms", "R3")
+        .await
+        .expect("lookup")
+        .expect("stored")
+        .party_entities;
+    assert_eq!(party(parties, 1), entity(store, "X1").await, "confirmed");
+
+    f.review
+        .split(&["rms:R3#2".to_string()], "Det. Rivera", "not the same")
+        .await
+        .expect("split");
+    let parties = store
+        .current_record("rms", "R3")
+        .await
+        .expect("lookup")
+        .expect("stored")
+        .party_entities;
+    assert_ne!(
+        party(parties, 1),
+        entity(store, "X1").await,
+        "split applied"
+    );
+}
+
+#[tokio::test]
 async fn decision_reports_records_it_moved() {
     // John Smith's three records are copies of one another. Rejecting the
     // first two as one person leaves the third fitting both equally well,

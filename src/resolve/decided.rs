@@ -8,32 +8,34 @@
 //! reviewer decided. In any other version, the decision binds the party at
 //! the named position only if it is the same person as in the decided
 //! version. Otherwise it binds the one party of that version that is, or no
-//! party at all.
+//! party at all. One mention may be bound by several references, as when
+//! a person moved to a position that another decision names.
 
 use std::collections::HashMap;
 
 use crate::graph::{Mention, PartyRef, ReviewDecision};
 use crate::model::{Identifiers, PersonFacts};
 
-/// Returns the reference by which reviewers' decisions bind each mention.
-/// It is the mention's own reference (`refs`, aligned with `mentions` and
-/// `versions`) unless the decided person moved: then the party now at the
-/// decided position gets a reference no decision names (party 0), and the
-/// party the person moved to gets the decided reference.
-pub(crate) fn decided_refs(
+/// Returns, for each reference a decision names with a version, the
+/// mention positions it binds: in the decided version, the mention at the
+/// named position; in every other version, the mention at that position if
+/// it is the same person, else the one mention of that version that is, or
+/// none. `refs` and `versions` are aligned with `mentions`. One mention may
+/// be bound by several references, as when a person moved to a position
+/// another decision names in a later version.
+pub(crate) fn decided_positions(
     mentions: &[Mention],
     refs: &[PartyRef],
     versions: &[u32],
     decisions: &[ReviewDecision],
-) -> Vec<PartyRef> {
-    let mut out = refs.to_vec();
+) -> HashMap<PartyRef, Vec<u32>> {
     let decided = decided_versions(decisions);
+    let mut followed = HashMap::new();
     if decided.is_empty() {
-        return out;
+        return followed;
     }
     let records = named_records(&decided, refs, versions);
 
-    let mut moved = Vec::new();
     for (reference, decided_version) in &decided {
         let by_version = &records[&record_of(reference)];
         let Some(base) = by_version
@@ -43,27 +45,25 @@ pub(crate) fn decided_refs(
             continue;
         };
         let same = |at: usize| same_person(&mentions[base].person, &mentions[at].person);
-        let others = by_version.iter().filter(|(v, _)| *v != decided_version);
-        for (_, parties) in others {
-            let now_there = at_position(refs, parties, reference.party);
-            if now_there.is_some_and(same) {
+        let mut bound = vec![base as u32];
+        for (version, parties) in by_version {
+            if version == decided_version {
                 continue;
             }
-            if let Some(at) = now_there {
-                out[at] = PartyRef::new(&reference.source, &reference.record_id, 0);
+            let now_there = at_position(refs, parties, reference.party);
+            if let Some(at) = now_there.filter(|at| same(*at)) {
+                bound.push(at as u32);
+                continue;
             }
             let found: Vec<usize> = parties.iter().copied().filter(|at| same(*at)).collect();
             if let [one] = found[..] {
-                moved.push((one, *reference));
+                bound.push(one as u32);
             }
         }
+        bound.sort_unstable();
+        followed.insert((*reference).clone(), bound);
     }
-    // Applied last, so a person who moved into a position another decided
-    // person left keeps the reference they moved with.
-    for (at, reference) in moved {
-        out[at] = reference.clone();
-    }
-    out
+    followed
 }
 
 /// Returns the mention positions of each record a decision names, by version.
@@ -208,14 +208,23 @@ mod tests {
         }
     }
 
-    /// Returns the party position by which the decision binds each mention.
-    fn positions(parties: &[Party], decision: &ReviewDecision) -> Vec<u32> {
+    /// Returns the mention ids the decision's named reference binds.
+    fn bound(parties: &[Party], decision: &ReviewDecision) -> Vec<i64> {
         let mentions: Vec<Mention> = parties.iter().map(|p| p.mention.clone()).collect();
         let refs: Vec<PartyRef> = parties.iter().map(|p| p.reference.clone()).collect();
         let versions: Vec<u32> = parties.iter().map(|p| p.version).collect();
-        decided_refs(&mentions, &refs, &versions, std::slice::from_ref(decision))
-            .into_iter()
-            .map(|r| r.party)
+        let followed =
+            decided_positions(&mentions, &refs, &versions, std::slice::from_ref(decision));
+        let named = &decision.records[0];
+        let positions: Vec<u32> = match followed.get(named) {
+            Some(positions) => positions.clone(),
+            None => (0..refs.len() as u32)
+                .filter(|at| refs[*at as usize] == *named)
+                .collect(),
+        };
+        positions
+            .iter()
+            .map(|at| mentions[*at as usize].id)
             .collect()
     }
 
@@ -223,7 +232,7 @@ mod tests {
     fn decided_party_followed_across_versions() {
         let alice =
             |id, version, position| party(id, version, position, "ALICE", Some("1979-08-08"));
-        // (case, parties, decision, expected positions)
+        // (case, parties, decision, mentions the named party binds)
         let cases = [
             (
                 "same order: nothing changes",
@@ -234,7 +243,7 @@ mod tests {
                     party(4, 2, 2, "BOB", None),
                 ],
                 confirm(2, Some(1)),
-                vec![1, 2, 1, 2],
+                vec![2, 4],
             ),
             (
                 "swapped: Bob moved to the first position",
@@ -245,7 +254,7 @@ mod tests {
                     alice(4, 2, 2),
                 ],
                 confirm(2, Some(1)),
-                vec![1, 2, 2, 0],
+                vec![2, 3],
             ),
             (
                 "replaced: Bob is gone, Alice at his position is not bound",
@@ -256,7 +265,7 @@ mod tests {
                     alice(4, 2, 2),
                 ],
                 confirm(2, Some(1)),
-                vec![1, 2, 1, 0],
+                vec![2],
             ),
             (
                 "decided on the later version: the earlier one follows",
@@ -267,7 +276,7 @@ mod tests {
                     party(4, 2, 2, "BOB", None),
                 ],
                 confirm(2, Some(2)),
-                vec![2, 0, 1, 2],
+                vec![1, 4],
             ),
             (
                 "stored without a version: positions as named",
@@ -278,11 +287,11 @@ mod tests {
                     alice(4, 2, 2),
                 ],
                 confirm(2, None),
-                vec![1, 2, 1, 2],
+                vec![2, 4],
             ),
         ];
         for (case, parties, decision, expected) in cases {
-            assert_eq!(positions(&parties, &decision), expected, "{case}");
+            assert_eq!(bound(&parties, &decision), expected, "{case}");
         }
     }
 

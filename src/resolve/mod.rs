@@ -162,8 +162,8 @@ impl StoreInput {
         let mentions = store.mentions().await?;
         let decisions = store.decisions().await?;
         let (refs, current, versions) = party_refs(store, &mentions).await?;
-        let decided = decided::decided_refs(&mentions, &refs, &versions, &decisions);
-        let review = ReviewLinks::from_decisions(&decisions, &decided);
+        let followed = decided::decided_positions(&mentions, &refs, &versions, &decisions);
+        let review = ReviewLinks::from_decisions_followed(&decisions, &refs, &followed);
         Ok(StoreInput {
             mentions,
             decisions,

@@ -44,6 +44,17 @@ impl ReviewLinks {
     /// each mention position. A reference names every version of its record,
     /// so one decision constrains all their mentions.
     pub fn from_decisions(decisions: &[ReviewDecision], refs: &[PartyRef]) -> ReviewLinks {
+        ReviewLinks::from_decisions_followed(decisions, refs, &HashMap::new())
+    }
+
+    /// Translates decisions as [`ReviewLinks::from_decisions`] does, except
+    /// that a reference in `followed` binds the mention positions listed
+    /// there instead of those whose own reference it is.
+    pub(crate) fn from_decisions_followed(
+        decisions: &[ReviewDecision],
+        refs: &[PartyRef],
+        followed: &HashMap<PartyRef, Vec<u32>>,
+    ) -> ReviewLinks {
         let (must, cannot) = effective_pairs(decisions);
         if must.is_empty() && cannot.is_empty() {
             return ReviewLinks::default();
@@ -52,7 +63,13 @@ impl ReviewLinks {
         for (index, r) in refs.iter().enumerate() {
             positions.entry(r).or_default().push(index as u32);
         }
-        let at = |r: &PartyRef| positions.get(r).map(Vec::as_slice).unwrap_or(&[]);
+        let at = |r: &PartyRef| {
+            followed
+                .get(r)
+                .or_else(|| positions.get(r))
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+        };
         let mut must_links = Vec::new();
         for (a, b) in &must {
             let mut all = at(a).iter().chain(at(b));
