@@ -427,7 +427,19 @@ impl Review {
             why,
             decided_at: Utc::now(),
         };
-        self.store_and_resolve(decision).await
+        // The latest confirmation now in force on one of the split's pairs,
+        // which the split overrides.
+        let earlier = self.store.decisions().await?;
+        let overrides = decision
+            .pairs
+            .iter()
+            .filter_map(|pair| in_force_on(&earlier, pair))
+            .filter(|d| d.kind.links())
+            .max_by_key(|d| d.id)
+            .map(|d| (d.id, d.kind));
+        let mut outcome = self.store_and_resolve(decision).await?;
+        outcome.overrides = overrides;
+        Ok(outcome)
     }
 
     async fn decide_pair(

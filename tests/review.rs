@@ -440,6 +440,21 @@ async fn confirm_after_split_names_the_split() {
     // and leaves A2.
     assert_eq!(entity(store, "A1").await, entity(store, "A3").await);
     assert_ne!(entity(store, "A1").await, entity(store, "A2").await);
+    // A split of A3 again undoes that confirmation, and names it.
+    let again = f
+        .review
+        .split(
+            &["rms:A3".to_string()],
+            "Analyst Chen",
+            "different after all",
+        )
+        .await
+        .expect("split");
+    assert_eq!(
+        again.overrides,
+        Some((confirm.decision.id, DecisionKind::Confirm))
+    );
+    assert_ne!(entity(store, "A1").await, entity(store, "A3").await);
 }
 
 #[tokio::test]
