@@ -200,6 +200,30 @@ async fn queue_holds_possible_matches_once() {
 }
 
 #[tokio::test]
+async fn possible_match_stays_queued_after_a_new_version() {
+    // A new version of M2 that changes the record but not the person: the
+    // pair with M1 is still a possible match and stays queued.
+    let f = fixture().await;
+    let queued = f.review.queue().await.expect("queue");
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    let mut v2 = record(
+        "M2",
+        vec![person(
+            "HOLLOWAY, MARGARET",
+            "1980-11-30",
+            Some("99 ELM ST"),
+        )],
+    );
+    v2.key.version = 2;
+    v2.date = NaiveDate::from_ymd_opt(2025, 3, 1);
+    f.store.apply_batch(batch(vec![v2])).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    let again = f.review.queue().await.expect("queue");
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0].b, PartyRef::new("rms", "M2", 1));
+}
+
+#[tokio::test]
 async fn confirmed_possible_match_stays_merged() {
     let f = fixture().await;
     let outcome = f

@@ -498,7 +498,9 @@ const COMPARE_CHUNK: usize = 1 << 20;
 /// Returns the scored pairs between the possible-match and match thresholds,
 /// and the matches of records clustering left on their own as ambiguous
 /// (`ambiguous`, by record, or empty when none was). `scored` pairs records,
-/// so each is named by the first mention of its record.
+/// so each is named by the last mention of its record: the latest stored,
+/// which is of its record's current version unless a later version changed
+/// the person.
 fn possible_matches(
     ids: &[MentionId],
     distinct: &Distinct,
@@ -507,9 +509,9 @@ fn possible_matches(
     config: &ResolveConfig,
 ) -> Vec<PossibleMatch> {
     let left_alone = |record: u32| ambiguous.get(record as usize).copied().unwrap_or(false);
-    let mut first = vec![usize::MAX; distinct.records.len()];
-    for (mention, record) in distinct.of_mention.iter().enumerate().rev() {
-        first[*record as usize] = mention;
+    let mut last = vec![usize::MAX; distinct.records.len()];
+    for (mention, record) in distinct.of_mention.iter().enumerate() {
+        last[*record as usize] = mention;
     }
     scored
         .par_iter()
@@ -519,8 +521,8 @@ fn possible_matches(
             Decision::NonMatch => false,
         })
         .map(|p| PossibleMatch {
-            a: ids[first[p.a as usize]],
-            b: ids[first[p.b as usize]],
+            a: ids[last[p.a as usize]],
+            b: ids[last[p.b as usize]],
             probability: p.probability(),
         })
         .collect()

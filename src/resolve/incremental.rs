@@ -323,7 +323,7 @@ impl IncrementalResolver {
                     links += 1;
                 }
                 Decision::PossibleMatch => possible.push(PossibleMatch {
-                    a: self.mentions_of[candidate as usize][0],
+                    a: latest(&self.mentions_of[candidate as usize]),
                     b: mention,
                     probability: p,
                 }),
@@ -404,8 +404,8 @@ impl IncrementalResolver {
             let m = members[i];
             for (other, weight) in &self.links[m as usize] {
                 queued.push(PossibleMatch {
-                    a: self.mentions_of[m as usize][0],
-                    b: self.mentions_of[*other as usize][0],
+                    a: latest(&self.mentions_of[m as usize]),
+                    b: latest(&self.mentions_of[*other as usize]),
                     probability: probability(*weight),
                 });
             }
@@ -472,4 +472,11 @@ impl Placement {
             possible_matches: Vec::new(),
         }
     }
+}
+
+/// Returns the latest stored of a record's mentions, which names the
+/// record in the review queue: it is of its record's current version unless
+/// a later version changed the person.
+fn latest(mentions: &[MentionId]) -> MentionId {
+    mentions.iter().copied().max().unwrap_or_default()
 }

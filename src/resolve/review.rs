@@ -307,16 +307,34 @@ pub fn queue_of(
         .flat_map(|d| d.pairs.iter())
         .map(|(a, b)| ordered_pair(a.clone(), b.clone()))
         .collect();
+    // A possible match names each record by its first mention, which may
+    // be of an older version. The pair stands for the current version when
+    // that version's mention at the same position is in the same entity.
+    let current_of: HashMap<&PartyRef, usize> = refs
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| current[*at])
+        .map(|(at, r)| (r, at))
+        .collect();
+    let entity = |at: usize| clustering.assignment[at].1;
+    let as_current = |at: usize| -> Option<usize> {
+        if current[at] {
+            return Some(at);
+        }
+        current_of
+            .get(&refs[at])
+            .copied()
+            .filter(|now| entity(*now) == entity(at))
+    };
     let mut best: BTreeMap<(PartyRef, PartyRef), f64> = BTreeMap::new();
     for pair in &clustering.possible_matches {
         let (Some(&x), Some(&y)) = (position.get(&pair.a), position.get(&pair.b)) else {
             continue;
         };
-        if !current[x]
-            || !current[y]
-            || clustering.assignment[x].1 == clustering.assignment[y].1
-            || refs[x] == refs[y]
-        {
+        let (Some(x), Some(y)) = (as_current(x), as_current(y)) else {
+            continue;
+        };
+        if entity(x) == entity(y) || refs[x] == refs[y] {
             continue;
         }
         let key = ordered_pair(refs[x].clone(), refs[y].clone());
