@@ -1120,3 +1120,31 @@ async fn cli_explain_reports_reviewer_decisions() {
         }
     }
 }
+
+#[tokio::test]
+async fn explain_says_why_a_match_is_not_linked() {
+    // A warrant with only the name and address a father and son share
+    // scores as a match with both and joins neither; the explanation says
+    // why and points to the queue.
+    let f = fixture().await;
+    let named = |name: &str, dob: Option<&str>| PersonFacts {
+        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
+        dob: dob.and_then(|d| Dob::new(NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("dob"))),
+        address: Address::from_parts("88 OAK AVE", None, "Hartford", "CT", Some("06103")).ok(),
+        ..PersonFacts::default()
+    };
+    let records = vec![
+        record("SR", vec![named("QUINTERO, RAFAEL SR", Some("1965-03-02"))]),
+        record("JR", vec![named("QUINTERO, RAFAEL JR", Some("1990-07-19"))]),
+        record("W", vec![named("QUINTERO, RAFAEL", None)]),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    let (ok, text) = ciss_review(&f.path, &["explain", "rms:W", "rms:SR"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("decision: match"), "{text}");
+    assert!(text.contains("clustering kept them apart"), "{text}");
+    let (ok, queue) = ciss_review(&f.path, &["list"]);
+    assert!(ok, "{queue}");
+    assert!(queue.contains("rms:W#1"), "{queue}");
+}

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use super::{print_resolve, printable};
 use crate::config::{OpenMode, Settings};
 use crate::graph::DecisionKind;
-use crate::resolve::default_resolver;
+use crate::resolve::{Decision, default_resolver};
 use crate::review::{DecisionOutcome, PairExplanation, Review};
 
 /// Format of printed times, which are UTC.
@@ -221,8 +221,15 @@ fn describe_entities(explanation: &PairExplanation) -> String {
             printable(&reference.to_string())
         )
     };
+    let score = &explanation.score;
+    let kept_apart = score.decision == Decision::Match && score.conflict.is_none();
     match explanation.entities {
         (Some(a), Some(b)) if a == b => format!("entities: both in entity {a}"),
+        (Some(a), Some(b)) if kept_apart && explanation.decisions.is_empty() => format!(
+            "entities: {a} and {b}, not linked: clustering kept them apart, because another \
+             record of one entity conflicts with the other, or one record fits two people \
+             equally well (then the pair is in `ciss review list`)"
+        ),
         (Some(a), Some(b)) => format!("entities: {a} and {b}, not linked"),
         (None, _) => unresolved(&explanation.a),
         (_, None) => unresolved(&explanation.b),
