@@ -148,6 +148,23 @@ async fn entity(store: &dyn GraphStore, id: &str) -> EntityId {
         .expect("resolved")
 }
 
+/// Returns the entity of each party of the current version of `id`.
+async fn current_parties(store: &dyn GraphStore, id: &str) -> Vec<Option<EntityId>> {
+    store
+        .current_record("rms", id)
+        .await
+        .expect("lookup")
+        .expect("record stored")
+        .party_entities
+}
+
+/// Stores `record` as version `version` and resolves.
+async fn store_version(store: &dyn GraphStore, mut record: CanonicalRecord, version: u32) {
+    record.key.version = version;
+    store.apply_batch(batch(vec![record])).await.expect("batch");
+    resolve(store).await;
+}
+
 async fn resolve(store: &dyn GraphStore) {
     resolve_store(store, &default_resolver())
         .await
@@ -268,23 +285,12 @@ async fn confirmation_follows_its_person_into_a_reordered_version() {
         .confirm("rms:RG1#2", "rms:BL1", "Det. Rivera", "Bob is Robert")
         .await
         .expect("confirm");
-    let mut reordered = record("RG1", vec![robert(), alice()]);
-    reordered.key.version = 2;
-    f.store
-        .apply_batch(batch(vec![reordered]))
-        .await
-        .expect("batch");
-    resolve(f.store.as_ref()).await;
-
     let store = f.store.as_ref();
+    store_version(store, record("RG1", vec![robert(), alice()]), 2).await;
+
     let (robert_entity, alice_entity) = (entity(store, "BL1").await, entity(store, "AL1").await);
     assert_ne!(robert_entity, alice_entity, "Alice kept apart from Robert");
-    let parties = store
-        .current_record("rms", "RG1")
-        .await
-        .expect("lookup")
-        .expect("stored")
-        .party_entities;
+    let parties = current_parties(store, "RG1").await;
     assert_eq!(parties, vec![Some(robert_entity), Some(alice_entity)]);
 }
 
@@ -307,36 +313,19 @@ async fn split_binds_a_person_an_earlier_decision_followed() {
         .confirm("rms:X1", "rms:R3#1", "Det. Rivera", "one person")
         .await
         .expect("confirm");
-    let mut swapped = record("R3", vec![keith(), kevin()]);
-    swapped.key.version = 2;
-    f.store
-        .apply_batch(batch(vec![swapped]))
-        .await
-        .expect("batch");
-    resolve(f.store.as_ref()).await;
     let store = f.store.as_ref();
-    let party = |parties: Vec<Option<EntityId>>, at: usize| parties[at].expect("resolved");
-    let parties = store
-        .current_record("rms", "R3")
-        .await
-        .expect("lookup")
-        .expect("stored")
-        .party_entities;
-    assert_eq!(party(parties, 1), entity(store, "X1").await, "confirmed");
+    store_version(store, record("R3", vec![keith(), kevin()]), 2).await;
+    let kevin_entity = current_parties(store, "R3").await[1];
+    assert_eq!(kevin_entity, Some(entity(store, "X1").await), "confirmed");
 
     f.review
         .split(&["rms:R3#2".to_string()], "Det. Rivera", "not the same")
         .await
         .expect("split");
-    let parties = store
-        .current_record("rms", "R3")
-        .await
-        .expect("lookup")
-        .expect("stored")
-        .party_entities;
+    let kevin_entity = current_parties(store, "R3").await[1];
     assert_ne!(
-        party(parties, 1),
-        entity(store, "X1").await,
+        kevin_entity,
+        Some(entity(store, "X1").await),
         "split applied"
     );
 }

@@ -28,8 +28,8 @@ pub(crate) struct People {
     pub(crate) erika: EntityId,
 }
 
-/// Stores the whole scenario and resolves it.
-pub(crate) async fn load_scenario(store: &dyn GraphStore) -> Result<People> {
+/// Stores the scenario's three batches, unresolved.
+async fn store_scenario(store: &dyn GraphStore) -> Result<()> {
     store.apply_batch(Arc::new(fixtures::dmv_batch())).await?;
     store
         .apply_batch(Arc::new(fixtures::justice_batch()))
@@ -37,6 +37,12 @@ pub(crate) async fn load_scenario(store: &dyn GraphStore) -> Result<People> {
     store
         .apply_batch(Arc::new(fixtures::renewal_batch()))
         .await?;
+    Ok(())
+}
+
+/// Stores the whole scenario and resolves it.
+pub(crate) async fn load_scenario(store: &dyn GraphStore) -> Result<People> {
+    store_scenario(store).await?;
     resolve_store(store, &RuleResolver).await?;
     let one = |found: Vec<EntityId>, who: &str| -> Result<EntityId> {
         ensure!(
@@ -203,13 +209,7 @@ pub(crate) async fn check_supersede(store: Arc<dyn GraphStore>) -> Result<()> {
 pub(crate) async fn check_mentions_name_their_record_version(
     store: Arc<dyn GraphStore>,
 ) -> Result<()> {
-    store.apply_batch(Arc::new(fixtures::dmv_batch())).await?;
-    store
-        .apply_batch(Arc::new(fixtures::justice_batch()))
-        .await?;
-    store
-        .apply_batch(Arc::new(fixtures::renewal_batch()))
-        .await?;
+    store_scenario(store.as_ref()).await?;
     let mentions = store.mentions().await?;
     let numbers = |record_id: &str| -> Vec<i64> {
         mentions
