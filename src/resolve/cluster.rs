@@ -51,7 +51,7 @@ pub struct ConflictRules {
     #[serde(default = "enabled_by_default")]
     pub distinct_licences: bool,
     /// Two parties of one record version, such as the two owners of a
-    /// registration: the record itself says they are two people. Absent
+    /// registration: the record itself names them as two people. Absent
     /// from older settings, it is on.
     #[serde(default = "enabled_by_default")]
     pub distinct_parties: bool,
@@ -86,8 +86,8 @@ fn enabled_by_default() -> bool {
     true
 }
 
-/// One bit: two links whose likelihood ratios differ by less than two to
-/// one fit about equally well.
+/// Returns one bit: two links whose likelihood ratios differ by less than
+/// two to one fit about equally well.
 fn default_ambiguity_margin() -> Option<f64> {
     Some(1.0)
 }
@@ -319,8 +319,8 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> Clustered {
 }
 
 /// Clusters again, without the links of the `ambiguous` records, every
-/// component of the link graph (with reviewers' must-links) that holds one
-/// of them, and writes the new roots into `roots`.
+/// component of the link graph (with reviewers' must-links) that contains
+/// one of them, and writes the new roots into `roots`.
 fn recluster_without(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool], roots: &mut [u32]) {
     // Components only: a parent per record, without the member lists
     // that conflict checks need.
@@ -337,6 +337,7 @@ fn recluster_without(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool], root
     let members: Vec<u32> = (0..parent.len() as u32)
         .filter(|record| affected.contains(&find_root(&mut parent, *record)))
         .collect();
+
     let local: FxHashMap<u32, u32> = members
         .iter()
         .enumerate()
@@ -358,6 +359,7 @@ fn recluster_without(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool], root
         .iter()
         .map(|m| ctx.records[*m as usize].clone())
         .collect();
+
     let review = ctx.review.within(|x| local.get(&x).copied());
     let co_parties = ctx.co_parties.subset(&members);
     let sub = Context {
@@ -481,8 +483,8 @@ impl Ambiguity {
     }
 
     /// Marks a side of a refused link as ambiguous when it joined its
-    /// cluster by a link at most the margin stronger, and the refusal (a
-    /// conflict or a reviewer's rejection) comes from other members of its
+    /// cluster by a link at most the margin stronger. The refusal (a conflict
+    /// or a reviewer's rejection) must come from other members of its
     /// cluster, not from the record itself.
     fn refused(&mut self, ctx: &Context<'_>, sets: &Sets, link: &Link, roots: (u32, u32)) {
         for (side, other_root) in [(link.a, roots.1), (link.b, roots.0)] {

@@ -17,10 +17,10 @@ use crate::graph::{Mention, PartyRef, ReviewDecision};
 use crate::model::{Identifiers, PersonFacts};
 
 /// Returns, for each reference a decision names with a version, the
-/// mention positions it binds: in the decided version, the mention at the
-/// named position; in every other version, the mention at that position if
-/// it is the same person, else the one mention of that version that is, or
-/// none. `refs` and `versions` are aligned with `mentions`. One mention may
+/// mention positions it binds. In the decided version that is the mention
+/// at the named position. In every other version it is the mention at that
+/// position if it is the same person, else the one mention of that version
+/// that is, or none. `refs` and `versions` are aligned with `mentions`. One mention may
 /// be bound by several references, as when a person moved to a position
 /// another decision names in a later version.
 pub(crate) fn decided_positions(

@@ -8,7 +8,7 @@
 //!
 //! Only the versions whose parties fall in two or more distinct records are
 //! kept, listed per distinct record. Two parties identical in every compared
-//! field are one distinct record and stay together: nothing tells them apart.
+//! field are one distinct record and stay together: no field distinguishes them.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
