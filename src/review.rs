@@ -201,8 +201,8 @@ static DECIDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 pub struct Review {
     store: Arc<dyn GraphStore>,
     resolver: Arc<dyn Resolver>,
-    /// The server's live resolution, which then re-resolves after each
-    /// decision and whose model explanations use.
+    /// The server's live resolution. When set, it re-resolves after each
+    /// decision, and explanations use its model.
     live: Option<Arc<LiveResolution>>,
 }
 
@@ -276,7 +276,7 @@ impl Review {
             None => self.explain_model(&config).await?,
         };
         let resolver = ProbabilisticResolver::with_model(config, model);
-        // Both are current versions, so one record names the same version.
+        // Both are current versions, so two parties of one record are of one version.
         let same_record = (&a.reference.source, &a.reference.record_id)
             == (&b.reference.source, &b.reference.record_id);
         let score = resolver.explain(&a.mention(1), &b.mention(if same_record { 1 } else { 2 }));
