@@ -1137,3 +1137,48 @@ async fn explain_says_why_a_match_is_not_linked() {
     assert!(ok, "{queue}");
     assert!(queue.contains("rms:W#1"), "{queue}");
 }
+
+#[tokio::test]
+async fn confirmation_against_a_licence_keeps_or_queues_the_rest() {
+    // Twins at one address, kept apart by a rejection; a caution that
+    // carries Keith's licence is confirmed as Kevin. Kevin's protective
+    // order must stay with Kevin or reach the review queue.
+    let f = fixture().await;
+    let twin = |given: &str, licence: Option<&str>| PersonFacts {
+        name: Some(PersonName::parse(given, NameStyle::LastFirst).expect("name")),
+        dob: Dob::new(NaiveDate::from_ymd_opt(1995, 5, 5).expect("dob")),
+        address: Address::from_parts("12 OAK LN", None, "Hartford", "CT", Some("06106")).ok(),
+        ids: ciss::model::Identifiers {
+            licence: licence.map(str::to_string),
+            ..Default::default()
+        },
+        ..PersonFacts::default()
+    };
+    let kevin = |licence| twin("QUELLWORTH, KEVIN", licence);
+    let keith = |licence| twin("QUELLWORTH, KEITH", licence);
+    let records = vec![
+        record("L4", vec![kevin(Some("900100004"))]),
+        record("L5", vec![keith(Some("900100005"))]),
+        record("R3", vec![kevin(None), keith(None)]),
+        record("P2", vec![kevin(None), keith(None)]),
+        record("OSC", vec![keith(Some("900100005"))]),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .reject("rms:L4", "rms:L5", "T", "twins")
+        .await
+        .expect("reject");
+    f.review
+        .confirm("rms:OSC", "rms:R3#1", "T", "caution is Kevin")
+        .await
+        .expect("confirm");
+    let store = f.store.as_ref();
+    let order = current_parties(store, "P2").await[0];
+    let queue = f.review.queue().await.expect("queue");
+    let queued = queue
+        .iter()
+        .any(|q| q.a == PartyRef::new("rms", "P2", 1) || q.b == PartyRef::new("rms", "P2", 1));
+    let with_kevin = order == Some(entity(store, "L4").await);
+    assert!(with_kevin || queued, "order {order:?}, queue {queue:?}");
+}
