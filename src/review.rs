@@ -20,7 +20,7 @@ use crate::graph::{
 use crate::normalize::{is_format_character, quoted, unprintable_kind};
 use crate::resolve::{
     Explanation, LiveReport, LiveResolution, Model, ProbabilisticResolver, RefPair, ResolveConfig,
-    ResolveReport, Resolver, ReviewLinks, effective_pairs, resolve_store,
+    ResolveReport, Resolver, ReviewLinks, effective_pairs, resolve_store, saved_model,
 };
 
 /// Longest accepted reviewer name, in characters.
@@ -273,7 +273,10 @@ impl Review {
         };
         let model = match live_model {
             Some(model) => model,
-            None => self.explain_model(&config).await?,
+            None => match saved_model(self.store.as_ref()).await? {
+                Some(model) => model,
+                None => self.explain_model(&config).await?,
+            },
         };
         let resolver = ProbabilisticResolver::with_model(config, model);
         // Both are current versions, so two parties of one record are of one version.
@@ -596,7 +599,14 @@ impl Review {
         {
             return Ok(report);
         }
-        Ok(resolve_store(self.store.as_ref(), self.resolver.as_ref()).await?)
+        // As the server does, score with the model the store keeps, so a
+        // decision changes entities through itself alone.
+        let saved = match saved_model(self.store.as_ref()).await? {
+            Some(model) => self.resolver.with_saved_model(model),
+            None => None,
+        };
+        let resolver = saved.as_deref().unwrap_or(self.resolver.as_ref());
+        Ok(resolve_store(self.store.as_ref(), resolver).await?)
     }
 
     /// Returns the error for a reference to no stored record. When the

@@ -650,4 +650,12 @@ pub trait GraphStore: Send + Sync {
     /// applied: stored, but not yet reflected in the entities, as when a
     /// process stops between storing a decision and re-resolving.
     async fn count_unapplied_decisions(&self) -> Result<u64, StoreError>;
+
+    /// Keeps the JSON text of the model the last trained resolution scored
+    /// with, replacing the one kept before.
+    async fn save_model(&self, json: &str) -> Result<(), StoreError>;
+
+    /// Returns the JSON text of the model kept by [`GraphStore::save_model`],
+    /// or `None` when no resolution has kept one.
+    async fn saved_model(&self) -> Result<Option<String>, StoreError>;
 }

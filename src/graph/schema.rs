@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// Schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 8;
+pub(crate) const SCHEMA_VERSION: i64 = 9;
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE sources (
@@ -218,6 +218,12 @@ CREATE TABLE resolution_state (
 INSERT INTO resolution_state (id, decisions_applied) VALUES (1, 0);
 "#;
 
+/// Version 9: `resolution_state` keeps the last trained resolution model as
+/// JSON, so every process scores pairs with the model the entities came from.
+const SCHEMA_V9: &str = r#"
+ALTER TABLE resolution_state ADD COLUMN model TEXT;
+"#;
+
 /// The secondary indexes of the current schema, as name and indexed part.
 /// A bulk load drops most of them and builds them again at its end, because
 /// one sort per index is far cheaper than keeping an index with keys in random
@@ -345,19 +351,20 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     match version(&tx)? {
         0 => tx.execute_batch(&format!(
             "{SCHEMA_V1} {SCHEMA_V2} {SCHEMA_V3} {SCHEMA_V4} {SCHEMA_V5} {SCHEMA_V6} \
-             {SCHEMA_V7} {SCHEMA_V8} PRAGMA user_version = {SCHEMA_VERSION};"
+             {SCHEMA_V7} {SCHEMA_V8} {SCHEMA_V9} PRAGMA user_version = {SCHEMA_VERSION};"
         ))?,
         found @ 1..SCHEMA_VERSION => {
             if found < 2 {
                 upgrade_to_v2(&tx)?;
             }
-            let steps: [(i64, &str); 6] = [
+            let steps: [(i64, &str); 7] = [
                 (3, SCHEMA_V3),
                 (4, SCHEMA_V4),
                 (5, SCHEMA_V5),
                 (6, SCHEMA_V6),
                 (7, SCHEMA_V7),
                 (8, SCHEMA_V8),
+                (9, SCHEMA_V9),
             ];
             for (to, sql) in steps {
                 if found < to {

@@ -148,7 +148,7 @@ impl Field {
 }
 
 /// String-similarity thresholds of the graded levels.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Thresholds {
     /// Jaro-Winkler similarity at or above which two names count as a typo.
     pub name_typo: f64,

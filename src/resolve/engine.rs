@@ -21,7 +21,7 @@ use super::prefetch::{AHEAD, prefetch};
 use super::prepare::{Prepared, prepare_all, prepare_single};
 use super::review::ReviewLinks;
 use super::train::{Compared, TrainingReport, train};
-use super::{Clustering, PossibleMatch, Resolver, assign_mention_ids};
+use super::{Clustering, PossibleMatch, Resolver, TrainedModel, assign_mention_ids};
 use crate::graph::{Mention, MentionId};
 
 /// Settings of the probabilistic resolver. `Default` gives the production settings.
@@ -294,7 +294,10 @@ impl ProbabilisticResolver {
         }
         drop(pairs);
         let copy_probability = self.copy_probabilities(distinct, &model);
-        let (clustering, clusters) = self.cluster_scored(ids, distinct, &scored, review);
+        let (mut clustering, clusters) = self.cluster_scored(ids, distinct, &scored, review);
+        if self.model.is_none() && model.is_trained() {
+            clustering.trained_model = Some(TrainedModel(Arc::clone(&model)));
+        }
         timings.cluster_ms = clock.lap();
         log_run(ids.len(), &blocking, &clusters, &timings);
         Resolution {
@@ -489,6 +492,11 @@ impl Resolver for ProbabilisticResolver {
 
     fn cluster_reviewed(&self, mentions: &[Mention], review: &ReviewLinks) -> Clustering {
         self.resolve_reviewed(mentions, review).clustering
+    }
+
+    fn with_saved_model(&self, model: Arc<Model>) -> Option<Box<dyn Resolver>> {
+        let config = self.config.clone();
+        Some(Box::new(ProbabilisticResolver::with_model(config, model)))
     }
 }
 

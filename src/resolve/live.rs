@@ -14,10 +14,12 @@
 //! - when more than a tenth as many mentions arrived as the last batch run
 //!   read, so the model is trained again on the data as it now is.
 //!
-//! Only the first run and a run for growth train the model. A run for a
-//! decision keeps the model it had, so a decision, or a new version of a
-//! decided record, changes entities through the decision alone and not
-//! through weights trained again on nearly the same data.
+//! Only a run for growth trains the model, and a first run when the store
+//! keeps no model. Other runs score with the model the store keeps (the
+//! last one any process trained), or else the one the state had, so a
+//! decision, or a new version of a decided record, changes entities through
+//! the decision alone and not through weights trained again on nearly the
+//! same data. A trained model is kept in the store for every process.
 //!
 //! If writing to the store fails, the state is dropped and the next update
 //! runs in batch, so a failed write does not leave the two apart.
@@ -34,7 +36,7 @@ use tokio::sync::Mutex;
 
 use super::{
     IncrementalResolver, Model, PlacementKind, PossibleMatch, ProbabilisticResolver, ResolveReport,
-    StoreInput,
+    StoreInput, saved_model,
 };
 use crate::graph::{
     GraphStore, Mention, MentionId, MentionParty, PartyRef, QueuedPair, ReviewDecision, StoreError,
@@ -220,11 +222,13 @@ impl LiveResolution {
         reason: BatchReason,
         started: Instant,
     ) -> Result<LiveReport, StoreError> {
+        // The model the store keeps, which another process may have trained
+        // since, else the one the state had; a run for growth trains anew.
+        let kept = slot.as_ref().map(|state| state.incremental.model());
         let previous_model = match reason {
-            BatchReason::Decisions | BatchReason::Decided => {
-                slot.as_ref().map(|state| state.incremental.model())
-            }
-            BatchReason::NoState | BatchReason::Growth => None,
+            BatchReason::Decisions | BatchReason::Decided => saved_model(store).await?.or(kept),
+            BatchReason::NoState => saved_model(store).await?,
+            BatchReason::Growth => None,
         };
         *slot = None;
         let input = StoreInput::read(store).await?;

@@ -35,6 +35,7 @@ mod text_list;
 mod train;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -81,6 +82,20 @@ pub struct Clustering {
     pub refused_links: usize,
     /// Possible matches, for the review queue; empty for resolvers that do not score pairs.
     pub possible_matches: Vec<PossibleMatch>,
+    /// The model this run trained, which the store keeps; `None` when the
+    /// run trained none (a given model, too few mentions, or no model).
+    pub trained_model: Option<TrainedModel>,
+}
+
+/// A model a resolution run trained. Two are equal when they are the same
+/// model, not merely equal in value.
+#[derive(Debug, Clone)]
+pub struct TrainedModel(pub Arc<Model>);
+
+impl PartialEq for TrainedModel {
+    fn eq(&self, other: &TrainedModel) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Clustering {
@@ -111,6 +126,28 @@ pub trait Resolver: Send + Sync {
             return plain;
         }
         review::constrain(mentions, plain, review)
+    }
+
+    /// Returns this resolver scoring with `model` instead of training one,
+    /// or `None` for a resolver that scores with no model.
+    fn with_saved_model(&self, _model: Arc<Model>) -> Option<Box<dyn Resolver>> {
+        None
+    }
+}
+
+/// Returns the model the store keeps from its last trained resolution.
+/// A kept model this build cannot read (from an older version, or damaged)
+/// is logged and passed over, so the caller trains a new one.
+pub async fn saved_model(store: &dyn GraphStore) -> Result<Option<Arc<Model>>, StoreError> {
+    let Some(json) = store.saved_model().await? else {
+        return Ok(None);
+    };
+    match Model::from_json(&json) {
+        Ok(model) => Ok(Some(Arc::new(model))),
+        Err(reason) => {
+            tracing::warn!(%reason, "the kept resolution model is not readable; training a new one");
+            Ok(None)
+        }
     }
 }
 
@@ -182,6 +219,9 @@ impl StoreInput {
         started: Instant,
     ) -> Result<ResolveReport, StoreError> {
         store.assign_entities(&clustering.assignment).await?;
+        if let Some(TrainedModel(model)) = &clustering.trained_model {
+            store.save_model(&model.to_json()).await?;
+        }
         let queue = queue_of(
             clustering,
             &self.refs,

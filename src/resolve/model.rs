@@ -7,7 +7,7 @@
 //! instead of the average u of the exact level.
 
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compare::{Comparison, EXACT, FIELD_COUNT, FIELDS, Field, Thresholds};
 use super::prepare::Prepared;
@@ -16,7 +16,7 @@ use super::prepare::Prepared;
 pub(crate) type Levels = Vec<f64>;
 
 /// A trained (or default) Fellegi–Sunter model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Model {
     /// P(level | match) per field.
     pub(crate) m: Vec<Levels>,
@@ -25,10 +25,10 @@ pub struct Model {
     /// Probability that two random mentions are one person.
     pub(crate) prior: f64,
     /// Share of mentions carrying each given name.
-    #[serde(skip)]
+    #[serde(serialize_with = "sorted")]
     pub(crate) given_tf: FxHashMap<String, f64>,
     /// Share of mentions carrying each surname.
-    #[serde(skip)]
+    #[serde(serialize_with = "sorted")]
     pub(crate) surname_tf: FxHashMap<String, f64>,
     /// Smallest u used for a term-frequency adjusted exact match.
     pub(crate) tf_floor: f64,
@@ -36,6 +36,15 @@ pub struct Model {
     pub(crate) thresholds: Thresholds,
     /// Whether the parameters were estimated from data rather than defaults.
     pub(crate) trained: bool,
+}
+
+/// Writes a name table in name order, so one model always gives one text.
+fn sorted<S: serde::Serializer>(
+    table: &FxHashMap<String, f64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let ordered: std::collections::BTreeMap<&String, &f64> = table.iter().collect();
+    serde::Serialize::serialize(&ordered, serializer)
 }
 
 /// Weight of one field in one pair.
@@ -70,6 +79,26 @@ impl Model {
     /// Returns whether the parameters were estimated from data.
     pub fn is_trained(&self) -> bool {
         self.trained
+    }
+
+    /// Returns the model as the JSON text a store keeps.
+    pub fn to_json(&self) -> String {
+        // A model holds only numbers, strings and maps with string keys,
+        // which JSON always represents.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a model a store kept. Text that does not parse, or a model
+    /// whose fields and levels differ from this build's (kept by an older
+    /// one), gives an error that says so.
+    pub fn from_json(text: &str) -> Result<Model, String> {
+        let model: Model = serde_json::from_str(text).map_err(|err| err.to_string())?;
+        let shape = |levels: &[Levels]| -> Vec<usize> { levels.iter().map(Vec::len).collect() };
+        let expected = level_counts().to_vec();
+        if shape(&model.m) != expected || shape(&model.u) != expected {
+            return Err("its fields and levels differ from this version's".to_string());
+        }
+        Ok(model)
     }
 
     /// Returns the prior weight in bits.
@@ -197,4 +226,29 @@ pub(crate) fn floor_levels(levels: &mut Levels, floor: f64) {
 /// Number of levels per field, in comparison-vector order.
 pub(crate) fn level_counts() -> [usize; FIELD_COUNT] {
     FIELDS.map(|f| f.levels().len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_model_reads_back_or_is_refused() {
+        let mut model = Model::untrained(Thresholds::default());
+        model.given_tf.insert("ROBERT".into(), 0.0123456789);
+        model.prior = 1.0 / 3.0;
+        let text = model.to_json();
+        let read = Model::from_json(&text).expect("reads back");
+        assert_eq!(read.to_json(), text, "the same text again");
+        assert_eq!(read.prior, model.prior, "floats exactly");
+
+        let mut older = model.clone();
+        older.m.pop();
+        let refused = Model::from_json(&older.to_json()).err();
+        assert_eq!(
+            refused.as_deref(),
+            Some("its fields and levels differ from this version's")
+        );
+        assert!(Model::from_json("{").is_err(), "damaged text");
+    }
 }

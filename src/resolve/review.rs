@@ -279,6 +279,7 @@ pub(crate) fn constrain(
         links_by_rule,
         refused_links: plain.refused_links + refused,
         possible_matches: plain.possible_matches,
+        trained_model: plain.trained_model,
     }
 }
 

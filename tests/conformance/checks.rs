@@ -1077,3 +1077,18 @@ pub(crate) async fn check_review_queue_refresh(store: Arc<dyn GraphStore>) -> Re
     ensure!(store.review_queue().await?.is_empty(), "emptied");
     Ok(())
 }
+
+/// Checks that a store keeps the last model text it was given, and none
+/// before it was given one.
+pub(crate) async fn check_model_is_kept(store: Arc<dyn GraphStore>) -> Result<()> {
+    ensure!(
+        store.saved_model().await?.is_none(),
+        "a new store keeps no model"
+    );
+    for text in [r#"{"prior":0.001}"#, r#"{"prior":0.002}"#] {
+        store.save_model(text).await?;
+        let kept = store.saved_model().await?;
+        ensure!(kept.as_deref() == Some(text), "kept {kept:?}, saved {text}");
+    }
+    Ok(())
+}

@@ -54,6 +54,7 @@ macro_rules! all_conformance_tests {
             check_split_is_kept,
             check_rejection_is_remembered,
             check_unapplied_decisions,
+            check_model_is_kept,
             check_review_queue_refresh,
         );
     };

@@ -975,6 +975,18 @@ impl GraphStore for CypherStore {
         Ok(int(row, "unapplied")? as u64)
     }
 
+    async fn save_model(&self, json: &str) -> Result<(), StoreError> {
+        self.transport
+            .run(cypher!("save_model").param("json", json))
+            .await?;
+        Ok(())
+    }
+
+    async fn saved_model(&self) -> Result<Option<String>, StoreError> {
+        let rows = self.read(cypher!("saved_model")).await?;
+        Ok(rows.first().and_then(|row| opt_text(row, "json")))
+    }
+
     async fn decisions(&self) -> Result<Vec<ReviewDecision>, StoreError> {
         let rows = self.read(cypher!("decisions")).await?;
         let mut decisions = Vec::with_capacity(rows.len());

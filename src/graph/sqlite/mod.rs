@@ -808,6 +808,24 @@ impl GraphStore for SqliteStore {
         .await
     }
 
+    async fn save_model(&self, json: &str) -> Result<(), StoreError> {
+        let json = json.to_string();
+        self.write(move |conn| {
+            conn.prepare_cached("UPDATE resolution_state SET model = ?1 WHERE id = 1")?
+                .execute([json])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn saved_model(&self) -> Result<Option<String>, StoreError> {
+        self.read(|conn| {
+            let sql = "SELECT model FROM resolution_state WHERE id = 1";
+            Ok(conn.query_row(sql, [], |row| row.get::<_, Option<String>>(0))?)
+        })
+        .await
+    }
+
     async fn decisions(&self) -> Result<Vec<ReviewDecision>, StoreError> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
