@@ -524,7 +524,7 @@ fn evaluate_names_a_missing_truth_column_once() {
 }
 
 #[test]
-fn evaluate_refuses_inputs_it_would_overwrite_or_cannot_link() {
+fn evaluate_rejects_unusable_inputs() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_unlabelled_input(dir.path());
     std::fs::create_dir(dir.path().join("eval")).expect("output dir");

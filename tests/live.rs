@@ -321,11 +321,12 @@ async fn decision_through_live_resolution_resolves_once() {
     live.update(world.store.as_ref()).await.expect("update");
     let trained = live.model().await.expect("a model after the first update");
     assert!(trained.is_trained(), "enough mentions to train");
-    // Records placed one at a time: the store now holds mentions the kept
-    // model was not trained on, so a model trained again would differ.
+    // Records placed one at a time: the store now contains mentions the
+    // kept model was not trained on, so a model trained again would differ.
     ingest(world.store.as_ref(), &world.feeds, "sor").await;
     let placed = live.update(world.store.as_ref()).await.expect("update");
-    assert!(placed.batch.is_none() && placed.placed > 0, "{placed:?}");
+    assert!(placed.batch.is_none(), "placed one at a time: {placed:?}");
+    assert!(placed.placed > 0, "{placed:?}");
 
     let single = single_party_records(world.store.as_ref()).await;
     let review =

@@ -359,8 +359,8 @@ fn sisters_with_own_licences_stay_apart() {
 #[test]
 fn co_owners_of_one_registration_stay_apart() {
     // Two owners of one car, one name at one address, born three years
-    // apart: only the registration, which names them as two people, tells
-    // them apart. Mentions 1 and 2 are its two parties; 3 and 4 repeat them
+    // apart: only the registration, which names them as two people,
+    // distinguishes them. Mentions 1 and 2 are its two parties; 3 and 4 repeat them
     // in records of their own, each a little different.
     let owner = |id, record, dob, street| {
         let mut m = mention(

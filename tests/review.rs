@@ -298,7 +298,7 @@ async fn confirmation_follows_its_person_into_a_reordered_version() {
 async fn split_binds_a_person_an_earlier_decision_followed() {
     // A confirmation names Kevin as the first owner of R3. The next version
     // lists Keith first and Kevin second, and a reviewer then splits R3#2,
-    // Kevin, out of his entity: the split holds although the confirmation
+    // Kevin, out of his entity: the split applies although the confirmation
     // follows Kevin to the same mention.
     let f = fixture().await;
     let kevin = || person("VANTERPOOL, KEVIN", "1995-05-05", Some("9 LARK ST"));
@@ -375,7 +375,8 @@ async fn rejected_pair_is_never_merged_even_through_a_chain() {
         );
         assert_ne!(j1, j3, "round {round}: J1 and J3 merged again");
         // J2 is a copy of both, so it fits each equally and joins neither.
-        assert!(j2 != j1 && j2 != j3, "round {round}: J2 joined one of them");
+        assert_ne!(j2, j1, "round {round}: J2 joined J1");
+        assert_ne!(j2, j3, "round {round}: J2 joined J3");
         // A new record like all three chains J1 and J3 again; it must not join them.
         let v = format!("J{}", 4 + round);
         store
@@ -1113,8 +1114,8 @@ async fn cli_explain_reports_reviewer_decisions() {
 #[tokio::test]
 async fn explain_says_why_a_match_is_not_linked() {
     // A warrant with only the name and address a father and son share
-    // scores as a match with both and joins neither; the explanation says
-    // why and points to the queue.
+    // scores as a match with both and joins neither. The explanation gives
+    // the reason and points to the queue.
     let f = fixture().await;
     let named = |name: &str, dob: Option<&str>| PersonFacts {
         name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
@@ -1139,7 +1140,7 @@ async fn explain_says_why_a_match_is_not_linked() {
 }
 
 #[tokio::test]
-async fn confirmation_against_a_licence_keeps_or_queues_the_rest() {
+async fn twin_order_kept_or_queued() {
     // Twins at one address, kept apart by a rejection; a caution that
     // carries Keith's licence is confirmed as Kevin. Kevin's protective
     // order must stay with Kevin or reach the review queue.
@@ -1163,6 +1164,7 @@ async fn confirmation_against_a_licence_keeps_or_queues_the_rest() {
         record("P2", vec![kevin(None), keith(None)]),
         record("OSC", vec![keith(Some("900100005"))]),
     ];
+
     f.store.apply_batch(batch(records)).await.expect("batch");
     resolve(f.store.as_ref()).await;
     f.review
@@ -1173,6 +1175,7 @@ async fn confirmation_against_a_licence_keeps_or_queues_the_rest() {
         .confirm("rms:OSC", "rms:R3#1", "T", "caution is Kevin")
         .await
         .expect("confirm");
+
     let store = f.store.as_ref();
     let order = current_parties(store, "P2").await[0];
     let queue = f.review.queue().await.expect("queue");

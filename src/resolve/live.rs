@@ -16,10 +16,10 @@
 //!
 //! Only a run for growth trains the model, and a first run when the store
 //! keeps no model. Other runs score with the model the store keeps (the
-//! last one any process trained), or else the one the state had, so a
+//! last one any process trained), or else the one the state had. So a
 //! decision, or a new version of a decided record, changes entities through
-//! the decision alone and not through weights trained again on nearly the
-//! same data. A trained model is kept in the store for every process.
+//! the decision alone, not through weights trained again on nearly the same
+//! data. A trained model is kept in the store for every process.
 //!
 //! If writing to the store fails, the state is dropped and the next update
 //! runs in batch, so a failed write does not leave the two apart.

@@ -90,7 +90,7 @@ impl Model {
 
     /// Reads a model a store kept. Text that does not parse, or a model
     /// whose fields and levels differ from this build's (kept by an older
-    /// one), gives an error that says so.
+    /// one), gives an error naming the problem.
     pub fn from_json(text: &str) -> Result<Model, String> {
         let model: Model = serde_json::from_str(text).map_err(|err| err.to_string())?;
         let shape = |levels: &[Levels]| -> Vec<usize> { levels.iter().map(Vec::len).collect() };
