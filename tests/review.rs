@@ -295,6 +295,58 @@ async fn confirmation_follows_its_person_into_a_reordered_version() {
 }
 
 #[tokio::test]
+async fn confirmation_skips_a_version_that_contradicts_it() {
+    // A warrant naming only "QUELLWORTH, JOHN" at the family's address is
+    // confirmed as the son. Its next version names the father, with his
+    // suffix and date of birth: the confirmation no longer binds it, so the
+    // son's records stay together and the new version goes to the father.
+    let f = fixture().await;
+    let at_home = |name: &str, dob: Option<&str>| PersonFacts {
+        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
+        dob: dob.and_then(|d| Dob::new(NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("dob"))),
+        address: Address::from_parts("12 OAK LN", None, "Hartford", "CT", Some("06106")).ok(),
+        ..PersonFacts::default()
+    };
+    let records = vec![
+        record(
+            "SR",
+            vec![at_home("QUELLWORTH, JOHN Q SR", Some("1960-03-04"))],
+        ),
+        record(
+            "JR",
+            vec![at_home("QUELLWORTH, JOHN Q JR", Some("1988-07-09"))],
+        ),
+        record(
+            "JR2",
+            vec![at_home("QUELLWORTH, JOHN Q JR", Some("1988-07-09"))],
+        ),
+        record("W", vec![at_home("QUELLWORTH, JOHN", None)]),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .confirm("rms:W", "rms:JR", "Det. Rivera", "clerk says the son")
+        .await
+        .expect("confirm");
+    let store = f.store.as_ref();
+    assert_eq!(entity(store, "W").await, entity(store, "JR").await);
+
+    let father = record(
+        "W",
+        vec![at_home("QUELLWORTH, JOHN Q SR", Some("1960-03-04"))],
+    );
+    store_version(store, father, 2).await;
+    let son = entity(store, "JR").await;
+    assert_eq!(
+        entity(store, "JR2").await,
+        son,
+        "the son's records together"
+    );
+    assert_eq!(entity(store, "W").await, entity(store, "SR").await);
+    assert_ne!(entity(store, "W").await, son);
+}
+
+#[tokio::test]
 async fn split_binds_a_person_an_earlier_decision_followed() {
     // A confirmation names Kevin as the first owner of R3. The next version
     // lists Keith first and Kevin second, and a reviewer then splits R3#2,

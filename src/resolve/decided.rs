@@ -13,6 +13,10 @@
 
 use std::collections::HashMap;
 
+use super::cluster::conflict;
+use super::engine::ResolveConfig;
+use super::prepare::prepare_single;
+use super::review::effective_pairs;
 use crate::graph::{Mention, PartyRef, ReviewDecision};
 use crate::model::{Identifiers, PersonFacts};
 
@@ -20,9 +24,14 @@ use crate::model::{Identifiers, PersonFacts};
 /// mention positions it binds. In the decided version that is the mention
 /// at the named position. In every other version it is the mention at that
 /// position if it is the same person, else the one mention of that version
-/// that is, or none. `refs` and `versions` are aligned with `mentions`. One mention may
-/// be bound by several references, as when a person moved to a position
-/// another decision names in a later version.
+/// that is, or none. `refs` and `versions` are aligned with `mentions`.
+/// One mention may be bound by several references, as when a person moved
+/// to a position another decision names in a later version.
+///
+/// A confirmation binds another version's mention only if that mention does
+/// not conflict with the confirmed partner as decided (say a later version
+/// adds a suffix and a birth date that make the person someone else): the
+/// score then places that mention, as if no decision named it.
 pub(crate) fn decided_positions(
     mentions: &[Mention],
     refs: &[PartyRef],
@@ -36,6 +45,7 @@ pub(crate) fn decided_positions(
     }
     let records = named_records(&decided, refs, versions);
 
+    let mut bases = HashMap::new();
     for (reference, decided_version) in &decided {
         let by_version = &records[&record_of(reference)];
         let Some(base) = by_version
@@ -44,6 +54,7 @@ pub(crate) fn decided_positions(
         else {
             continue;
         };
+        bases.insert(*reference, base);
         let same = |at: usize| same_person(&mentions[base].person, &mentions[at].person);
         let mut bound = vec![base as u32];
         for (version, parties) in by_version {
@@ -63,7 +74,47 @@ pub(crate) fn decided_positions(
         bound.sort_unstable();
         followed.insert((*reference).clone(), bound);
     }
+    drop_contradicted(mentions, decisions, &bases, &mut followed);
     followed
+}
+
+/// Removes from each confirmed reference's positions those of other
+/// versions that conflict with the decided mention of its partner, unless
+/// the decided mentions conflict already.
+fn drop_contradicted(
+    mentions: &[Mention],
+    decisions: &[ReviewDecision],
+    bases: &HashMap<&PartyRef, usize>,
+    followed: &mut HashMap<PartyRef, Vec<u32>>,
+) {
+    let config = ResolveConfig::default();
+    let prepared = |at: usize| prepare_single(&mentions[at], 0);
+    let (confirmed, _) = effective_pairs(decisions);
+    for (a, b) in &confirmed {
+        for (named, partner) in [(a, b), (b, a)] {
+            let (Some(&base), Some(&partner)) = (bases.get(named), bases.get(partner)) else {
+                continue;
+            };
+            let Some(positions) = followed.get_mut(named) else {
+                continue;
+            };
+            let partner = prepared(partner);
+            let conflicts = |at: usize| {
+                conflict(
+                    &prepared(at),
+                    &partner,
+                    &config.conflicts,
+                    &config.thresholds,
+                )
+                .is_some()
+            };
+            // A conflict the reviewer confirmed over binds every version.
+            if conflicts(base) {
+                continue;
+            }
+            positions.retain(|at| *at as usize == base || !conflicts(*at as usize));
+        }
+    }
 }
 
 /// Returns the mention positions of each record a decision names, by version.
