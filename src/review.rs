@@ -118,8 +118,8 @@ pub struct DecisionOutcome {
     /// The entity of each record the reviewer named, after re-resolution.
     pub entities: Vec<(PartyRef, Option<EntityId>)>,
     /// Other records that shared an entity with a named one before the
-    /// decision and are in another entity after it: each with its entity
-    /// before and after.
+    /// decision and no longer share it: each with its entity before and
+    /// after, which is the same when the named record left it.
     pub moved: Vec<(PartyRef, EntityId, Option<EntityId>)>,
     /// What re-resolution did.
     pub resolution: ResolveReport,
@@ -267,13 +267,16 @@ impl Review {
             )));
         }
         let config = ResolveConfig::default();
+        // The kept model is the one the store's entities and queue came
+        // from, even when another process trained it after this server's
+        // live state was built.
         let live_model = match &self.live {
             Some(live) => live.model().await,
             None => None,
         };
-        let model = match live_model {
+        let model = match saved_model(self.store.as_ref()).await? {
             Some(model) => model,
-            None => match saved_model(self.store.as_ref()).await? {
+            None => match live_model {
                 Some(model) => model,
                 None => self.explain_model(&config).await?,
             },
@@ -485,8 +488,15 @@ impl Review {
         let in_force = in_force_on(&earlier, &decision.pairs[0]);
         if let Some(same) = in_force.filter(|d| d.kind.links() == kind.links()) {
             let effect = if kind.links() { "linked" } else { "kept apart" };
+            // A process stopped after storing that decision leaves it
+            // unapplied, and repeating it would not apply it either.
+            let unapplied = if self.store.count_unapplied_decisions().await? > 0 {
+                "; some stored decisions are not applied yet, so run `ciss resolve`"
+            } else {
+                ""
+            };
             return Err(invalid(format!(
-                "{} and {} are already {effect} by decision #{} ({}); nothing was stored",
+                "{} and {} are already {effect} by decision #{} ({}); nothing was stored{unapplied}",
                 a.reference,
                 b.reference,
                 same.id,
@@ -525,19 +535,32 @@ impl Review {
             records = decision.records.len(),
             "review decision stored"
         );
+        let mut named_before = Vec::new();
+        for reference in &decision.records {
+            named_before.push(self.entity_of(reference).await?);
+        }
         let before = self.parties_around(&decision.records).await?;
         let resolution = self.re_resolve().await?;
         let mut entities = Vec::new();
         for reference in &decision.records {
             entities.push((reference.clone(), self.entity_of(reference).await?));
         }
+        // A record moved when its entity changed, or when a named record it
+        // shared an entity with is no longer with it, whichever kept the id.
         let mut moved = Vec::new();
         for (reference, was) in before {
             if decision.records.contains(&reference) {
                 continue;
             }
             let now = self.entity_of(&reference).await?;
-            if now != Some(was) {
+            let left = named_before
+                .iter()
+                .zip(&entities)
+                .any(|(named_was, (_, named_now))| *named_was == Some(was) && *named_now != now);
+            // A split leaves every other record of the entity behind by
+            // definition; only those whose entity changed are news.
+            let left = left && decision.kind != DecisionKind::Split;
+            if now != Some(was) || left {
                 moved.push((reference, was, now));
             }
         }

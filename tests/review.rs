@@ -403,6 +403,22 @@ async fn decision_reports_records_it_moved() {
         outcome.moved,
         vec![(PartyRef::new("rms", "J3", 1), before, Some(after))]
     );
+
+    // Rejecting the other two leaves J1 fitting both: it keeps its entity
+    // id, which both named records left, and is named as moved too.
+    let f = fixture().await;
+    let store = f.store.as_ref();
+    let before = entity(store, "J1").await;
+    let outcome = f
+        .review
+        .reject("rms:J2", "rms:J3", "Det. Rivera", "two people")
+        .await
+        .expect("reject");
+    assert_eq!(entity(store, "J1").await, before);
+    assert_eq!(
+        outcome.moved,
+        vec![(PartyRef::new("rms", "J1", 1), before, Some(before))]
+    );
 }
 
 #[tokio::test]

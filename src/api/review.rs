@@ -128,7 +128,7 @@ pub struct DecisionResult {
     /// shared an entity with, as when a confirmation follows a split.
     pub overrides: Option<ID>,
     /// Other records that shared an entity with a named one before the
-    /// decision and are in another entity after it.
+    /// decision and no longer share it.
     pub moved: Vec<MovedRecord>,
 }
 
@@ -139,7 +139,8 @@ pub struct MovedRecord {
     pub record: RecordParty,
     /// Its entity before the decision.
     pub from: ID,
-    /// Its entity after re-resolution.
+    /// Its entity after re-resolution; the same as `from` when the named
+    /// record left that entity.
     pub to: Option<ID>,
 }
 

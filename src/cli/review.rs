@@ -164,14 +164,17 @@ fn print_outcome(outcome: &DecisionOutcome) {
     if !outcome.moved.is_empty() {
         let count = outcome.moved.len();
         let noun = if count == 1 { "record" } else { "records" };
-        outln!("{count} other {noun} changed entity:");
+        outln!("{count} other {noun} no longer in one entity with a named record:");
     }
     for (reference, was, now) in &outcome.moved {
-        let now = now.map_or("unresolved".to_string(), |e| format!("entity {e}"));
-        outln!(
-            "  {}: entity {was} -> {now}",
-            printable(&reference.to_string())
-        );
+        let reference = printable(&reference.to_string());
+        match now {
+            Some(now) if now == was => {
+                outln!("  {reference}: stays in entity {was}, which a named record left")
+            }
+            Some(now) => outln!("  {reference}: entity {was} -> entity {now}"),
+            None => outln!("  {reference}: entity {was} -> unresolved"),
+        }
     }
 }
 

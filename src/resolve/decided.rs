@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use super::cluster::conflict;
 use super::engine::ResolveConfig;
+use super::nicknames::canonical_given;
 use super::prepare::prepare_single;
 use super::review::effective_pairs;
 use crate::graph::{Mention, PartyRef, ReviewDecision};
@@ -161,8 +162,9 @@ fn record_of(reference: &PartyRef) -> (&str, &str) {
 }
 
 /// Returns whether two parties of one record, in different versions, are
-/// the same person: an identifier in common, or the same given name and
-/// surname with no date of birth or identifier that differs.
+/// the same person: an identifier in common, or the same surname and given
+/// name (or nicknames of one name, GREG and GREGOR) with no date of birth or
+/// identifier that differs.
 fn same_person(a: &PersonFacts, b: &PersonFacts) -> bool {
     let pairs = id_pairs(&a.ids, &b.ids);
     if pairs.iter().any(|(x, y)| x == y) {
@@ -172,7 +174,11 @@ fn same_person(a: &PersonFacts, b: &PersonFacts) -> bool {
         return false;
     }
     let names = match (&a.name, &b.name) {
-        (Some(x), Some(y)) => x.given == y.given && x.surname == y.surname,
+        (Some(x), Some(y)) => {
+            let same_given =
+                x.given == y.given || canonical_given(&x.given) == canonical_given(&y.given);
+            same_given && x.surname == y.surname
+        }
         (None, None) => true,
         _ => false,
     };
@@ -312,7 +318,7 @@ mod tests {
                 vec![
                     alice(1, 1, 1),
                     party(2, 1, 2, "BOB", None),
-                    party(3, 2, 1, "ROBERT", Some("1975-05-05")),
+                    party(3, 2, 1, "EDWARD", Some("1975-05-05")),
                     alice(4, 2, 2),
                 ],
                 confirm(2, Some(1)),
@@ -395,6 +401,12 @@ mod tests {
                 person("ALICE", None, None),
                 person("ALINA", None, None),
                 false,
+            ),
+            (
+                "nicknames of one name",
+                person("ROBERT", None, None),
+                person("BOB", None, None),
+                true,
             ),
         ];
         for (case, a, b, expected) in cases {

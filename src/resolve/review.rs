@@ -286,7 +286,7 @@ pub(crate) fn constrain(
 /// Builds the review queue from a clustering: its possible matches between
 /// mentions of current record versions that ended in different entities, by
 /// party reference, each pair once with its highest probability, leaving out
-/// pairs a reviewer already decided and pairs of one record with itself.
+/// pairs a reviewer already decided and pairs within one record.
 /// (Superseded versions are resolved too, but a reviewer sees, and
 /// `ciss review explain` scores, the current ones.) `now` is the queue time of
 /// pairs new to the queue; the store keeps the time of pairs already queued.
@@ -308,34 +308,20 @@ pub fn queue_of(
         .flat_map(|d| d.pairs.iter())
         .map(|(a, b)| ordered_pair(a.clone(), b.clone()))
         .collect();
-    // A possible match names each record by its first mention, which may
-    // be of an older version. The pair stands for the current version when
-    // that version's mention at the same position is in the same entity.
-    let current_of: HashMap<&PartyRef, usize> = refs
-        .iter()
-        .enumerate()
-        .filter(|(at, _)| current[*at])
-        .map(|(at, r)| (r, at))
-        .collect();
     let entity = |at: usize| clustering.assignment[at].1;
-    let as_current = |at: usize| -> Option<usize> {
-        if current[at] {
-            return Some(at);
-        }
-        current_of
-            .get(&refs[at])
-            .copied()
-            .filter(|now| entity(*now) == entity(at))
+    let one_record = |x: usize, y: usize| {
+        (&refs[x].source, &refs[x].record_id) == (&refs[y].source, &refs[y].record_id)
     };
     let mut best: BTreeMap<(PartyRef, PartyRef), f64> = BTreeMap::new();
     for pair in &clustering.possible_matches {
         let (Some(&x), Some(&y)) = (position.get(&pair.a), position.get(&pair.b)) else {
             continue;
         };
-        let (Some(x), Some(y)) = (as_current(x), as_current(y)) else {
-            continue;
-        };
-        if entity(x) == entity(y) || refs[x] == refs[y] {
+        // A pair names each record by its latest mention, so a renewal that
+        // repeats the person is named by the renewal. A superseded mention
+        // here is of a version whose person has changed since: the pair is
+        // stale. Two parties of one record are never one person.
+        if !current[x] || !current[y] || entity(x) == entity(y) || one_record(x, y) {
             continue;
         }
         let key = ordered_pair(refs[x].clone(), refs[y].clone());
