@@ -30,9 +30,9 @@ use crate::model::{Identifiers, PersonFacts};
 /// to a position another decision names in a later version.
 ///
 /// A confirmation binds another version's mention only if that mention does
-/// not conflict with the confirmed partner as decided (say a later version
-/// adds a suffix and a birth date that make the person someone else): the
-/// score then places that mention, as if no decision named it.
+/// not conflict with the confirmed partner as decided. When a later version
+/// adds a suffix and a birth date that make the person someone else, the
+/// score places that mention, as if no decision named it.
 pub(crate) fn decided_positions(
     mentions: &[Mention],
     refs: &[PartyRef],
@@ -162,9 +162,9 @@ fn record_of(reference: &PartyRef) -> (&str, &str) {
 }
 
 /// Returns whether two parties of one record, in different versions, are
-/// the same person: an identifier in common, or the same surname and given
-/// name (or nicknames of one name, GREG and GREGOR) with no date of birth or
-/// identifier that differs.
+/// the same person. They are when they share an identifier, or when they
+/// have the same surname and given name (or nicknames of one name, such as
+/// GREG and GREGORY) with no date of birth or identifier that differs.
 fn same_person(a: &PersonFacts, b: &PersonFacts) -> bool {
     let pairs = id_pairs(&a.ids, &b.ids);
     if pairs.iter().any(|(x, y)| x == y) {
