@@ -75,6 +75,16 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Runs `ciss` with `args` in `dir`, with no log filter set.
+fn ciss_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ciss"))
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .args(args)
+        .output()
+        .expect("ciss runs")
+}
+
 #[test]
 fn reading_commands_reject_a_missing_store() {
     let workspace = Workspace::new();
@@ -409,13 +419,19 @@ fn explain_unknown_id_shows_the_id_form() {
 #[test]
 fn demo_checks_mappings_before_writing() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
-        .current_dir(dir.path())
-        .env_remove("RUST_LOG")
-        .args(["--sources", "no-such-sources"])
-        .args(["demo", "--people", "20", "--no-serve", "--dir", "demo"])
-        .output()
-        .expect("ciss runs");
+    let output = ciss_in(
+        dir.path(),
+        &[
+            "--sources",
+            "no-such-sources",
+            "demo",
+            "--people",
+            "20",
+            "--no-serve",
+            "--dir",
+            "demo",
+        ],
+    );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let message = stderr(&output);
     assert!(
@@ -479,19 +495,18 @@ dob = "born"
 fn explain_needs_no_truth_column() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_unlabelled_input(dir.path());
-    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
-        .current_dir(dir.path())
-        .env_remove("RUST_LOG")
-        .args([
+    let output = ciss_in(
+        dir.path(),
+        &[
             "explain",
             "--input",
             "people.csv",
             "--mapping",
             "people.toml",
-        ])
-        .args(["K-1", "K-2"])
-        .output()
-        .expect("ciss runs");
+            "K-1",
+            "K-2",
+        ],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let explanation = stdout(&output);
     assert!(explanation.contains("decision: "), "{explanation}");
@@ -502,19 +517,20 @@ fn explain_needs_no_truth_column() {
 fn evaluate_names_a_missing_truth_column_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_unlabelled_input(dir.path());
-    let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
-        .current_dir(dir.path())
-        .env_remove("RUST_LOG")
-        .args([
+    let output = ciss_in(
+        dir.path(),
+        &[
             "evaluate",
             "--input",
             "people.csv",
             "--mapping",
             "people.toml",
-        ])
-        .args(["--truth", "nosuch", "--out", "eval"])
-        .output()
-        .expect("ciss runs");
+            "--truth",
+            "nosuch",
+            "--out",
+            "eval",
+        ],
+    );
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let message = stderr(&output);
     let expected = r#"people.csv has no truth column "nosuch" (its columns are "case_no", "first", "last", "born")"#;
@@ -545,13 +561,8 @@ fn evaluate_rejects_unusable_inputs() {
         ),
     ];
     for (args, expected) in cases {
-        let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
-            .current_dir(dir.path())
-            .env_remove("RUST_LOG")
-            .args(["evaluate", "--mapping", "people.toml", "--truth", "case_no"])
-            .args(args)
-            .output()
-            .expect("ciss runs");
+        let common = ["evaluate", "--mapping", "people.toml", "--truth", "case_no"];
+        let output = ciss_in(dir.path(), &[&common[..], args].concat());
         assert_eq!(
             output.status.code(),
             Some(1),
