@@ -940,23 +940,7 @@ mod tests {
 
     #[test]
     fn labelled_input_rejects_repeated_ids() {
-        let mapping = SourceMapping::from_toml(
-            r#"
-name = "lab"
-agency = "Test"
-format = "jsonl"
-date_format = "%Y-%m-%d"
-[record]
-id = "id"
-kind = { value = "driver_licence" }
-[[parties]]
-role = { value = "subject" }
-given = "g"
-surname = "s"
-"#,
-            Path::new("lab.toml"),
-        )
-        .expect("mapping");
+        let mapping = small_mapping("jsonl");
         let line = |id: &str| format!(r#"{{{id}"g":"orla","s":"venmark","t":"p1"}}"#);
         // Files, each a list of record ids; the record count, or the error's end.
         type Files<'a> = &'a [&'a [&'a str]];
