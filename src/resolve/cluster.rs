@@ -338,40 +338,77 @@ fn recluster_without(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool], root
         .filter(|record| affected.contains(&find_root(&mut parent, *record)))
         .collect();
 
-    let local: FxHashMap<u32, u32> = members
-        .iter()
-        .enumerate()
-        .map(|(at, record)| (*record, at as u32))
-        .collect();
+    let subset = Subset::new(ctx.records, ctx.review, ctx.co_parties, &members);
     let kept: Vec<Link> = links
         .iter()
         .filter(|l| !ambiguous[l.a as usize] && !ambiguous[l.b as usize])
         .filter_map(|l| {
-            let (a, b) = (*local.get(&l.a)?, *local.get(&l.b)?);
             Some(Link {
-                a,
-                b,
+                a: subset.local(l.a)?,
+                b: subset.local(l.b)?,
                 weight: l.weight,
             })
         })
         .collect();
-    let records: Vec<Prepared> = members
-        .iter()
-        .map(|m| ctx.records[*m as usize].clone())
-        .collect();
-
-    let review = ctx.review.within(|x| local.get(&x).copied());
-    let co_parties = ctx.co_parties.subset(&members);
-    let sub = Context {
-        records: &records,
-        rules: ctx.rules,
-        thresholds: ctx.thresholds,
-        review: &review,
-        co_parties: &co_parties,
-    };
+    let sub = subset.context(ctx.rules, ctx.thresholds);
     let again = link_best_first(&sub, &kept, None).sets.roots();
     for (at, record) in members.iter().enumerate() {
         roots[*record as usize] = members[again[at] as usize];
+    }
+}
+
+/// Some records with the decisions and co-parties among them, numbered by
+/// their place in a sorted list of members, to cluster on their own.
+pub(crate) struct Subset {
+    records: Vec<Prepared>,
+    review: ReviewLinks,
+    co_parties: CoParties,
+    /// The place of each member in the list.
+    local: FxHashMap<u32, u32>,
+}
+
+impl Subset {
+    /// Takes the `members` of `records`, `review` and `co_parties`.
+    pub(crate) fn new(
+        records: &[Prepared],
+        review: &ReviewLinks,
+        co_parties: &CoParties,
+        members: &[u32],
+    ) -> Subset {
+        let local: FxHashMap<u32, u32> = members
+            .iter()
+            .enumerate()
+            .map(|(at, record)| (*record, at as u32))
+            .collect();
+        Subset {
+            records: members
+                .iter()
+                .map(|m| records[*m as usize].clone())
+                .collect(),
+            review: review.within(|x| local.get(&x).copied()),
+            co_parties: co_parties.subset(members),
+            local,
+        }
+    }
+
+    /// Returns the place of `record` among the members, if it is one.
+    pub(crate) fn local(&self, record: u32) -> Option<u32> {
+        self.local.get(&record).copied()
+    }
+
+    /// Returns the context that clusters the members alone.
+    pub(crate) fn context<'a>(
+        &'a self,
+        rules: &'a ConflictRules,
+        thresholds: &'a Thresholds,
+    ) -> Context<'a> {
+        Context {
+            records: &self.records,
+            rules,
+            thresholds,
+            review: &self.review,
+            co_parties: &self.co_parties,
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::cluster::{Context, Link, cluster};
+use super::cluster::{Link, Subset, cluster};
 use super::compare::compare;
 use super::dedup::{HasFeatures, copy_key};
 use super::engine::{Decision, ProbabilisticResolver, ResolveConfig};
@@ -357,19 +357,13 @@ impl IncrementalResolver {
     /// which a batch run queues for review.
     fn recluster(&mut self, record: u32) -> Vec<PossibleMatch> {
         let members = self.component(record);
-        let local: FxHashMap<u32, u32> = members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (*m, i as u32))
-            .collect();
-        let records: Vec<Prepared> = members
-            .iter()
-            .map(|m| self.records[*m as usize].clone())
-            .collect();
+        let subset = Subset::new(&self.records, &self.review, &self.co_parties, &members);
         let mut links = Vec::new();
         for (i, m) in members.iter().enumerate() {
             for (other, weight) in &self.links[*m as usize] {
-                let j = local[other];
+                let j = subset
+                    .local(*other)
+                    .expect("a linked record is in the component");
                 if (i as u32) < j {
                     links.push(Link {
                         a: i as u32,
@@ -379,15 +373,7 @@ impl IncrementalResolver {
                 }
             }
         }
-        let review = self.review.within(|x| local.get(&x).copied());
-        let co_parties = self.co_parties.subset(&members);
-        let ctx = Context {
-            records: &records,
-            rules: &self.config.conflicts,
-            thresholds: &self.config.thresholds,
-            review: &review,
-            co_parties: &co_parties,
-        };
+        let ctx = subset.context(&self.config.conflicts, &self.config.thresholds);
         let clustered = cluster(&ctx, links);
         let roots = clustered.roots;
         let mut smallest: FxHashMap<u32, EntityId> = FxHashMap::default();
