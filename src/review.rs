@@ -539,7 +539,7 @@ impl Review {
         for reference in &decision.records {
             named_before.push(self.entity_of(reference).await?);
         }
-        let before = self.parties_around(&decision.records).await?;
+        let before = self.parties_around(named_before.iter().flatten()).await?;
         let resolution = self.re_resolve().await?;
         let mut entities = Vec::new();
         for reference in &decision.records {
@@ -587,16 +587,13 @@ impl Review {
         }))
     }
 
-    /// Returns every party of a current record in the entities of
-    /// `references`, with its entity.
+    /// Returns every party of a current record in `entities`, with its
+    /// entity.
     async fn parties_around(
         &self,
-        references: &[PartyRef],
+        entities: impl Iterator<Item = &EntityId>,
     ) -> Result<BTreeMap<PartyRef, EntityId>, ReviewError> {
-        let mut entities = BTreeSet::new();
-        for reference in references {
-            entities.extend(self.entity_of(reference).await?);
-        }
+        let entities: BTreeSet<EntityId> = entities.copied().collect();
         let mut parties = BTreeMap::new();
         for entity in entities {
             for stored in self.store.records_of_entity(entity).await? {
