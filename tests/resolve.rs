@@ -524,6 +524,52 @@ fn record_fitting_father_and_son_joins_neither() {
 }
 
 #[test]
+fn co_owners_fitting_father_and_son_join_neither() {
+    // A registration names two owners by the name and address that father
+    // and son share, without dates of birth. Each owner fits both men
+    // equally; once one owner is left on its own, the other must not take
+    // whichever man its links reach first.
+    let quintero = |id, record, suffix, dob| {
+        let mut m = mention(
+            id,
+            Person {
+                given: "RAFAEL",
+                surname: "QUINTERO",
+                suffix,
+                dob,
+                street: "88 OAK AVE",
+                ..Person::default()
+            },
+        );
+        m.record = record;
+        m
+    };
+    let mentions = [
+        quintero(1, 1, Some("SR"), "1965-03-02"),
+        quintero(2, 2, Some("JR"), "1990-07-19"),
+        quintero(3, 100, None, ""),
+        quintero(4, 100, None, ""),
+    ];
+    let resolution = default_resolver().resolve(&mentions);
+    let entities: Vec<i64> = resolution
+        .clustering
+        .assignment
+        .iter()
+        .map(|a| a.1)
+        .collect();
+    assert_eq!(entities, vec![1, 2, 3, 4]);
+    assert_eq!(resolution.clusters.ambiguous, 2);
+    let mut queued: Vec<(i64, i64)> = resolution
+        .clustering
+        .possible_matches
+        .iter()
+        .map(|p| (p.a.min(p.b), p.a.max(p.b)))
+        .collect();
+    queued.sort_unstable();
+    assert_eq!(queued, vec![(1, 3), (1, 4), (2, 3), (2, 4)]);
+}
+
+#[test]
 fn chain_through_a_record_without_ids_does_not_join_conflicting_ids() {
     // B matches A and C well, but A and C carry different FBI numbers.
     let base = || Person {

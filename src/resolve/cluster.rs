@@ -256,6 +256,7 @@ pub struct ClusterReport {
 }
 
 /// What conflict checks read.
+#[derive(Clone, Copy)]
 pub(crate) struct Context<'a> {
     pub(crate) records: &'a [Prepared],
     pub(crate) rules: &'a ConflictRules,
@@ -295,22 +296,22 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> Clustered {
             .total_cmp(&x.weight)
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
+    let margin = ctx.rules.ambiguity_margin;
     let Pass {
         sets,
         mut report,
-        ambiguous,
-    } = link_best_first(ctx, &links, ctx.rules.ambiguity_margin);
+        mut ambiguous,
+    } = link_best_first(ctx, &links, margin);
     let mut roots = sets.roots();
-    let count = ambiguous.iter().filter(|a| **a).count();
-    if count == 0 {
+    if !ambiguous.contains(&true) {
         return Clustered {
             roots,
             report,
             ambiguous: Vec::new(),
         };
     }
-    report.ambiguous = count;
-    recluster_without(ctx, &links, &ambiguous, &mut roots);
+    recluster_without(ctx, &links, &mut ambiguous, margin, &mut roots);
+    report.ambiguous = ambiguous.iter().filter(|a| **a).count();
     Clustered {
         roots,
         report,
@@ -321,7 +322,60 @@ pub(crate) fn cluster(ctx: &Context<'_>, mut links: Vec<Link>) -> Clustered {
 /// Clusters again, without the links of the `ambiguous` records, every
 /// component of the link graph (with reviewers' must-links) that contains
 /// one of them, and writes the new roots into `roots`.
-fn recluster_without(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool], roots: &mut [u32]) {
+///
+/// Leaving a record out can leave another one ambiguous: of two co-owners
+/// who each fit father and son, the second was kept from one man only by
+/// the first. Each pass therefore watches for ambiguous records again and
+/// adds them to `ambiguous`, until a pass finds none. The set only grows,
+/// so this ends; the new ones lie in the same components.
+fn recluster_without(
+    ctx: &Context<'_>,
+    links: &[Link],
+    ambiguous: &mut [bool],
+    margin: Option<f64>,
+    roots: &mut [u32],
+) {
+    let members = affected_members(ctx, links, ambiguous);
+    let subset = Subset::new(ctx.records, ctx.review, ctx.co_parties, &members);
+    let local_links: Vec<Link> = links
+        .iter()
+        .filter_map(|l| {
+            Some(Link {
+                a: subset.local(l.a)?,
+                b: subset.local(l.b)?,
+                weight: l.weight,
+            })
+        })
+        .collect();
+    let sub = subset.context(ctx.rules, ctx.thresholds);
+    let mut left_out: Vec<bool> = members.iter().map(|m| ambiguous[*m as usize]).collect();
+    let sets = loop {
+        let kept: Vec<Link> = local_links
+            .iter()
+            .filter(|l| !left_out[l.a as usize] && !left_out[l.b as usize])
+            .copied()
+            .collect();
+        let pass = link_best_first(&sub, &kept, margin);
+        let found: Vec<usize> = (0..left_out.len())
+            .filter(|at| pass.ambiguous.get(*at).copied().unwrap_or(false) && !left_out[*at])
+            .collect();
+        if found.is_empty() {
+            break pass.sets;
+        }
+        for at in found {
+            left_out[at] = true;
+            ambiguous[members[at] as usize] = true;
+        }
+    };
+    let again = sets.roots();
+    for (at, record) in members.iter().enumerate() {
+        roots[*record as usize] = members[again[at] as usize];
+    }
+}
+
+/// Returns, sorted, the records of every component of the link graph
+/// (with reviewers' must-links) that holds an `ambiguous` record.
+fn affected_members(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool]) -> Vec<u32> {
     // Components only: a parent per record, without the member lists
     // that conflict checks need.
     let mut parent: Vec<u32> = (0..ctx.records.len() as u32).collect();
@@ -334,27 +388,9 @@ fn recluster_without(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool], root
     for (record, _) in ambiguous.iter().enumerate().filter(|(_, a)| **a) {
         affected.insert(find_root(&mut parent, record as u32));
     }
-    let members: Vec<u32> = (0..parent.len() as u32)
+    (0..parent.len() as u32)
         .filter(|record| affected.contains(&find_root(&mut parent, *record)))
-        .collect();
-
-    let subset = Subset::new(ctx.records, ctx.review, ctx.co_parties, &members);
-    let kept: Vec<Link> = links
-        .iter()
-        .filter(|l| !ambiguous[l.a as usize] && !ambiguous[l.b as usize])
-        .filter_map(|l| {
-            Some(Link {
-                a: subset.local(l.a)?,
-                b: subset.local(l.b)?,
-                weight: l.weight,
-            })
-        })
-        .collect();
-    let sub = subset.context(ctx.rules, ctx.thresholds);
-    let again = link_best_first(&sub, &kept, None).sets.roots();
-    for (at, record) in members.iter().enumerate() {
-        roots[*record as usize] = members[again[at] as usize];
-    }
+        .collect()
 }
 
 /// Some records with the decisions and co-parties among them, numbered by
@@ -459,7 +495,7 @@ fn link_best_first(ctx: &Context<'_>, links: &[Link], margin: Option<f64>) -> Pa
                 .entry("rejected_by_reviewer")
                 .or_default() += 1;
             if let Some(watch) = &mut watch {
-                watch.refused(ctx, &sets, link, (ra, rb));
+                watch.refused(ctx, &sets, link, (ra, rb), Refusal::Reviewer);
             }
             continue;
         }
@@ -468,7 +504,7 @@ fn link_best_first(ctx: &Context<'_>, links: &[Link], margin: Option<f64>) -> Pa
                 report.refused += 1;
                 *report.refused_by_conflict.entry(found.name()).or_default() += 1;
                 if let Some(watch) = &mut watch {
-                    watch.refused(ctx, &sets, link, (ra, rb));
+                    watch.refused(ctx, &sets, link, (ra, rb), Refusal::Conflict);
                 }
             }
             None => {
@@ -496,7 +532,19 @@ struct Ambiguity {
     joined_at: Vec<f64>,
     /// Records a reviewer's decision names: never ambiguous.
     decided: HashSet<u32>,
+    /// The conflict rules without the one that keeps two parties of one
+    /// record apart.
+    without_parties: ConflictRules,
     ambiguous: Vec<bool>,
+}
+
+/// Why a link was refused.
+#[derive(Clone, Copy, PartialEq)]
+enum Refusal {
+    /// A reviewer's rejection.
+    Reviewer,
+    /// A conflict between members.
+    Conflict,
 }
 
 impl Ambiguity {
@@ -506,6 +554,10 @@ impl Ambiguity {
             margin,
             joined_at: vec![f64::NAN; n],
             decided: ctx.review.positions(),
+            without_parties: ConflictRules {
+                distinct_parties: false,
+                ..*ctx.rules
+            },
             ambiguous: vec![false; n],
         }
     }
@@ -523,8 +575,22 @@ impl Ambiguity {
     /// cluster by a link at most the margin stronger. The refusal (a conflict
     /// or a reviewer's rejection) must come from other members of its
     /// cluster, not from the record itself.
-    fn refused(&mut self, ctx: &Context<'_>, sets: &Sets, link: &Link, roots: (u32, u32)) {
-        for (side, other_root) in [(link.a, roots.1), (link.b, roots.0)] {
+    ///
+    /// A conflict only between two parties of one record does not make the
+    /// side ambiguous: a father's record that fits both of two co-owners
+    /// named like him and his son, with no birth dates, tells father from
+    /// son; the co-owners are the records that cannot, and their own links
+    /// to father and son mark them.
+    fn refused(
+        &mut self,
+        ctx: &Context<'_>,
+        sets: &Sets,
+        link: &Link,
+        roots: (u32, u32),
+        why: Refusal,
+    ) {
+        let sides = [(link.a, roots.0, roots.1), (link.b, roots.1, roots.0)];
+        for (side, own_root, other_root) in sides {
             let joined_at = self.joined_at[side as usize];
             if joined_at.is_nan()
                 || joined_at - link.weight > self.margin
@@ -538,10 +604,39 @@ impl Ambiguity {
                 .cannot_of(side)
                 .iter()
                 .any(|x| others.contains(x));
-            if !rejected && members_conflict(&[side], others, ctx).is_none() {
-                self.ambiguous[side as usize] = true;
+            if rejected || members_conflict(&[side], others, ctx).is_some() {
+                continue;
             }
+            if why == Refusal::Conflict
+                && !self.conflict_beyond_parties(ctx, sets, side, own_root, other_root)
+            {
+                continue;
+            }
+            self.ambiguous[side as usize] = true;
         }
+    }
+
+    /// Whether the other members of the cluster rooted at `own_root`
+    /// conflict with the cluster rooted at `other_root` by more than being
+    /// two parties of one record.
+    fn conflict_beyond_parties(
+        &self,
+        ctx: &Context<'_>,
+        sets: &Sets,
+        side: u32,
+        own_root: u32,
+        other_root: u32,
+    ) -> bool {
+        let partners: Vec<u32> = sets.members[own_root as usize]
+            .iter()
+            .copied()
+            .filter(|x| *x != side)
+            .collect();
+        let strict = Context {
+            rules: &self.without_parties,
+            ..*ctx
+        };
+        members_conflict(&partners, &sets.members[other_root as usize], &strict).is_some()
     }
 }
 

@@ -505,7 +505,8 @@ const COMPARE_CHUNK: usize = 1 << 20;
 
 /// Returns the scored pairs between the possible-match and match thresholds,
 /// and the matches of records clustering left on their own as ambiguous
-/// (`ambiguous`, by record, or empty when none was). `scored` pairs records,
+/// (`ambiguous`, by record, or empty when none was), except pairs of parties
+/// of one record. `scored` pairs records,
 /// so each is named by the last mention of its record: the latest stored,
 /// which is of its record's current version unless a later version changed
 /// the person.
@@ -521,8 +522,10 @@ fn possible_matches(
     for (mention, record) in distinct.of_mention.iter().enumerate() {
         last[*record as usize] = mention;
     }
+    // Two parties of one record are two people: never a possible match.
     scored
         .par_iter()
+        .filter(|p| !distinct.co_parties.shared(p.a, p.b))
         .filter(|p| match config.decide(p.probability()) {
             Decision::PossibleMatch => true,
             Decision::Match => left_alone(p.a) || left_alone(p.b),

@@ -389,6 +389,9 @@ impl IncrementalResolver {
         for (i, _) in clustered.ambiguous.iter().enumerate().filter(|(_, a)| **a) {
             let m = members[i];
             for (other, weight) in &self.links[m as usize] {
+                if self.co_parties.shared(m, *other) {
+                    continue;
+                }
                 queued.push(PossibleMatch {
                     a: latest(&self.mentions_of[m as usize]),
                     b: latest(&self.mentions_of[*other as usize]),
