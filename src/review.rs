@@ -151,6 +151,24 @@ pub struct PairExplanation {
     pub entities: (Option<EntityId>, Option<EntityId>),
 }
 
+/// A confirmation in force whose two records are no longer in one entity.
+/// A later version of one record names someone else, contradicts the other
+/// record, or lists the confirmed person at a position the decision cannot
+/// follow; or rejections made since keep the pair apart. A reviewer sees
+/// these with the queue, and may confirm the pair again on the current
+/// versions or reject it.
+#[derive(Debug, Clone)]
+pub struct LapsedConfirmation {
+    /// The confirmation in force on the pair.
+    pub decision: ReviewDecision,
+    /// The smaller reference of the pair.
+    pub a: PartyRef,
+    /// The larger reference of the pair.
+    pub b: PartyRef,
+    /// The entities of `a` and `b` now.
+    pub entities: (EntityId, EntityId),
+}
+
 /// A named record's current version and the party it names.
 struct Located {
     reference: PartyRef,
@@ -248,6 +266,36 @@ impl Review {
     /// Returns the possible matches waiting for review, most probable first.
     pub async fn queue(&self) -> Result<Vec<QueuedPair>, ReviewError> {
         Ok(self.store.review_queue().await?)
+    }
+
+    /// Returns the confirmations in force whose two records are now in
+    /// different entities, in the order of the pairs. Pairs with a record
+    /// not resolved yet are left out.
+    pub async fn lapsed_confirmations(&self) -> Result<Vec<LapsedConfirmation>, ReviewError> {
+        let all = self.store.decisions().await?;
+        let (must, _) = effective_pairs(&all);
+        let mut lapsed = Vec::new();
+        for pair in must {
+            let (Some(ea), Some(eb)) = (
+                self.entity_of(&pair.0).await?,
+                self.entity_of(&pair.1).await?,
+            ) else {
+                continue;
+            };
+            if ea == eb {
+                continue;
+            }
+            let Some(decision) = in_force_on(&all, &pair) else {
+                continue;
+            };
+            lapsed.push(LapsedConfirmation {
+                decision: decision.clone(),
+                a: pair.0,
+                b: pair.1,
+                entities: (ea, eb),
+            });
+        }
+        Ok(lapsed)
     }
 
     /// Returns every decision, oldest first.
@@ -486,7 +534,11 @@ impl Review {
         };
         let earlier = self.store.decisions().await?;
         let in_force = in_force_on(&earlier, &decision.pairs[0]);
-        if let Some(same) = in_force.filter(|d| d.kind.links() == kind.links()) {
+        // A confirmation that no longer holds may be made again: the new
+        // one binds the versions stored now.
+        let lapsed =
+            kind.links() && matches!((a.entity(), b.entity()), (Some(x), Some(y)) if x != y);
+        if let Some(same) = in_force.filter(|d| d.kind.links() == kind.links() && !lapsed) {
             let effect = if kind.links() { "linked" } else { "kept apart" };
             // A process stopped after storing that decision leaves it
             // unapplied, and repeating it would not apply it either.

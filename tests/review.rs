@@ -344,6 +344,43 @@ async fn confirmation_skips_a_version_that_contradicts_it() {
     );
     assert_eq!(entity(store, "W").await, entity(store, "SR").await);
     assert_ne!(entity(store, "W").await, son);
+
+    // The reviewer is told the confirmation no longer holds, and may make
+    // it again on the current versions.
+    let (ok, out) = ciss_review(&f.path, &["list"]);
+    assert!(ok, "{out}");
+    let told = format!(
+        "#1 confirmed rms:JR#1 and rms:W#1, now in entities {son} and {}; confirm again",
+        entity(store, "W").await
+    );
+    assert!(out.contains(&told), "{out}");
+    assert!(out.contains("1 confirmations no longer hold"), "{out}");
+    let query = "{ lapsedConfirmations { decision { id } a { record { reference } entity } b { entity } } }";
+    let reply = graphql(&app(&f, Some(TOKEN)), Some(TOKEN), query).await;
+    let listed = &reply["data"]["lapsedConfirmations"];
+    assert_eq!(listed[0]["decision"]["id"], "1", "{reply}");
+    assert_eq!(listed[0]["a"]["record"]["reference"], "rms:JR#1", "{reply}");
+    assert_eq!(listed[0]["a"]["entity"], son.to_string(), "{reply}");
+    let lapsed = f.review.lapsed_confirmations().await.expect("lapsed");
+    let pairs: Vec<(String, String, i64)> = lapsed
+        .iter()
+        .map(|l| (l.a.to_string(), l.b.to_string(), l.decision.id))
+        .collect();
+    assert_eq!(pairs, vec![("rms:JR#1".into(), "rms:W#1".into(), 1)]);
+    assert_eq!(
+        lapsed[0].entities,
+        (son, entity(store, "W").await),
+        "the entities now"
+    );
+    let again = f
+        .review
+        .confirm("rms:W", "rms:JR", "Det. Rivera", "the clerk checked again")
+        .await
+        .expect("a lapsed confirmation may be made again");
+    assert_eq!(again.overrides.map(|(id, _)| id), Some(1));
+    assert_eq!(entity(store, "W").await, entity(store, "JR").await);
+    let lapsed = f.review.lapsed_confirmations().await.expect("lapsed");
+    assert!(lapsed.is_empty(), "{lapsed:?}");
 }
 
 #[tokio::test]
@@ -886,9 +923,22 @@ async fn graphql_review_queue_limit_range() {
 }
 
 #[tokio::test]
-async fn graphql_decision_history_needs_the_review_token() {
+async fn graphql_decisions_need_the_review_token() {
+    for (query, field) in [
+        ("{ reviewDecisions { id who reason } }", "reviewDecisions"),
+        (
+            "{ lapsedConfirmations { decision { who reason } } }",
+            "lapsedConfirmations",
+        ),
+    ] {
+        token_needed(query, field).await;
+    }
+}
+
+/// Checks that `query` is refused without the review token and answers
+/// an empty `field` with it.
+async fn token_needed(query: &str, field: &str) {
     let f = fixture().await;
-    let query = "{ reviewDecisions { id who reason } }";
     let disabled = app(&f, None);
     let reply = graphql(&disabled, None, query).await;
     assert_eq!(error_code(&reply), "FORBIDDEN", "{reply}");
@@ -899,7 +949,7 @@ async fn graphql_decision_history_needs_the_review_token() {
     assert_eq!(error_code(&reply), "UNAUTHORIZED", "{reply}");
     let reply = graphql(&enabled, Some(TOKEN), query).await;
     assert!(reply["errors"].is_null(), "{reply}");
-    assert_eq!(reply["data"]["reviewDecisions"], json!([]));
+    assert_eq!(reply["data"][field], json!([]), "{query}");
 }
 
 #[test]

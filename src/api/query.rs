@@ -4,7 +4,7 @@ use async_graphql::{Context, ErrorExtensions, ID, Object};
 use chrono::NaiveDate;
 
 use super::date::{DateArg, as_of_or_today};
-use super::review::{Decision, MatchExplanation, ReviewPair, review};
+use super::review::{Decision, LapsedConfirmation, MatchExplanation, ReviewPair, review};
 use super::types::{IdentifierKind, Person, Vehicle};
 use crate::search::{Search, SearchError};
 
@@ -109,6 +109,23 @@ impl QueryRoot {
             .await
             .map_err(super::review::to_graphql_error)?;
         Ok(decisions.iter().map(Into::into).collect())
+    }
+
+    /// Confirmations in force whose two records are in different entities
+    /// now, because a later version changed one of them or rejections keep
+    /// them apart. Confirming such a pair again binds the current versions.
+    /// Like `reviewDecisions`, it names reviewers, so it needs the review
+    /// token.
+    async fn lapsed_confirmations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<LapsedConfirmation>> {
+        super::review::authorize(ctx)?;
+        let lapsed = review(ctx)?
+            .lapsed_confirmations()
+            .await
+            .map_err(super::review::to_graphql_error)?;
+        Ok(lapsed.iter().map(Into::into).collect())
     }
 
     /// Why the resolver scores two records as it does, field by field, with a

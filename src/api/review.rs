@@ -11,7 +11,7 @@ use async_graphql::{Context, ErrorExtensions, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::http::ClientAddress;
-use crate::graph::{PartyRef, QueuedPair, ReviewDecision};
+use crate::graph::{EntityId, PartyRef, QueuedPair, ReviewDecision};
 use crate::resolve::{Explanation, FieldWeight};
 use crate::review::{DecisionOutcome, Review, ReviewError};
 
@@ -166,6 +166,32 @@ impl From<DecisionOutcome> for DecisionResult {
                     to: to.map(|e| ID(e.to_string())),
                 })
                 .collect(),
+        }
+    }
+}
+
+/// A confirmation in force whose two records are in different entities
+/// now: a later version changed one of them, or rejections keep them apart.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct LapsedConfirmation {
+    /// The confirmation in force on the pair.
+    pub decision: Decision,
+    /// One record of the pair, with its entity now.
+    pub a: RecordEntity,
+    /// The other record, with its entity now.
+    pub b: RecordEntity,
+}
+
+impl From<&crate::review::LapsedConfirmation> for LapsedConfirmation {
+    fn from(l: &crate::review::LapsedConfirmation) -> LapsedConfirmation {
+        let at = |record: &PartyRef, entity: EntityId| RecordEntity {
+            record: record.into(),
+            entity: Some(ID(entity.to_string())),
+        };
+        LapsedConfirmation {
+            decision: (&l.decision).into(),
+            a: at(&l.a, l.entities.0),
+            b: at(&l.b, l.entities.1),
         }
     }
 }

@@ -93,6 +93,21 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
                 );
             }
             outln!("{} possible matches waiting for review", queue.len());
+            let lapsed = review.lapsed_confirmations().await?;
+            for l in &lapsed {
+                outln!(
+                    "#{} confirmed {} and {}, now in entities {} and {}; confirm again to bind \
+                     the current versions, or reject",
+                    l.decision.id,
+                    printable(&l.a.to_string()),
+                    printable(&l.b.to_string()),
+                    l.entities.0,
+                    l.entities.1
+                );
+            }
+            if !lapsed.is_empty() {
+                outln!("{} confirmations no longer hold", lapsed.len());
+            }
         }
         ReviewCommand::Confirm { a, b, reviewer } => {
             print_outcome(
