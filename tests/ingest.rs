@@ -460,7 +460,7 @@ async fn unusable_record_ids_name_no_record() {
         reasons,
         [
             "REG_ID: record id contains the control character U+0007",
-            "REG_ID: record id contains a control or text-direction character",
+            "REG_ID: record id contains the text-direction character U+202E",
         ]
     );
 }
@@ -1049,7 +1049,11 @@ vin = "vin"
         ),
         (
             serde_json::json!({"record_id": "R\u{202e}1"}),
-            vec!["record_id: value contains a control or text-direction character".into()],
+            vec!["record_id: value contains the text-direction character U+202E".into()],
+        ),
+        (
+            serde_json::json!({"record_id": "R\u{200b}1"}),
+            vec!["record_id: value contains the invisible format character U+200B".into()],
         ),
         (
             serde_json::json!({"status": "active\u{0}"}),

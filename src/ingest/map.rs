@@ -27,14 +27,16 @@ const MAX_DESCRIPTION_CHARS: usize = 4_000;
 /// Longest accepted value of any other field, in characters.
 const MAX_FIELD_CHARS: usize = 500;
 
-/// Returns why `id` cannot name a record, if it contains a control character
-/// or an invisible text-direction mark: such an id shows on screen like
+/// Returns why `id` cannot name a record, if it contains a control
+/// character, an invisible text-direction mark or another invisible format
+/// character such as the zero-width space: such an id shows on screen like
 /// another one and cannot be typed back in a review command. The reason
 /// leaves out its subject, the record id.
-fn hidden_character(id: &str) -> Option<&'static str> {
-    id.chars()
-        .any(crate::normalize::is_hidden_character)
-        .then_some("contains a control or text-direction character")
+fn hidden_character(id: &str) -> Option<String> {
+    id.chars().find_map(|c| {
+        crate::normalize::unprintable_kind(c)
+            .map(|kind| format!("contains the {kind} U+{:04X}", u32::from(c)))
+    })
 }
 
 /// Returns the first control character of `text` other than a tab or a line

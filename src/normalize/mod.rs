@@ -19,7 +19,7 @@ pub use ident::{IdKind, parse_identifier};
 pub use name::{NameStyle, PersonName};
 pub use phone::Phone;
 pub use text::clean_token;
-pub(crate) use text::{is_format_character, is_hidden_character, unprintable_kind};
+pub(crate) use text::{is_format_character, unprintable_kind};
 pub use vehicle::{Plate, Vin, vin_check_digit};
 
 /// Reasons a raw value cannot be turned into its canonical form.

@@ -75,14 +75,6 @@ fn is_quote_or_dash(c: char) -> bool {
     )
 }
 
-/// Returns whether `c` is a control character or an invisible mark that
-/// changes the direction of the text after it. Either makes a short text,
-/// such as a record id, show on screen as another one. Reviewers' names
-/// also reject other format characters ([`unprintable_kind`]).
-pub(crate) fn is_hidden_character(c: char) -> bool {
-    c.is_control() || is_direction_mark(c)
-}
-
 /// Returns whether `c` is an invisible text-direction mark, embedding,
 /// override or isolate.
 pub(crate) fn is_direction_mark(c: char) -> bool {
