@@ -255,6 +255,24 @@ fn placement_honours_a_rejected_pair() {
     assert!(third.links >= 2, "links to both: {}", third.links);
     assert_ne!(state.entity_of(1), state.entity_of(2), "still apart");
     assert_eq!(third.kind, PlacementKind::Joined);
+    // The third is with one of the two, so the rejection holds it apart
+    // from the other: the live queue leaves such pairs out.
+    let other = if state.entity_of(3) == state.entity_of(1) {
+        2
+    } else {
+        1
+    };
+    let fourth = state.add(&person(4, "HORTENSE", "QUIBBLE", "1950-01-01", None));
+    assert_eq!(fourth.kind, PlacementKind::Started);
+    let cases = [
+        ((1, 2), true),
+        ((3, other), true),
+        ((3, 4), false),
+        ((1, 4), false),
+    ];
+    for ((a, b), apart) in cases {
+        assert_eq!(state.held_apart(a, b), apart, "{a} and {b}");
+    }
 }
 
 #[test]

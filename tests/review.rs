@@ -241,6 +241,47 @@ async fn possible_match_stays_queued_after_a_new_version() {
 }
 
 #[tokio::test]
+async fn rejection_clears_the_other_pairs_of_the_two_people() {
+    // A second record of each Margaret, with a flat number: the queue then
+    // holds more than one pair of records of the two women. Once a reviewer rejects
+    // one, the two entities are two people, and no pair between them waits.
+    let f = fixture().await;
+    let records = vec![
+        record(
+            "M3",
+            vec![person(
+                "HOLLOWAY, MARGARET",
+                "1980-04-12",
+                Some("7 PINE ST APT 1"),
+            )],
+        ),
+        record(
+            "M4",
+            vec![person(
+                "HOLLOWAY, MARGARET",
+                "1980-11-30",
+                Some("99 ELM ST APT 2"),
+            )],
+        ),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    let store = f.store.as_ref();
+    assert_eq!(entity(store, "M1").await, entity(store, "M3").await);
+    assert_eq!(entity(store, "M2").await, entity(store, "M4").await);
+    let queued = f.review.queue().await.expect("queue");
+    assert!(queued.len() > 1, "{queued:?}");
+
+    f.review
+        .reject("rms:M1", "rms:M2", "Analyst Chen", "two women")
+        .await
+        .expect("reject");
+    let after = f.review.queue().await.expect("queue");
+    assert!(after.is_empty(), "{after:?}");
+    assert_ne!(entity(store, "M3").await, entity(store, "M4").await);
+}
+
+#[tokio::test]
 async fn confirmed_possible_match_stays_merged() {
     let f = fixture().await;
     let outcome = f

@@ -178,6 +178,19 @@ impl IncrementalResolver {
         Some(self.entity[record as usize])
     }
 
+    /// Whether a reviewer's rejection holds the entities of mentions `a`
+    /// and `b` apart: a record of one must never share an entity with a
+    /// record of the other.
+    pub fn held_apart(&self, a: MentionId, b: MentionId) -> bool {
+        let (Some(ea), Some(eb)) = (self.entity_of(a), self.entity_of(b)) else {
+            return false;
+        };
+        self.review.cannot_pairs().any(|(x, y)| {
+            let (ex, ey) = (self.entity[x as usize], self.entity[y as usize]);
+            (ex, ey) == (ea, eb) || (ex, ey) == (eb, ea)
+        })
+    }
+
     /// Places `mention`: as a copy of a stored record, or as a new record
     /// compared with its blocking neighbours, joined to the entities it links
     /// to unless a conflict or a reviewer's decision forbids it.

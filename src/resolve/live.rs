@@ -283,7 +283,8 @@ fn named_by_decision(new: &[(Mention, MentionParty)], decisions: &[ReviewDecisio
 
 /// Adds the possible matches that still hold after placing to the review
 /// queue, as a batch run would: both record versions current, the two in
-/// different entities, and the pair not decided. Returns how many were new.
+/// different entities that no rejection holds apart, and the pair not
+/// decided. Returns how many were new.
 async fn enqueue(
     store: &dyn GraphStore,
     state: &LiveState,
@@ -321,8 +322,10 @@ async fn enqueue(
         else {
             continue;
         };
-        let together = state.incremental.entity_of(pair.a) == state.incremental.entity_of(pair.b);
-        if !a_current || !b_current || a == b || together {
+        let incremental = &state.incremental;
+        let together = incremental.entity_of(pair.a) == incremental.entity_of(pair.b);
+        if !a_current || !b_current || a == b || together || incremental.held_apart(pair.a, pair.b)
+        {
             continue;
         }
         let key = ordered_pair(a.clone(), b.clone());

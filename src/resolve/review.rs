@@ -9,7 +9,7 @@
 //! overrides the resolver's hard-conflict rules; a rejection overrides
 //! everything.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -136,13 +136,7 @@ impl ReviewLinks {
             .map(|&(a, b)| (map(a), map(b)))
             .filter(|(a, b)| a != b)
             .collect();
-        let cannot: Vec<(u32, u32)> = self
-            .cannot
-            .iter()
-            .flat_map(|(&a, others)| others.iter().map(move |&b| (a, b)))
-            .filter(|(a, b)| a < b)
-            .map(|(a, b)| (map(a), map(b)))
-            .collect();
+        let cannot: Vec<(u32, u32)> = self.cannot_pairs().map(|(a, b)| (map(a), map(b))).collect();
         ReviewLinks::new(must, &cannot)
     }
 
@@ -155,13 +149,19 @@ impl ReviewLinks {
             .filter_map(|&(a, b)| Some((local(a)?, local(b)?)))
             .collect();
         let cannot: Vec<(u32, u32)> = self
-            .cannot
-            .iter()
-            .flat_map(|(&a, others)| others.iter().map(move |&b| (a, b)))
-            .filter(|(a, b)| a < b)
+            .cannot_pairs()
             .filter_map(|(a, b)| Some((local(a)?, local(b)?)))
             .collect();
         ReviewLinks::new(must, &cannot)
+    }
+
+    /// Each pair of positions that must never share an entity, once, the
+    /// smaller first.
+    pub(crate) fn cannot_pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.cannot
+            .iter()
+            .flat_map(|(&a, others)| others.iter().map(move |&b| (a, b)))
+            .filter(|(a, b)| a < b)
     }
 
     /// The positions `x` must share an entity with, directly.
@@ -286,7 +286,9 @@ pub(crate) fn constrain(
 /// Builds the review queue from a clustering: its possible matches between
 /// mentions of current record versions that ended in different entities, by
 /// party reference, each pair once with its highest probability, leaving out
-/// pairs a reviewer already decided and pairs within one record.
+/// pairs a reviewer already decided, pairs within one record and pairs
+/// between two entities a rejection holds apart: a reviewer who said two
+/// records are two people has said so of their entities.
 /// (Superseded versions are resolved too, but a reviewer sees, and
 /// `ciss review explain` scores, the current ones.) `now` is the queue time of
 /// pairs new to the queue; the store keeps the time of pairs already queued.
@@ -303,12 +305,13 @@ pub fn queue_of(
         .enumerate()
         .map(|(index, (mention, _))| (*mention, index))
         .collect();
-    let decided: std::collections::HashSet<(PartyRef, PartyRef)> = decisions
+    let decided: HashSet<(PartyRef, PartyRef)> = decisions
         .iter()
         .flat_map(|d| d.pairs.iter())
         .map(|(a, b)| ordered_pair(a.clone(), b.clone()))
         .collect();
     let entity = |at: usize| clustering.assignment[at].1;
+    let apart = rejected_entity_pairs(clustering, refs, current, decisions);
     let one_record = |x: usize, y: usize| {
         (&refs[x].source, &refs[x].record_id) == (&refs[y].source, &refs[y].record_id)
     };
@@ -325,7 +328,8 @@ pub fn queue_of(
             continue;
         }
         let key = ordered_pair(refs[x].clone(), refs[y].clone());
-        if decided.contains(&key) {
+        let entities = (entity(x).min(entity(y)), entity(x).max(entity(y)));
+        if decided.contains(&key) || apart.contains(&entities) {
             continue;
         }
         let slot = best.entry(key).or_insert(pair.probability);
@@ -338,5 +342,31 @@ pub fn queue_of(
             probability,
             queued_at: now,
         })
+        .collect()
+}
+
+/// Returns the entity pairs, smaller first, that rejections in force hold
+/// apart, each by the current mentions of the two rejected references.
+fn rejected_entity_pairs(
+    clustering: &Clustering,
+    refs: &[PartyRef],
+    current: &[bool],
+    decisions: &[ReviewDecision],
+) -> HashSet<(EntityId, EntityId)> {
+    let (_, cannot) = effective_pairs(decisions);
+    if cannot.is_empty() {
+        return HashSet::new();
+    }
+    let entity_of: HashMap<&PartyRef, EntityId> = refs
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| current[*at])
+        .map(|(at, reference)| (reference, clustering.assignment[at].1))
+        .collect();
+    cannot
+        .iter()
+        .filter_map(|(a, b)| Some((*entity_of.get(a)?, *entity_of.get(b)?)))
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.min(b), a.max(b)))
         .collect()
 }
