@@ -425,6 +425,30 @@ async fn confirmation_skips_a_version_that_contradicts_it() {
 }
 
 #[tokio::test]
+async fn rejection_holds_after_a_name_correction() {
+    // A reviewer rejects C1 against L3. The source then corrects C1's given
+    // name to L3's: the person at C1's only position is not the same by
+    // name, but the rejection still binds that position, so the two never
+    // merge.
+    let f = fixture().await;
+    let lenna =
+        |id: &str, name: &str| record(id, vec![person(name, "1990-01-15", Some("7 BIRCH RD"))]);
+    let records = vec![
+        lenna("L3", "MARROWICK, LENNA"),
+        lenna("C1", "MARROWICK, LENA"),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .reject("rms:C1", "rms:L3", "Tester A", "not her")
+        .await
+        .expect("reject");
+    let store = f.store.as_ref();
+    store_version(store, lenna("C1", "MARROWICK, LENNA"), 2).await;
+    assert_ne!(entity(store, "C1").await, entity(store, "L3").await);
+}
+
+#[tokio::test]
 async fn split_binds_a_person_an_earlier_decision_followed() {
     // A confirmation names Kevin as the first owner of R3. The next version
     // lists Keith first and Kevin second, and a reviewer then splits R3#2,

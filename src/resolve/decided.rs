@@ -21,6 +21,21 @@ use super::review::effective_pairs;
 use crate::graph::{Mention, PartyRef, ReviewDecision};
 use crate::model::{Identifiers, PersonFacts};
 
+/// The mention positions each reference a decision names with a version
+/// binds, for the two kinds of link a decision makes.
+#[derive(Debug, Default)]
+pub(crate) struct Followed {
+    /// Positions a confirmation binds.
+    pub(crate) must: HashMap<PartyRef, Vec<u32>>,
+    /// Positions a rejection or split binds: those of `must`, before the
+    /// confirmations' contradiction check, and in a version where no party
+    /// is the named person, the party at the named position. A source that
+    /// corrects a name (LENA to LENNA) leaves the same person at the same
+    /// place, and a rejection that let go of them would let the two records
+    /// merge, the one outcome the reviewer ruled out.
+    pub(crate) cannot: HashMap<PartyRef, Vec<u32>>,
+}
+
 /// Returns, for each reference a decision names with a version, the
 /// mention positions it binds. In the decided version that is the mention
 /// at the named position. In every other version it is the mention at that
@@ -32,15 +47,17 @@ use crate::model::{Identifiers, PersonFacts};
 /// A confirmation binds another version's mention only if that mention does
 /// not conflict with the confirmed partner as decided. When a later version
 /// adds a suffix and a birth date that make the person someone else, the
-/// score places that mention, as if no decision named it.
+/// score places that mention, as if no decision named it. A rejection also
+/// binds the named position of a version that holds no such mention (see
+/// [`Followed::cannot`]).
 pub(crate) fn decided_positions(
     mentions: &[Mention],
     refs: &[PartyRef],
     versions: &[u32],
     decisions: &[ReviewDecision],
-) -> HashMap<PartyRef, Vec<u32>> {
+) -> Followed {
     let decided = decided_versions(decisions);
-    let mut followed = HashMap::new();
+    let mut followed = Followed::default();
     if decided.is_empty() {
         return followed;
     }
@@ -58,6 +75,7 @@ pub(crate) fn decided_positions(
         bases.insert(*reference, base);
         let same = |at: usize| same_person(&mentions[base].person, &mentions[at].person);
         let mut bound = vec![base as u32];
+        let mut in_place = Vec::new();
         for (version, parties) in by_version {
             if version == decided_version {
                 continue;
@@ -68,14 +86,20 @@ pub(crate) fn decided_positions(
                 continue;
             }
             let found: Vec<usize> = parties.iter().copied().filter(|at| same(*at)).collect();
-            if let [one] = found[..] {
-                bound.push(one as u32);
+            match found[..] {
+                [one] => bound.push(one as u32),
+                [] => in_place.extend(now_there.map(|at| at as u32)),
+                _ => {}
             }
         }
         bound.sort_unstable();
-        followed.insert((*reference).clone(), bound);
+        let mut apart = bound.clone();
+        apart.extend(in_place);
+        apart.sort_unstable();
+        followed.cannot.insert((*reference).clone(), apart);
+        followed.must.insert((*reference).clone(), bound);
     }
-    drop_contradicted(mentions, decisions, &bases, &mut followed);
+    drop_contradicted(mentions, decisions, &bases, &mut followed.must);
     followed
 }
 
@@ -273,6 +297,11 @@ mod tests {
         let followed =
             decided_positions(&mentions, &refs, &versions, std::slice::from_ref(decision));
         let named = &decision.records[0];
+        let followed = if decision.kind.links() {
+            followed.must
+        } else {
+            followed.cannot
+        };
         let positions: Vec<u32> = match followed.get(named) {
             Some(positions) => positions.clone(),
             None => (0..refs.len() as u32)
@@ -350,6 +379,59 @@ mod tests {
         for (case, parties, decision, expected) in cases {
             assert_eq!(bound(&parties, &decision), expected, "{case}");
         }
+    }
+
+    #[test]
+    fn rejection_keeps_the_named_position_of_a_version_without_the_person() {
+        let reject = |position, version| ReviewDecision {
+            kind: DecisionKind::Reject,
+            ..confirm(position, version)
+        };
+        let alice =
+            |id, version, position| party(id, version, position, "ALICE", Some("1979-08-08"));
+        // (case, parties, decision, mentions the named party binds)
+        let cases = [
+            (
+                "a corrected given name: the same place, bound",
+                vec![
+                    party(1, 1, 1, "LENA", Some("1990-01-15")),
+                    party(2, 2, 1, "LENNA", Some("1990-01-15")),
+                ],
+                reject(1, Some(1)),
+                vec![1, 2],
+            ),
+            (
+                "replaced: nobody is Bob, so his position is still bound",
+                vec![
+                    alice(1, 1, 1),
+                    party(2, 1, 2, "BOB", None),
+                    party(3, 2, 1, "EDWARD", Some("1975-05-05")),
+                    alice(4, 2, 2),
+                ],
+                reject(2, Some(1)),
+                vec![2, 4],
+            ),
+            (
+                "swapped: Bob is followed, Alice at his position is not bound",
+                vec![
+                    alice(1, 1, 1),
+                    party(2, 1, 2, "BOB", None),
+                    party(3, 2, 1, "BOB", None),
+                    alice(4, 2, 2),
+                ],
+                reject(2, Some(1)),
+                vec![2, 3],
+            ),
+        ];
+        for (case, parties, decision, expected) in cases {
+            assert_eq!(bound(&parties, &decision), expected, "{case}");
+        }
+        // A confirmation binds no version without the person.
+        let corrected = [
+            party(1, 1, 1, "LENA", Some("1990-01-15")),
+            party(2, 2, 1, "LENNA", Some("1990-01-15")),
+        ];
+        assert_eq!(bound(&corrected, &confirm(1, Some(1))), vec![1]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::cluster::Sets;
+use super::decided::Followed;
 use super::{Clustering, assign_ids};
 use crate::graph::{EntityId, Mention, PartyRef, QueuedPair, ReviewDecision, ordered_pair};
 
@@ -44,16 +45,17 @@ impl ReviewLinks {
     /// each mention position. A reference names every version of its record,
     /// so one decision constrains all their mentions.
     pub fn from_decisions(decisions: &[ReviewDecision], refs: &[PartyRef]) -> ReviewLinks {
-        ReviewLinks::from_decisions_followed(decisions, refs, &HashMap::new())
+        ReviewLinks::from_decisions_followed(decisions, refs, &Followed::default())
     }
 
     /// Translates decisions as [`ReviewLinks::from_decisions`] does, except
     /// that a reference in `followed` binds the mention positions listed
-    /// there instead of those whose own reference it is.
+    /// there (for its confirmations, or its rejections and splits) instead
+    /// of those whose own reference it is.
     pub(crate) fn from_decisions_followed(
         decisions: &[ReviewDecision],
         refs: &[PartyRef],
-        followed: &HashMap<PartyRef, Vec<u32>>,
+        followed: &Followed,
     ) -> ReviewLinks {
         let (must, cannot) = effective_pairs(decisions);
         if must.is_empty() && cannot.is_empty() {
@@ -63,13 +65,8 @@ impl ReviewLinks {
         for (index, r) in refs.iter().enumerate() {
             positions.entry(r).or_default().push(index as u32);
         }
-        let at = |r: &PartyRef| {
-            followed
-                .get(r)
-                .or_else(|| positions.get(r))
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-        };
+        let at = |r: &PartyRef| bound_by(&followed.must, &positions, r);
+        let apart = |r: &PartyRef| bound_by(&followed.cannot, &positions, r);
         let mut must_links = Vec::new();
         for (a, b) in &must {
             let mut all = at(a).iter().chain(at(b));
@@ -79,8 +76,8 @@ impl ReviewLinks {
         }
         let mut cannot_links = Vec::new();
         for (a, b) in &cannot {
-            for &x in at(a) {
-                cannot_links.extend(at(b).iter().map(|&y| (x, y)));
+            for &x in apart(a) {
+                cannot_links.extend(apart(b).iter().map(|&y| (x, y)));
             }
         }
         ReviewLinks::new(must_links, &cannot_links)
@@ -181,6 +178,20 @@ impl ReviewLinks {
     pub(crate) fn cannot_of(&self, x: u32) -> &[u32] {
         self.cannot.get(&x).map(Vec::as_slice).unwrap_or(&[])
     }
+}
+
+/// Returns the positions `r` binds: those `followed` lists, or else those
+/// whose own reference it is.
+fn bound_by<'a>(
+    followed: &'a HashMap<PartyRef, Vec<u32>>,
+    positions: &'a HashMap<&PartyRef, Vec<u32>>,
+    r: &PartyRef,
+) -> &'a [u32] {
+    followed
+        .get(r)
+        .or_else(|| positions.get(r))
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// Two party references, the smaller first.
