@@ -20,7 +20,8 @@ use crate::graph::{
 use crate::normalize::{is_format_character, quoted, unprintable_kind};
 use crate::resolve::{
     Explanation, LiveReport, LiveResolution, Model, ProbabilisticResolver, RefPair, ResolveConfig,
-    ResolveReport, Resolver, ReviewLinks, effective_pairs, resolve_store, saved_model,
+    ResolveReport, Resolver, ReviewLinks, effective_pairs, mentions_conflict, resolve_store,
+    saved_model,
 };
 
 /// Longest accepted reviewer name, in characters.
@@ -569,10 +570,79 @@ impl Review {
                     a.reference, b.reference
                 )));
             }
+            if let Some(why) = self.forced_conflict(&all, &a, &b).await? {
+                return Err(invalid(why));
+            }
         }
         let mut outcome = self.store_and_resolve(decision).await?;
         outcome.overrides = overrides;
         Ok(outcome)
+    }
+
+    /// Returns why confirming `a` and `b` cannot stand when, with the
+    /// confirmations that hold now (both records in one entity), it would
+    /// put two records that conflict in one entity: a warrant confirmed as
+    /// the son, then as the father, would make father and son one person.
+    /// A conflict between two records a reviewer confirmed directly is the
+    /// reviewer's to overrule, and is not checked. `all` holds the new
+    /// decision.
+    async fn forced_conflict(
+        &self,
+        all: &[ReviewDecision],
+        a: &Located,
+        b: &Located,
+    ) -> Result<Option<String>, ReviewError> {
+        let new_pair = ordered_pair(a.reference.clone(), b.reference.clone());
+        let mut held = vec![new_pair.clone()];
+        for pair in effective_pairs(all).0 {
+            let (x, y) = (
+                self.entity_of(&pair.0).await?,
+                self.entity_of(&pair.1).await?,
+            );
+            if pair != new_pair && x.is_some() && x == y {
+                held.push(pair);
+            }
+        }
+        let joined = linked_through(&held, &new_pair.0);
+        let mut mentions = Vec::new();
+        for reference in joined {
+            if let Some(located) = self.located(&reference).await? {
+                mentions.push((reference, located.mention(0)));
+            }
+        }
+        for (at, (x, x_mention)) in mentions.iter().enumerate() {
+            for (y, y_mention) in &mentions[at + 1..] {
+                if held.contains(&ordered_pair(x.clone(), y.clone())) {
+                    continue;
+                }
+                if let Some(found) = mentions_conflict(x_mention, y_mention) {
+                    return Ok(Some(format!(
+                        "{} and {} cannot be confirmed: with the confirmations in force it \
+                         would put {x} and {y} in one entity, though they conflict ({}); if \
+                         they are one person, confirm {x} and {y} themselves",
+                        a.reference,
+                        b.reference,
+                        found.name()
+                    )));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Returns the current version of the record `reference` names, if it
+    /// is stored and names that party.
+    async fn located(&self, reference: &PartyRef) -> Result<Option<Located>, ReviewError> {
+        let record = self
+            .store
+            .current_record(&reference.source, &reference.record_id)
+            .await?;
+        Ok(record
+            .filter(|r| (reference.party as usize) <= r.record.parties.len())
+            .map(|record| Located {
+                reference: reference.clone(),
+                record,
+            }))
     }
 
     /// Stores a decision and re-resolves. The caller holds the lock.
@@ -808,6 +878,24 @@ fn in_force_on<'d>(decisions: &'d [ReviewDecision], pair: &RefPair) -> Option<&'
         .iter()
         .filter(|d| d.pairs.contains(pair))
         .max_by_key(|d| d.id)
+}
+
+/// Returns `start` and every reference the `links` join to it, directly or
+/// through others, sorted.
+fn linked_through(links: &[RefPair], start: &PartyRef) -> Vec<PartyRef> {
+    let mut joined = BTreeSet::from([start.clone()]);
+    let mut grew = true;
+    while grew {
+        grew = false;
+        for (x, y) in links {
+            if joined.contains(x) != joined.contains(y) {
+                joined.insert(x.clone());
+                joined.insert(y.clone());
+                grew = true;
+            }
+        }
+    }
+    joined.into_iter().collect()
 }
 
 /// Returns the confirmed pairs that `decisions` keep from being honoured:

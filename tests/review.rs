@@ -449,6 +449,62 @@ async fn rejection_holds_after_a_name_correction() {
 }
 
 #[tokio::test]
+async fn confirmation_that_would_join_father_and_son_is_refused() {
+    // A name-only warrant confirmed as the son cannot then be confirmed as
+    // the father too: the two confirmations would make father and son,
+    // whose suffixes conflict, one person. Confirming father and son
+    // themselves is the reviewer's own call and is accepted.
+    let f = fixture().await;
+    let at_home = |name: &str, dob: Option<&str>| PersonFacts {
+        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
+        dob: dob.and_then(|d| Dob::new(NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("dob"))),
+        address: Address::from_parts("12 OAK LN", None, "Hartford", "CT", Some("06106")).ok(),
+        ..PersonFacts::default()
+    };
+    let records = vec![
+        record(
+            "SR",
+            vec![at_home("QUELLWORTH, JOHN Q SR", Some("1960-03-04"))],
+        ),
+        record(
+            "JR",
+            vec![at_home("QUELLWORTH, JOHN Q JR", Some("1988-07-09"))],
+        ),
+        record("W", vec![at_home("QUELLWORTH, JOHN", None)]),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .confirm("rms:W", "rms:JR", "Reviewer One", "the son")
+        .await
+        .expect("first confirmation");
+    let refused = f
+        .review
+        .confirm("rms:W", "rms:SR", "Reviewer Two", "the father")
+        .await
+        .expect_err("father and son would be one person");
+    assert_eq!(
+        refused.to_string(),
+        "rms:W#1 and rms:SR#1 cannot be confirmed: with the confirmations in force it would \
+         put rms:JR#1 and rms:SR#1 in one entity, though they conflict (suffix); if they are \
+         one person, confirm rms:JR#1 and rms:SR#1 themselves"
+    );
+    let store = f.store.as_ref();
+    assert_ne!(entity(store, "SR").await, entity(store, "JR").await);
+    assert_eq!(f.store.decisions().await.expect("decisions").len(), 1);
+    f.review
+        .confirm(
+            "rms:SR",
+            "rms:JR",
+            "Reviewer Two",
+            "one man, suffix keyed wrong",
+        )
+        .await
+        .expect("a direct confirmation overrules the conflict");
+    assert_eq!(entity(store, "SR").await, entity(store, "JR").await);
+}
+
+#[tokio::test]
 async fn split_binds_a_person_an_earlier_decision_followed() {
     // A confirmation names Kevin as the first owner of R3. The next version
     // lists Keith first and Kevin second, and a reviewer then splits R3#2,

@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use super::cluster::conflict;
+use super::cluster::{Conflict, conflict};
 use super::engine::ResolveConfig;
 use super::nicknames::canonical_given;
 use super::prepare::prepare_single;
@@ -101,6 +101,19 @@ pub(crate) fn decided_positions(
     }
     drop_contradicted(mentions, decisions, &bases, &mut followed.must);
     followed
+}
+
+/// Returns the first conflict between two mentions by the default rules,
+/// as clustering checks a pair: a hard one, or else a soft one when they
+/// share no identifier.
+pub fn mentions_conflict(a: &Mention, b: &Mention) -> Option<Conflict> {
+    let config = ResolveConfig::default();
+    conflict(
+        &prepare_single(a, 0),
+        &prepare_single(b, 0),
+        &config.conflicts,
+        &config.thresholds,
+    )
 }
 
 /// Removes from each confirmed reference's positions those of other

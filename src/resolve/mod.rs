@@ -44,6 +44,7 @@ use serde::Serialize;
 pub use block::{BlockingReport, BlockingRule, RuleStats};
 pub use cluster::{ClusterReport, Conflict, ConflictRules};
 pub use compare::{FIELDS, Field, Thresholds};
+pub use decided::mentions_conflict;
 pub use engine::{
     Decision, Explanation, ProbabilisticResolver, Resolution, ResolveConfig, ScoredPair,
     StageTimings, default_resolver, explain_with,
