@@ -1064,6 +1064,15 @@ vin = "vin"
             vec!["name: value contains the control character U+001B".into()],
         ),
         (
+            serde_json::json!({"name": "QUILL\u{200b}FEATHER, ANN"}),
+            vec!["name: value contains the invisible format character U+200B".into()],
+        ),
+        (
+            serde_json::json!({"status": "active\u{202e}evitcani"}),
+            vec!["status: value contains the text-direction character U+202E".into()],
+        ),
+
+        (
             serde_json::from_str(r#"{"state_id": 123456789012345678901234}"#).expect("json"),
             vec![
                 "state_id: wrong type: expected text or a number of at most 64 bits \

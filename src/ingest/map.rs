@@ -39,12 +39,23 @@ fn hidden_character(id: &str) -> Option<String> {
     })
 }
 
-/// Returns the first control character of `text` other than a tab or a line
-/// break, such as NUL. Stored, it would reach every client and log that
-/// shows the value, and programs that read text as C strings cut it there.
-fn control_character(text: &str) -> Option<char> {
+/// Returns the first character of `text` that no stored value may hold,
+/// with its kind: a control character other than a tab or a line break,
+/// such as NUL, or an invisible format character. A control character
+/// would reach every client and log that shows the value, and programs
+/// that read text as C strings cut it there. A text-direction override
+/// shows "NO CAUTION" after a reversed word as something else on screen,
+/// and a zero-width space makes two values look alike.
+fn unprintable_character(text: &str) -> Option<(char, &'static str)> {
     let control = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0x7f;
-    text.bytes().find(control).map(char::from)
+    if let Some(found) = text.bytes().find(control) {
+        return Some((char::from(found), "control character"));
+    }
+    if text.is_ascii() {
+        return None;
+    }
+    text.chars()
+        .find_map(|c| crate::normalize::unprintable_kind(c).map(|kind| (c, kind)))
 }
 
 /// Returns whether `id`, read from a record that could not be parsed in
@@ -664,12 +675,12 @@ impl<'a> FieldReader<'a> {
                 return None;
             }
         }
-        if let Some(control) = control_character(&raw) {
+        if let Some((found, kind)) = unprintable_character(&raw) {
             self.fail_about(spec, what, |subject| {
                 format!(
-                    "{} contains the control character U+{:04X}",
+                    "{} contains the {kind} U+{:04X}",
                     subject.unwrap_or("value"),
-                    u32::from(control)
+                    u32::from(found)
                 )
             });
             return None;

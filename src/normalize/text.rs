@@ -1,6 +1,8 @@
 //! Shared text cleaning: transliteration to ASCII, case folding and punctuation.
 
 use deunicode::deunicode;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// Returns `raw` transliterated to ASCII, upper-cased, with every character other
 /// than letters, digits, spaces and hyphens removed and runs of spaces collapsed.
@@ -16,10 +18,13 @@ pub fn clean_token(raw: &str) -> String {
 
 /// Returns `raw` in ASCII. Only letters and digits are transliterated:
 /// deunicode would otherwise spell symbols and emoji out as words ("🚓" as
-/// "police car").
+/// "police car"). Accents sent decomposed (N followed by U+0303) are
+/// composed first, and marks with no composed form are dropped, so a name
+/// reads the same however its source encoded the accents.
 fn transliterate(raw: &str) -> String {
     let letters: String = raw
-        .chars()
+        .nfc()
+        .filter(|c| !is_combining_mark(*c))
         .map(|c| {
             if c.is_alphanumeric() || c.is_ascii_punctuation() || is_quote_or_dash(c) {
                 c
@@ -151,6 +156,9 @@ mod tests {
     fn clean_token_cases() {
         check("smith", "SMITH");
         check("Seán 🚓", "SEAN");
+        check("BRIN\u{303}O\u{301}LEZ, JOSE\u{301}", "BRINOLEZ JOSE");
+        check("BRIÑÓLEZ, JOSÉ", "BRINOLEZ JOSE");
+        check("Q\u{307}UILL", "QUILL");
         check("Ana★Lee", "ANA LEE");
         check("  Smith  ", "SMITH");
         check("José", "JOSE");
