@@ -524,49 +524,70 @@ fn record_fitting_father_and_son_joins_neither() {
 }
 
 #[test]
-fn co_owners_fitting_father_and_son_join_neither() {
-    // A registration names two owners by the name and address that father
-    // and son share, without dates of birth. Each owner fits both men
-    // equally; once one owner is left on its own, the other must not take
-    // whichever man its links reach first.
-    let quintero = |id, record, suffix, dob| {
-        let mut m = mention(
-            id,
-            Person {
-                given: "RAFAEL",
-                surname: "QUINTERO",
-                suffix,
-                dob,
-                street: "88 OAK AVE",
-                ..Person::default()
-            },
-        );
-        m.record = record;
-        m
-    };
-    let mentions = [
-        quintero(1, 1, Some("SR"), "1965-03-02"),
-        quintero(2, 2, Some("JR"), "1990-07-19"),
-        quintero(3, 100, None, ""),
-        quintero(4, 100, None, ""),
+fn co_owners_fitting_parent_and_child_join_neither() {
+    // A registration names two owners by the name and address a parent and
+    // child share, without dates of birth. Each owner fits both equally;
+    // once one owner is left on its own, the other must not take whichever
+    // of the two its links reach first. Father and son differ by suffix,
+    // mother and daughter by birth date and licence.
+    let family =
+        |given, suffixes: [Option<&'static str>; 2], licences: [Option<&'static str>; 2]| {
+            let member = |id, record, suffix, dob, licence| {
+                let mut m = mention(
+                    id,
+                    Person {
+                        given,
+                        surname: "QUINTERO",
+                        suffix,
+                        dob,
+                        street: "88 OAK AVE",
+                        licence,
+                        ..Person::default()
+                    },
+                );
+                m.record = record;
+                m
+            };
+            [
+                member(1, 1, suffixes[0], "1965-03-02", licences[0]),
+                member(2, 2, suffixes[1], "1990-07-19", licences[1]),
+                member(3, 100, None, "", None),
+                member(4, 100, None, "", None),
+            ]
+        };
+    let cases = [
+        (
+            "father and son",
+            family("RAFAEL", [Some("SR"), Some("JR")], [None, None]),
+        ),
+        (
+            "mother and daughter",
+            family(
+                "TAMSIN",
+                [None, None],
+                [Some("800000001"), Some("800000777")],
+            ),
+        ),
     ];
-    let resolution = default_resolver().resolve(&mentions);
-    let entities: Vec<i64> = resolution
-        .clustering
-        .assignment
-        .iter()
-        .map(|a| a.1)
-        .collect();
-    assert_eq!(entities, vec![1, 2, 3, 4]);
-    assert_eq!(resolution.clusters.ambiguous, 2);
-    let mut queued: Vec<(i64, i64)> = resolution
-        .clustering
-        .possible_matches
-        .iter()
-        .map(|p| (p.a.min(p.b), p.a.max(p.b)))
-        .collect();
-    queued.sort_unstable();
-    assert_eq!(queued, vec![(1, 3), (1, 4), (2, 3), (2, 4)]);
+    for (case, mentions) in cases {
+        let resolution = default_resolver().resolve(&mentions);
+        let entities: Vec<i64> = resolution
+            .clustering
+            .assignment
+            .iter()
+            .map(|a| a.1)
+            .collect();
+        assert_eq!(entities, vec![1, 2, 3, 4], "{case}");
+        assert_eq!(resolution.clusters.ambiguous, 2, "{case}");
+        let mut queued: Vec<(i64, i64)> = resolution
+            .clustering
+            .possible_matches
+            .iter()
+            .map(|p| (p.a.min(p.b), p.a.max(p.b)))
+            .collect();
+        queued.sort_unstable();
+        assert_eq!(queued, vec![(1, 3), (1, 4), (2, 3), (2, 4)], "{case}");
+    }
 }
 
 #[test]
