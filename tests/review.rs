@@ -396,6 +396,12 @@ async fn confirmation_skips_a_version_that_contradicts_it() {
     );
     assert!(out.contains(&told), "{out}");
     assert!(out.contains("1 confirmations no longer hold"), "{out}");
+    let (ok, out) = ciss_review(&f.path, &["explain", "rms:W", "rms:JR"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("the confirmation no longer holds: a later version"),
+        "{out}"
+    );
     let query = "{ lapsedConfirmations { decision { id } a { record { reference } entity } b { entity } } }";
     let reply = graphql(&app(&f, Some(TOKEN)), Some(TOKEN), query).await;
     let listed = &reply["data"]["lapsedConfirmations"];

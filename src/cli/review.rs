@@ -215,9 +215,17 @@ fn print_explanation(explanation: &PairExplanation) {
             printable(&decision.why)
         );
     }
+    let confirmed = explanation.decisions.last().is_some_and(|d| d.kind.links());
+    let apart = matches!(explanation.entities, (Some(a), Some(b)) if a != b);
     if explanation.unhonoured {
         outln!(
             "the confirmation is not honoured: other decisions keep records linked to one of them apart from the other; see `ciss review history`"
+        );
+    } else if confirmed && apart {
+        outln!(
+            "the confirmation no longer holds: a later version of one record names another \
+             person, lists the confirmed person at another position, or conflicts with the \
+             other record; confirm the pair again to bind the versions stored now, or reject it"
         );
     }
     outln!("{}", describe_entities(explanation));
