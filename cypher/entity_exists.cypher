@@ -1,4 +1,5 @@
-// Whether any mention belongs to the entity.
-MATCH (m:Mention {entity: $entity})
+// Whether a mention of a current record version belongs to the entity.
+MATCH (m:Mention {entity: $entity})-[:IN]->(r:Record)
+WHERE r.current = true
 RETURN m.id AS id
 LIMIT 1

@@ -515,7 +515,8 @@ pub trait GraphStore: Send + Sync {
         Ok(lists)
     }
 
-    /// Returns whether `entity` exists.
+    /// Returns whether `entity` exists: a mention of a current record
+    /// version belongs to it.
     async fn entity_exists(&self, entity: EntityId) -> Result<bool, StoreError>;
 
     /// Returns entities with a mention matching the name query, at most `limit`.

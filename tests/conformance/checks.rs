@@ -392,6 +392,52 @@ pub(crate) async fn check_resolve_is_stable(store: Arc<dyn GraphStore>) -> Resul
     Ok(())
 }
 
+/// An entity whose only mention is of a superseded version, as when a
+/// registration's new version names another owner, no longer exists: no
+/// current record names it, so every query by person id finds nothing.
+pub(crate) async fn check_superseded_entity_is_gone(store: Arc<dyn GraphStore>) -> Result<()> {
+    let version = |number, owner| {
+        fixtures::batch(
+            "dmv",
+            "Test Motor Vehicles",
+            vec![fixtures::registration(
+                "REG-300",
+                number,
+                "2027-01-15",
+                owner,
+                fixtures::margaret_car(),
+            )],
+        )
+    };
+    store
+        .apply_batch(Arc::new(version(1, fixtures::alma())))
+        .await?;
+    store
+        .apply_batch(Arc::new(version(2, fixtures::erika())))
+        .await?;
+    resolve_store(store.as_ref(), &RuleResolver).await?;
+    let mentions = store.mentions().await?;
+    let named = |surname: &str| {
+        mentions
+            .iter()
+            .find(|m| m.person.name.as_ref().is_some_and(|n| n.surname == surname))
+            .map(|m| m.id)
+    };
+    let (Some(alma), Some(erika)) = (named("QUINTERO"), named("VOSS-LINDQVIST")) else {
+        anyhow::bail!("both owners stored: {mentions:?}");
+    };
+    // Each mention is alone in its entity, whose id is the mention's.
+    ensure!(
+        !store.entity_exists(alma).await?,
+        "only a superseded version names {alma}"
+    );
+    ensure!(
+        store.entity_exists(erika).await?,
+        "the current owner {erika} exists"
+    );
+    Ok(())
+}
+
 pub(crate) async fn check_unresolved_mentions(store: Arc<dyn GraphStore>) -> Result<()> {
     ensure!(
         store.count_unresolved_mentions().await? == 0,

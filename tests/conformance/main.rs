@@ -44,6 +44,7 @@ macro_rules! all_conformance_tests {
             check_idempotent_resend,
             check_conflicting_resend,
             check_resolve_is_stable,
+            check_superseded_entity_is_gone,
             check_unresolved_mentions,
             check_plate_and_summary,
             check_search_by_name_and_identifier,

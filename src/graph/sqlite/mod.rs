@@ -451,7 +451,8 @@ impl GraphStore for SqliteStore {
         self.read(move |conn| {
             let found = conn
                 .query_row(
-                    "SELECT 1 FROM mentions WHERE entity = ?1 LIMIT 1",
+                    "SELECT 1 FROM mentions m JOIN records r ON r.id = m.record \
+                     WHERE m.entity = ?1 AND r.current = 1 LIMIT 1",
                     [entity],
                     |_| Ok(()),
                 )
