@@ -332,6 +332,12 @@ impl Settings {
                 return invalid(key, "must not contain whitespace");
             }
         }
+        // One token for both would let every ingest client decide reviews.
+        if let (Some(ingest), Some(review)) = (&self.ingest_token, &self.review_token)
+            && ingest.expose() == review.expose()
+        {
+            return invalid("review_token", "must differ from ingest_token");
+        }
         for host in &self.allowed_hosts {
             check_allowed_host(host)?;
         }
@@ -464,6 +470,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn review_token_differs_from_ingest_token() {
+        let mut settings = Settings::load(None).expect("default settings load");
+        settings.ingest_token = Some(Secret::new("a-token-of-24-characters"));
+        settings.review_token = Some(Secret::new("a-token-of-24-characters"));
+        let message = settings
+            .validate()
+            .expect_err("one token for both")
+            .to_string();
+        assert!(message.contains("review_token"), "{message}");
+        assert!(
+            message.contains("must differ from ingest_token"),
+            "{message}"
+        );
+        settings.review_token = Some(Secret::new("another-token-of-24-chars"));
+        assert!(settings.validate().is_ok());
     }
 
     #[test]

@@ -574,6 +574,13 @@ fn evaluate_rejects_unusable_inputs() {
     }
     let kept = std::fs::read_to_string(dir.path().join("eval/pairs.csv")).expect("input kept");
     assert!(kept.starts_with("case_no,first"), "{kept}");
+    let bare = ciss_in(dir.path(), &["evaluate", "--out", "out"]);
+    assert_eq!(bare.status.code(), Some(1), "{}", stdout(&bare));
+    let message = stderr(&bare);
+    assert!(
+        message.contains("give --task, --generated, or --input with --mapping"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -670,7 +670,7 @@ async fn ingest_errors_list_version_conflicts() {
     assert_eq!(conflict["field"], "version", "{reply}");
     let reason = conflict["reason"].as_str().unwrap_or_default();
     assert!(
-        reason.contains("is already stored with different content"),
+        reason.starts_with("version: record ") && reason.contains("with different content"),
         "{reply}"
     );
     assert_eq!(errors[1]["line"], 3, "{reply}");

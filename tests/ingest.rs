@@ -1964,7 +1964,7 @@ async fn same_version_with_new_content_is_a_conflict() {
     assert_eq!(conflicts[0].line, Some(2));
     assert_eq!(
         conflicts[0].reason,
-        "version 1 of record R1 is already stored with different content; send the change as a higher version"
+        "version: record R1 already has a version 1 with different content; send the change as a higher version"
     );
     assert_eq!(conflicts[1].record_id.as_deref(), Some("R9"));
 

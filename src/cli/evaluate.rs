@@ -114,7 +114,7 @@ fn file_input(args: &InputArgs) -> anyhow::Result<FileInput> {
                 config: ResolveConfig::default(),
             }
         }
-        (None, None) => bail!("give --task, or --input with --mapping"),
+        (None, None) => bail!("give --task, --generated, or --input with --mapping"),
     };
     if args.linkage {
         if input.files.len() < 2 {

@@ -232,9 +232,9 @@ impl QuarantineEntry {
             record_id: Some(key.record_id.clone()),
             field: Some("version".to_string()),
             reason: format!(
-                "version {} of record {} is already stored with different content; \
+                "version: record {} already has a version {} with different content; \
                  send the change as a higher version",
-                key.version, key.record_id
+                key.record_id, key.version
             ),
             raw: incoming.raw.clone(),
             status: QuarantineStatus::Open,

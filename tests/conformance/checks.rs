@@ -350,7 +350,7 @@ pub(crate) async fn check_conflicting_resend(store: Arc<dyn GraphStore>) -> Resu
     ensure!(conflict.line == Some(2), "{conflict:?}");
     ensure!(
         conflict.reason
-            == "version 1 of record ARR-1 is already stored with different content; \
+            == "version: record ARR-1 already has a version 1 with different content; \
                 send the change as a higher version",
         "{conflict:?}"
     );
