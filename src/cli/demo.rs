@@ -68,12 +68,29 @@ pub(crate) async fn run(
     }
     // Held until the demo ends, so a second demo cannot replace the feeds
     // and the store under this one.
+    let created = !args.dir.exists();
     let _running = hold_demo_lock(&args.dir)?;
     // The address is bound and the store checked before any feed is
     // written, so an address in use or a store holding records stops the
-    // demo with nothing generated or stored.
-    let listener = Application::bind(&settings.listen).await?;
-    let store = open_demo_store(&mut settings, &args.dir, store_named).await?;
+    // demo with nothing generated or stored. A directory this run made for
+    // its lock is removed again.
+    let checked = async {
+        let listener = Application::bind(&settings.listen).await?;
+        let store = open_demo_store(&mut settings, &args.dir, store_named).await?;
+        anyhow::Ok((listener, store))
+    }
+    .await;
+    let (listener, store) = match checked {
+        Ok(ready) => ready,
+        Err(err) => {
+            if created {
+                // Best effort: the error to report is the check's.
+                let _ = std::fs::remove_file(args.dir.join("demo.lock"));
+                let _ = std::fs::remove_dir(&args.dir);
+            }
+            return Err(err);
+        }
+    };
     let as_of = chrono::Utc::now().date_naive();
     let feeds = args.dir.join("feeds");
     let config = GenerateConfig {
