@@ -425,6 +425,37 @@ fn siblings_with_licences_one_digit_apart_stay_apart() {
 }
 
 #[test]
+fn twins_with_alike_names_and_licences_one_digit_apart_stay_apart() {
+    // Twin sisters whose given names differ by a few letters, with licences
+    // the agency numbered one after the other. A typo in the licence and
+    // in the given name of one person's records at once is rare; twins are
+    // not. The same licence one digit off under one given name still links.
+    let twin = |id, given, licence| {
+        mention(
+            id,
+            Person {
+                given,
+                surname: "MARROWICK",
+                dob: "1990-01-15",
+                sex: Some(Sex::Female),
+                street: "7 BIRCH RD",
+                licence: Some(licence),
+                ..Person::default()
+            },
+        )
+    };
+    let mentions = [
+        twin(1, "LENNA", "800000011"),
+        twin(2, "LENORA", "800000012"),
+        twin(3, "LENNA", "800000011"),
+        twin(4, "LENORA", "800000012"),
+        twin(5, "LENNA", "800000017"),
+    ];
+    let entities = entity_of(&mentions, &default_resolver());
+    assert_eq!(entities, vec![1, 2, 1, 2, 1]);
+}
+
+#[test]
 fn father_and_son_at_one_address_stay_apart() {
     let mentions = [
         mention(

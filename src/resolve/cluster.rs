@@ -163,13 +163,20 @@ fn soft_conflict(
     if rules.distinct_given_names && given_names_differ(a, b, t) {
         return Some(Conflict::GivenName);
     }
-    (rules.distinct_licences && licences_differ(a, b)).then_some(Conflict::Licence)
+    (rules.distinct_licences && licences_differ(a, b, t)).then_some(Conflict::Licence)
 }
 
-/// Returns whether two mentions have licence numbers more than one typo apart.
-fn licences_differ(a: &Prepared, b: &Prepared) -> bool {
+/// Returns whether two mentions have licence numbers more than one typo
+/// apart, or one typo apart under given names that are not one name. An
+/// agency may number twins' licences one after the other (LENNA and LENORA,
+/// 800000011 and 800000012); one person's records rarely carry a typo in
+/// the licence and in the given name at once.
+fn licences_differ(a: &Prepared, b: &Prepared, t: &Thresholds) -> bool {
     let (x, y) = (a.id(LICENCE_SLOT), b.id(LICENCE_SLOT));
-    !x.is_empty() && !y.is_empty() && !super::compare::one_edit(x, y)
+    if x.is_empty() || y.is_empty() || x == y {
+        return false;
+    }
+    !super::compare::one_edit(x, y) || !super::compare::given_names_alike(a, b, t)
 }
 
 /// The identifier slot of the driver's licence number.

@@ -288,6 +288,12 @@ pub(crate) fn given_names_differ(a: &Prepared, b: &Prepared, t: &Thresholds) -> 
     level == GIVEN_DIFFERENT || (level > GIVEN_NICKNAME && sexes_differ)
 }
 
+/// Returns whether two mentions' given names are one name: equal, or
+/// nicknames of one formal name.
+pub(crate) fn given_names_alike(a: &Prepared, b: &Prepared, t: &Thresholds) -> bool {
+    names(a, b, t).0 <= GIVEN_NICKNAME
+}
+
 /// Last level of given names that are the same name: equal, or nicknames of
 /// one formal name.
 const GIVEN_NICKNAME: u8 = 2;
