@@ -153,9 +153,9 @@ pub struct PairExplanation {
 }
 
 /// A confirmation in force whose two records are no longer in one entity.
-/// A later version of one record names someone else, contradicts the other
-/// record, or lists the confirmed person at a position the decision cannot
-/// follow; or rejections made since keep the pair apart. A reviewer sees
+/// Either a later version of one record names someone else, contradicts the
+/// other record or lists the confirmed person at a position the decision
+/// cannot follow, or rejections made since keep the pair apart. A reviewer sees
 /// these with the queue, and may confirm the pair again on the current
 /// versions or reject it.
 #[derive(Debug, Clone)]
@@ -579,13 +579,13 @@ impl Review {
         Ok(outcome)
     }
 
-    /// Returns why confirming `a` and `b` cannot stand when, with the
-    /// confirmations that hold now (both records in one entity), it would
-    /// put two records that conflict in one entity: a warrant confirmed as
-    /// the son, then as the father, would make father and son one person.
-    /// A conflict between two records a reviewer confirmed directly is the
-    /// reviewer's to overrule, and is not checked. `all` holds the new
-    /// decision.
+    /// Returns why confirming `a` and `b` cannot stand, if it would put two
+    /// records that conflict in one entity together with the confirmations
+    /// that hold now (both records in one entity). For example, a warrant
+    /// confirmed as the son, then as the father, would make father and son
+    /// one person. A conflict between two records a reviewer confirmed
+    /// directly is the reviewer's to overrule, and is not checked. `all`
+    /// contains the new decision.
     async fn forced_conflict(
         &self,
         all: &[ReviewDecision],

@@ -92,7 +92,7 @@ fn default_ambiguity_margin() -> Option<f64> {
     Some(1.0)
 }
 
-/// Why a link was refused.
+/// The reason a link was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Conflict {
@@ -169,7 +169,7 @@ fn soft_conflict(
 /// Returns whether two mentions have licence numbers more than one typo
 /// apart, or one typo apart under given names that are not one name. An
 /// agency may number twins' licences one after the other (LENNA and LENORA,
-/// 800000011 and 800000012); one person's records rarely carry a typo in
+/// 800000011 and 800000012). One person's records rarely carry a typo in
 /// the licence and in the given name at once.
 fn licences_differ(a: &Prepared, b: &Prepared, t: &Thresholds) -> bool {
     let (x, y) = (a.id(LICENCE_SLOT), b.id(LICENCE_SLOT));
@@ -381,7 +381,7 @@ fn recluster_without(
 }
 
 /// Returns, sorted, the records of every component of the link graph
-/// (with reviewers' must-links) that holds an `ambiguous` record.
+/// (with reviewers' must-links) that contains an `ambiguous` record.
 fn affected_members(ctx: &Context<'_>, links: &[Link], ambiguous: &[bool]) -> Vec<u32> {
     // Components only: a parent per record, without the member lists
     // that conflict checks need.
@@ -545,7 +545,7 @@ struct Ambiguity {
     ambiguous: Vec<bool>,
 }
 
-/// Why a link was refused.
+/// The reason a link was refused.
 #[derive(Clone, Copy, PartialEq)]
 enum Refusal {
     /// A reviewer's rejection.
@@ -584,10 +584,10 @@ impl Ambiguity {
     /// cluster, not from the record itself.
     ///
     /// A conflict only between two parties of one record does not make the
-    /// side ambiguous: a father's record that fits both of two co-owners
-    /// named like him and his son, with no birth dates, tells father from
-    /// son; the co-owners are the records that cannot, and their own links
-    /// to father and son mark them.
+    /// side ambiguous. Take a father's record that fits both of two
+    /// co-owners named like him and his son, with no birth dates: the
+    /// father's record distinguishes father from son, and the co-owners,
+    /// which cannot, are marked through their own links to the two men.
     fn refused(
         &mut self,
         ctx: &Context<'_>,
@@ -623,9 +623,9 @@ impl Ambiguity {
         }
     }
 
-    /// Whether the other members of the cluster rooted at `own_root`
-    /// conflict with the cluster rooted at `other_root` by more than being
-    /// two parties of one record.
+    /// Returns whether the other members of the cluster rooted at
+    /// `own_root` conflict with the cluster rooted at `other_root` by more
+    /// than being two parties of one record.
     fn conflict_beyond_parties(
         &self,
         ctx: &Context<'_>,

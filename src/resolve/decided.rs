@@ -395,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn rejection_keeps_the_named_position_of_a_version_without_the_person() {
+    fn rejection_binds_position_without_person() {
         let reject = |position, version| ReviewDecision {
             kind: DecisionKind::Reject,
             ..confirm(position, version)
