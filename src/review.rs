@@ -667,8 +667,10 @@ impl Review {
         for reference in &decision.records {
             entities.push((reference.clone(), self.entity_of(reference).await?));
         }
-        // A record moved when its entity changed, or when a named record it
-        // shared an entity with is no longer with it, whichever kept the id.
+        // A record moved when a named record it shared an entity with is no
+        // longer with it, whichever of the two kept the id. A record that
+        // stays with the named record moved nothing, even when the merge
+        // gave their entity another id.
         let mut moved = Vec::new();
         for (reference, was) in before {
             if decision.records.contains(&reference) {
@@ -680,9 +682,13 @@ impl Review {
                 .zip(&entities)
                 .any(|(named_was, (_, named_now))| *named_was == Some(was) && *named_now != now);
             // A split leaves every other record of the entity behind by
-            // definition; only those whose entity changed are news.
-            let left = left && decision.kind != DecisionKind::Split;
-            if now != Some(was) || left {
+            // definition, so only those whose entity changed are news.
+            let news = if decision.kind == DecisionKind::Split {
+                now != Some(was)
+            } else {
+                left
+            };
+            if news {
                 moved.push((reference, was, now));
             }
         }

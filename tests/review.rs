@@ -583,6 +583,31 @@ async fn decision_reports_records_it_moved() {
         outcome.moved,
         vec![(PartyRef::new("rms", "J1", 1), before, Some(before))]
     );
+
+    // A confirmation that merges two entities of two records each moves
+    // nobody, though one side's records take the other side's entity id.
+    let f = fixture().await;
+    let store = f.store.as_ref();
+    let flat = |id: &str, dob: &str, street: &str| {
+        record(id, vec![person("HOLLOWAY, MARGARET", dob, Some(street))])
+    };
+    let records = vec![
+        flat("M3", "1980-04-12", "7 PINE ST APT 1"),
+        flat("M4", "1980-11-30", "99 ELM ST APT 2"),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(store).await;
+    let renumbered = entity(store, "M4").await;
+    assert_eq!(entity(store, "M2").await, renumbered);
+    let outcome = f
+        .review
+        .confirm("rms:M1", "rms:M2", "Det. Rivera", "one woman")
+        .await
+        .expect("confirm");
+    let merged = entity(store, "M1").await;
+    assert_eq!(entity(store, "M4").await, merged);
+    assert_ne!(merged, renumbered, "one side took another id");
+    assert!(outcome.moved.is_empty(), "{:?}", outcome.moved);
 }
 
 #[tokio::test]
