@@ -413,7 +413,7 @@ fn explain_unknown_id_shows_the_id_form() {
         message.contains("no record with id \"T0000000001\"; ids are written as in pairs.csv"),
         "{message}"
     );
-    assert!(message.contains("/p0\""), "an example id: {message}");
+    assert!(message.contains("/p1\""), "an example id: {message}");
 }
 
 #[test]
@@ -447,7 +447,7 @@ fn demo_checks_mappings_before_writing() {
 fn explain_rejects_one_id_named_twice() {
     let workspace = Workspace::new();
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sources");
-    let id = "rms/20-000000000/v1/p0";
+    let id = "rms/20-000000000/v1/p1";
     let output = Command::new(env!("CARGO_BIN_EXE_ciss"))
         .current_dir(workspace.dir.path())
         .arg("--sources")

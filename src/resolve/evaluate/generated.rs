@@ -284,8 +284,9 @@ fn with_truth_rows(
 /// Records whose truth rows one task looks up.
 const TRUTH_RUN: usize = 1_024;
 
-/// Returns the id of the party at `index` of the record `key` names, as
-/// `pairs.csv` and `clusters.csv` name it.
+/// Returns the id of the party at `index` (from 0) of the record `key`
+/// names, as `pairs.csv` and `clusters.csv` name it: `SOURCE/ID/vN/pK`,
+/// with `K` counted from 1.
 fn mention_id(key: &RecordKey, index: usize) -> String {
     let mut id = String::new();
     write_mention_id(key, index, &mut id);
@@ -302,8 +303,9 @@ fn write_mention_id(key: &RecordKey, index: usize, out: &mut String) {
     out.push_str(&key.record_id);
     out.push_str("/v");
     out.push_str(number.format(key.version));
+    // Parties count from 1, as `#PARTY` in review references does.
     out.push_str("/p");
-    out.push_str(number.format(index));
+    out.push_str(number.format(index + 1));
 }
 
 /// A party that has a true person, with its position in the record.
@@ -445,10 +447,10 @@ mod tests {
             record_id: "T0000000042".to_string(),
             version: 12,
         };
-        assert_eq!(mention_id(&key, 0), "dmv/T0000000042/v12/p0");
-        assert_eq!(mention_id(&key, 1), "dmv/T0000000042/v12/p1");
+        assert_eq!(mention_id(&key, 0), "dmv/T0000000042/v12/p1");
+        assert_eq!(mention_id(&key, 1), "dmv/T0000000042/v12/p2");
         let mut out = "kept,".to_string();
         write_mention_id(&key, 3, &mut out);
-        assert_eq!(out, "kept,dmv/T0000000042/v12/p3");
+        assert_eq!(out, "kept,dmv/T0000000042/v12/p4");
     }
 }
