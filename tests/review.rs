@@ -510,6 +510,164 @@ async fn confirmation_that_would_join_father_and_son_is_refused() {
     assert_eq!(entity(store, "SR").await, entity(store, "JR").await);
 }
 
+/// A Kestrel at the family's address, with the given birth date and
+/// identifiers.
+fn kestrel(
+    name: &str,
+    dob: Option<&str>,
+    licence: Option<&str>,
+    state_id: Option<&str>,
+) -> PersonFacts {
+    PersonFacts {
+        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
+        dob: dob.and_then(|d| Dob::new(NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("dob"))),
+        address: Address::from_parts("5 HERON WAY", None, "Hartford", "CT", Some("06106")).ok(),
+        ids: ciss::model::Identifiers {
+            licence: licence.map(str::to_string),
+            state_id: state_id.map(str::to_string),
+            ..Default::default()
+        },
+        ..PersonFacts::default()
+    }
+}
+
+#[tokio::test]
+async fn confirmation_chain_skips_a_version_naming_the_father() {
+    // Two name-only warrants are confirmed as one person, and one of them as
+    // the son. A later version of the other warrant gives the father's birth
+    // date and state id: it conflicts with the son, so the chain no longer
+    // binds it, the father's case stays with the father, and the reviewer is
+    // told the confirmation of the two warrants no longer holds.
+    let f = fixture().await;
+    let one = |id: &str, facts: PersonFacts| record(id, vec![facts]);
+    let records = vec![
+        one(
+            "L100",
+            kestrel(
+                "KESTREL, ORVANDO B",
+                Some("1961-04-12"),
+                Some("771000101"),
+                None,
+            ),
+        ),
+        one(
+            "L101",
+            kestrel(
+                "KESTREL, ORVANDO B JR",
+                Some("1989-09-30"),
+                Some("771000102"),
+                None,
+            ),
+        ),
+        one(
+            "C1",
+            kestrel(
+                "KESTREL, ORVANDO B",
+                Some("1961-04-12"),
+                None,
+                Some("CT1234567"),
+            ),
+        ),
+        one(
+            "C2",
+            kestrel(
+                "KESTREL, ORVANDO B JR",
+                Some("1989-09-30"),
+                None,
+                Some("CT7654321"),
+            ),
+        ),
+        one("W1", kestrel("KESTREL, ORVANDO", None, None, None)),
+        one("W2", kestrel("KESTREL, ORVANDO", None, None, None)),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .confirm("rms:W1", "rms:W2", "Reviewer One", "one warrant")
+        .await
+        .expect("first confirmation");
+    f.review
+        .confirm("rms:W1", "rms:L101", "Reviewer One", "the son")
+        .await
+        .expect("second confirmation");
+    let store = f.store.as_ref();
+    let father = one(
+        "W2",
+        kestrel(
+            "KESTREL, ORVANDO",
+            Some("1961-04-12"),
+            None,
+            Some("CT1234567"),
+        ),
+    );
+    store_version(store, father, 2).await;
+    let son = entity(store, "L101").await;
+    assert_eq!(
+        entity(store, "C2").await,
+        son,
+        "the son's case with the son"
+    );
+    assert_eq!(
+        entity(store, "W1").await,
+        son,
+        "the confirmed warrant with the son"
+    );
+    assert_ne!(
+        entity(store, "C1").await,
+        son,
+        "the father's case not with the son"
+    );
+    assert_eq!(entity(store, "W2").await, entity(store, "C1").await);
+    let lapsed = f.review.lapsed_confirmations().await.expect("lapsed");
+    let pairs: Vec<(String, String)> = lapsed
+        .iter()
+        .map(|l| (l.a.to_string(), l.b.to_string()))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![("rms:W1#1".to_string(), "rms:W2#1".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn rejection_leaves_a_new_party_who_is_someone_else() {
+    // A registration names mother and daughter; the reviewer rejects the
+    // daughter's place against the mother's licence record. A later version
+    // names a new man first and the mother second, at the daughter's old
+    // place: she is not the daughter, so the rejection does not cut her
+    // from her own licence.
+    let f = fixture().await;
+    let vantree = |given: &str, dob: &str, licence: &str| PersonFacts {
+        name: Some(
+            PersonName::parse(&format!("VANTREE, {given}"), NameStyle::LastFirst).expect("name"),
+        ),
+        ..kestrel("KESTREL, X", Some(dob), Some(licence), None)
+    };
+    let mother = || vantree("ELSPETH", "1960-02-03", "771000201");
+    let daughter = || vantree("ELSPETH", "1988-06-07", "771000202");
+    let records = vec![
+        record("L200", vec![mother()]),
+        record("L201", vec![daughter()]),
+        record("R200", vec![mother(), daughter()]),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .reject("rms:R200#2", "rms:L200", "Reviewer One", "the daughter")
+        .await
+        .expect("reject");
+    let store = f.store.as_ref();
+    let stranger = kestrel(
+        "ZABROWSKI, TEODOR",
+        Some("1975-01-01"),
+        Some("771000999"),
+        None,
+    );
+    store_version(store, record("R200", vec![stranger, mother()]), 5).await;
+    let parties = current_parties(store, "R200").await;
+    assert_eq!(parties[1], Some(entity(store, "L200").await), "{parties:?}");
+}
+
 #[tokio::test]
 async fn split_binds_a_person_an_earlier_decision_followed() {
     // A confirmation names Kevin as the first owner of R3. The next version

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use super::cluster::{Conflict, conflict};
 use super::engine::ResolveConfig;
 use super::nicknames::canonical_given;
-use super::prepare::prepare_single;
+use super::prepare::{Prepared, prepare_single};
 use super::review::effective_pairs;
 use crate::graph::{Mention, PartyRef, ReviewDecision};
 use crate::model::{Identifiers, PersonFacts};
@@ -29,10 +29,12 @@ pub(crate) struct Followed {
     pub(crate) must: HashMap<PartyRef, Vec<u32>>,
     /// Positions a rejection or split binds: those of `must`, before the
     /// confirmations' contradiction check, and in a version where no party
-    /// is the named person, the party at the named position. A source that
-    /// corrects a name (LENA to LENNA) leaves the same person at the same
-    /// place, and a rejection that let go of them would let the two records
-    /// merge, the one outcome the reviewer ruled out.
+    /// is the named person, the party at the named position unless it
+    /// conflicts with the decided mention. A source that corrects a name
+    /// (LENA to LENNA) leaves the same person at the same place, and a
+    /// rejection that let go of them would let the two records merge, the
+    /// one outcome the reviewer ruled out. A party who conflicts with the
+    /// named person (another birth date, another licence) is someone else.
     pub(crate) cannot: HashMap<PartyRef, Vec<u32>>,
 }
 
@@ -74,6 +76,7 @@ pub(crate) fn decided_positions(
         };
         bases.insert(*reference, base);
         let same = |at: usize| same_person(&mentions[base].person, &mentions[at].person);
+        let unlike = |at: usize| mentions_conflict(&mentions[base], &mentions[at]).is_some();
         let mut bound = vec![base as u32];
         let mut in_place = Vec::new();
         for (version, parties) in by_version {
@@ -88,7 +91,7 @@ pub(crate) fn decided_positions(
             let found: Vec<usize> = parties.iter().copied().filter(|at| same(*at)).collect();
             match found[..] {
                 [one] => bound.push(one as u32),
-                [] => in_place.extend(now_there.map(|at| at as u32)),
+                [] => in_place.extend(now_there.filter(|at| !unlike(*at)).map(|at| at as u32)),
                 _ => {}
             }
         }
@@ -117,8 +120,12 @@ pub fn mentions_conflict(a: &Mention, b: &Mention) -> Option<Conflict> {
 }
 
 /// Removes from each confirmed reference's positions those of other
-/// versions that conflict with the decided mention of its partner, unless
-/// the decided mentions conflict already.
+/// versions that conflict with the decided mention of a record the
+/// confirmations join it to, directly or through other confirmed records,
+/// unless the decided mentions of the two conflict already (the reviewer
+/// confirmed over that conflict). A warrant confirmed with another warrant
+/// that was confirmed as the son must not bind a version that names the
+/// father.
 fn drop_contradicted(
     mentions: &[Mention],
     decisions: &[ReviewDecision],
@@ -127,32 +134,51 @@ fn drop_contradicted(
 ) {
     let config = ResolveConfig::default();
     let prepared = |at: usize| prepare_single(&mentions[at], 0);
+    let conflicts = |x: &Prepared, y: &Prepared| {
+        conflict(x, y, &config.conflicts, &config.thresholds).is_some()
+    };
     let (confirmed, _) = effective_pairs(decisions);
-    for (a, b) in &confirmed {
-        for (named, partner) in [(a, b), (b, a)] {
-            let (Some(&base), Some(&partner)) = (bases.get(named), bases.get(partner)) else {
+    for group in confirmed_groups(&confirmed) {
+        for named in &group {
+            let Some(&base) = bases.get(named) else {
                 continue;
             };
-            let Some(positions) = followed.get_mut(named) else {
+            let Some(positions) = followed.get_mut(*named) else {
                 continue;
             };
-            let partner = prepared(partner);
-            let conflicts = |at: usize| {
-                conflict(
-                    &prepared(at),
-                    &partner,
-                    &config.conflicts,
-                    &config.thresholds,
-                )
-                .is_some()
-            };
-            // A conflict the reviewer confirmed over binds every version.
-            if conflicts(base) {
-                continue;
-            }
-            positions.retain(|at| *at as usize == base || !conflicts(*at as usize));
+            let own = prepared(base);
+            let partners: Vec<Prepared> = group
+                .iter()
+                .filter(|other| *other != named)
+                .filter_map(|other| bases.get(other))
+                .map(|at| prepared(*at))
+                .filter(|partner| !conflicts(&own, partner))
+                .collect();
+            positions.retain(|at| {
+                let mention = prepared(*at as usize);
+                *at as usize == base || partners.iter().all(|p| !conflicts(&mention, p))
+            });
         }
     }
+}
+
+/// Returns the references that confirmed pairs join, directly or through
+/// others, one group per set of joined references.
+fn confirmed_groups(confirmed: &[(PartyRef, PartyRef)]) -> Vec<Vec<&PartyRef>> {
+    let mut groups: Vec<Vec<&PartyRef>> = Vec::new();
+    for (a, b) in confirmed {
+        let holding: Vec<usize> = (0..groups.len())
+            .filter(|at| groups[*at].contains(&a) || groups[*at].contains(&b))
+            .collect();
+        let mut merged: Vec<&PartyRef> = vec![a, b];
+        for at in holding.iter().rev() {
+            merged.extend(groups.swap_remove(*at));
+        }
+        merged.sort();
+        merged.dedup();
+        groups.push(merged);
+    }
+    groups
 }
 
 /// Returns the mention positions of each record a decision names, by version.
@@ -414,12 +440,23 @@ mod tests {
                 vec![1, 2],
             ),
             (
-                "replaced: nobody is Bob, so his position is still bound",
+                "replaced: nobody is Bob, and Alice at his position is someone else",
                 vec![
                     alice(1, 1, 1),
                     party(2, 1, 2, "BOB", None),
                     party(3, 2, 1, "EDWARD", Some("1975-05-05")),
                     alice(4, 2, 2),
+                ],
+                reject(2, Some(1)),
+                vec![2],
+            ),
+            (
+                "replaced by a namesake without a birth date: bound",
+                vec![
+                    alice(1, 1, 1),
+                    party(2, 1, 2, "BOB", Some("1970-02-02")),
+                    party(3, 2, 1, "EDWARD", Some("1975-05-05")),
+                    party(4, 2, 2, "BOBBIE", None),
                 ],
                 reject(2, Some(1)),
                 vec![2, 4],
