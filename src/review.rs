@@ -8,7 +8,7 @@
 //! Records are named by [`PartyRef`], written `SOURCE:RECORD_ID#PARTY`; the
 //! `#PARTY` position (from 1) may be left out when the record names one person.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -20,8 +20,8 @@ use crate::graph::{
 use crate::normalize::{is_format_character, quoted, unprintable_kind};
 use crate::resolve::{
     Explanation, LiveReport, LiveResolution, Model, ProbabilisticResolver, RefPair, ResolveConfig,
-    ResolveReport, Resolver, ReviewLinks, effective_pairs, mentions_conflict, resolve_store,
-    saved_model,
+    ResolveReport, Resolver, ReviewLinks, decided_positions, effective_pairs, mentions_conflict,
+    resolve_store, saved_model,
 };
 
 /// Longest accepted reviewer name, in characters.
@@ -148,6 +148,9 @@ pub struct PairExplanation {
     /// keep from holding: joining the pair would put a rejected pair in one
     /// entity.
     pub unhonoured: bool,
+    /// Whether the decision in force is a confirmation that no longer holds
+    /// (see [`LapsedConfirmation`]).
+    pub lapsed: bool,
     /// The entities of `a` and `b` now, `None` for a record not yet resolved.
     pub entities: (Option<EntityId>, Option<EntityId>),
 }
@@ -166,8 +169,10 @@ pub struct LapsedConfirmation {
     pub a: PartyRef,
     /// The larger reference of the pair.
     pub b: PartyRef,
-    /// The entities of `a` and `b` now.
-    pub entities: (EntityId, EntityId),
+    /// The entities of the people the confirmation binds in the current
+    /// versions of `a` and `b`; `None` where the current version names no
+    /// such person.
+    pub entities: (Option<EntityId>, Option<EntityId>),
 }
 
 /// A named record's current version and the party it names.
@@ -269,21 +274,25 @@ impl Review {
         Ok(self.store.review_queue().await?)
     }
 
-    /// Returns the confirmations in force whose two records are now in
-    /// different entities, in the order of the pairs. Pairs with a record
-    /// not resolved yet are left out.
+    /// Returns the confirmations in force whose two people are now in
+    /// different entities, in the order of the pairs. Each side is the
+    /// person the confirmation binds in its record's current version, which
+    /// may sit at another position than the one named, or be missing.
+    /// Pairs with a bound person not resolved yet are left out.
     pub async fn lapsed_confirmations(&self) -> Result<Vec<LapsedConfirmation>, ReviewError> {
         let all = self.store.decisions().await?;
         let (must, _) = effective_pairs(&all);
+        if must.is_empty() {
+            return Ok(Vec::new());
+        }
+        let bound = self.bound_now(&all).await?;
         let mut lapsed = Vec::new();
         for pair in must {
-            let (Some(ea), Some(eb)) = (
-                self.entity_of(&pair.0).await?,
-                self.entity_of(&pair.1).await?,
-            ) else {
+            let (Some(ea), Some(eb)) = (bound.get(&pair.0), bound.get(&pair.1)) else {
                 continue;
             };
-            if ea == eb {
+            let resolved = |entities: &[Option<EntityId>]| entities.iter().all(Option::is_some);
+            if !resolved(ea) || !resolved(eb) || ea.iter().any(|e| eb.contains(e)) {
                 continue;
             }
             let Some(decision) = in_force_on(&all, &pair) else {
@@ -291,12 +300,63 @@ impl Review {
             };
             lapsed.push(LapsedConfirmation {
                 decision: decision.clone(),
+                entities: (ea.first().copied().flatten(), eb.first().copied().flatten()),
                 a: pair.0,
                 b: pair.1,
-                entities: (ea, eb),
             });
         }
         Ok(lapsed)
+    }
+
+    /// Returns, for each reference a decision names, the entities of the
+    /// current mentions it binds: the person it follows across versions,
+    /// or the named position when the decision kept no version.
+    async fn bound_now(
+        &self,
+        decisions: &[ReviewDecision],
+    ) -> Result<HashMap<PartyRef, Vec<Option<EntityId>>>, ReviewError> {
+        let mut records: Vec<(String, String)> = decisions
+            .iter()
+            .flat_map(|d| &d.records)
+            .map(|r| (r.source.clone(), r.record_id.clone()))
+            .collect();
+        records.sort();
+        records.dedup();
+        let stored = self.store.record_mentions(&records).await?;
+        let refs: Vec<PartyRef> = stored
+            .iter()
+            .map(|(m, p)| PartyRef::new(m.source.clone(), m.record_id.clone(), p.party))
+            .collect();
+        let versions: Vec<u32> = stored.iter().map(|(_, p)| p.version).collect();
+        let mentions: Vec<Mention> = stored.iter().map(|(m, _)| m.clone()).collect();
+        let followed = decided_positions(&mentions, &refs, &versions, decisions);
+        let mut current: HashMap<(String, String), Option<StoredRecord>> = HashMap::new();
+        let mut bound = HashMap::new();
+        for reference in decisions.iter().flat_map(|d| &d.records) {
+            let positions: Vec<usize> = match followed.must.get(reference) {
+                Some(positions) => positions.iter().map(|at| *at as usize).collect(),
+                None => (0..refs.len())
+                    .filter(|at| refs[*at] == *reference)
+                    .collect(),
+            };
+            let mut entities = Vec::new();
+            for at in positions.into_iter().filter(|at| stored[*at].1.current) {
+                let key = (refs[at].source.clone(), refs[at].record_id.clone());
+                if !current.contains_key(&key) {
+                    let record = self.store.current_record(&key.0, &key.1).await?;
+                    current.insert(key.clone(), record);
+                }
+                let entity = current[&key].as_ref().and_then(|r| {
+                    r.party_entities
+                        .get(refs[at].party as usize - 1)
+                        .copied()
+                        .flatten()
+                });
+                entities.push(entity);
+            }
+            bound.insert(reference.clone(), entities);
+        }
+        Ok(bound)
     }
 
     /// Returns every decision, oldest first.
@@ -344,6 +404,12 @@ impl Review {
             .collect();
         let confirmed = decisions.last().is_some_and(|d| d.kind.links());
         let unhonoured = confirmed && unhonoured_confirmations(&all).contains(&pair);
+        let lapsed = confirmed
+            && self
+                .lapsed_confirmations()
+                .await?
+                .iter()
+                .any(|l| (&l.a, &l.b) == (&pair.0, &pair.1));
         Ok(PairExplanation {
             entities: (a.entity(), b.entity()),
             a: a.reference,
@@ -351,6 +417,7 @@ impl Review {
             score,
             decisions,
             unhonoured,
+            lapsed,
         })
     }
 
@@ -537,8 +604,12 @@ impl Review {
         let in_force = in_force_on(&earlier, &decision.pairs[0]);
         // A confirmation that no longer holds may be made again: the new
         // one binds the versions stored now.
-        let lapsed =
-            kind.links() && matches!((a.entity(), b.entity()), (Some(x), Some(y)) if x != y);
+        let lapsed = kind.links()
+            && self
+                .lapsed_confirmations()
+                .await?
+                .iter()
+                .any(|l| (&l.a, &l.b) == (&decision.pairs[0].0, &decision.pairs[0].1));
         if let Some(same) = in_force.filter(|d| d.kind.links() == kind.links() && !lapsed) {
             let effect = if kind.links() { "linked" } else { "kept apart" };
             // A process stopped after storing that decision leaves it

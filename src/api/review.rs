@@ -176,17 +176,19 @@ impl From<DecisionOutcome> for DecisionResult {
 pub struct LapsedConfirmation {
     /// The confirmation in force on the pair.
     pub decision: Decision,
-    /// One record of the pair, with its entity now.
+    /// One record of the pair, with the entity of the person the
+    /// confirmation binds in its current version; null when that version
+    /// names no such person.
     pub a: RecordEntity,
-    /// The other record, with its entity now.
+    /// The other record, likewise.
     pub b: RecordEntity,
 }
 
 impl From<&crate::review::LapsedConfirmation> for LapsedConfirmation {
     fn from(l: &crate::review::LapsedConfirmation) -> LapsedConfirmation {
-        let at = |record: &PartyRef, entity: EntityId| RecordEntity {
+        let at = |record: &PartyRef, entity: Option<EntityId>| RecordEntity {
             record: record.into(),
-            entity: Some(ID(entity.to_string())),
+            entity: entity.map(|e| ID(e.to_string())),
         };
         LapsedConfirmation {
             decision: (&l.decision).into(),

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::{print_resolve, printable};
 use crate::config::{OpenMode, Settings};
-use crate::graph::DecisionKind;
+use crate::graph::{DecisionKind, EntityId};
 use crate::resolve::{Decision, default_resolver};
 use crate::review::{DecisionOutcome, PairExplanation, Review};
 
@@ -95,14 +95,17 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
             outln!("{} possible matches waiting for review", queue.len());
             let lapsed = review.lapsed_confirmations().await?;
             for l in &lapsed {
+                let (a, b) = (printable(&l.a.to_string()), printable(&l.b.to_string()));
+                let side = |reference: &str, entity: Option<EntityId>| match entity {
+                    Some(entity) => format!("entity {entity}"),
+                    None => format!("not in the current {reference}"),
+                };
                 outln!(
-                    "#{} confirmed {} and {}, now in entities {} and {}; confirm again to bind \
-                     the current versions, or reject",
+                    "#{} confirmed {a} and {b}, now in {} and {}; confirm again to bind the \
+                     current versions, or reject",
                     l.decision.id,
-                    printable(&l.a.to_string()),
-                    printable(&l.b.to_string()),
-                    l.entities.0,
-                    l.entities.1
+                    side(&a, l.entities.0),
+                    side(&b, l.entities.1)
                 );
             }
             if !lapsed.is_empty() {
@@ -215,13 +218,11 @@ fn print_explanation(explanation: &PairExplanation) {
             printable(&decision.why)
         );
     }
-    let confirmed = explanation.decisions.last().is_some_and(|d| d.kind.links());
-    let apart = matches!(explanation.entities, (Some(a), Some(b)) if a != b);
     if explanation.unhonoured {
         outln!(
             "the confirmation is not honoured: other decisions keep records linked to one of them apart from the other; see `ciss review history`"
         );
-    } else if confirmed && apart {
+    } else if explanation.lapsed {
         outln!(
             "the confirmation no longer holds: a later version of one record names another \
              person, lists the confirmed person at another position, or conflicts with the \

@@ -607,6 +607,25 @@ pub trait GraphStore: Send + Sync {
         Ok(pairs)
     }
 
+    /// Returns the mentions of every stored version of the records named by
+    /// `(source, record id)`, in id order, each with its party position and
+    /// currency. Review reads them to follow decided people across
+    /// versions. The default reads every mention.
+    async fn record_mentions(
+        &self,
+        records: &[(String, String)],
+    ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+        let wanted: std::collections::HashSet<(&str, &str)> = records
+            .iter()
+            .map(|(source, id)| (source.as_str(), id.as_str()))
+            .collect();
+        let mentions = self.mentions().await?;
+        let parties = self.mention_parties().await?;
+        let mut pairs = pair_parties(mentions, parties)?;
+        pairs.retain(|(m, _)| wanted.contains(&(m.source.as_str(), m.record_id.as_str())));
+        Ok(pairs)
+    }
+
     /// Returns the party reference and currency of each listed mention that
     /// exists, in id order. The default reads every mention.
     async fn mention_refs(

@@ -44,6 +44,7 @@ use serde::Serialize;
 pub use block::{BlockingReport, BlockingRule, RuleStats};
 pub use cluster::{ClusterReport, Conflict, ConflictRules};
 pub use compare::{FIELDS, Field, Thresholds};
+pub(crate) use decided::decided_positions;
 pub use decided::mentions_conflict;
 pub use engine::{
     Decision, Explanation, ProbabilisticResolver, Resolution, ResolveConfig, ScoredPair,

@@ -200,6 +200,21 @@ pub(crate) async fn check_supersede(store: Arc<dyn GraphStore>) -> Result<()> {
         "agency: {}",
         found[0].agency
     );
+    // Review reads every version of a named record, with its currency.
+    let named = [("dmv".to_string(), "REG-100".to_string())];
+    let versions: Vec<(u32, bool, u32)> = store
+        .record_mentions(&named)
+        .await?
+        .iter()
+        .map(|(m, p)| {
+            ensure!(m.record_id == "REG-100", "another record: {m:?}");
+            Ok((p.version, p.current, p.party))
+        })
+        .collect::<Result<_>>()?;
+    ensure!(
+        versions == [(1, false, 1), (2, true, 1), (0, false, 1)],
+        "every version of REG-100, in the order they were stored: {versions:?}"
+    );
     Ok(())
 }
 

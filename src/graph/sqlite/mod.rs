@@ -661,6 +661,15 @@ impl GraphStore for SqliteStore {
             .await
     }
 
+    async fn record_mentions(
+        &self,
+        records: &[(String, String)],
+    ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+        let records = records.to_vec();
+        self.read(move |conn| load_record_mentions(conn, &records))
+            .await
+    }
+
     async fn mention_refs(
         &self,
         ids: &[MentionId],
@@ -1108,16 +1117,46 @@ fn load_mentions_after(
     let mut rows = stmt.query([after])?;
     let mut mentions = Vec::new();
     while let Some(row) = rows.next()? {
-        let mention = mention_row(row)?;
-        let party = MentionParty {
-            mention: mention.id,
-            party: row.get::<_, u32>(MENTION_COLUMNS)? + 1,
-            current: row.get(MENTION_COLUMNS + 1)?,
-            version: row.get(MENTION_COLUMNS + 2)?,
-        };
-        mentions.push((mention, party));
+        mentions.push(mention_party_row(row)?);
     }
     Ok(mentions)
+}
+
+/// Reads the mentions of every version of the named records, with party
+/// position and currency, in id order.
+fn load_record_mentions(
+    conn: &Connection,
+    records: &[(String, String)],
+) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT m.id, r.source, r.record_id, m.role, m.person, ",
+        facts::columns!(),
+        ", m.record, m.idx, r.current, r.version FROM records r JOIN mentions m ON m.record = r.id \
+         WHERE r.source = ?1 AND r.record_id = ?2"
+    ))?;
+    let mut mentions = Vec::new();
+    for (source, record_id) in records {
+        let mut rows = stmt.query(params![source, record_id])?;
+        while let Some(row) = rows.next()? {
+            mentions.push(mention_party_row(row)?);
+        }
+    }
+    mentions.sort_by_key(|(mention, _)| mention.id);
+    mentions.dedup_by_key(|(mention, _)| mention.id);
+    Ok(mentions)
+}
+
+/// Decodes a row of [`mention_row`]'s columns followed by the party's
+/// index, the record version's currency and its version number.
+fn mention_party_row(row: &rusqlite::Row<'_>) -> Result<(Mention, MentionParty), StoreError> {
+    let mention = mention_row(row)?;
+    let party = MentionParty {
+        mention: mention.id,
+        party: row.get::<_, u32>(MENTION_COLUMNS)? + 1,
+        current: row.get(MENTION_COLUMNS + 1)?,
+        version: row.get(MENTION_COLUMNS + 2)?,
+    };
+    Ok((mention, party))
 }
 
 /// The number of columns [`mention_row`] reads.
