@@ -151,6 +151,10 @@ pub struct PairExplanation {
     /// Whether the decision in force is a confirmation that no longer holds
     /// (see [`LapsedConfirmation`]).
     pub lapsed: bool,
+    /// Ids of the listed decisions that name this pair but do not bind its
+    /// two records as they are now, because a later version moved or
+    /// changed a decided person.
+    pub unbound: Vec<i64>,
     /// The entities of `a` and `b` now, `None` for a record not yet resolved.
     pub entities: (Option<EntityId>, Option<EntityId>),
 }
@@ -173,6 +177,29 @@ pub struct LapsedConfirmation {
     /// versions of `a` and `b`; `None` where the current version names no
     /// such person.
     pub entities: (Option<EntityId>, Option<EntityId>),
+}
+
+/// The current parties each reference a decision names binds, with their
+/// entities: for confirmations (`must`) and for rejections and splits
+/// (`cannot`), which follow a person across versions differently.
+#[derive(Default)]
+struct BoundNow {
+    must: HashMap<PartyRef, Vec<(PartyRef, Option<EntityId>)>>,
+    cannot: HashMap<PartyRef, Vec<(PartyRef, Option<EntityId>)>>,
+}
+
+impl BoundNow {
+    /// Returns whether the decision reference `named`, of a decision of
+    /// `kind`, binds the current party `party`.
+    fn binds(&self, kind: DecisionKind, named: &PartyRef, party: &PartyRef) -> bool {
+        let by = if kind.links() {
+            &self.must
+        } else {
+            &self.cannot
+        };
+        by.get(named)
+            .is_some_and(|parties| parties.iter().any(|(p, _)| p == party))
+    }
 }
 
 /// A named record's current version and the party it names.
@@ -285,12 +312,16 @@ impl Review {
         if must.is_empty() {
             return Ok(Vec::new());
         }
-        let bound = self.bound_now(&all).await?;
+        let bound = self.bound_now(&all).await?.must;
+        let entities_of = |reference: &PartyRef| -> Option<Vec<Option<EntityId>>> {
+            Some(bound.get(reference)?.iter().map(|(_, e)| *e).collect())
+        };
         let mut lapsed = Vec::new();
         for pair in must {
-            let (Some(ea), Some(eb)) = (bound.get(&pair.0), bound.get(&pair.1)) else {
+            let (Some(ea), Some(eb)) = (entities_of(&pair.0), entities_of(&pair.1)) else {
                 continue;
             };
+            let (ea, eb) = (&ea, &eb);
             let resolved = |entities: &[Option<EntityId>]| entities.iter().all(Option::is_some);
             if !resolved(ea) || !resolved(eb) || ea.iter().any(|e| eb.contains(e)) {
                 continue;
@@ -308,16 +339,24 @@ impl Review {
         Ok(lapsed)
     }
 
-    /// Returns, for each reference a decision names, the entities of the
-    /// current mentions it binds: the person it follows across versions,
+    /// Returns, for each reference a decision names, the current parties
+    /// it binds with their entities: the person it follows across versions,
     /// or the named position when the decision kept no version.
-    async fn bound_now(
-        &self,
-        decisions: &[ReviewDecision],
-    ) -> Result<HashMap<PartyRef, Vec<Option<EntityId>>>, ReviewError> {
-        let mut records: Vec<(String, String)> = decisions
+    async fn bound_now(&self, decisions: &[ReviewDecision]) -> Result<BoundNow, ReviewError> {
+        // A split names the records it takes out, and its pairs also name
+        // the records they stay apart from.
+        let mut named: Vec<&PartyRef> = decisions
             .iter()
-            .flat_map(|d| &d.records)
+            .flat_map(|d| {
+                d.records
+                    .iter()
+                    .chain(d.pairs.iter().flat_map(|(a, b)| [a, b]))
+            })
+            .collect();
+        named.sort();
+        named.dedup();
+        let mut records: Vec<(String, String)> = named
+            .iter()
             .map(|r| (r.source.clone(), r.record_id.clone()))
             .collect();
         records.sort();
@@ -331,30 +370,35 @@ impl Review {
         let mentions: Vec<Mention> = stored.iter().map(|(m, _)| m.clone()).collect();
         let followed = decided_positions(&mentions, &refs, &versions, decisions);
         let mut current: HashMap<(String, String), Option<StoredRecord>> = HashMap::new();
-        let mut bound = HashMap::new();
-        for reference in decisions.iter().flat_map(|d| &d.records) {
-            let positions: Vec<usize> = match followed.must.get(reference) {
-                Some(positions) => positions.iter().map(|at| *at as usize).collect(),
-                None => (0..refs.len())
-                    .filter(|at| refs[*at] == *reference)
-                    .collect(),
-            };
-            let mut entities = Vec::new();
-            for at in positions.into_iter().filter(|at| stored[*at].1.current) {
-                let key = (refs[at].source.clone(), refs[at].record_id.clone());
-                if !current.contains_key(&key) {
-                    let record = self.store.current_record(&key.0, &key.1).await?;
-                    current.insert(key.clone(), record);
+        let mut bound = BoundNow::default();
+        for reference in named {
+            for (by, into) in [
+                (&followed.must, &mut bound.must),
+                (&followed.cannot, &mut bound.cannot),
+            ] {
+                let positions: Vec<usize> = match by.get(reference) {
+                    Some(positions) => positions.iter().map(|at| *at as usize).collect(),
+                    None => (0..refs.len())
+                        .filter(|at| refs[*at] == *reference)
+                        .collect(),
+                };
+                let mut parties = Vec::new();
+                for at in positions.into_iter().filter(|at| stored[*at].1.current) {
+                    let key = (refs[at].source.clone(), refs[at].record_id.clone());
+                    if !current.contains_key(&key) {
+                        let record = self.store.current_record(&key.0, &key.1).await?;
+                        current.insert(key.clone(), record);
+                    }
+                    let entity = current[&key].as_ref().and_then(|r| {
+                        r.party_entities
+                            .get(refs[at].party as usize - 1)
+                            .copied()
+                            .flatten()
+                    });
+                    parties.push((refs[at].clone(), entity));
                 }
-                let entity = current[&key].as_ref().and_then(|r| {
-                    r.party_entities
-                        .get(refs[at].party as usize - 1)
-                        .copied()
-                        .flatten()
-                });
-                entities.push(entity);
+                into.insert(reference.clone(), parties);
             }
-            bound.insert(reference.clone(), entities);
         }
         Ok(bound)
     }
@@ -396,20 +440,46 @@ impl Review {
             == (&b.reference.source, &b.reference.record_id);
         let score = resolver.explain(&a.mention(1), &b.mention(if same_record { 1 } else { 2 }));
         let all = self.store.decisions().await?;
-        let pair = ordered_pair(a.reference.clone(), b.reference.clone());
-        let decisions: Vec<ReviewDecision> = all
+        // The decisions that bind these two parties now, which may name
+        // other positions when a later version moved a decided person.
+        let bound = self.bound_now(&all).await?;
+        let (x, y) = (&a.reference, &b.reference);
+        // Also listed: decisions that name this pair but bind neither
+        // party as it is now, as `unbound`.
+        let named = ordered_pair(x.clone(), y.clone());
+        let mut unbound = Vec::new();
+        let matched: Vec<(&ReviewDecision, RefPair)> = all
             .iter()
-            .filter(|d| d.pairs.contains(&pair))
-            .cloned()
+            .filter_map(|d| {
+                let binds = |named: &PartyRef, party: &PartyRef| bound.binds(d.kind, named, party);
+                let binding = d
+                    .pairs
+                    .iter()
+                    .find(|(p, q)| (binds(p, x) && binds(q, y)) || (binds(p, y) && binds(q, x)));
+                if let Some(pair) = binding {
+                    return Some((d, pair.clone()));
+                }
+                let naming = d.pairs.contains(&named).then(|| (d, named.clone()));
+                if naming.is_some() {
+                    unbound.push(d.id);
+                }
+                naming
+            })
             .collect();
-        let confirmed = decisions.last().is_some_and(|d| d.kind.links());
-        let unhonoured = confirmed && unhonoured_confirmations(&all).contains(&pair);
-        let lapsed = confirmed
-            && self
+        let decisions: Vec<ReviewDecision> = matched.iter().map(|(d, _)| (*d).clone()).collect();
+        let in_force = matched
+            .last()
+            .filter(|(d, _)| d.kind.links())
+            .map(|(_, p)| p);
+        let unhonoured = in_force.is_some_and(|p| unhonoured_confirmations(&all).contains(p));
+        let lapsed = match in_force {
+            Some(pair) => self
                 .lapsed_confirmations()
                 .await?
                 .iter()
-                .any(|l| (&l.a, &l.b) == (&pair.0, &pair.1));
+                .any(|l| (&l.a, &l.b) == (&pair.0, &pair.1)),
+            None => false,
+        };
         Ok(PairExplanation {
             entities: (a.entity(), b.entity()),
             a: a.reference,
@@ -418,6 +488,7 @@ impl Review {
             decisions,
             unhonoured,
             lapsed,
+            unbound,
         })
     }
 

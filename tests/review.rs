@@ -708,6 +708,62 @@ async fn confirmation_followed_into_a_reorder_still_holds() {
 }
 
 #[tokio::test]
+async fn explain_follows_a_rejection_into_a_reorder() {
+    // The daughter, rejected against the mother's licence at the second
+    // place of a registration, moves to the first place in its next version.
+    // Explaining the pair she is now in lists the rejection; explaining the
+    // named place, now the mother's, says the rejection does not bind it.
+    let f = fixture().await;
+    let vantree = |dob: &str, licence: &str| PersonFacts {
+        name: Some(PersonName::parse("VANTREE, ELSPETH", NameStyle::LastFirst).expect("name")),
+        ..kestrel("KESTREL, X", Some(dob), Some(licence), None)
+    };
+    let mother = || vantree("1960-02-03", "771000201");
+    let daughter = || vantree("1988-06-07", "771000202");
+    let records = vec![
+        record("L200", vec![mother()]),
+        record("R200", vec![mother(), daughter()]),
+    ];
+    f.store.apply_batch(batch(records)).await.expect("batch");
+    resolve(f.store.as_ref()).await;
+    f.review
+        .reject("rms:R200#2", "rms:L200", "Reviewer One", "the daughter")
+        .await
+        .expect("reject");
+    store_version(
+        f.store.as_ref(),
+        record("R200", vec![daughter(), mother()]),
+        2,
+    )
+    .await;
+    let now = f
+        .review
+        .explain("rms:R200#1", "rms:L200")
+        .await
+        .expect("explain");
+    let ids: Vec<i64> = now.decisions.iter().map(|d| d.id).collect();
+    assert_eq!(ids, vec![1], "the rejection binds the daughter's new place");
+    assert!(now.unbound.is_empty(), "{:?}", now.unbound);
+    assert_ne!(now.entities.0, now.entities.1);
+    let named = f
+        .review
+        .explain("rms:R200#2", "rms:L200")
+        .await
+        .expect("explain");
+    assert_eq!(named.unbound, vec![1]);
+    assert_eq!(
+        named.entities.0, named.entities.1,
+        "the mother with her licence"
+    );
+    let (ok, out) = ciss_review(&f.path, &["explain", "rms:R200#2", "rms:L200"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("(decision #1, which does not bind these records as they are now)"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
 async fn split_binds_a_person_an_earlier_decision_followed() {
     // A confirmation names Kevin as the first owner of R3. The next version
     // lists Keith first and Kevin second, and a reviewer then splits R3#2,

@@ -205,10 +205,13 @@ fn print_explanation(explanation: &PairExplanation) {
     }
     let in_force = explanation.decisions.last().map(|d| d.id);
     for decision in &explanation.decisions {
-        let overridden = match in_force {
+        let mut overridden = match in_force {
             Some(id) if id != decision.id => format!(", overridden by #{id}"),
             _ => String::new(),
         };
+        if explanation.unbound.contains(&decision.id) {
+            overridden.push_str(", which does not bind these records as they are now");
+        }
         outln!(
             "reviewed: {} by {} at {} (decision #{}{overridden}): {}",
             decision_verb(decision.kind),
