@@ -979,7 +979,7 @@ impl Review {
 /// Checks and trims the reviewer's name and reason.
 fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError> {
     let (who, why) = (who.trim(), why.trim());
-    if who.is_empty() {
+    if shows_nothing(who) {
         return Err(invalid("the reviewer's name is required"));
     }
     let who_chars = who.chars().count();
@@ -994,7 +994,7 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
             "the reviewer's name must not contain the {found}"
         )));
     }
-    if why.is_empty() {
+    if shows_nothing(why) {
         return Err(invalid("a reason is required"));
     }
     // Line breaks are kept, and escaped where the history is shown. A
@@ -1009,6 +1009,21 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
         )));
     }
     Ok((who.to_string(), why.to_string()))
+}
+
+/// Returns whether `text` shows nothing on screen: it is empty, or holds
+/// only whitespace and letters drawn blank (the Hangul fillers U+115F,
+/// U+1160, U+3164 and U+FFA0, and the blank braille pattern U+2800), so an
+/// audit entry would look unsigned or unexplained.
+fn shows_nothing(text: &str) -> bool {
+    let blank = |c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\u{115f}' | '\u{1160}' | '\u{2800}' | '\u{3164}' | '\u{ffa0}'
+            )
+    };
+    text.chars().all(blank)
 }
 
 /// Returns the first character of `text` that `rejects` matches, as its
@@ -1085,6 +1100,16 @@ mod tests {
                 "",
                 "two people",
                 Some("the reviewer's name is required".to_string()),
+            ),
+            (
+                "\u{3164}\u{3164}",
+                "two people",
+                Some("the reviewer's name is required".to_string()),
+            ),
+            (
+                "Det. Rivera",
+                " \u{2800} ",
+                Some("a reason is required".to_string()),
             ),
             (
                 long.as_str(),
