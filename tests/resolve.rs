@@ -622,6 +622,46 @@ fn co_owners_fitting_parent_and_child_join_neither() {
 }
 
 #[test]
+fn records_confirmed_together_fitting_father_and_son_join_neither() {
+    // Two name-only warrants, each fitting father and son equally, are
+    // confirmed as one person. The confirmation does not say which man, so
+    // the two stay together and apart from both. A warrant confirmed as the
+    // son instead joins the son.
+    let quintero = |id, suffix, dob| {
+        mention(
+            id,
+            Person {
+                given: "RAFAEL",
+                surname: "QUINTERO",
+                suffix,
+                dob,
+                street: "88 OAK AVE",
+                ..Person::default()
+            },
+        )
+    };
+    let mentions = [
+        quintero(1, Some("SR"), "1965-03-02"),
+        quintero(2, Some("JR"), "1990-07-19"),
+        quintero(3, None, ""),
+        quintero(4, None, ""),
+    ];
+    let resolver = default_resolver();
+    let entities = |review: &ReviewLinks| -> Vec<i64> {
+        resolver
+            .cluster_reviewed(&mentions, review)
+            .assignment
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect()
+    };
+    let together = ReviewLinks::new(vec![(2, 3)], &[]);
+    assert_eq!(entities(&together), vec![1, 2, 3, 3]);
+    let as_the_son = ReviewLinks::new(vec![(2, 1)], &[]);
+    assert_eq!(entities(&as_the_son)[..3], [1, 2, 2]);
+}
+
+#[test]
 fn chain_through_a_record_without_ids_does_not_join_conflicting_ids() {
     // B matches A and C well, but A and C carry different FBI numbers.
     let base = || Person {

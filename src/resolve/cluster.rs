@@ -534,10 +534,17 @@ fn link_best_first(ctx: &Context<'_>, links: &[Link], margin: Option<f64>) -> Pa
 /// Watches one linking pass for ambiguous records.
 struct Ambiguity {
     margin: f64,
-    /// The weight of the link by which each record, alone until then,
-    /// joined a cluster; NaN for a record that has not.
+    /// The weight of the link by which each record, alone or in a group
+    /// of confirmed records until then, joined a cluster; NaN for a record
+    /// that has not.
     joined_at: Vec<f64>,
-    /// Records a reviewer's decision names: never ambiguous.
+    /// Whether each cluster root has joined no other cluster by a scored
+    /// link yet: a record alone, or records only confirmed together.
+    fresh: Vec<bool>,
+    /// Records a reviewer's rejection or split names: never ambiguous,
+    /// since the decision says which side they are not on. A record only
+    /// confirmed is ambiguous when its whole confirmed group is, as two
+    /// warrants confirmed as one person without saying which man.
     decided: HashSet<u32>,
     /// The conflict rules without the one that keeps two parties of one
     /// record apart.
@@ -560,7 +567,8 @@ impl Ambiguity {
         Ambiguity {
             margin,
             joined_at: vec![f64::NAN; n],
-            decided: ctx.review.positions(),
+            fresh: vec![true; n],
+            decided: ctx.review.kept_apart_positions(),
             without_parties: ConflictRules {
                 distinct_parties: false,
                 ..*ctx.rules
@@ -569,12 +577,16 @@ impl Ambiguity {
         }
     }
 
-    /// Notes the weight of a join for each side that was a record alone.
+    /// Notes the weight of a join for each member of a side that had not
+    /// joined by a scored link before. Called before the union.
     fn joined(&mut self, sets: &Sets, ra: u32, rb: u32, weight: f64) {
         for root in [ra, rb] {
-            if sets.members[root as usize].len() == 1 {
-                self.joined_at[root as usize] = weight;
+            if self.fresh[root as usize] {
+                for member in &sets.members[root as usize] {
+                    self.joined_at[*member as usize] = weight;
+                }
             }
+            self.fresh[root as usize] = false;
         }
     }
 

@@ -114,6 +114,11 @@ impl ReviewLinks {
         refused
     }
 
+    /// The positions a rejection or split names.
+    pub(crate) fn kept_apart_positions(&self) -> std::collections::HashSet<u32> {
+        self.cannot.keys().copied().collect()
+    }
+
     /// Returns every position a decision names.
     pub(crate) fn positions(&self) -> std::collections::HashSet<u32> {
         self.must
