@@ -347,11 +347,7 @@ impl Review {
         // the records they stay apart from.
         let mut named: Vec<&PartyRef> = decisions
             .iter()
-            .flat_map(|d| {
-                d.records
-                    .iter()
-                    .chain(d.pairs.iter().flat_map(|(a, b)| [a, b]))
-            })
+            .flat_map(ReviewDecision::references)
             .collect();
         named.sort();
         named.dedup();

@@ -506,28 +506,31 @@ fn father_and_son_at_one_address_stay_apart() {
     assert_eq!(entities, vec![1, 2, 2, 1]);
 }
 
+/// Rafael Quintero at 88 Oak Ave: the father (SR), the son (JR), or a
+/// record with only the name and address they share.
+fn rafael(id: i64, suffix: Option<&'static str>, dob: &'static str) -> Mention {
+    mention(
+        id,
+        Person {
+            given: "RAFAEL",
+            surname: "QUINTERO",
+            suffix,
+            dob,
+            street: "88 OAK AVE",
+            ..Person::default()
+        },
+    )
+}
+
 #[test]
 fn record_fitting_father_and_son_joins_neither() {
     // A warrant names only the name and the address that father and son
     // share: it fits both equally, so it joins neither and both pairs go to
     // the review queue. With the margin off, the stronger link wins.
-    let bell = |id, suffix, dob| {
-        mention(
-            id,
-            Person {
-                given: "RAFAEL",
-                surname: "QUINTERO",
-                suffix,
-                dob,
-                street: "88 OAK AVE",
-                ..Person::default()
-            },
-        )
-    };
     let mentions = [
-        bell(1, Some("SR"), "1965-03-02"),
-        bell(2, Some("JR"), "1990-07-19"),
-        bell(3, None, ""),
+        rafael(1, Some("SR"), "1965-03-02"),
+        rafael(2, Some("JR"), "1990-07-19"),
+        rafael(3, None, ""),
     ];
     let mut config = ResolveConfig::default();
     let resolution = ProbabilisticResolver::new(config.clone()).resolve(&mentions);
@@ -627,24 +630,11 @@ fn records_confirmed_together_fitting_father_and_son_join_neither() {
     // confirmed as one person. The confirmation does not say which man, so
     // the two stay together and apart from both. A warrant confirmed as the
     // son instead joins the son.
-    let quintero = |id, suffix, dob| {
-        mention(
-            id,
-            Person {
-                given: "RAFAEL",
-                surname: "QUINTERO",
-                suffix,
-                dob,
-                street: "88 OAK AVE",
-                ..Person::default()
-            },
-        )
-    };
     let mentions = [
-        quintero(1, Some("SR"), "1965-03-02"),
-        quintero(2, Some("JR"), "1990-07-19"),
-        quintero(3, None, ""),
-        quintero(4, None, ""),
+        rafael(1, Some("SR"), "1965-03-02"),
+        rafael(2, Some("JR"), "1990-07-19"),
+        rafael(3, None, ""),
+        rafael(4, None, ""),
     ];
     let resolver = default_resolver();
     let entities = |review: &ReviewLinks| -> Vec<i64> {

@@ -335,6 +335,16 @@ async fn confirmation_follows_its_person_into_a_reordered_version() {
     assert_eq!(parties, vec![Some(robert_entity), Some(alice_entity)]);
 }
 
+/// A Quellworth at the family's address, with the given birth date.
+fn at_home(name: &str, dob: Option<&str>) -> PersonFacts {
+    PersonFacts {
+        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
+        dob: dob.and_then(|d| Dob::new(NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("dob"))),
+        address: Address::from_parts("12 OAK LN", None, "Hartford", "CT", Some("06106")).ok(),
+        ..PersonFacts::default()
+    }
+}
+
 #[tokio::test]
 async fn confirmation_skips_a_version_that_contradicts_it() {
     // A warrant naming only "QUELLWORTH, JOHN" at the family's address is
@@ -342,12 +352,6 @@ async fn confirmation_skips_a_version_that_contradicts_it() {
     // suffix and date of birth: the confirmation no longer binds it, so the
     // son's records stay together and the new version goes to the father.
     let f = fixture().await;
-    let at_home = |name: &str, dob: Option<&str>| PersonFacts {
-        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
-        dob: dob.and_then(|d| Dob::new(NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("dob"))),
-        address: Address::from_parts("12 OAK LN", None, "Hartford", "CT", Some("06106")).ok(),
-        ..PersonFacts::default()
-    };
     let records = vec![
         record(
             "SR",
@@ -458,12 +462,6 @@ async fn confirmation_that_would_join_father_and_son_is_refused() {
     // whose suffixes conflict, one person. Confirming father and son
     // themselves is the reviewer's own call and is accepted.
     let f = fixture().await;
-    let at_home = |name: &str, dob: Option<&str>| PersonFacts {
-        name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
-        dob: dob.and_then(|d| Dob::new(NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("dob"))),
-        address: Address::from_parts("12 OAK LN", None, "Hartford", "CT", Some("06106")).ok(),
-        ..PersonFacts::default()
-    };
     let records = vec![
         record(
             "SR",

@@ -147,6 +147,15 @@ struct StoredName {
 }
 
 impl ReviewDecision {
+    /// Returns every reference the decision names: its records, and the
+    /// records its pairs keep apart from them (a split's pairs name the
+    /// records left in the entity too).
+    pub fn references(&self) -> impl Iterator<Item = &PartyRef> {
+        self.records
+            .iter()
+            .chain(self.pairs.iter().flat_map(|(a, b)| [a, b]))
+    }
+
     /// Returns the named records and their versions as the JSON text the
     /// stores keep.
     pub fn records_json(&self) -> serde_json::Result<String> {

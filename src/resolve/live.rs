@@ -264,11 +264,7 @@ impl LiveResolution {
 fn named_by_decision(new: &[(Mention, MentionParty)], decisions: &[ReviewDecision]) -> bool {
     let named: HashSet<&PartyRef> = decisions
         .iter()
-        .flat_map(|d| {
-            d.records
-                .iter()
-                .chain(d.pairs.iter().flat_map(|(a, b)| [a, b]))
-        })
+        .flat_map(ReviewDecision::references)
         .collect();
     !named.is_empty()
         && new.iter().any(|(mention, party)| {
