@@ -1007,10 +1007,10 @@ fn check_reviewer(who: &str, why: &str) -> Result<(String, String), ReviewError>
     Ok((who.to_string(), why.to_string()))
 }
 
-/// Returns whether `text` shows nothing on screen: it is empty, or holds
-/// only whitespace and letters drawn blank (the Hangul fillers U+115F,
-/// U+1160, U+3164 and U+FFA0, and the blank braille pattern U+2800), so an
-/// audit entry would look unsigned or unexplained.
+/// Returns whether `text` shows nothing on screen. It is empty, or
+/// contains only whitespace and letters drawn blank: the Hangul fillers
+/// U+115F, U+1160, U+3164 and U+FFA0, and the blank braille pattern
+/// U+2800. An audit entry of such text would look unsigned or unexplained.
 fn shows_nothing(text: &str) -> bool {
     let blank = |c: char| {
         c.is_whitespace()

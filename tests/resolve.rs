@@ -425,7 +425,7 @@ fn siblings_with_licences_one_digit_apart_stay_apart() {
 }
 
 #[test]
-fn twins_with_alike_names_and_licences_one_digit_apart_stay_apart() {
+fn twins_with_sequential_licences_stay_apart() {
     // Twin sisters whose given names differ by a few letters, with licences
     // the agency numbered one after the other. A typo in the licence and
     // in the given name of one person's records at once is rare; twins are
@@ -625,7 +625,7 @@ fn co_owners_fitting_parent_and_child_join_neither() {
 }
 
 #[test]
-fn records_confirmed_together_fitting_father_and_son_join_neither() {
+fn confirmed_ambiguous_pair_joins_neither() {
     // Two name-only warrants, each fitting father and son equally, are
     // confirmed as one person. The confirmation does not say which man, so
     // the two stay together and apart from both. A warrant confirmed as the

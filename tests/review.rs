@@ -241,7 +241,7 @@ async fn possible_match_stays_queued_after_a_new_version() {
 }
 
 #[tokio::test]
-async fn rejection_clears_the_other_pairs_of_the_two_people() {
+async fn rejection_clears_entity_pairs_from_queue() {
     // A second record of each Margaret, with a flat number: the queue then
     // holds more than one pair of records of the two women. Once a reviewer rejects
     // one, the two entities are two people, and no pair between them waits.
@@ -335,7 +335,7 @@ async fn confirmation_follows_its_person_into_a_reordered_version() {
     assert_eq!(parties, vec![Some(robert_entity), Some(alice_entity)]);
 }
 
-/// A Quellworth at the family's address, with the given birth date.
+/// Builds a Quellworth at the family's address, with the given birth date.
 fn at_home(name: &str, dob: Option<&str>) -> PersonFacts {
     PersonFacts {
         name: Some(PersonName::parse(name, NameStyle::LastFirst).expect("name")),
@@ -456,7 +456,7 @@ async fn rejection_holds_after_a_name_correction() {
 }
 
 #[tokio::test]
-async fn confirmation_that_would_join_father_and_son_is_refused() {
+async fn confirmation_joining_father_and_son_refused() {
     // A name-only warrant confirmed as the son cannot then be confirmed as
     // the father too: the two confirmations would make father and son,
     // whose suffixes conflict, one person. Confirming father and son
@@ -505,8 +505,8 @@ async fn confirmation_that_would_join_father_and_son_is_refused() {
     assert_eq!(entity(store, "SR").await, entity(store, "JR").await);
 }
 
-/// A Kestrel at the family's address, with the given birth date and
-/// identifiers.
+/// Builds a Kestrel at the family's address, with the given birth date
+/// and identifiers.
 fn kestrel(
     name: &str,
     dob: Option<&str>,
@@ -625,7 +625,7 @@ async fn confirmation_chain_skips_a_version_naming_the_father() {
 }
 
 #[tokio::test]
-async fn rejection_leaves_a_new_party_who_is_someone_else() {
+async fn rejection_skips_new_party_at_its_place() {
     // A registration names mother and daughter; the reviewer rejects the
     // daughter's place against the mother's licence record. A later version
     // names a new man first and the mother second, at the daughter's old

@@ -177,8 +177,8 @@ pub struct LapsedConfirmation {
     /// The confirmation in force on the pair.
     pub decision: Decision,
     /// One record of the pair, with the entity of the person the
-    /// confirmation binds in its current version; null when that version
-    /// names no such person.
+    /// confirmation binds in its current version. The entity is null when
+    /// that version names no such person.
     pub a: RecordEntity,
     /// The other record, likewise.
     pub b: RecordEntity,

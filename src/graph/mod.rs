@@ -615,14 +615,14 @@ pub trait GraphStore: Send + Sync {
         &self,
         records: &[(String, String)],
     ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
-        let wanted: std::collections::HashSet<(&str, &str)> = records
+        let requested: std::collections::HashSet<(&str, &str)> = records
             .iter()
             .map(|(source, id)| (source.as_str(), id.as_str()))
             .collect();
         let mentions = self.mentions().await?;
         let parties = self.mention_parties().await?;
         let mut pairs = pair_parties(mentions, parties)?;
-        pairs.retain(|(m, _)| wanted.contains(&(m.source.as_str(), m.record_id.as_str())));
+        pairs.retain(|(m, _)| requested.contains(&(m.source.as_str(), m.record_id.as_str())));
         Ok(pairs)
     }
 

@@ -597,9 +597,9 @@ impl Ambiguity {
     ///
     /// A conflict only between two parties of one record does not make the
     /// side ambiguous. Take a father's record that fits both of two
-    /// co-owners named like him and his son, with no birth dates: the
-    /// father's record distinguishes father from son, and the co-owners,
-    /// which cannot, are marked through their own links to the two men.
+    /// co-owners named like him and his son, with no birth dates. The
+    /// father's record distinguishes father from son. The co-owners cannot,
+    /// and their own links to the two men mark them.
     fn refused(
         &mut self,
         ctx: &Context<'_>,
