@@ -357,6 +357,7 @@ impl Review {
             .collect();
         records.sort();
         records.dedup();
+
         let stored = self.store.record_mentions(&records).await?;
         let refs: Vec<PartyRef> = stored
             .iter()
@@ -365,6 +366,7 @@ impl Review {
         let versions: Vec<u32> = stored.iter().map(|(_, p)| p.version).collect();
         let mentions: Vec<Mention> = stored.iter().map(|(m, _)| m.clone()).collect();
         let followed = decided_positions(&mentions, &refs, &versions, decisions);
+
         let mut current: HashMap<(String, String), Option<StoredRecord>> = HashMap::new();
         let mut bound = BoundNow::default();
         for reference in named {

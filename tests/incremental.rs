@@ -337,7 +337,7 @@ fn queued_pairs(placement: &ciss::resolve::Placement) -> Vec<(i64, i64)> {
 }
 
 #[test]
-fn placement_leaves_alike_co_owners_of_father_and_son_alone() {
+fn placement_leaves_alike_co_owners_alone() {
     // A registration names two owners by the name father and son share.
     // Each owner fits both men, so neither joins one, as in a batch run,
     // and the two owners, two people by the record, are not queued as a pair.

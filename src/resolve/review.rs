@@ -114,7 +114,7 @@ impl ReviewLinks {
         refused
     }
 
-    /// The positions a rejection or split names.
+    /// Returns the positions a rejection or split names.
     pub(crate) fn kept_apart_positions(&self) -> std::collections::HashSet<u32> {
         self.cannot.keys().copied().collect()
     }
