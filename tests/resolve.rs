@@ -652,6 +652,41 @@ fn confirmed_ambiguous_pair_joins_neither() {
 }
 
 #[test]
+fn state_id_chain_keeps_birth_dates_apart() {
+    // A father's licence record, and two court records of the son that
+    // share a state id: one without a date of birth at the family's
+    // address, one with the son's date of birth elsewhere. The first fits
+    // the father by name and address, but its state id ties it to the
+    // second, which was born 28 years after him. The father and the son's
+    // dated record never share an entity, whichever the first record joins.
+    let raymond = |id, dob, street, phone, licence, state_id| {
+        mention(
+            id,
+            Person {
+                given: "RAYMOND",
+                surname: "QUILLFEATHER",
+                dob,
+                street,
+                phone,
+                licence,
+                state_id,
+                ..Person::default()
+            },
+        )
+    };
+    // The home phone makes the first link, father to the record without a
+    // birth date, the strongest, so the state id comes second.
+    let home = Some("860-555-0199");
+    let mentions = [
+        raymond(1, "1960-03-04", "12 OAK ST", home, Some("QF100200"), None),
+        raymond(2, "", "12 OAK ST", home, None, Some("CT999")),
+        raymond(3, "1988-07-09", "9 RIVER RD", None, None, Some("CT999")),
+    ];
+    let entities = entity_of(&mentions, &default_resolver());
+    assert_ne!(entities[0], entities[2], "{entities:?}");
+}
+
+#[test]
 fn chain_through_a_record_without_ids_does_not_join_conflicting_ids() {
     // B matches A and C well, but A and C carry different FBI numbers.
     let base = || Person {

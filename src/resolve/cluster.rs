@@ -749,6 +749,7 @@ impl Sets {
 fn members_conflict(a_members: &[u32], b_members: &[u32], ctx: &Context<'_>) -> Option<Conflict> {
     let mut soft = None;
     let mut shares_id = false;
+    let mut born_apart = false;
     for x in a_members {
         for y in b_members {
             let (a, b) = (&ctx.records[*x as usize], &ctx.records[*y as usize]);
@@ -758,11 +759,25 @@ fn members_conflict(a_members: &[u32], b_members: &[u32], ctx: &Context<'_>) -> 
             if ctx.rules.distinct_parties && ctx.co_parties.shared(*x, *y) {
                 return Some(Conflict::Party);
             }
-            shares_id |= ids_shared(a, b);
+            let shared = ids_shared(a, b);
+            shares_id |= shared;
             if soft.is_none() && !shares_id {
                 soft = soft_conflict(a, b, ctx.rules, ctx.thresholds);
             }
+            // Birth dates years apart are outweighed only by an identifier
+            // the two records themselves share. One that other members of
+            // the clusters share ties those members: a son's two court
+            // records with one state id, one of them without a birth date
+            // at the father's address, must not bring the father along.
+            born_apart |= !shared
+                && ctx
+                    .rules
+                    .dob_years_apart
+                    .is_some_and(|years| dob_apart(a, b, years));
         }
+    }
+    if born_apart {
+        return Some(Conflict::Dob);
     }
     soft.filter(|_| !shares_id)
 }
