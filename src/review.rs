@@ -173,9 +173,10 @@ pub struct LapsedConfirmation {
     pub a: PartyRef,
     /// The larger reference of the pair.
     pub b: PartyRef,
-    /// The entities of the people the confirmation binds in the current
-    /// versions of `a` and `b`; `None` where the current version names no
-    /// such person.
+    /// The entities of the people the confirmation named, in the current
+    /// versions of `a` and `b`, found as the confirmation binds them or,
+    /// where it no longer does, as a rejection would. `None` where the
+    /// current version names no such person.
     pub entities: (Option<EntityId>, Option<EntityId>),
 }
 
@@ -312,9 +313,20 @@ impl Review {
         if must.is_empty() {
             return Ok(Vec::new());
         }
-        let bound = self.bound_now(&all).await?.must;
+        let bound = self.bound_now(&all).await?;
         let entities_of = |reference: &PartyRef| -> Option<Vec<Option<EntityId>>> {
-            Some(bound.get(reference)?.iter().map(|(_, e)| *e).collect())
+            Some(bound.must.get(reference)?.iter().map(|(_, e)| *e).collect())
+        };
+        // Where the confirmation no longer binds a side, the person found
+        // there by name or identifier still shows where they went.
+        let shown = |reference: &PartyRef, bound_entities: &[Option<EntityId>]| {
+            let followed = bound.cannot.get(reference).into_iter().flatten();
+            bound_entities
+                .iter()
+                .copied()
+                .chain(followed.map(|(_, e)| *e))
+                .flatten()
+                .next()
         };
         let mut lapsed = Vec::new();
         for pair in must {
@@ -331,7 +343,7 @@ impl Review {
             };
             lapsed.push(LapsedConfirmation {
                 decision: decision.clone(),
-                entities: (ea.first().copied().flatten(), eb.first().copied().flatten()),
+                entities: (shown(&pair.0, ea), shown(&pair.1, eb)),
                 a: pair.0,
                 b: pair.1,
             });
@@ -441,29 +453,7 @@ impl Review {
         // The decisions that bind these two parties now, which may name
         // other positions when a later version moved a decided person.
         let bound = self.bound_now(&all).await?;
-        let (x, y) = (&a.reference, &b.reference);
-        // Also listed: decisions that name this pair but bind neither
-        // party as it is now, as `unbound`.
-        let named = ordered_pair(x.clone(), y.clone());
-        let mut unbound = Vec::new();
-        let matched: Vec<(&ReviewDecision, RefPair)> = all
-            .iter()
-            .filter_map(|d| {
-                let binds = |named: &PartyRef, party: &PartyRef| bound.binds(d.kind, named, party);
-                let binding = d
-                    .pairs
-                    .iter()
-                    .find(|(p, q)| (binds(p, x) && binds(q, y)) || (binds(p, y) && binds(q, x)));
-                if let Some(pair) = binding {
-                    return Some((d, pair.clone()));
-                }
-                let naming = d.pairs.contains(&named).then(|| (d, named.clone()));
-                if naming.is_some() {
-                    unbound.push(d.id);
-                }
-                naming
-            })
-            .collect();
+        let (matched, unbound) = decisions_on(&all, &bound, &a.reference, &b.reference);
         let decisions: Vec<ReviewDecision> = matched.iter().map(|(d, _)| (*d).clone()).collect();
         let in_force = matched
             .last()
@@ -670,6 +660,14 @@ impl Review {
             decided_at: Utc::now(),
         };
         let earlier = self.store.decisions().await?;
+        // A decision that follows a person to a new position binds the pair
+        // named by that position too.
+        let bound = self.bound_now(&earlier).await?;
+        let (binding, unbound) = decisions_on(&earlier, &bound, &a.reference, &b.reference);
+        let binding_now = binding
+            .last()
+            .map(|(d, _)| *d)
+            .filter(|d| !unbound.contains(&d.id));
         let in_force = in_force_on(&earlier, &decision.pairs[0]);
         // A confirmation that no longer holds may be made again: the new
         // one binds the versions stored now.
@@ -679,7 +677,10 @@ impl Review {
                 .await?
                 .iter()
                 .any(|l| (&l.a, &l.b) == (&decision.pairs[0].0, &decision.pairs[0].1));
-        if let Some(same) = in_force.filter(|d| d.kind.links() == kind.links() && !lapsed) {
+        let repeated = in_force
+            .or(binding_now)
+            .filter(|d| d.kind.links() == kind.links() && !lapsed);
+        if let Some(same) = repeated {
             let effect = if kind.links() { "linked" } else { "kept apart" };
             // A process stopped after storing that decision leaves it
             // unapplied, and repeating it would not apply it either.
@@ -1039,6 +1040,39 @@ fn in_force_on<'d>(decisions: &'d [ReviewDecision], pair: &RefPair) -> Option<&'
         .iter()
         .filter(|d| d.pairs.contains(pair))
         .max_by_key(|d| d.id)
+}
+
+/// Returns the decisions on the parties `x` and `y`, oldest first, each
+/// with the pair it decided: those that bind the two as they are now, and
+/// those that name the pair without binding it, whose ids are also
+/// returned.
+fn decisions_on<'d>(
+    all: &'d [ReviewDecision],
+    bound: &BoundNow,
+    x: &PartyRef,
+    y: &PartyRef,
+) -> (Vec<(&'d ReviewDecision, RefPair)>, Vec<i64>) {
+    let named = ordered_pair(x.clone(), y.clone());
+    let mut unbound = Vec::new();
+    let matched = all
+        .iter()
+        .filter_map(|d| {
+            let binds = |named: &PartyRef, party: &PartyRef| bound.binds(d.kind, named, party);
+            let binding = d
+                .pairs
+                .iter()
+                .find(|(p, q)| (binds(p, x) && binds(q, y)) || (binds(p, y) && binds(q, x)));
+            if let Some(pair) = binding {
+                return Some((d, pair.clone()));
+            }
+            let naming = d.pairs.contains(&named).then(|| (d, named.clone()));
+            if naming.is_some() {
+                unbound.push(d.id);
+            }
+            naming
+        })
+        .collect();
+    (matched, unbound)
 }
 
 /// Returns `start` and every reference the `links` join to it, directly or

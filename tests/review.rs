@@ -394,9 +394,9 @@ async fn confirmation_skips_a_version_that_contradicts_it() {
     // it again on the current versions.
     let (ok, out) = ciss_review(&f.path, &["list"]);
     assert!(ok, "{out}");
+    let father = entity(store, "SR").await;
     let told = format!(
-        "#1 confirmed rms:JR#1 and rms:W#1, now in entity {son} and not in the current \
-         rms:W#1; confirm again"
+        "#1 confirmed rms:JR#1 and rms:W#1, now in entities {son} and {father}; confirm again"
     );
     assert!(out.contains(&told), "{out}");
     assert!(out.contains("1 confirmations no longer hold"), "{out}");
@@ -412,14 +412,18 @@ async fn confirmation_skips_a_version_that_contradicts_it() {
     assert_eq!(listed[0]["decision"]["id"], "1", "{reply}");
     assert_eq!(listed[0]["a"]["record"]["reference"], "rms:JR#1", "{reply}");
     assert_eq!(listed[0]["a"]["entity"], son.to_string(), "{reply}");
-    assert_eq!(listed[0]["b"]["entity"], Value::Null, "{reply}");
+    assert_eq!(listed[0]["b"]["entity"], father.to_string(), "{reply}");
     let lapsed = f.review.lapsed_confirmations().await.expect("lapsed");
     let pairs: Vec<(String, String, i64)> = lapsed
         .iter()
         .map(|l| (l.a.to_string(), l.b.to_string(), l.decision.id))
         .collect();
     assert_eq!(pairs, vec![("rms:JR#1".into(), "rms:W#1".into(), 1)]);
-    assert_eq!(lapsed[0].entities, (Some(son), None), "the entities now");
+    assert_eq!(
+        lapsed[0].entities,
+        (Some(son), Some(father)),
+        "the entities now"
+    );
     let again = f
         .review
         .confirm("rms:W", "rms:JR", "Det. Rivera", "the clerk checked again")
@@ -703,6 +707,37 @@ async fn confirmation_followed_into_a_reorder_still_holds() {
         "{again}"
     );
     assert_eq!(entity(store, "PW1").await, entity(store, "P902").await);
+    let moved = f
+        .review
+        .confirm("rms:PW1", "rms:P903#1", "Reviewer One", "her new place")
+        .await
+        .expect_err("the confirmation binds her new place");
+    assert!(
+        moved.to_string().contains("already linked by decision #1"),
+        "{moved}"
+    );
+
+    // A third version sells the daughter's share to a stranger: the
+    // registration no longer names her, and the list says so.
+    let stranger = kestrel(
+        "ZABROWSKI, TEODOR",
+        Some("1975-01-01"),
+        Some("771000999"),
+        None,
+    );
+    store_version(store, record("P903", vec![stranger, mother()]), 3).await;
+    let lapsed = f.review.lapsed_confirmations().await.expect("lapsed");
+    let warrant = entity(store, "PW1").await;
+    assert_eq!(lapsed.len(), 1, "{lapsed:?}");
+    assert_eq!(lapsed[0].entities, (None, Some(warrant)));
+    let (ok, out) = ciss_review(&f.path, &["list"]);
+    assert!(ok, "{out}");
+    let told = format!(
+        "#1 confirmed rms:P903#2 and rms:PW1#1, but the current version of rms:P903#2 no \
+         longer names that person (rms:PW1#1 is in entity {warrant}); confirm the record that \
+         names them now, or reject"
+    );
+    assert!(out.contains(&told), "{out}");
 }
 
 #[tokio::test]

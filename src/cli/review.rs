@@ -9,9 +9,9 @@ use clap::{Args, Subcommand};
 
 use super::{print_resolve, printable};
 use crate::config::{OpenMode, Settings};
-use crate::graph::{DecisionKind, EntityId};
+use crate::graph::DecisionKind;
 use crate::resolve::{Decision, default_resolver};
-use crate::review::{DecisionOutcome, PairExplanation, Review};
+use crate::review::{DecisionOutcome, LapsedConfirmation, PairExplanation, Review};
 
 /// Format of printed times, which are UTC.
 const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S UTC";
@@ -95,18 +95,7 @@ pub(super) async fn run(settings: &Settings, command: ReviewCommand) -> anyhow::
             outln!("{} possible matches waiting for review", queue.len());
             let lapsed = review.lapsed_confirmations().await?;
             for l in &lapsed {
-                let (a, b) = (printable(&l.a.to_string()), printable(&l.b.to_string()));
-                let side = |reference: &str, entity: Option<EntityId>| match entity {
-                    Some(entity) => format!("entity {entity}"),
-                    None => format!("not in the current {reference}"),
-                };
-                outln!(
-                    "#{} confirmed {a} and {b}, now in {} and {}; confirm again to bind the \
-                     current versions, or reject",
-                    l.decision.id,
-                    side(&a, l.entities.0),
-                    side(&b, l.entities.1)
-                );
+                outln!("{}", describe_lapsed(l));
             }
             if !lapsed.is_empty() {
                 outln!("{} confirmations no longer hold", lapsed.len());
@@ -192,6 +181,31 @@ fn print_outcome(outcome: &DecisionOutcome) {
             }
             Some(now) => outln!("  {reference}: entity {was} -> entity {now}"),
             None => outln!("  {reference}: entity {was} -> unresolved"),
+        }
+    }
+}
+
+/// Describes a confirmation that no longer holds, and what a reviewer can
+/// do about it.
+fn describe_lapsed(l: &LapsedConfirmation) -> String {
+    let (a, b) = (printable(&l.a.to_string()), printable(&l.b.to_string()));
+    let id = l.decision.id;
+    match l.entities {
+        (Some(x), Some(y)) => format!(
+            "#{id} confirmed {a} and {b}, now in entities {x} and {y}; confirm again to bind \
+             the current versions, or reject"
+        ),
+        (x, y) => {
+            let missing = if x.is_none() { &a } else { &b };
+            let found = match (x, y) {
+                (Some(e), None) => format!(" ({a} is in entity {e})"),
+                (None, Some(e)) => format!(" ({b} is in entity {e})"),
+                _ => String::new(),
+            };
+            format!(
+                "#{id} confirmed {a} and {b}, but the current version of {missing} no longer \
+                 names that person{found}; confirm the record that names them now, or reject"
+            )
         }
     }
 }
