@@ -75,35 +75,75 @@ pub(crate) fn decided_positions(
             continue;
         };
         bases.insert(*reference, base);
-        let same = |at: usize| same_person(&mentions[base].person, &mentions[at].person);
-        let unlike = |at: usize| mentions_conflict(&mentions[base], &mentions[at]).is_some();
+        let same = |x: usize, at: usize| same_person(&mentions[x].person, &mentions[at].person);
+        let unlike = |x: usize, at: usize| mentions_conflict(&mentions[x], &mentions[at]).is_some();
+        // The party of `parties` that is the decided person, or the person
+        // last found in a version nearer the decided one: versions are
+        // followed one after another, so a name corrected in one version
+        // and moved in the next is still found.
+        let person_in = |last: usize, parties: &[usize]| {
+            let is = |at: usize| same(base, at) || same(last, at);
+            let now_there = at_position(refs, parties, reference.party);
+            if let Some(at) = now_there.filter(|at| is(*at)) {
+                return Follow::Found(at);
+            }
+            let found: Vec<usize> = parties.iter().copied().filter(|at| is(*at)).collect();
+            match found[..] {
+                [one] => Follow::Found(one),
+                [] => Follow::Missing(now_there),
+                _ => Follow::Several,
+            }
+        };
+        let (mut after, mut before): (Vec<u32>, Vec<u32>) = by_version
+            .keys()
+            .copied()
+            .filter(|version| version != decided_version)
+            .partition(|version| version > decided_version);
+        after.sort_unstable();
+        before.sort_unstable_by(|x, y| y.cmp(x));
         let mut bound = vec![base as u32];
         let mut in_place = Vec::new();
-        for (version, parties) in by_version {
-            if version == decided_version {
-                continue;
-            }
-            let now_there = at_position(refs, parties, reference.party);
-            if let Some(at) = now_there.filter(|at| same(*at)) {
-                bound.push(at as u32);
-                continue;
-            }
-            let found: Vec<usize> = parties.iter().copied().filter(|at| same(*at)).collect();
-            match found[..] {
-                [one] => bound.push(one as u32),
-                [] => in_place.extend(now_there.filter(|at| !unlike(*at)).map(|at| at as u32)),
-                _ => {}
+        for run in [after, before] {
+            let (mut last_same, mut last_apart) = (base, base);
+            for version in run {
+                let parties = &by_version[&version];
+                if let Follow::Found(at) = person_in(last_same, parties) {
+                    bound.push(at as u32);
+                    last_same = at;
+                }
+                let apart_at = match person_in(last_apart, parties) {
+                    Follow::Found(at) => Some(at),
+                    Follow::Missing(Some(at)) if !unlike(base, at) && !unlike(last_apart, at) => {
+                        Some(at)
+                    }
+                    _ => None,
+                };
+                if let Some(at) = apart_at {
+                    in_place.push(at as u32);
+                    last_apart = at;
+                }
             }
         }
         bound.sort_unstable();
         let mut apart = bound.clone();
         apart.extend(in_place);
         apart.sort_unstable();
+        apart.dedup();
         followed.cannot.insert((*reference).clone(), apart);
         followed.must.insert((*reference).clone(), bound);
     }
     drop_contradicted(mentions, decisions, &bases, &mut followed.must);
     followed
+}
+
+/// Where a decided person is in one version of their record.
+enum Follow {
+    /// At this mention position.
+    Found(usize),
+    /// Nowhere; the party at the named position, if the version has one.
+    Missing(Option<usize>),
+    /// At more than one party, so at none for certain.
+    Several,
 }
 
 /// Returns the first conflict between two mentions by the default rules,
@@ -460,6 +500,19 @@ mod tests {
                 ],
                 reject(2, Some(1)),
                 vec![2, 4],
+            ),
+            (
+                "corrected, then moved: followed from the corrected version",
+                vec![
+                    party(1, 1, 1, "LENA", Some("1985-01-01")),
+                    party(2, 1, 2, "PIETER", Some("1983-03-03")),
+                    party(3, 2, 1, "LENNA", Some("1985-01-01")),
+                    party(4, 2, 2, "PIETER", Some("1983-03-03")),
+                    party(5, 3, 1, "PIETER", Some("1983-03-03")),
+                    party(6, 3, 2, "LENNA", Some("1985-01-01")),
+                ],
+                reject(1, Some(1)),
+                vec![1, 3, 6],
             ),
             (
                 "swapped: Bob is followed, Alice at his position is not bound",
