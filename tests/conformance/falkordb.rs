@@ -141,6 +141,7 @@ async fn read_statements_start_from_an_index() {
             .param("limit", 50),
         statement!("entity_exists").param("entity", 1),
         statement!("stored_versions").param("rkeys", [r#"["dmv","T1"]"#]),
+        statement!("record_mentions").param("rkeys", [r#"["dmv","T1"]"#]),
         statement!("batch_committed").param("token", "abc"),
         statement!("mentions_page")
             .param("after", 0)

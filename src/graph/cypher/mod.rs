@@ -718,6 +718,32 @@ impl GraphStore for CypherStore {
         super::pair_parties(mentions, parties)
     }
 
+    async fn record_mentions(
+        &self,
+        records: &[(String, String)],
+    ) -> Result<Vec<(Mention, MentionParty)>, StoreError> {
+        let rkeys: Vec<String> = records
+            .iter()
+            .map(|(source, record_id)| serde_json::json!([source, record_id]).to_string())
+            .collect();
+        let rows = self
+            .read(cypher!("record_mentions").param("rkeys", rkeys))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let mention = mention(row)?;
+                let party = MentionParty {
+                    mention: mention.id,
+                    party: int(row, "idx")? as u32 + 1,
+                    current: row.get("current").and_then(Value::as_bool).unwrap_or(false),
+                    version: u32::try_from(int(row, "version")?)
+                        .map_err(|_| corrupt("version", row))?,
+                };
+                Ok((mention, party))
+            })
+            .collect()
+    }
+
     async fn assign_entities(
         &self,
         assignment: &[(MentionId, EntityId)],
