@@ -216,11 +216,7 @@ impl Located {
     }
 
     fn entity(&self) -> Option<EntityId> {
-        self.record
-            .party_entities
-            .get(self.reference.party as usize - 1)
-            .copied()
-            .flatten()
+        self.record.entity_of_party(self.reference.party)
     }
 
     /// Returns the located party as a mention of the record version
@@ -399,12 +395,9 @@ impl Review {
                         let record = self.store.current_record(&key.0, &key.1).await?;
                         current.insert(key.clone(), record);
                     }
-                    let entity = current[&key].as_ref().and_then(|r| {
-                        r.party_entities
-                            .get(refs[at].party as usize - 1)
-                            .copied()
-                            .flatten()
-                    });
+                    let entity = current[&key]
+                        .as_ref()
+                        .and_then(|r| r.entity_of_party(refs[at].party));
                     parties.push((refs[at].clone(), entity));
                 }
                 into.insert(reference.clone(), parties);
@@ -446,8 +439,7 @@ impl Review {
         };
         let resolver = ProbabilisticResolver::with_model(config, model);
         // Both are current versions, so two parties of one record are of one version.
-        let same_record = (&a.reference.source, &a.reference.record_id)
-            == (&b.reference.source, &b.reference.record_id);
+        let same_record = a.reference.same_record(&b.reference);
         let score = resolver.explain(&a.mention(1), &b.mention(if same_record { 1 } else { 2 }));
         let all = self.store.decisions().await?;
         // The decisions that bind these two parties now, which may name
@@ -640,9 +632,7 @@ impl Review {
                 a.reference
             )));
         }
-        let one_record = (&a.reference.source, &a.reference.record_id)
-            == (&b.reference.source, &b.reference.record_id);
-        if kind == DecisionKind::Confirm && one_record {
+        if kind == DecisionKind::Confirm && a.reference.same_record(&b.reference) {
             return Err(invalid(format!(
                 "{} and {} are two parties of one record, which names them as different \
                  people; a confirmation cannot make them one",
@@ -844,16 +834,7 @@ impl Review {
 
     /// Returns the entity of a party of a record's current version.
     async fn entity_of(&self, reference: &PartyRef) -> Result<Option<EntityId>, ReviewError> {
-        let record = self
-            .store
-            .current_record(&reference.source, &reference.record_id)
-            .await?;
-        Ok(record.and_then(|r| {
-            r.party_entities
-                .get(reference.party as usize - 1)
-                .copied()
-                .flatten()
-        }))
+        Ok(self.located(reference).await?.and_then(|l| l.entity()))
     }
 
     /// Returns every party of a current record in `entities`, with its

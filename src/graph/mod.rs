@@ -321,6 +321,13 @@ impl StoredRecord {
             .filter(move |(_, e)| **e == Some(entity))
             .map(|(party, _)| party.role)
     }
+
+    /// Returns the entity of the party at `party` (from 1), `None` when the
+    /// record has no such party or it is not resolved yet.
+    pub fn entity_of_party(&self, party: u32) -> Option<EntityId> {
+        let index = (party as usize).checked_sub(1)?;
+        self.party_entities.get(index).copied().flatten()
+    }
 }
 
 /// One person mention with the facts its record gives, as resolution needs them.

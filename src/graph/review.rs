@@ -31,6 +31,11 @@ impl PartyRef {
             party,
         }
     }
+
+    /// Returns whether `other` names a party of the same record.
+    pub fn same_record(&self, other: &PartyRef) -> bool {
+        (&self.source, &self.record_id) == (&other.source, &other.record_id)
+    }
 }
 
 /// Written as `SOURCE:RECORD_ID#PARTY`, the form `ciss review` reads.

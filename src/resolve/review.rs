@@ -328,9 +328,7 @@ pub fn queue_of(
         .collect();
     let entity = |at: usize| clustering.assignment[at].1;
     let apart = rejected_entity_pairs(clustering, refs, current, decisions);
-    let one_record = |x: usize, y: usize| {
-        (&refs[x].source, &refs[x].record_id) == (&refs[y].source, &refs[y].record_id)
-    };
+    let one_record = |x: usize, y: usize| refs[x].same_record(&refs[y]);
     let mut best: BTreeMap<(PartyRef, PartyRef), f64> = BTreeMap::new();
     for pair in &clustering.possible_matches {
         let (Some(&x), Some(&y)) = (position.get(&pair.a), position.get(&pair.b)) else {
