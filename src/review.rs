@@ -305,46 +305,11 @@ impl Review {
     /// Pairs with a bound person not resolved yet are left out.
     pub async fn lapsed_confirmations(&self) -> Result<Vec<LapsedConfirmation>, ReviewError> {
         let all = self.store.decisions().await?;
-        let (must, _) = effective_pairs(&all);
-        if must.is_empty() {
+        if effective_pairs(&all).0.is_empty() {
             return Ok(Vec::new());
         }
         let bound = self.bound_now(&all).await?;
-        let entities_of = |reference: &PartyRef| -> Option<Vec<Option<EntityId>>> {
-            Some(bound.must.get(reference)?.iter().map(|(_, e)| *e).collect())
-        };
-        // Where the confirmation no longer binds a side, the person found
-        // there by name or identifier still shows where they went.
-        let shown = |reference: &PartyRef, bound_entities: &[Option<EntityId>]| {
-            let followed = bound.cannot.get(reference).into_iter().flatten();
-            bound_entities
-                .iter()
-                .copied()
-                .chain(followed.map(|(_, e)| *e))
-                .flatten()
-                .next()
-        };
-        let mut lapsed = Vec::new();
-        for pair in must {
-            let (Some(ea), Some(eb)) = (entities_of(&pair.0), entities_of(&pair.1)) else {
-                continue;
-            };
-            let (ea, eb) = (&ea, &eb);
-            let resolved = |entities: &[Option<EntityId>]| entities.iter().all(Option::is_some);
-            if !resolved(ea) || !resolved(eb) || ea.iter().any(|e| eb.contains(e)) {
-                continue;
-            }
-            let Some(decision) = in_force_on(&all, &pair) else {
-                continue;
-            };
-            lapsed.push(LapsedConfirmation {
-                decision: decision.clone(),
-                entities: (shown(&pair.0, ea), shown(&pair.1, eb)),
-                a: pair.0,
-                b: pair.1,
-            });
-        }
-        Ok(lapsed)
+        Ok(lapsed_among(&all, &bound))
     }
 
     /// Returns, for each reference a decision names, the current parties
@@ -452,14 +417,11 @@ impl Review {
             .filter(|(d, _)| d.kind.links())
             .map(|(_, p)| p);
         let unhonoured = in_force.is_some_and(|p| unhonoured_confirmations(&all).contains(p));
-        let lapsed = match in_force {
-            Some(pair) => self
-                .lapsed_confirmations()
-                .await?
+        let lapsed = in_force.is_some_and(|pair| {
+            lapsed_among(&all, &bound)
                 .iter()
-                .any(|l| (&l.a, &l.b) == (&pair.0, &pair.1)),
-            None => false,
-        };
+                .any(|l| (&l.a, &l.b) == (&pair.0, &pair.1))
+        });
         Ok(PairExplanation {
             entities: (a.entity(), b.entity()),
             a: a.reference,
@@ -661,12 +623,11 @@ impl Review {
         let in_force = in_force_on(&earlier, &decision.pairs[0]);
         // A confirmation that no longer holds may be made again: the new
         // one binds the versions stored now.
+        let pair = &decision.pairs[0];
         let lapsed = kind.links()
-            && self
-                .lapsed_confirmations()
-                .await?
+            && lapsed_among(&earlier, &bound)
                 .iter()
-                .any(|l| (&l.a, &l.b) == (&decision.pairs[0].0, &decision.pairs[0].1));
+                .any(|l| (&l.a, &l.b) == (&pair.0, &pair.1));
         let repeated = in_force
             .or(binding_now)
             .filter(|d| d.kind.links() == kind.links() && !lapsed);
@@ -1021,6 +982,46 @@ fn in_force_on<'d>(decisions: &'d [ReviewDecision], pair: &RefPair) -> Option<&'
         .iter()
         .filter(|d| d.pairs.contains(pair))
         .max_by_key(|d| d.id)
+}
+
+/// Returns the confirmations in force among `all` whose two people, as
+/// `bound` finds them now, are in different entities (see
+/// [`Review::lapsed_confirmations`]).
+fn lapsed_among(all: &[ReviewDecision], bound: &BoundNow) -> Vec<LapsedConfirmation> {
+    let entities_of = |reference: &PartyRef| -> Option<Vec<Option<EntityId>>> {
+        Some(bound.must.get(reference)?.iter().map(|(_, e)| *e).collect())
+    };
+    // Where the confirmation no longer binds a side, the person found
+    // there by name or identifier still shows where they went.
+    let shown = |reference: &PartyRef, bound_entities: &[Option<EntityId>]| {
+        let followed = bound.cannot.get(reference).into_iter().flatten();
+        bound_entities
+            .iter()
+            .copied()
+            .chain(followed.map(|(_, e)| *e))
+            .flatten()
+            .next()
+    };
+    let resolved = |entities: &[Option<EntityId>]| entities.iter().all(Option::is_some);
+    let mut lapsed = Vec::new();
+    for pair in effective_pairs(all).0 {
+        let (Some(ea), Some(eb)) = (entities_of(&pair.0), entities_of(&pair.1)) else {
+            continue;
+        };
+        if !resolved(&ea) || !resolved(&eb) || ea.iter().any(|e| eb.contains(e)) {
+            continue;
+        }
+        let Some(decision) = in_force_on(all, &pair) else {
+            continue;
+        };
+        lapsed.push(LapsedConfirmation {
+            decision: decision.clone(),
+            entities: (shown(&pair.0, &ea), shown(&pair.1, &eb)),
+            a: pair.0,
+            b: pair.1,
+        });
+    }
+    lapsed
 }
 
 /// Returns the decisions on the parties `x` and `y`, oldest first, each
