@@ -560,8 +560,8 @@ fn record_fitting_father_and_son_joins_neither() {
 #[test]
 fn co_owners_fitting_parent_and_child_join_neither() {
     // A registration names two owners by the name and address a parent and
-    // child share, without dates of birth. Each owner fits both equally;
-    // once one owner is left on its own, the other must not take whichever
+    // child share, without dates of birth. Each owner fits both equally.
+    // Once one owner is left on its own, the other must not take whichever
     // of the two its links reach first. Father and son differ by suffix,
     // mother and daughter by birth date and licence.
     let family =

@@ -78,7 +78,7 @@ pub(crate) fn decided_positions(
         let same = |x: usize, at: usize| same_person(&mentions[x].person, &mentions[at].person);
         let unlike = |x: usize, at: usize| mentions_conflict(&mentions[x], &mentions[at]).is_some();
         // The party of `parties` that is the decided person, or the person
-        // last found in a version nearer the decided one: versions are
+        // last found in a version nearer the decided one. Versions are
         // followed one after another, so a name corrected in one version
         // and moved in the next is still found.
         let person_in = |last: usize, parties: &[usize]| {
@@ -136,7 +136,7 @@ pub(crate) fn decided_positions(
     followed
 }
 
-/// Where a decided person is in one version of their record.
+/// The place of a decided person in one version of their record.
 enum Follow {
     /// At this mention position.
     Found(usize),
